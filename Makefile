@@ -1,0 +1,51 @@
+# The two commands of the README's Quick start: `make demo` and `make test`.
+# Each sets up everything it needs from a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := src/gpequity/web/static/vendor/.built
+DEMO_DIR := data/demo
+DB ?= data/gpequity.duckdb
+
+.PHONY: demo test lint typecheck bench setup assets clean serve
+
+setup: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): package.json package-lock.json tools/vendor_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python tools/vendor_assets.py
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+## make demo: synthetic data in the official formats -> warehouse -> web app on :8000
+demo: setup
+	$(BIN)/gpequity data demo --out $(DEMO_DIR) --seed 2023
+	$(BIN)/gpequity data load --source $(DEMO_DIR) --db $(DB)
+	$(BIN)/gpequity serve --db $(DB) --host 127.0.0.1 --port 8000
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+
+typecheck: setup
+	$(BIN)/mypy
+
+## make test: lint, type checks and every test (unit, property, real-data, browser)
+test: setup lint typecheck
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+## make bench: the performance targets in benchmarks/, each against an in-run reference
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules src/gpequity/web/static/vendor data/demo

@@ -1,0 +1,238 @@
+"""What every official dataset's loader shares: the load report, and reading a CSV file.
+
+A loader reads its file into a temporary all-text table with DuckDB (fast), validates it with
+SQL, and inserts the good rows into the warehouse. When DuckDB cannot read a file at all, a slow
+Python pass over the file finds the first problem and names its row, so the user gets
+"row 12: 3 fields where the header has 5" rather than a parser's internals.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from gpequity.errors import InputFileError
+
+#: Bytes read to recognise a file's dataset from its header.
+HEADER_PEEK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One source row that was not loaded, and why (``row`` as a spreadsheet shows it)."""
+
+    row: int | None
+    column: str | None
+    reason: str
+
+    def describe(self, path: str) -> str:
+        where = [path]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.reason}"
+
+
+@dataclass
+class LoadReport:
+    """What happened to one file: rows read, loaded and rejected (with reasons), warnings."""
+
+    dataset: str
+    period: str | None
+    path: str
+    sha256: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows read but not loaded: every one of them has a reason in ``rejections``."""
+        return self.rows_read - self.rows_loaded
+
+    def reject(self, row: int | None, column: str | None, reason: str) -> None:
+        self.rejections.append(Rejection(row, column, reason))
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+class Dataset(Protocol):
+    """One official dataset: how to recognise its files and how to load them."""
+
+    #: Short stable name, e.g. ``payments``; recorded in the ``sources`` table.
+    name: str
+    #: The publication's name, for people.
+    title: str
+    #: DuckDB DDL creating this dataset's tables (run once per new warehouse).
+    schema: str
+
+    def detect(self, path: Path, header: Sequence[str]) -> str | None:
+        """Return the file's period (e.g. ``2022/23``) if it is this dataset's, else ``None``.
+
+        A dataset without periods returns ``""``.
+        """
+
+    def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
+        """Load the file into the warehouse, filling in the report."""
+
+    def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Compute derived tables once every file is loaded; return warnings."""
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_header(path: Path) -> list[str]:
+    """Return the CSV header of a file (byte-order mark removed); raise if it has none."""
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_PEEK_BYTES)
+    if not head.strip():
+        raise InputFileError(path, "the file is empty")
+    text = _decode(head, path, partial=True)
+    first = next(csv.reader(io.StringIO(text)), [])
+    if not first or all(not c.strip() for c in first):
+        raise InputFileError(path, "the first row is empty: expected a header row", row=1)
+    return first
+
+
+def _decode(data: bytes, path: Path, *, partial: bool = False) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if partial and exc.start >= len(data) - 4:
+            # The peek may have cut a multi-byte character in two.
+            return data[: exc.start].decode("utf-8-sig")
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputFileError(
+            path,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded); "
+            "save it as CSV UTF-8",
+            row=line,
+        ) from None
+
+
+def unique_names(header: Sequence[str]) -> list[str]:
+    """Return the header with repeated names made unique (``Name``, ``Name (2)``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        out.append(name if count == 1 else f"{name} ({count})")
+    return out
+
+
+def read_csv_text(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, header: Sequence[str]
+) -> int:
+    """Read a CSV into temporary table ``table``: every column text, plus ``_row``.
+
+    ``_row`` is the row number as a spreadsheet shows it (the header is row 1). Returns the
+    number of data rows. Raises :class:`InputFileError` naming the row of the first problem.
+    """
+    columns = dict.fromkeys(unique_names(header), "VARCHAR")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            "SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, header = false, "
+            "skip = 1, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
+            "strict_mode = true, columns = ?)",
+            [str(path), columns],
+        )
+    except duckdb.Error as exc:
+        raise diagnose_csv(path, len(header)) or InputFileError(
+            path, f"cannot be read as CSV ({_first_line(str(exc))})"
+        ) from None
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
+
+
+def diagnose_csv(path: Path, width: int) -> InputFileError | None:
+    """Find the first structural problem of a CSV file the slow, exact way."""
+    data = path.read_bytes()
+    text = _decode(data, path)
+    if text.count('"') % 2 == 1:
+        return InputFileError(
+            path, "the file ends inside a quoted field: it looks truncated", row=_rows(text)
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number == 1 or not record:
+                continue
+            if len(record) != width:
+                truncated = number == _rows(text) and not text.endswith(("\n", "\r"))
+                hint = " (the file looks truncated)" if truncated else ""
+                return InputFileError(
+                    path,
+                    f"{len(record)} fields where the header has {width}{hint}",
+                    row=number,
+                )
+    except csv.Error as exc:
+        return InputFileError(path, f"malformed CSV: {exc}", row=reader.line_num)
+    return None
+
+
+def _rows(text: str) -> int:
+    return len(re.findall(r"\r\n|\r|\n", text)) + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def normalise_header(name: str) -> str:
+    """Fold a column name for matching: case, spaces, dots and underscores do not count."""
+    return re.sub(r"[\s._]+", " ", name).strip().lower()
+
+
+def reject_where(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    report: LoadReport,
+    condition: str,
+    column: str | None,
+    reason: Callable[[str | None], str] | str,
+    value_expr: str = "NULL",
+) -> None:
+    """Add a rejection for each row of ``table`` matching ``condition`` and mark it rejected.
+
+    ``table`` must have columns ``_row`` and ``_rejected`` (BOOLEAN).
+    """
+    rows = con.execute(
+        f"SELECT _row, {value_expr} FROM {table} WHERE NOT _rejected AND ({condition}) "
+        "ORDER BY _row"
+    ).fetchall()
+    if not rows:
+        return
+    for row, value in rows:
+        text = reason(value) if callable(reason) else reason
+        report.reject(int(row), column, text)
+    con.execute(f"UPDATE {table} SET _rejected = true WHERE NOT _rejected AND ({condition})")
+
+
+def quote_ident(name: str) -> str:
+    """Quote a column name for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def as_text_list(values: Iterable[str]) -> str:
+    """Render strings as a SQL list literal of text constants."""
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"

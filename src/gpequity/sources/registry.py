@@ -1,0 +1,36 @@
+"""The registry of official datasets the warehouse loads.
+
+``DATASETS`` is the load order: the CCG-to-ICB lookup before the payments that need it, the
+payments before the deprivation scores derived for each payments year.
+"""
+
+from __future__ import annotations
+
+from gpequity.sources import (
+    efit,
+    fingertips,
+    imd,
+    lookup,
+    payments,
+    qof,
+    registered,
+)
+from gpequity.sources.base import Dataset
+
+DATASETS: tuple[Dataset, ...] = (
+    lookup.DATASET,
+    payments.DATASET,
+    imd.DATASET,
+    fingertips.DATASET,
+    qof.DATASET,
+    registered.DATASET,
+    efit.DATASET,
+)
+
+
+def dataset_named(name: str) -> Dataset:
+    """Return the dataset with this short name."""
+    for dataset in DATASETS:
+        if dataset.name == name:
+            return dataset
+    raise KeyError(name)

@@ -1,0 +1,1 @@
+"""Building and opening the DuckDB warehouse."""

@@ -1,0 +1,216 @@
+"""Build the warehouse: load every file into a new DuckDB file, validate, then swap it in.
+
+Build, then swap: the new warehouse is written beside the old one and renamed over it only
+once every file has loaded and every check has passed, so a failed or interrupted load leaves
+the previous warehouse intact and usable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from gpequity import __version__
+from gpequity.errors import GpequityError, InputFileError, LoadFailed, WarehouseMissing
+from gpequity.sources.registry import DATASETS
+from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
+
+CORE_SCHEMA = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE sources (
+    dataset VARCHAR NOT NULL,
+    period VARCHAR,
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE load_rejections (path VARCHAR, row_number BIGINT, column_name VARCHAR, reason VARCHAR);
+CREATE TABLE load_warnings (path VARCHAR, message VARCHAR);
+"""
+
+#: File endings a load looks at; anything else in the folder is listed as ignored.
+LOADABLE_SUFFIXES = (".csv",)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DetectedFile:
+    """A file recognised as one dataset's, for one period."""
+
+    path: Path
+    dataset: Dataset
+    period: str
+
+
+@dataclass
+class BuildResult:
+    """What a successful build did."""
+
+    db_path: Path
+    reports: list[LoadReport]
+    ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def detect_files(paths: Iterable[Path]) -> tuple[list[DetectedFile], list[str]]:
+    """Recognise each file's dataset from its name and header.
+
+    Returns the recognised files in load order and a note for each file that was not.
+    """
+    found: list[DetectedFile] = []
+    ignored: list[str] = []
+    for path in sorted(paths):
+        if path.suffix.lower() not in LOADABLE_SUFFIXES:
+            ignored.append(f"{path}: not a CSV file, ignored")
+            continue
+        header = read_header(path)
+        for dataset in DATASETS:
+            period = dataset.detect(path, header)
+            if period is not None:
+                found.append(DetectedFile(path, dataset, period))
+                break
+        else:
+            ignored.append(f"{path}: not recognised as any supported dataset, ignored")
+    order = {d.name: i for i, d in enumerate(DATASETS)}
+    found.sort(key=lambda f: (order[f.dataset.name], f.period, str(f.path)))
+    return found, ignored
+
+
+def files_in(source: Path) -> list[Path]:
+    """Every file below a folder (or the file itself), hidden ones excepted."""
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise GpequityError(f"{source}: no such file or folder")
+    return [
+        p
+        for p in source.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(source).parts)
+    ]
+
+
+def build_warehouse(
+    db_path: Path,
+    sources: Sequence[Path],
+    *,
+    synthetic: bool = False,
+    allow_rejects: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build a new warehouse from the files under ``sources`` and swap it in atomically.
+
+    Any fatal file error, or any rejected row unless ``allow_rejects``, raises
+    :class:`LoadFailed` and leaves the existing warehouse untouched.
+    """
+    paths = [p for source in sources for p in files_in(source)]
+    detected, ignored = detect_files(paths)
+    if not detected:
+        raise LoadFailed([f"no supported files found in {', '.join(map(str, sources))}"])
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    _remove(tmp_path)
+    con = duckdb.connect(str(tmp_path))
+    reports: list[LoadReport] = []
+    problems: list[str] = []
+    try:
+        con.execute(CORE_SCHEMA)
+        for dataset in DATASETS:
+            con.execute(dataset.schema)
+        for item in detected:
+            if progress:
+                progress(f"{item.dataset.name} {item.period} {item.path.name}")
+            report = LoadReport(
+                dataset=item.dataset.name,
+                period=item.period or None,
+                path=str(item.path),
+                sha256=sha256_file(item.path),
+            )
+            try:
+                item.dataset.load(con, item.path, report)
+            except InputFileError as exc:
+                problems.append(str(exc))
+                continue
+            reports.append(report)
+            if report.rejections and not allow_rejects:
+                problems.extend(r.describe(report.path) for r in report.rejections)
+        if problems:
+            raise LoadFailed(problems)
+        if progress:
+            progress("deriving scores, quintiles and memberships")
+        warnings: list[str] = []
+        for dataset in DATASETS:
+            warnings.extend(dataset.derive(con))
+        _record(con, reports, synthetic=synthetic, warnings=warnings)
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp_path, db_path)
+        _remove(db_path.with_name(db_path.name + ".wal"))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.close()
+        _remove(tmp_path)
+        raise
+    _remove(tmp_path)
+    return BuildResult(db_path=db_path, reports=reports, ignored=ignored, warnings=warnings)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    reports: list[LoadReport],
+    *,
+    synthetic: bool,
+    warnings: list[str],
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for r in reports:
+        if r.rows_read != r.rows_loaded + len({x.row for x in r.rejections if x.row is not None}):
+            # Every row read is loaded or rejected with a reason: a loader that loses rows is a
+            # bug, and must never produce a warehouse.
+            raise GpequityError(
+                f"{r.path}: {r.rows_read} rows read but {r.rows_loaded} loaded and "
+                f"{r.rows_rejected} rejected with reasons; refusing to build"
+            )
+        con.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [r.dataset, r.period, r.path, r.sha256, r.rows_read, r.rows_loaded,
+             r.rows_rejected, now],
+        )
+        if r.rejections:
+            con.executemany(
+                "INSERT INTO load_rejections VALUES (?, ?, ?, ?)",
+                [[r.path, x.row, x.column, x.reason] for x in r.rejections],
+            )
+        if r.warnings:
+            con.executemany(
+                "INSERT INTO load_warnings VALUES (?, ?)", [[r.path, w] for w in r.warnings]
+            )
+    if warnings:
+        con.executemany("INSERT INTO load_warnings VALUES (NULL, ?)", [[w] for w in warnings])
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [["synthetic", "true" if synthetic else "false"], ["built_at", now.isoformat()],
+         ["gpequity_version", __version__]],
+    )
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def connect(db_path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (read-only by default); a clear error if there is none."""
+    if not db_path.exists():
+        raise WarehouseMissing(db_path)
+    return duckdb.connect(str(db_path), read_only=read_only)
