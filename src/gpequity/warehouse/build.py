@@ -40,6 +40,9 @@ CREATE TABLE load_warnings (path VARCHAR, message VARCHAR);
 #: File endings a load looks at; anything else in the folder is listed as ignored.
 LOADABLE_SUFFIXES = (".csv",)
 
+#: A file of this name in a source folder marks its data as synthetic (``gpequity data demo``).
+SYNTHETIC_MARKER = "SYNTHETIC"
+
 Progress = Callable[[str], None]
 
 
@@ -112,7 +115,8 @@ def build_warehouse(
     Any fatal file error, or any rejected row unless ``allow_rejects``, raises
     :class:`LoadFailed` and leaves the existing warehouse untouched.
     """
-    paths = [p for source in sources for p in files_in(source)]
+    paths = [p for source in sources for p in files_in(source) if p.name != SYNTHETIC_MARKER]
+    synthetic = synthetic or any((s / SYNTHETIC_MARKER).is_file() for s in sources)
     detected, ignored = detect_files(paths)
     if not detected:
         raise LoadFailed([f"no supported files found in {', '.join(map(str, sources))}"])

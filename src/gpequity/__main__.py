@@ -1,0 +1,5 @@
+"""``python -m gpequity``: the same as the ``gpequity`` command."""
+
+from gpequity.cli import main
+
+main()
