@@ -93,15 +93,17 @@ def data_load(
     allow_rejects: Annotated[
         bool,
         typer.Option(
+            "--allow-rejects",
             help="Load the good rows even when some rows are rejected (each is "
-            "listed and recorded in load_rejections)."
+            "listed and recorded in load_rejections).",
         ),
     ] = False,
     synthetic: Annotated[
         bool,
         typer.Option(
+            "--synthetic",
             help="Flag the warehouse as synthetic (automatic when a source "
-            "folder holds a SYNTHETIC marker)."
+            "folder holds a SYNTHETIC marker).",
         ),
     ] = False,
 ) -> None:
