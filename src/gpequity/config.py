@@ -30,4 +30,4 @@ def shared_data_dir() -> Path:
     env = os.environ.get("GPEQUITY_SHARED_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
