@@ -1,0 +1,67 @@
+"""The web app: FastAPI, Jinja2 templates in the NHS design system, static files, error pages.
+
+``create_app`` wires the parts together; the pages are in ``routes/``, what they show is
+decided in ``presenters.py``, and the markup is in ``templates/``. See ``docs/web.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gpequity import __version__, config
+from gpequity.web import site
+from gpequity.web.presenters import present_error
+from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
+from gpequity.web.routes import ROUTERS
+from gpequity.web.warehouse import WarehouseReader
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
+VENDOR_STYLESHEET = STATIC_DIR / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.min.css"
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(db_path: Path | None = None) -> FastAPI:
+    """The web app serving the warehouse at ``db_path`` (default: ``gpequity.config.db_path``).
+
+    The warehouse need not exist yet: pages then say that no data is loaded, and pick it up as
+    soon as ``gpequity data load`` has built it.
+    """
+    # The interactive API docs load their scripts from a CDN; every page must work offline.
+    app = FastAPI(title=site.SERVICE_NAME, version=__version__, docs_url=None, redoc_url=None)
+    app.state.warehouse = WarehouseReader(config.db_path(db_path))
+    app.state.templates = create_templates()
+    if not VENDOR_STYLESHEET.is_file():
+        logger.warning(
+            "%s is missing: pages will have no styles. Run 'make assets' (npm ci and "
+            "tools/vendor_assets.py).",
+            VENDOR_STYLESHEET,
+        )
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)
+    return app
+
+
+async def http_error(request: Request, exc: Exception) -> HTMLResponse:
+    """404 and every other HTTP error, as a page of the site."""
+    code = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    template = "errors/404.html" if code == 404 else "errors/error.html"
+    response = render_error(request, template, present_error(code), code)
+    if isinstance(exc, StarletteHTTPException) and exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> HTMLResponse:
+    """An unexpected error: a page of the site, never a traceback (which goes to the log)."""
+    return render_error(request, "errors/500.html", present_error(500), 500)

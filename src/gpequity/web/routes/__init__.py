@@ -1,0 +1,18 @@
+"""The app's routes, one module per page or group of pages.
+
+Routes stay thin: read the request, call a presenter (which calls the analyses), render. To add
+a page, write its module here with an ``APIRouter`` named ``router``, add the router to
+``ROUTERS``, and (if it belongs in the header) an entry to ``gpequity.web.site.NAVIGATION``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gpequity.web.routes import data, health, home
+
+ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    data.router,
+    health.router,
+)
