@@ -106,7 +106,8 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo_dir = tmp_path_factory.mktemp("demo")
     generate_demo(demo_dir, seed=DEMO_SEED, practices=DEMO_PRACTICES)
     db = tmp_path_factory.mktemp("warehouse") / "gpequity.duckdb"
-    build_warehouse(db, [demo_dir], synthetic=True)
+    # The demo folder's SYNTHETIC marker flags the warehouse, as in `make demo`.
+    build_warehouse(db, [demo_dir])
     return db
 
 
