@@ -92,6 +92,16 @@ def test_slope_index_is_positive_when_the_most_deprived_get_more() -> None:
     assert slope_index_of_inequality([2, 2, 2], THREE_POPULATIONS, THREE_SCORES) == 0.0
 
 
+def test_slope_index_mixes_decimals_and_floats_exactly() -> None:
+    # (3.5 - 0.25) / (0.75 - 0.25) = 6.5
+    assert slope_index_of_inequality([Decimal("3.5"), 0.25], TWO_POPULATIONS, TWO_SCORES) == 6.5
+
+
+def test_a_practice_without_patients_has_a_rank_of_no_width() -> None:
+    # The empty practice (IMD 20) sits between the two others: at the edge 0.5.
+    assert fractional_ranks([30, 20, 10], [100, 0, 100]) == [0.25, 0.5, 0.75]
+
+
 def test_slope_index_is_undefined_without_a_spread_of_deprivation() -> None:
     assert slope_index_of_inequality([3, 1], [100, 100], [20, 20]) is None
     assert slope_index_of_inequality([3], [100], [20]) is None

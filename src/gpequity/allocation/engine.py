@@ -20,6 +20,7 @@ population; every sum, median, maximum and minimum is taken over the pool.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,7 +47,14 @@ from gpequity.allocation.models import (
     QuintileSummary,
     Unit,
 )
-from gpequity.allocation.rounding import PENCE, round_largest_remainder, share_out
+from gpequity.allocation.rounding import (
+    PENCE,
+    common_denominator,
+    round_pence,
+    scale_to_integers,
+    share_out,
+    to_pence,
+)
 from gpequity.analysis.inequality import concentration_index
 
 #: Components an allocation may have.
@@ -222,7 +230,7 @@ def _check_practices(practices: Sequence[PracticeInput], icb_code: str) -> list[
     codes = [p.code for p in practices]
     if any(not code.strip() for code in codes):
         problems.append(InputProblem("practices", "A practice has no code."))
-    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    repeated = sorted(code for code, count in Counter(codes).items() if count > 1)
     if repeated:
         problems.append(
             InputProblem("practices", f"These practice codes appear twice: {_listed(repeated)}.")
@@ -314,7 +322,7 @@ def _check_values(request: AllocationRequest, pool: Sequence[PracticeInput]) -> 
                     "Choose the per-head baseline instead.",
                 )
             )
-        elif sum(Fraction(p.weighted_population or 0) for p in pool) == 0:
+        elif all(not p.weighted_population for p in pool):
             problems.append(InputProblem("baseline", "The practices' weighted lists add up to 0."))
     return problems
 
@@ -347,7 +355,11 @@ class _Cell:
 
 @dataclass(frozen=True, slots=True)
 class _ExactComponent:
-    """A component's exact shares of its pot (adding up to 1) and each practice's cell."""
+    """A component's exact needs and each practice's cell.
+
+    ``needs`` are the exact needs scaled by one common factor to whole numbers (so sums and
+    shares are fast integer arithmetic): practice ``i``'s share is ``needs[i] / total``.
+    """
 
     id: str
     name: str
@@ -356,7 +368,8 @@ class _ExactComponent:
     unit: Unit
     weight: Decimal
     need_rule: str
-    shares: dict[str, Fraction]
+    needs: dict[str, int]
+    total: int
     cells: dict[str, _Cell]
 
 
@@ -373,8 +386,15 @@ def _raw_value(component: ComponentSpec, practice: PracticeInput) -> Fraction | 
     return None if raw is None else Fraction(raw)
 
 
-def _median(values: Sequence[Fraction]) -> Fraction:
-    ordered = sorted(values)
+def _exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """Return the exact sum of many fractions, fast: over their common denominator."""
+    exact = list(values)
+    denominator = common_denominator(exact)
+    return Fraction(sum(v.numerator * (denominator // v.denominator) for v in exact), denominator)
+
+
+def _median(ordered: Sequence[Fraction]) -> Fraction:
+    """Return the median of sorted values (the mean of the middle two for an even count)."""
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[middle]
@@ -402,7 +422,7 @@ def _exact_component(
     needs: dict[str, Fraction],
     cells: dict[str, _Cell],
 ) -> _ExactComponent:
-    total = sum(needs.values(), Fraction(0))
+    integer_needs, _ = scale_to_integers(needs)
     return _ExactComponent(
         id=component.id,
         name=component.name,
@@ -411,7 +431,8 @@ def _exact_component(
         unit=Unit(component.unit),
         weight=component.weight,
         need_rule=need_rule,
-        shares={code: need / total for code, need in needs.items()},
+        needs=integer_needs,
+        total=sum(integer_needs.values()),
         cells=cells,
     )
 
@@ -433,11 +454,12 @@ def _recommended_component(
         return _exact_component(component, rule, needs, cells)
 
     raw = {practice.code: _raw_value(component, practice) for practice in pool}
-    observed = [value for value in raw.values() if value is not None]
+    # Sorted as floats: the same order as the exact values, and much faster.
+    observed = [Fraction(v) for v in sorted(float(v) for v in raw.values() if v is not None)]
     if not observed:
         return _no_values(component, index)
     median = _median(observed)
-    highest, lowest = max(observed), min(observed)
+    highest, lowest = observed[-1], observed[0]
 
     def need_per_person(x: Fraction) -> Fraction:
         if component.direction == Direction.HIGHER:
@@ -505,7 +527,7 @@ def _classic_component(
         return _exact_component(component, rule, needs, cells)
 
     raw = {practice.code: _raw_value(component, practice) for practice in pool}
-    observed_sum = sum((value for value in raw.values() if value is not None), Fraction(0))
+    observed_sum = _exact_sum(value for value in raw.values() if value is not None)
     lower = component.kind == ComponentKind.INDICATOR and component.direction == Direction.LOWER
     if lower and observed_sum == 0:
         return _zero_need(component, index)
@@ -524,7 +546,9 @@ def _classic_component(
         if component.kind == ComponentKind.WEIGHTED_POPULATION:
             needs[practice.code] = value
         elif lower:
-            needs[practice.code] = Fraction(practice.target_population) * (1 - value / observed_sum)
+            # P_i c_ik = P_i (1 - x_i / S) = P_i (S - x_i) / S; only the shares matter, and
+            # the common factor 1 / S cancels out of them.
+            needs[practice.code] = Fraction(practice.target_population) * (observed_sum - value)
         else:
             needs[practice.code] = Fraction(practice.target_population) * value
 
@@ -544,8 +568,7 @@ def _classic_component(
 
 
 def _classic_remainder(weight: Decimal, pool: Sequence[PracticeInput]) -> _ExactComponent:
-    needs = {p.code: Fraction(p.target_population) for p in pool}
-    total = sum(needs.values(), Fraction(0))
+    needs, _ = scale_to_integers({p.code: Fraction(p.target_population) for p in pool})
     return _ExactComponent(
         id=CLASSIC_REMAINDER_ID,
         name=CLASSIC_REMAINDER_NAME,
@@ -554,7 +577,8 @@ def _classic_remainder(weight: Decimal, pool: Sequence[PracticeInput]) -> _Exact
         unit=Unit.COUNT,
         weight=weight,
         need_rule="The weights not given to a component (100% minus their sum), shared per head.",
-        shares={code: need / total for code, need in needs.items()},
+        needs=needs,
+        total=sum(needs.values()),
         cells={p.code: _Cell(None) for p in pool},
     )
 
@@ -691,14 +715,14 @@ def _summarise_pcns(rows: Sequence[PracticeAllocation]) -> tuple[PcnSummary, ...
 def _summarise_quintiles(
     rows: Sequence[PracticeAllocation], amount: Decimal
 ) -> tuple[QuintileSummary, ...]:
-    total_population = sum((Fraction(r.target_population) for r in rows), Fraction(0))
+    total_population = _exact_sum(Fraction(r.target_population) for r in rows)
     groups: list[tuple[int | None, str]] = [(q, QUINTILE_LABELS[q]) for q in range(1, 6)]
     if any(r.imd_quintile is None for r in rows):
         groups.append((None, NO_IMD_LABEL))
     summaries = []
     for quintile, label in groups:
         members = [r for r in rows if r.imd_quintile == quintile]
-        population = sum((Fraction(m.target_population) for m in members), Fraction(0))
+        population = _exact_sum(Fraction(m.target_population) for m in members)
         allocation = sum((m.allocation for m in members), Decimal(0))
         summaries.append(
             QuintileSummary(
@@ -791,17 +815,23 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
     """
     pool, excluded, components = _prepare(request, practices)
     amount = request.amount
-    exact_amount = Fraction(amount)
     weights = {c.id: Fraction(c.weight) / 100 for c in components}
 
-    exact_allocations = {
-        p.code: exact_amount
-        * sum((weights[c.id] * c.shares[p.code] for c in components), Fraction(0))
-        for p in pool
+    # A_i in pence = F * sum_k w_k * n_ik / sum_j n_jk = sum_k (F * w_k / total_k) * n_ik: over
+    # one common denominator, every practice's exact amount is an integer numerator.
+    amount_pence = to_pence(amount)
+    multipliers, denominator = scale_to_integers(
+        {c.id: amount_pence * weights[c.id] / c.total for c in components}
+    )
+    numerators = {
+        p.code: sum(multipliers[c.id] * c.needs[p.code] for c in components) for p in pool
     }
-    allocations = round_largest_remainder(exact_allocations, amount)
+    allocations = round_pence(numerators, denominator, amount)
     pot_amounts = share_out(amount, weights)
-    parts = {c.id: share_out(pot_amounts[c.id], c.shares) for c in components}
+    parts = {
+        c.id: share_out(pot_amounts[c.id], {code: Fraction(n) for code, n in c.needs.items()})
+        for c in components
+    }
     if request.baseline == Baseline.WEIGHTED_POPULATION:
         baselines = share_out(amount, {p.code: Fraction(p.weighted_population or 0) for p in pool})
     else:
@@ -859,6 +889,6 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
         practices=tuple(rows),
         pcns=_summarise_pcns(rows),
         quintiles=_summarise_quintiles(rows, amount),
-        concentration_index=index if with_imd else None,
+        concentration_index=index,
         excluded=tuple(excluded),
     )

@@ -30,6 +30,7 @@ order of the practices. Entries with a population of 0 carry no weight and are l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -45,24 +46,50 @@ def _exact(values: Sequence[Number], what: str) -> list[Fraction]:
         raise ValueError(f"every {what} must be a finite number") from error
 
 
-def _exact_fractional_ranks(scores: list[Fraction], populations: list[Fraction]) -> list[Fraction]:
-    if len(scores) != len(populations):
-        raise ValueError("scores and populations must have the same length")
-    if any(population < 0 for population in populations):
-        raise ValueError("populations must not be negative")
-    total = sum(populations, Fraction(0))
-    if total <= 0:
-        raise ValueError("the populations add up to zero, so there are no ranks")
-    population_by_score: dict[Fraction, Fraction] = {}
-    for score, population in zip(scores, populations, strict=True):
-        population_by_score[score] = population_by_score.get(score, Fraction(0)) + population
-    rank_by_score: dict[Fraction, Fraction] = {}
-    above = Fraction(0)  # population share of the practices more deprived than this score
-    for score in sorted(population_by_score, reverse=True):
-        share = population_by_score[score] / total
-        rank_by_score[score] = above + share / 2
-        above += share
+def _integers(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """Return numerators over one common denominator: sums are then fast integer sums."""
+    denominator = math.lcm(1, *(value.denominator for value in values))
+    return [value.numerator * (denominator // value.denominator) for value in values], denominator
+
+
+def _rank_numerators(scores: Sequence[Fraction], populations: Sequence[int]) -> list[int]:
+    """Return ``r_i`` with fractional rank ``R_i = r_i / (2 N)``, ``N = sum(populations)``.
+
+    A group of equal scores with ``g`` people and ``a`` people more deprived than it spans
+    ``a / N`` to ``(a + g) / N``; the middle is ``(2 a + g) / (2 N)``.
+    """
+    people_by_score: dict[Fraction, int] = {}
+    for score, people in zip(scores, populations, strict=True):
+        people_by_score[score] = people_by_score.get(score, 0) + people
+    rank_by_score: dict[Fraction, int] = {}
+    above = 0  # people in practices more deprived than this score
+    # Sorting by the float first is much faster and gives the exact order except among
+    # scores that round to the same float, which the exact value then orders.
+    for score in sorted(people_by_score, key=lambda s: (float(s), s), reverse=True):
+        people = people_by_score[score]
+        rank_by_score[score] = 2 * above + people
+        above += people
     return [rank_by_score[score] for score in scores]
+
+
+def _entries(
+    scores: Sequence[Number], populations: Sequence[Number], *others: Sequence[Number]
+) -> tuple[list[Fraction], list[int], list[list[Fraction]]]:
+    """Check and convert the inputs; drop the entries with a population of 0."""
+    if any(len(other) != len(scores) for other in (populations, *others)):
+        raise ValueError("scores, populations and values must have the same length")
+    exact_scores = _exact(scores, "score")
+    exact_populations = _exact(populations, "population")
+    exact_others = [_exact(other, "value") for other in others]
+    if any(population < 0 for population in exact_populations):
+        raise ValueError("populations must not be negative")
+    kept = [i for i, population in enumerate(exact_populations) if population > 0]
+    people, _ = _integers([exact_populations[i] for i in kept])
+    return (
+        [exact_scores[i] for i in kept],
+        people,
+        [[other[i] for i in kept] for other in exact_others],
+    )
 
 
 def fractional_ranks(scores: Sequence[Number], populations: Sequence[Number]) -> list[float]:
@@ -72,32 +99,20 @@ def fractional_ranks(scores: Sequence[Number], populations: Sequence[Number]) ->
     each taking a slice of the line from 0 to 1 as wide as its share of the population; its rank
     is the middle of its slice (practices with equal scores share the middle of their combined
     slice). So ranks near 0 are the most deprived, near 1 the least deprived, and their
-    population-weighted mean is exactly 1/2.
+    population-weighted mean is exactly 1/2. A practice with a population of 0 has a slice of
+    width 0 (its rank is the edge where it would sit).
     """
-    return [
-        float(rank)
-        for rank in _exact_fractional_ranks(
-            _exact(scores, "score"), _exact(populations, "population")
-        )
-    ]
-
-
-def _weighted_entries(
-    values: Sequence[Number], populations: Sequence[Number], scores: Sequence[Number]
-) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
-    if not len(values) == len(populations) == len(scores):
-        raise ValueError("values, populations and scores must have the same length")
-    exact_values = _exact(values, "value")
-    exact_populations = _exact(populations, "population")
+    if len(scores) != len(populations):
+        raise ValueError("scores and populations must have the same length")
     exact_scores = _exact(scores, "score")
+    exact_populations = _exact(populations, "population")
     if any(population < 0 for population in exact_populations):
         raise ValueError("populations must not be negative")
-    kept = [i for i, population in enumerate(exact_populations) if population > 0]
-    return (
-        [exact_values[i] for i in kept],
-        [exact_populations[i] for i in kept],
-        [exact_scores[i] for i in kept],
-    )
+    people, _ = _integers(exact_populations)
+    total = sum(people)
+    if total <= 0:
+        raise ValueError("the populations add up to zero, so there are no ranks")
+    return [rank / (2 * total) for rank in _rank_numerators(exact_scores, people)]
 
 
 def concentration_index(
@@ -118,17 +133,18 @@ def concentration_index(
     the same along the deprivation ranking. ``None`` when no practice has patients or the
     amounts add up to 0 (the index is undefined).
     """
-    exact_amounts, exact_populations, exact_scores = _weighted_entries(
-        amounts, populations, deprivation_scores
-    )
-    total_amount = sum(exact_amounts, Fraction(0))
-    if not exact_populations or total_amount == 0:
+    scores, people, (exact_amounts,) = _entries(deprivation_scores, populations, amounts)
+    if not people:
         return None
-    ranks = _exact_fractional_ranks(exact_scores, exact_populations)
-    weighted = sum(
-        (amount * rank for amount, rank in zip(exact_amounts, ranks, strict=True)), Fraction(0)
-    )
-    return float(2 * weighted / total_amount - 1)
+    money, _ = _integers(exact_amounts)
+    total_money = sum(money)
+    if total_money == 0:
+        return None
+    ranks = _rank_numerators(scores, people)
+    total_people = sum(people)
+    # 2 sum(a_i r_i / 2N) / sum(a) - 1 = (sum(a_i r_i) - N sum(a)) / (N sum(a))
+    weighted = sum(m * r for m, r in zip(money, ranks, strict=True))
+    return (weighted - total_people * total_money) / (total_people * total_money)
 
 
 def slope_index_of_inequality(
@@ -144,27 +160,23 @@ def slope_index_of_inequality(
 
         SII = sum_i w_i (x_i - 1/2)(y_i - ybar) / sum_i w_i (x_i - 1/2)^2
 
-    It is the fitted gap in the amount per patient between the most and the least deprived ends
-    of the population, in the units of ``per_patient_values``: positive when the most deprived
-    get more per patient. ``None`` when all the population shares one deprivation score (there
-    is no slope to fit) or no practice has patients.
+    (``1/2`` is the weighted mean of ``x``). It is the fitted gap in the amount per patient
+    between the most and the least deprived ends of the population, in the units of
+    ``per_patient_values``: positive when the most deprived get more per patient. ``None`` when
+    all the population shares one deprivation score (there is no slope to fit) or no practice
+    has patients.
     """
-    values, exact_populations, exact_scores = _weighted_entries(
-        per_patient_values, populations, deprivation_scores
-    )
-    if not exact_populations:
+    scores, people, (values,) = _entries(deprivation_scores, populations, per_patient_values)
+    if not people:
         return None
-    ranks = _exact_fractional_ranks(exact_scores, exact_populations)
-    total = sum(exact_populations, Fraction(0))
-    weights = [population / total for population in exact_populations]
-    xs = [1 - rank for rank in ranks]
-    mean_x = sum((w * x for w, x in zip(weights, xs, strict=True)), Fraction(0))
-    mean_y = sum((w * y for w, y in zip(weights, values, strict=True)), Fraction(0))
-    spread = sum((w * (x - mean_x) ** 2 for w, x in zip(weights, xs, strict=True)), Fraction(0))
+    ys, y_denominator = _integers(values)  # y_i = ys[i] / y_denominator
+    ranks = _rank_numerators(scores, people)
+    total_people = sum(people)
+    # With x_i = 1 - r_i / 2N: 2N (x_i - 1/2) = N - r_i =: u_i, and sum_i n_i u_i = 0, so
+    # SII = 2N sum_i n_i u_i y_i / sum_i n_i u_i^2.
+    us = [total_people - rank for rank in ranks]
+    spread = sum(n * u * u for n, u in zip(people, us, strict=True))
     if spread == 0:
         return None
-    covariance = sum(
-        (w * (x - mean_x) * (y - mean_y) for w, x, y in zip(weights, xs, values, strict=True)),
-        Fraction(0),
-    )
-    return float(covariance / spread)
+    covariance = sum(n * u * y for n, u, y in zip(people, us, ys, strict=True))
+    return (2 * total_people * covariance) / (spread * y_denominator)
