@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
+from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
 from gpequity.output import Format, render_rows
 
@@ -28,6 +29,7 @@ data_app = typer.Typer(
     help="Build and inspect the warehouse of official NHS files.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
+app.add_typer(payments_app, name="payments")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -1,0 +1,1152 @@
+"""Who gets NHS general practice money: national totals, and payments by deprivation.
+
+Pure functions over the warehouse (tables ``payments``, ``payment_lines``,
+``payment_line_catalogue`` and ``practice_imd_year``), each taking an open DuckDB connection
+and returning frozen dataclasses. SQL does the heavy lifting; Python only shapes the results and
+calls the equity measures of :mod:`gpequity.analysis.inequality`.
+
+Conventions, stated in every result (see ``docs/payments-analysis.md``):
+
+* **Per-patient figures are ratios of sums**: a group's total payments divided by its total
+  (registered or weighted) patients, never the mean of each practice's own ratio.
+* **Quintiles and deciles** are those of ``practice_imd_year``: practices ranked nationally by
+  the IMD score of their registered population within each financial year. Q1 is the least
+  deprived fifth, Q5 the most deprived.
+* **Exclusions**: a practice with no IMD score for the year, or with no registered or weighted
+  patients, cannot be placed or weighed; one whose value of the ``--by`` breakdown is unknown
+  cannot be split. Each excluded practice is counted once, under the first reason that applies
+  (in that order), with its patients and payments, so included plus excluded is always every
+  practice in the year's file.
+* **Totals**: ``core`` is "Total NHS Payments to General Practice"; ``incl_covid`` adds COVID
+  vaccination, support and long COVID payments (published from 2020/21); ``incl_covid_pcn``
+  adds those and the PCN payments (published from 2021/22, and derived for 2020/21, see
+  :data:`DERIVED_INCL_COVID_PCN_NOTE`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import duckdb
+
+from gpequity.analysis.inequality import concentration_index, slope_index_of_inequality
+from gpequity.errors import GpequityError
+from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
+
+QUINTILES = 5
+DECILES = 10
+#: Decimal places of money per patient and of the slope index in results meant for people.
+PENCE_PLACES = 2
+#: Decimal places of the concentration index (a number between -1 and 1).
+INDEX_PLACES = 4
+#: Decimal places of patient counts (the files give list sizes as averages over quarters).
+PATIENT_PLACES = 2
+#: A payment line "favours" the more (less) deprived when Q5 receives more (less) per weighted
+#: patient than Q1 by at least this fraction of the line's national figure per weighted patient.
+FAVOURS_THRESHOLD = 0.10
+#: Every value of the ``dispensing`` column (sources/payments.py normalises them).
+DISPENSING_STATUSES = ("Yes", "No", "Unknown")
+#: The key of the one entry of per-group measures when results are not split by a breakdown.
+ALL = "all"
+
+PER_PATIENT_METHOD = (
+    "Per-patient figures are ratios of sums: a group's total payments divided by its total "
+    "registered (or weighted) patients, not the mean of each practice's own figure."
+)
+QUINTILE_METHOD = (
+    "Practices are ranked nationally by the IMD score of their registered population in that "
+    "year and cut into groups of equal numbers of practices: Q1 is the least deprived fifth, "
+    "Q5 the most deprived."
+)
+SLOPE_METHOD = (
+    "Slope index of inequality: population-weighted regression of each practice's payments per "
+    "weighted patient on its fractional rank by deprivation (0 = least, 1 = most deprived); "
+    "pounds per weighted patient, negative when the most deprived receive less."
+)
+CONCENTRATION_METHOD = (
+    "Concentration index of payments across weighted patients ranked by deprivation: negative "
+    "when money concentrates in deprived practices, positive when in affluent ones."
+)
+DERIVED_INCL_COVID_PCN_NOTE = (
+    "{year} publishes no total including COVID and PCN payments: it is derived for each "
+    "practice as the total including COVID payments plus the total including PCN payments "
+    "minus the core total. For every practice this equals the sum of its payment lines, and in "
+    "the years that publish the column (2021/22 on) it reproduces it to the penny."
+)
+EXCLUDE_PRESCRIBING_NOTE = (
+    "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee Payments, "
+    "Dispensing Fee Payments, Reimbursement of Drugs); a blank line is no payment."
+)
+
+
+class Total(StrEnum):
+    """Which official total of NHS Payments to General Practice to analyse."""
+
+    core = "core"
+    incl_covid = "incl_covid"
+    incl_covid_pcn = "incl_covid_pcn"
+
+
+TOTAL_LABELS: dict[Total, str] = {
+    Total.core: "Total NHS Payments to General Practice",
+    Total.incl_covid: "Total NHS Payments to General Practice including covid vaccination, "
+    "covid support and long covid payments",
+    Total.incl_covid_pcn: "Total NHS Payments to General Practice including Covid and PCN payments",
+}
+
+
+class By(StrEnum):
+    """Breakdowns of payments by deprivation: the practice attribute crossed with quintile."""
+
+    dispensing = "dispensing"
+    rurality = "rurality"
+    icb = "icb"
+    contract = "contract"
+
+
+#: The ``payments`` column of each breakdown, and how its values are described.
+BY_COLUMNS: dict[By, tuple[str, str]] = {
+    By.dispensing: ("dispensing", "dispensing status"),
+    By.rurality: ("rurality", "rurality"),
+    By.icb: ("icb_code", "ICB"),
+    By.contract: ("contract_type", "contract type"),
+}
+
+
+class Dispensing(StrEnum):
+    """Which practices a time series covers, by dispensing status."""
+
+    all = "all"
+    yes = "yes"
+    no = "no"
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class UnknownYear(GpequityError):
+    """A financial year that is malformed or not in the warehouse."""
+
+    def __init__(self, given: str, loaded: Sequence[str]) -> None:
+        self.given = given
+        self.loaded = tuple(loaded)
+        listed = ", ".join(loaded) if loaded else "none (load the payments files first)"
+        if parse_year(given) is None:
+            problem = f"'{given}' is not a financial year like 2022/23, 2022-23 or 22-23"
+        else:
+            problem = f"year {parse_year(given)} is not loaded"
+        super().__init__(f"{problem}; loaded years: {listed}")
+
+
+class TotalUnavailable(GpequityError):
+    """The chosen total is not published for the year (and cannot be derived honestly)."""
+
+    def __init__(self, year: str, total: Total, available: Sequence[str]) -> None:
+        self.year = year
+        self.total = total
+        self.reason = (
+            f"the file has no '{TOTAL_LABELS[total]}' (the COVID and PCN totals begin in 2020/21)"
+        )
+        super().__init__(f"{year}: {self.reason}; totals available: {', '.join(available)}")
+
+
+class DeprivationMissing(GpequityError):
+    """No practice deprivation scores in the warehouse."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the warehouse has no practice IMD scores (practice_imd_year): load "
+            "practice-imd-93553.csv with the payments files"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Years
+
+_YEAR = re.compile(r"^\s*(?:20)?(\d{2})\s*[/-]\s*(\d{2})\s*$")
+
+
+def parse_year(text: str) -> str | None:
+    """Return the canonical financial year ``2022/23`` for ``2022/23``, ``2022-23`` or ``22-23``.
+
+    ``None`` when the text is not a financial year (the end must be the year after the start).
+    """
+    match = _YEAR.match(text)
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    if (start + 1) % 100 != end:
+        return None
+    return f"20{start:02d}/{end:02d}"
+
+
+def loaded_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Financial years in the ``payments`` table, oldest first."""
+    return [
+        str(r[0]) for r in con.execute("SELECT DISTINCT year FROM payments ORDER BY 1").fetchall()
+    ]
+
+
+def resolve_year(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """Return the loaded financial year ``text`` names, or raise :class:`UnknownYear`."""
+    year = parse_year(text)
+    loaded = loaded_years(con)
+    if year is None or year not in loaded:
+        raise UnknownYear(text, loaded)
+    return year
+
+
+# ---------------------------------------------------------------------------------------------
+# Totals
+
+
+def _published_totals(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The total columns each year's file publishes (a column with at least one value)."""
+    rows = con.execute(
+        "SELECT year, count(total_incl_covid), count(total_incl_pcn), count(total_incl_covid_pcn) "
+        "FROM payments GROUP BY year"
+    ).fetchall()
+    out: dict[str, set[str]] = {}
+    for year, covid, pcn, covid_pcn in rows:
+        names = {"total_payments"}
+        if covid:
+            names.add("total_incl_covid")
+        if pcn:
+            names.add("total_incl_pcn")
+        if covid_pcn:
+            names.add("total_incl_covid_pcn")
+        out[str(year)] = names
+    return out
+
+
+def _total_sql(total: Total, published: set[str], alias: str = "p") -> tuple[str, bool] | None:
+    """SQL for one practice's chosen total in a year, and whether it is derived; ``None`` if
+    the year's file cannot give it."""
+    if total is Total.core:
+        return f"{alias}.total_payments", False
+    if total is Total.incl_covid:
+        return (f"{alias}.total_incl_covid", False) if "total_incl_covid" in published else None
+    if "total_incl_covid_pcn" in published:
+        return f"{alias}.total_incl_covid_pcn", False
+    if {"total_incl_covid", "total_incl_pcn"} <= published:
+        # 2020/21 has no "including Covid and PCN" column, but both parts it adds to the core
+        # total are there; the tests check the identity to the penny on the real files.
+        return (
+            f"({alias}.total_incl_covid + {alias}.total_incl_pcn - {alias}.total_payments)",
+            True,
+        )
+    return None
+
+
+def _available_totals(published: set[str]) -> list[str]:
+    return [t.value for t in Total if _total_sql(t, published) is not None]
+
+
+def _amount_sql(
+    total: Total, exclude_prescribing: bool, published: Mapping[str, set[str]], years: list[str]
+) -> tuple[str, list[str]]:
+    """A CASE over years giving each practice's amount, and the notes it needs."""
+    cases: list[str] = []
+    notes: list[str] = []
+    for year in years:
+        found = _total_sql(total, published[year])
+        if found is None:
+            raise TotalUnavailable(year, total, _available_totals(published[year]))
+        expr, derived = found
+        cases.append(f"WHEN '{year}' THEN {expr}")
+        if derived:
+            notes.append(DERIVED_INCL_COVID_PCN_NOTE.format(year=year))
+    amount = f"CASE p.year {' '.join(cases)} END"
+    if exclude_prescribing:
+        lines = " - ".join(f"coalesce(p.{line}, 0)" for line in PRESCRIBING_DISPENSING_LINES)
+        amount = f"({amount} - {lines})"
+        notes.append(EXCLUDE_PRESCRIBING_NOTE)
+    return amount, notes
+
+
+def _prescribing_sql(alias: str = "p") -> str:
+    return " + ".join(f"coalesce({alias}.{line}, 0)" for line in PRESCRIBING_DISPENSING_LINES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def rank_label(rank: int, groups: int = QUINTILES) -> str:
+    """``Q1 (least deprived)`` ... ``Q5 (most deprived)``; ``D1`` ... ``D10`` for deciles."""
+    letter = "Q" if groups == QUINTILES else "D"
+    if rank == 1:
+        return f"{letter}1 (least deprived)"
+    if rank == groups:
+        return f"{letter}{groups} (most deprived)"
+    return f"{letter}{rank}"
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _ratio(numerator: Decimal | float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / denominator
+
+
+#: The columns of a deprivation group in tables and CSV (the rank is named by its kind).
+GROUP_COLUMNS = (
+    "quintile",
+    "label",
+    "practices",
+    "registered_patients",
+    "weighted_patients",
+    "payments",
+    "per_registered_patient",
+    "per_weighted_patient",
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A result as a header and rows of plain values, for tables and CSV downloads."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Practices left out of a result for one reason, with their patients and payments."""
+
+    key: str
+    reason: str
+    practices: int
+    registered_patients: float
+    weighted_patients: float
+    payments: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "practices": self.practices,
+            "registered_patients": round(self.registered_patients, PATIENT_PLACES),
+            "payments": self.payments,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class DispensingStatusSummary:
+    """Practices of one dispensing status (``Yes``, ``No`` or ``Unknown``) in a year."""
+
+    status: str
+    practices: int
+    registered_patients: float
+    total_payments: Decimal
+    prescribing_dispensing_payments: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "practices": self.practices,
+            "registered_patients": round(self.registered_patients, PATIENT_PLACES),
+            "total_payments": self.total_payments,
+            "prescribing_dispensing_payments": self.prescribing_dispensing_payments,
+        }
+
+
+@dataclass(frozen=True)
+class NationalSummary:
+    """England's NHS payments to general practice in one financial year, every practice.
+
+    A total the year's file does not publish is ``None`` (and said so in ``notes``).
+    """
+
+    year: str
+    practices: int
+    registered_patients: float
+    weighted_patients: float
+    total_payments: Decimal
+    total_payments_incl_covid: Decimal | None
+    total_payments_incl_covid_pcn: Decimal | None
+    total_payments_minus_deductions: Decimal | None
+    prescribing_dispensing_payments: Decimal
+    by_dispensing_status: dict[str, DispensingStatusSummary]
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON contract of ``gpequity payments summary``."""
+        return {
+            "year": self.year,
+            "practices": self.practices,
+            "registered_patients": round(self.registered_patients, PATIENT_PLACES),
+            "weighted_patients": round(self.weighted_patients, PATIENT_PLACES),
+            "total_payments": self.total_payments,
+            "total_payments_incl_covid": self.total_payments_incl_covid,
+            "total_payments_incl_covid_pcn": self.total_payments_incl_covid_pcn,
+            "total_payments_minus_deductions": self.total_payments_minus_deductions,
+            "prescribing_dispensing_payments": self.prescribing_dispensing_payments,
+            "by_dispensing_status": {k: v.as_dict() for k, v in self.by_dispensing_status.items()},
+            "notes": list(self.notes),
+        }
+
+    def table(self) -> Table:
+        """One row for all practices, then one per dispensing status (blank where the files
+        give no such figure for a status)."""
+        header = (
+            "year",
+            "dispensing_status",
+            "practices",
+            "registered_patients",
+            "weighted_patients",
+            "total_payments",
+            "total_payments_incl_covid",
+            "total_payments_incl_covid_pcn",
+            "total_payments_minus_deductions",
+            "prescribing_dispensing_payments",
+        )
+        rows: list[tuple[Any, ...]] = [
+            (
+                self.year,
+                "All",
+                self.practices,
+                round(self.registered_patients, PATIENT_PLACES),
+                round(self.weighted_patients, PATIENT_PLACES),
+                self.total_payments,
+                self.total_payments_incl_covid,
+                self.total_payments_incl_covid_pcn,
+                self.total_payments_minus_deductions,
+                self.prescribing_dispensing_payments,
+            )
+        ]
+        rows.extend(
+            (
+                self.year,
+                s.status,
+                s.practices,
+                round(s.registered_patients, PATIENT_PLACES),
+                None,
+                s.total_payments,
+                None,
+                None,
+                None,
+                s.prescribing_dispensing_payments,
+            )
+            for s in self.by_dispensing_status.values()
+        )
+        return Table(header, tuple(rows))
+
+
+@dataclass(frozen=True)
+class DeprivationGroup:
+    """One deprivation group (quintile or decile), within one value of a breakdown if any."""
+
+    rank: int
+    label: str
+    group: str | None
+    practices: int
+    registered_patients: float
+    weighted_patients: float
+    payments: Decimal
+    per_registered_patient: float | None
+    per_weighted_patient: float | None
+    group_name: str | None = None
+
+    def row(self) -> tuple[Any, ...]:
+        """The group's figures, in the order of :data:`GROUP_COLUMNS`."""
+        return (
+            self.rank,
+            self.label,
+            self.practices,
+            round(self.registered_patients, PATIENT_PLACES),
+            round(self.weighted_patients, PATIENT_PLACES),
+            self.payments,
+            _round(self.per_registered_patient, PENCE_PLACES),
+            _round(self.per_weighted_patient, PENCE_PLACES),
+        )
+
+    def as_dict(self, rank_key: str, by: By | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if by is not None:
+            out[by.value] = self.group
+        out.update(
+            {
+                rank_key: self.rank,
+                "label": self.label,
+                "practices": self.practices,
+                "registered_patients": round(self.registered_patients, PATIENT_PLACES),
+                "weighted_patients": round(self.weighted_patients, PATIENT_PLACES),
+                "payments": self.payments,
+                "per_registered_patient": _round(self.per_registered_patient, PENCE_PLACES),
+                "per_weighted_patient": _round(self.per_weighted_patient, PENCE_PLACES),
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class DeprivationResult:
+    """Payments by deprivation group in one year, optionally within a breakdown.
+
+    The per-breakdown measures (gap, slope index, concentration index) are keyed by the
+    breakdown's values, or by :data:`ALL` when there is no breakdown.
+    """
+
+    year: str
+    total: Total
+    exclude_prescribing: bool
+    groups_of: int
+    by: By | None
+    groups: tuple[DeprivationGroup, ...]
+    gap_q1_minus_q5: dict[str, float | None]
+    gap_first_minus_last: dict[str, float | None]
+    slope_index: dict[str, float | None]
+    concentration_index: dict[str, float | None]
+    excluded: tuple[Exclusion, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rank_key(self) -> str:
+        return "quintile" if self.groups_of == QUINTILES else "decile"
+
+    def group(self, rank: int, value: str | None = None) -> DeprivationGroup | None:
+        """The group of this rank (and breakdown value), if it has any practice."""
+        for g in self.groups:
+            if g.rank == rank and g.group == value:
+                return g
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON contract of ``gpequity payments by-deprivation``."""
+
+        def measure(values: dict[str, float | None], places: int) -> Any:
+            if self.by is None:
+                return _round(values.get(ALL), places)
+            return {k: _round(v, places) for k, v in values.items()}
+
+        out: dict[str, Any] = {"year": self.year, "total": self.total.value}
+        if self.by is not None:
+            out["by"] = self.by.value
+        out["exclude_prescribing"] = self.exclude_prescribing
+        out["groups"] = [g.as_dict(self.rank_key, self.by) for g in self.groups]
+        out["gap_q1_minus_q5"] = measure(self.gap_q1_minus_q5, PENCE_PLACES)
+        if self.groups_of == DECILES:
+            out["gap_d1_minus_d10"] = measure(self.gap_first_minus_last, PENCE_PLACES)
+        out["slope_index"] = measure(self.slope_index, PENCE_PLACES)
+        out["concentration_index"] = measure(self.concentration_index, INDEX_PLACES)
+        out["excluded"] = {e.key: e.as_dict() for e in self.excluded}
+        out["method"] = {
+            "per_patient": PER_PATIENT_METHOD,
+            "groups": QUINTILE_METHOD,
+            "gap_q1_minus_q5": "Q1 (least deprived) minus Q5 (most deprived), pounds per "
+            "weighted patient.",
+            "slope_index": SLOPE_METHOD,
+            "concentration_index": CONCENTRATION_METHOD,
+        }
+        out["notes"] = list(self.notes)
+        return out
+
+    def table(self) -> Table:
+        """One row per group: the breakdown's value (if any), then :data:`GROUP_COLUMNS`."""
+        header = ((self.by.value,) if self.by else ()) + (self.rank_key, *GROUP_COLUMNS[1:])
+        rows = tuple(((g.group,) if self.by else ()) + g.row() for g in self.groups)
+        return Table(header, rows)
+
+
+@dataclass(frozen=True)
+class TrendYear:
+    """One year of the time series: payments by quintile with that year's IMD."""
+
+    year: str
+    groups: tuple[DeprivationGroup, ...]
+    gap_q1_minus_q5: float | None
+    imd_methods: tuple[str, ...]
+    excluded: tuple[Exclusion, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "groups": [g.as_dict("quintile", None) for g in self.groups],
+            "gap_q1_minus_q5": _round(self.gap_q1_minus_q5, PENCE_PLACES),
+            "imd": list(self.imd_methods),
+            "excluded": {e.key: e.as_dict() for e in self.excluded},
+        }
+
+
+@dataclass(frozen=True)
+class SkippedYear:
+    """A loaded year left out of a time series, and why."""
+
+    year: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """Payments per weighted patient by quintile, every loaded year from 2014/15 on."""
+
+    total: Total
+    exclude_prescribing: bool
+    dispensing: Dispensing
+    years: tuple[TrendYear, ...]
+    skipped: tuple[SkippedYear, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON contract of ``gpequity payments trend``."""
+        return {
+            "total": self.total.value,
+            "exclude_prescribing": self.exclude_prescribing,
+            "dispensing": self.dispensing.value,
+            "years": [y.as_dict() for y in self.years],
+            "skipped_years": [{"year": s.year, "reason": s.reason} for s in self.skipped],
+            "method": {"per_patient": PER_PATIENT_METHOD, "groups": QUINTILE_METHOD},
+            "notes": list(self.notes),
+        }
+
+    def table(self) -> Table:
+        """One row per year and quintile."""
+        return Table(
+            ("year", *GROUP_COLUMNS),
+            tuple((y.year, *g.row()) for y in self.years for g in y.groups),
+        )
+
+
+@dataclass(frozen=True)
+class PaymentLineByDeprivation:
+    """One payment line's money per weighted patient in each quintile."""
+
+    line: str
+    label: str
+    line_group: str
+    payments: Decimal
+    per_weighted_patient: float | None
+    by_quintile: tuple[float | None, ...]
+    gap_q1_minus_q5: float | None
+    tilt: float | None
+    favours: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "label": self.label,
+            "line_group": self.line_group,
+            "payments": self.payments,
+            "per_weighted_patient": _round(self.per_weighted_patient, PENCE_PLACES),
+            "by_quintile": [_round(v, PENCE_PLACES) for v in self.by_quintile],
+            "gap_q1_minus_q5": _round(self.gap_q1_minus_q5, PENCE_PLACES),
+            "tilt": _round(self.tilt, INDEX_PLACES),
+            "favours": self.favours,
+        }
+
+
+@dataclass(frozen=True)
+class PaymentLinesResult:
+    """Every payment line of a year by quintile: which favour deprived or affluent practices."""
+
+    year: str
+    lines: tuple[PaymentLineByDeprivation, ...]
+    weighted_patients: tuple[float, ...]
+    excluded: tuple[Exclusion, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "lines": [line.as_dict() for line in self.lines],
+            "weighted_patients_by_quintile": [
+                round(w, PATIENT_PLACES) for w in self.weighted_patients
+            ],
+            "excluded": {e.key: e.as_dict() for e in self.excluded},
+            "method": {"per_patient": PER_PATIENT_METHOD, "groups": QUINTILE_METHOD},
+            "notes": list(self.notes),
+        }
+
+    def table(self) -> Table:
+        """One row per payment line: its figures per weighted patient, Q1 to Q5."""
+        header = (
+            "line",
+            "label",
+            "line_group",
+            "payments",
+            "per_weighted_patient",
+            *(f"q{q}_per_weighted_patient" for q in range(1, QUINTILES + 1)),
+            "gap_q1_minus_q5",
+            "tilt",
+            "favours",
+        )
+        rows = tuple(
+            (
+                line.line,
+                line.label,
+                line.line_group,
+                line.payments,
+                _round(line.per_weighted_patient, PENCE_PLACES),
+                *(_round(v, PENCE_PLACES) for v in line.by_quintile),
+                _round(line.gap_q1_minus_q5, PENCE_PLACES),
+                _round(line.tilt, INDEX_PLACES),
+                line.favours,
+            )
+            for line in self.lines
+        )
+        return Table(header, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# National summary
+
+
+def national_summary(con: duckdb.DuckDBPyConnection, year: str) -> NationalSummary:
+    """Return England's totals for ``year`` (any accepted spelling): every practice in the file.
+
+    Practices; registered and weighted patients; payments under each official total;
+    prescribing- and dispensing-related payments; and the same by dispensing status.
+    """
+    year = resolve_year(con, year)
+    published = _published_totals(con)[year]
+    notes: list[str] = []
+    covid_pcn = _total_sql(Total.incl_covid_pcn, published)
+    if covid_pcn is not None and covid_pcn[1]:
+        notes.append(DERIVED_INCL_COVID_PCN_NOTE.format(year=year))
+    for total in (Total.incl_covid, Total.incl_covid_pcn):
+        if _total_sql(total, published) is None:
+            notes.append(f"{year} publishes no '{TOTAL_LABELS[total]}'.")
+    covid_sql = "sum(p.total_incl_covid)" if "total_incl_covid" in published else "NULL"
+    covid_pcn_sql = f"sum({covid_pcn[0]})" if covid_pcn is not None else "NULL"
+    rx = _prescribing_sql()
+    row = con.execute(
+        f"""
+        SELECT count(*), coalesce(sum(p.registered_patients), 0),
+               coalesce(sum(p.weighted_patients), 0), coalesce(sum(p.total_payments), 0),
+               {covid_sql}, {covid_pcn_sql},
+               CASE WHEN count(p.total_minus_deductions) > 0
+                    THEN sum(p.total_minus_deductions) END,
+               coalesce(sum({rx}), 0)
+        FROM payments p WHERE p.year = ?
+        """,
+        [year],
+    ).fetchone()
+    assert row is not None
+    rows = con.execute(
+        f"""
+        SELECT p.dispensing, count(*), coalesce(sum(p.registered_patients), 0),
+               coalesce(sum(p.total_payments), 0), coalesce(sum({rx}), 0)
+        FROM payments p WHERE p.year = ? GROUP BY p.dispensing
+        """,
+        [year],
+    ).fetchall()
+    found = {str(r[0]): r for r in rows}
+    by_status = {
+        status: DispensingStatusSummary(
+            status=status,
+            practices=int(found[status][1]) if status in found else 0,
+            registered_patients=float(found[status][2]) if status in found else 0.0,
+            total_payments=Decimal(found[status][3]) if status in found else Decimal("0.00"),
+            prescribing_dispensing_payments=(
+                Decimal(found[status][4]) if status in found else Decimal("0.00")
+            ),
+        )
+        for status in DISPENSING_STATUSES
+    }
+    return NationalSummary(
+        year=year,
+        practices=int(row[0]),
+        registered_patients=float(row[1]),
+        weighted_patients=float(row[2]),
+        total_payments=Decimal(row[3]),
+        total_payments_incl_covid=row[4],
+        total_payments_incl_covid_pcn=row[5],
+        total_payments_minus_deductions=row[6],
+        prescribing_dispensing_payments=Decimal(row[7]),
+        by_dispensing_status=by_status,
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# By deprivation
+
+
+def _require_deprivation(con: duckdb.DuckDBPyConnection) -> None:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'practice_imd_year'"
+    ).fetchone()
+    if not found or not found[0]:
+        raise DeprivationMissing()
+
+
+NO_IMD_REASON = "no practice IMD score for the year (OHID Fingertips indicator 93553)"
+ZERO_PATIENTS_REASON = "no registered or no weighted patients, so no per-patient figure"
+
+
+def _sql_years(years: Sequence[str]) -> str:
+    """``p.year IN ('2021/22', '2022/23')`` for years already checked against the warehouse."""
+    quoted = ", ".join("'" + y.replace("'", "''") + "'" for y in years)
+    return f"p.year IN ({quoted})"
+
+
+def _classified_sql(amount: str, rank_col: str, by: By | None, years: Sequence[str]) -> str:
+    """One row per practice: its amount, patients, score and group, and why it is excluded."""
+    group = f"p.{BY_COLUMNS[by][0]}" if by is not None else "NULL"
+    unknown = (
+        f"WHEN coalesce(trim({group}), '') IN ('', 'Unknown') THEN 'unknown_{by.value}'"
+        if by is not None
+        else ""
+    )
+    return f"""
+        SELECT p.year, p.practice_code, p.registered_patients, p.weighted_patients,
+               {amount} AS amount, i.score, i.{rank_col} AS rank, i.quintile,
+               CAST({group} AS VARCHAR) AS grp, p.icb_name,
+               CASE WHEN i.score IS NULL OR i.{rank_col} IS NULL THEN 'no_imd_score'
+                    WHEN coalesce(p.registered_patients, 0) <= 0
+                      OR coalesce(p.weighted_patients, 0) <= 0 THEN 'zero_patients'
+                    WHEN {amount} IS NULL THEN 'no_total'
+                    {unknown}
+               END AS excluded_because
+        FROM payments p
+        LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code
+        WHERE {_sql_years(years)}
+    """
+
+
+def _exclusion_reasons(by: By | None, total: Total) -> dict[str, str]:
+    reasons = {
+        "no_imd_score": NO_IMD_REASON,
+        "zero_patients": ZERO_PATIENTS_REASON,
+        "no_total": f"no value of '{TOTAL_LABELS[total]}' in the file",
+    }
+    if by is not None:
+        reasons[f"unknown_{by.value}"] = f"{BY_COLUMNS[by][1]} unknown, so it cannot be split by it"
+    return reasons
+
+
+def _exclusions(rows: Iterable[Sequence[Any]], reasons: Mapping[str, str]) -> tuple[Exclusion, ...]:
+    """Exclusions from (key, practices, registered, weighted, payments) rows; every reason is
+    listed, with zeros when none applied, except ``no_total`` which is shown only if it did."""
+    found = {str(r[0]): r for r in rows}
+    out = []
+    for key, reason in reasons.items():
+        r = found.get(key)
+        if r is None and key == "no_total":
+            continue
+        out.append(
+            Exclusion(
+                key=key,
+                reason=reason,
+                practices=int(r[1]) if r else 0,
+                registered_patients=float(r[2] or 0) if r else 0.0,
+                weighted_patients=float(r[3] or 0) if r else 0.0,
+                payments=Decimal(r[4] or 0) if r else Decimal("0.00"),
+            )
+        )
+    return tuple(out)
+
+
+_EXCLUDED_SQL = """
+    SELECT excluded_because, count(*), sum(registered_patients), sum(weighted_patients),
+           sum(amount)
+    FROM c WHERE excluded_because IS NOT NULL GROUP BY 1
+"""
+
+
+def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> float | None:
+    a, b = per_weighted.get(first), per_weighted.get(last)
+    return None if a is None or b is None else a - b
+
+
+def payments_by_deprivation(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    *,
+    total: Total = Total.core,
+    exclude_prescribing: bool = False,
+    by: By | None = None,
+    deciles: bool = False,
+) -> DeprivationResult:
+    """Return payments by national IMD quintile (or decile) of practices in ``year``.
+
+    Per group: practices, registered and weighted patients, payments under ``total`` (less the
+    prescribing/dispensing lines when ``exclude_prescribing``), and payments per registered and
+    per weighted patient as ratios of sums. With ``by``, groups are that breakdown's values
+    crossed with the quintiles, and the measures are per breakdown value. Measures: the Q1-Q5
+    gap per weighted patient, the slope index of inequality and the concentration index (both
+    over practices, weighted by weighted patients, ranked by IMD score).
+    """
+    year = resolve_year(con, year)
+    _require_deprivation(con)
+    published = _published_totals(con)
+    amount, notes = _amount_sql(total, exclude_prescribing, published, [year])
+    groups_of = DECILES if deciles else QUINTILES
+    rank_col = "decile" if deciles else "quintile"
+    c = f"WITH c AS ({_classified_sql(amount, rank_col, by, [year])})"
+    group_rows = con.execute(
+        f"""{c}
+        SELECT grp, rank, any_value(icb_name), count(*), sum(registered_patients),
+               sum(weighted_patients), sum(amount),
+               sum(amount) / sum(registered_patients), sum(amount) / sum(weighted_patients)
+        FROM c WHERE excluded_because IS NULL
+        GROUP BY grp, rank ORDER BY grp NULLS FIRST, rank
+        """
+    ).fetchall()
+    quintile_rows = con.execute(
+        f"""{c}
+        SELECT grp, quintile, sum(amount) / sum(weighted_patients)
+        FROM c WHERE excluded_because IS NULL AND quintile IN (1, {QUINTILES})
+        GROUP BY grp, quintile
+        """
+    ).fetchall()
+    practice_rows = con.execute(
+        f"""{c}
+        SELECT grp, amount, weighted_patients, score FROM c
+        WHERE excluded_because IS NULL ORDER BY practice_code
+        """
+    ).fetchall()
+    excluded_rows = con.execute(f"{c} {_EXCLUDED_SQL}").fetchall()
+
+    groups = tuple(
+        DeprivationGroup(
+            rank=int(r[1]),
+            label=rank_label(int(r[1]), groups_of),
+            group=None if by is None else str(r[0]),
+            practices=int(r[3]),
+            registered_patients=float(r[4]),
+            weighted_patients=float(r[5]),
+            payments=Decimal(r[6]),
+            per_registered_patient=_ratio(r[6], r[4]),
+            per_weighted_patient=_ratio(r[6], r[5]),
+            group_name=str(r[2]) if by is By.icb else None,
+        )
+        for r in group_rows
+    )
+    keys = [ALL] if by is None else sorted({str(g.group) for g in groups})
+
+    def key_of(value: object) -> str:
+        return ALL if by is None else str(value)
+
+    quintile_per_weighted: dict[str, dict[int, float | None]] = defaultdict(dict)
+    for grp, quintile, per_weighted in quintile_rows:
+        quintile_per_weighted[key_of(grp)][int(quintile)] = per_weighted
+    rank_per_weighted: dict[str, dict[int, float | None]] = defaultdict(dict)
+    for g in groups:
+        rank_per_weighted[key_of(g.group)][g.rank] = g.per_weighted_patient
+
+    practices: dict[str, list[tuple[Decimal, float, float]]] = defaultdict(list)
+    for grp, amount_value, weighted, score in practice_rows:
+        practices[key_of(grp)].append((Decimal(amount_value), float(weighted), float(score)))
+    slope: dict[str, float | None] = {}
+    concentration: dict[str, float | None] = {}
+    for key in keys:
+        entries = practices.get(key, [])
+        amounts = [a for a, _, _ in entries]
+        weights = [w for _, w, _ in entries]
+        scores = [s for _, _, s in entries]
+        slope[key] = (
+            slope_index_of_inequality(
+                [float(a) / w for a, w in zip(amounts, weights, strict=True)], weights, scores
+            )
+            if entries
+            else None
+        )
+        concentration[key] = concentration_index(amounts, weights, scores) if entries else None
+
+    return DeprivationResult(
+        year=year,
+        total=total,
+        exclude_prescribing=exclude_prescribing,
+        groups_of=groups_of,
+        by=by,
+        groups=groups,
+        gap_q1_minus_q5={k: _gap(quintile_per_weighted[k], 1, QUINTILES) for k in keys},
+        gap_first_minus_last={k: _gap(rank_per_weighted[k], 1, groups_of) for k in keys},
+        slope_index=slope,
+        concentration_index=concentration,
+        excluded=_exclusions(excluded_rows, _exclusion_reasons(by, total)),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Time series
+
+
+def payments_trend(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    total: Total = Total.core,
+    exclude_prescribing: bool = False,
+    dispensing: Dispensing = Dispensing.all,
+) -> TrendResult:
+    """Return payments per weighted patient by quintile for every loaded year (2014/15 on).
+
+    Each year uses its own IMD quintiles (``practice_imd_year``, whose ``method`` says how the
+    score was derived). A year whose file cannot give ``total`` is skipped, with the reason.
+    ``dispensing`` restricts the practices to dispensing (``yes``) or non-dispensing (``no``)
+    ones; practices of unknown status are then excluded and counted.
+    """
+    _require_deprivation(con)
+    published = _published_totals(con)
+    years: list[str] = []
+    skipped: list[SkippedYear] = []
+    for year in loaded_years(con):
+        try:
+            _amount_sql(total, False, published, [year])
+        except TotalUnavailable as exc:
+            skipped.append(SkippedYear(year, exc.reason))
+            continue
+        years.append(year)
+    if not years:
+        return TrendResult(total, exclude_prescribing, dispensing, (), tuple(skipped))
+    amount, notes = _amount_sql(total, exclude_prescribing, published, years)
+    by = None if dispensing is Dispensing.all else By.dispensing
+    classified = _classified_sql(amount, "quintile", by, years)
+    wanted = {Dispensing.yes: "Yes", Dispensing.no: "No"}.get(dispensing)
+    keep = f"AND grp = '{wanted}'" if wanted else ""
+    rows = con.execute(
+        f"""
+        WITH c AS ({classified})
+        SELECT year, rank, count(*), sum(registered_patients), sum(weighted_patients),
+               sum(amount), sum(amount) / sum(registered_patients),
+               sum(amount) / sum(weighted_patients)
+        FROM c WHERE excluded_because IS NULL {keep}
+        GROUP BY year, rank ORDER BY year, rank
+        """
+    ).fetchall()
+    excluded_rows = con.execute(
+        f"""
+        WITH c AS ({classified})
+        SELECT year, excluded_because, count(*), sum(registered_patients),
+               sum(weighted_patients), sum(amount)
+        FROM c WHERE excluded_because IS NOT NULL GROUP BY ALL
+        """
+    ).fetchall()
+    methods = con.execute(
+        "SELECT year, list(DISTINCT method ORDER BY method) FROM practice_imd_year p "
+        f"WHERE {_sql_years(years)} AND score IS NOT NULL GROUP BY year"
+    ).fetchall()
+    method_of = {str(y): tuple(str(m) for m in ms if m is not None) for y, ms in methods}
+    reasons = _exclusion_reasons(by, total)
+    if wanted:
+        notes.append(
+            f"Only {'dispensing' if wanted == 'Yes' else 'non-dispensing'} practices; "
+            "practices of the other status are not counted as excluded."
+        )
+    out_years = []
+    for year in years:
+        groups = tuple(
+            DeprivationGroup(
+                rank=int(r[1]),
+                label=rank_label(int(r[1])),
+                group=None,
+                practices=int(r[2]),
+                registered_patients=float(r[3]),
+                weighted_patients=float(r[4]),
+                payments=Decimal(r[5]),
+                per_registered_patient=r[6],
+                per_weighted_patient=r[7],
+            )
+            for r in rows
+            if r[0] == year
+        )
+        per_weighted = {g.rank: g.per_weighted_patient for g in groups}
+        out_years.append(
+            TrendYear(
+                year=year,
+                groups=groups,
+                gap_q1_minus_q5=_gap(per_weighted, 1, QUINTILES),
+                imd_methods=method_of.get(year, ()),
+                excluded=_exclusions([r[1:] for r in excluded_rows if r[0] == year], reasons),
+            )
+        )
+    return TrendResult(
+        total=total,
+        exclude_prescribing=exclude_prescribing,
+        dispensing=dispensing,
+        years=tuple(out_years),
+        skipped=tuple(skipped),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Payment lines
+
+
+def _favours(tilt: float | None) -> str:
+    if tilt is None:
+        return "neither"
+    if tilt >= FAVOURS_THRESHOLD:
+        return "more deprived"
+    if tilt <= -FAVOURS_THRESHOLD:
+        return "less deprived"
+    return "neither"
+
+
+def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> PaymentLinesResult:
+    """Return every payment line of ``year`` per weighted patient in each quintile.
+
+    The lines are the file's own (totals left out; lines the mapping does not know are kept
+    under their published header). A line's ``tilt`` is Q5 minus Q1 per weighted patient as a
+    fraction of its national figure per weighted patient: it "favours the more deprived" when
+    the tilt is at least :data:`FAVOURS_THRESHOLD`, "the less deprived" when at most minus
+    that (a line can be negative for some practices, so a ratio Q5/Q1 would mislead).
+    Denominators are all the quintile's weighted patients, whether or not a practice received
+    the line. Sorted by the line's total, largest first.
+    """
+    year = resolve_year(con, year)
+    _require_deprivation(con)
+    c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', None, [year])})"
+    patients = con.execute(
+        f"{c} SELECT rank, sum(weighted_patients) FROM c "
+        "WHERE excluded_because IS NULL GROUP BY rank ORDER BY rank"
+    ).fetchall()
+    rows = con.execute(
+        f"""{c}
+        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
+               coalesce(cat.line_group, 'unmapped'), c.rank, sum(l.amount)
+        FROM payment_lines l
+        JOIN c ON c.practice_code = l.practice_code
+        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
+        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
+        GROUP BY ALL
+        """,
+        [year],
+    ).fetchall()
+    excluded_rows = con.execute(f"{c} {_EXCLUDED_SQL}").fetchall()
+    weighted = {int(r[0]): float(r[1]) for r in patients}
+    all_weighted = sum(weighted.values())
+    amounts: dict[tuple[str, str, str], dict[int, Decimal]] = defaultdict(dict)
+    for line, label, group, rank, amount in rows:
+        amounts[(str(line), str(label), str(group))][int(rank)] = Decimal(amount)
+    lines = []
+    for (line, label, group), by_rank in amounts.items():
+        total_amount = sum(by_rank.values(), Decimal("0"))
+        per_quintile = tuple(
+            _ratio(by_rank.get(q, Decimal("0")), weighted.get(q)) for q in range(1, QUINTILES + 1)
+        )
+        q1, q5 = per_quintile[0], per_quintile[-1]
+        national = _ratio(total_amount, all_weighted)
+        tilt = None if q1 is None or q5 is None or not national else (q5 - q1) / abs(national)
+        lines.append(
+            PaymentLineByDeprivation(
+                line=line,
+                label=label,
+                line_group=group,
+                payments=total_amount,
+                per_weighted_patient=national,
+                by_quintile=per_quintile,
+                gap_q1_minus_q5=None if q1 is None or q5 is None else q1 - q5,
+                tilt=tilt,
+                favours=_favours(tilt),
+            )
+        )
+    lines.sort(key=lambda x: (-x.payments, x.line))
+    return PaymentLinesResult(
+        year=year,
+        lines=tuple(lines),
+        weighted_patients=tuple(weighted.get(q, 0.0) for q in range(1, QUINTILES + 1)),
+        excluded=_exclusions(excluded_rows, _exclusion_reasons(None, Total.core)),
+    )

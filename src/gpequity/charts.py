@@ -1,0 +1,498 @@
+"""Charts of the payments analysis: Vega-Lite specs built from the analysis results.
+
+One spec per chart, used everywhere: the web page inlines its SVG, reports embed its SVG or
+PNG, and ``gpequity payments chart`` writes either. Rendering is offline: ``vl-convert-python``
+(BSD-3-Clause) bundles the Vega-Lite compiler and a renderer, and is told to fetch nothing
+(``allowed_base_urls=[]``); the data is inline in the spec.
+
+Every chart carries a one-sentence reading in plain English (also the SVG's accessible
+description) and its data as a table, so that nothing is only shown as a picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import duckdb
+
+from gpequity.analysis.payments import (
+    QUINTILES,
+    By,
+    DeprivationResult,
+    PaymentLinesResult,
+    Total,
+    TrendResult,
+    payment_lines_by_deprivation,
+    payments_by_deprivation,
+    payments_trend,
+    rank_label,
+)
+from gpequity.errors import GpequityError
+
+#: The Vega-Lite version the specs are written for (and rendered with).
+VEGA_LITE_VERSION = "5.20"
+SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
+WIDTH = 560
+HEIGHT = 320
+#: PNG pixels per SVG pixel: sharp on high-density screens and in print.
+PNG_SCALE = 2.0
+#: The payment lines chart shows this many of the largest lines.
+TOP_PAYMENT_LINES = 15
+#: Quintile colours, least to most deprived: steps of the colour-blind-safe "plasma" ramp,
+#: none so light that a line is lost on white.
+QUINTILE_COLOURS = ("#fca636", "#e16462", "#b12a90", "#6a00a8", "#0d0887")
+SERIES_COLOURS = {"All practices": "#425563", "Dispensing": "#ed8b00", "Non-dispensing": "#005eb8"}
+FONT = "Arial, Helvetica, sans-serif"
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "grid": True, "gridColor": "#e8edee"},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+    "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12},
+}
+POUNDS = "$,.2f"
+POUNDS_AXIS = "$,.0f"
+#: In the payment lines heat map, cells this far from 100 are dark: their label is white.
+DARK_CELL_DISTANCE = 45
+
+
+class UnknownChart(GpequityError):
+    """A chart name that is not one of :data:`CHART_NAMES`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no chart named '{name}'; charts: {', '.join(CHART_NAMES)}")
+
+
+class UnsupportedChartFile(GpequityError):
+    """A chart output file that is neither ``.svg`` nor ``.png``."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: a chart is written as .svg or .png")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: its Vega-Lite spec, a one-sentence reading and its data as a table."""
+
+    name: str
+    title: str
+    reading: str
+    spec: dict[str, Any]
+    header: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The data table as a list of objects (header -> value)."""
+        return [dict(zip(self.header, row, strict=True)) for row in self.rows]
+
+
+def _pounds(value: float | None) -> str:
+    if value is None:
+        return "not available"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.2f}"
+
+
+def _spec(
+    title: str, subtitle: str, reading: str, values: list[dict[str, Any]], **body: Any
+) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": title, "subtitle": subtitle},
+        "description": reading,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"values": values},
+        "config": CONFIG,
+        **body,
+    }
+
+
+def _quintile_labels() -> list[str]:
+    return [rank_label(q) for q in range(1, QUINTILES + 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The charts, each from analysis results
+
+
+def dispensing_split_chart(
+    all_practices: DeprivationResult, by_dispensing: DeprivationResult
+) -> Chart:
+    """Payments per weighted patient by quintile: all practices, dispensing, non-dispensing."""
+    if all_practices.by is not None or by_dispensing.by is not By.dispensing:
+        raise ValueError("needs a result for all practices and one split by dispensing status")
+    series = [("All practices", None), ("Dispensing", "Yes"), ("Non-dispensing", "No")]
+    rows: list[tuple[Any, ...]] = []
+    for q in range(1, QUINTILES + 1):
+        for name, status in series:
+            result = all_practices if status is None else by_dispensing
+            group = result.group(q, status)
+            rows.append(
+                (
+                    rank_label(q),
+                    name,
+                    group.practices if group else 0,
+                    None if group is None else _round2(group.per_weighted_patient),
+                )
+            )
+    gap_all = all_practices.gap_q1_minus_q5.get("all")
+    gap_no = by_dispensing.gap_q1_minus_q5.get("No")
+    q1, q5 = all_practices.group(1), all_practices.group(QUINTILES)
+    reading = (
+        f"In {all_practices.year} the least deprived fifth of practices received "
+        f"{_pounds(q1.per_weighted_patient if q1 else None)} per weighted patient and the most "
+        f"deprived fifth {_pounds(q5.per_weighted_patient if q5 else None)}, a gap of "
+        f"{_pounds(gap_all)}; among non-dispensing practices the gap is {_pounds(gap_no)}."
+    )
+    header = ("quintile", "series", "practices", "per_weighted_patient")
+    values = [dict(zip(header, r, strict=True)) for r in rows]
+    title = "Payments per weighted patient by deprivation"
+    spec = _spec(
+        title,
+        f"{all_practices.year}, {_total_words(all_practices)}; Q1 least deprived, Q5 most deprived",
+        reading,
+        values,
+        mark={"type": "bar", "tooltip": True},
+        encoding={
+            "x": {
+                "field": "quintile",
+                "type": "ordinal",
+                "sort": _quintile_labels(),
+                "title": "Practices by deprivation (national fifths)",
+                "axis": {"labelAngle": 0},
+            },
+            "xOffset": {"field": "series", "sort": [s for s, _ in series]},
+            "y": {
+                "field": "per_weighted_patient",
+                "type": "quantitative",
+                "title": "£ per weighted patient",
+                "axis": {"format": POUNDS_AXIS},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "sort": [s for s, _ in series],
+                "scale": {
+                    "domain": list(SERIES_COLOURS),
+                    "range": list(SERIES_COLOURS.values()),
+                },
+            },
+        },
+    )
+    return Chart("dispensing-split", title, reading, spec, header, tuple(rows))
+
+
+def dispensing_distribution_chart(by_dispensing: DeprivationResult) -> Chart:
+    """How the dispensing practices are spread across the deprivation quintiles."""
+    if by_dispensing.by is not By.dispensing:
+        raise ValueError("needs a result split by dispensing status")
+    counts = []
+    for q in range(1, QUINTILES + 1):
+        yes, no = by_dispensing.group(q, "Yes"), by_dispensing.group(q, "No")
+        counts.append((q, yes.practices if yes else 0, no.practices if no else 0))
+    total_yes = sum(c[1] for c in counts)
+    rows = tuple(
+        (
+            rank_label(q),
+            yes,
+            round(100 * yes / total_yes, 1) if total_yes else None,
+            round(100 * yes / (yes + no), 1) if yes + no else None,
+        )
+        for q, yes, no in counts
+    )
+    first, last = rows[0], rows[-1]
+    reading = (
+        f"In {by_dispensing.year}, {_percent(first[2])} of the {total_yes:,} dispensing "
+        f"practices were in the least deprived fifth and {_percent(last[2])} in the most "
+        "deprived fifth."
+    )
+    header = (
+        "quintile",
+        "dispensing_practices",
+        "share_of_dispensing_pct",
+        "share_of_quintile_pct",
+    )
+    title = "Where the dispensing practices are"
+    spec = _spec(
+        title,
+        f"{by_dispensing.year}: dispensing practices (with patients and an IMD score) by "
+        "deprivation fifth",
+        reading,
+        [dict(zip(header, r, strict=True)) for r in rows],
+        layer=[
+            {
+                "mark": {"type": "bar", "color": "#ed8b00", "tooltip": True},
+            },
+            {
+                "mark": {"type": "text", "dy": -8, "fontSize": 12},
+                "encoding": {"text": {"field": "dispensing_practices", "format": ","}},
+            },
+        ],
+        encoding={
+            "x": {
+                "field": "quintile",
+                "type": "ordinal",
+                "sort": _quintile_labels(),
+                "title": "Practices by deprivation (national fifths)",
+                "axis": {"labelAngle": 0},
+            },
+            "y": {
+                "field": "dispensing_practices",
+                "type": "quantitative",
+                "title": "Dispensing practices",
+            },
+        },
+    )
+    return Chart("dispensing-distribution", title, reading, spec, header, rows)
+
+
+def trend_chart(trend: TrendResult) -> Chart:
+    """Payments per weighted patient by quintile, year by year."""
+    rows = tuple(
+        (y.year, g.label, g.practices, _round2(g.per_weighted_patient))
+        for y in trend.years
+        for g in y.groups
+    )
+    if trend.years:
+        first, last = trend.years[0], trend.years[-1]
+        reading = (
+            f"From {first.year} to {last.year} the gap in payments per weighted patient between "
+            "the least and the most deprived fifths of practices went from "
+            f"{_pounds(first.gap_q1_minus_q5)} to {_pounds(last.gap_q1_minus_q5)}."
+        )
+        span = f"{first.year} to {last.year}"
+    else:
+        reading = "No year of the warehouse can give this total, so there is no trend to show."
+        span = "no years"
+    header = ("year", "quintile", "practices", "per_weighted_patient")
+    title = "Payments per weighted patient by deprivation, year by year"
+    spec = _spec(
+        title,
+        f"{span}, {_total_words(trend)}; each year ranked by that year's IMD score",
+        reading,
+        [dict(zip(header, r, strict=True)) for r in rows],
+        mark={"type": "line", "point": True, "tooltip": True},
+        encoding={
+            "x": {
+                "field": "year",
+                "type": "ordinal",
+                "title": "Financial year",
+                "axis": {"labelAngle": 0},
+            },
+            "y": {
+                "field": "per_weighted_patient",
+                "type": "quantitative",
+                "title": "£ per weighted patient",
+                "scale": {"zero": False},
+                "axis": {"format": POUNDS_AXIS},
+            },
+            "color": {
+                "field": "quintile",
+                "type": "ordinal",
+                "title": None,
+                "sort": _quintile_labels(),
+                "scale": {"domain": _quintile_labels(), "range": list(QUINTILE_COLOURS)},
+            },
+        },
+    )
+    return Chart("trend", title, reading, spec, header, rows)
+
+
+def payment_lines_chart(result: PaymentLinesResult, top: int = TOP_PAYMENT_LINES) -> Chart:
+    """The largest payment lines per weighted patient in each quintile, against their national
+    figure (100 = the line's national amount per weighted patient)."""
+    shown = [line for line in result.lines if line.per_weighted_patient][:top]
+    labels = _quintile_labels()
+    rows: list[tuple[Any, ...]] = []
+    for line in shown:
+        national = line.per_weighted_patient or 0.0
+        for q, value in enumerate(line.by_quintile, start=1):
+            index = None if value is None else round(100 * value / abs(national), 1)
+            rows.append((line.label, labels[q - 1], _round2(value), index, line.favours))
+    favour_less = [line for line in shown if line.favours == "less deprived"]
+    favour_more = [line for line in shown if line.favours == "more deprived"]
+
+    def largest(lines: Sequence[Any]) -> str:
+        return f" (largest: {lines[0].label})" if lines else ""
+
+    reading = (
+        f"In {result.year}, of the {len(shown)} largest payment lines {len(favour_less)} went "
+        f"further per weighted patient to the least deprived fifth of practices"
+        f"{largest(favour_less)} and {len(favour_more)} to the most deprived fifth"
+        f"{largest(favour_more)}."
+    )
+    header = ("payment_line", "quintile", "per_weighted_patient", "index_national_100", "favours")
+    title = "Payment lines by deprivation"
+    spec = _spec(
+        title,
+        f"{result.year}: £ per weighted patient; colour against the line's national figure "
+        "(100 = national)",
+        reading,
+        [dict(zip(header, r, strict=True)) for r in rows],
+        height=26 * max(len(shown), 1),
+        encoding={
+            "x": {
+                "field": "quintile",
+                "type": "ordinal",
+                "sort": labels,
+                "title": "Practices by deprivation (national fifths)",
+                "axis": {"labelAngle": 0, "orient": "top", "grid": False},
+            },
+            "y": {
+                "field": "payment_line",
+                "type": "nominal",
+                "sort": [line.label for line in shown],
+                "title": None,
+                "axis": {"labelLimit": 260, "grid": False},
+            },
+        },
+        layer=[
+            {
+                "mark": {"type": "rect", "tooltip": True},
+                "encoding": {
+                    "color": {
+                        "field": "index_national_100",
+                        "type": "quantitative",
+                        "title": "Index (100 = national)",
+                        "scale": {"scheme": "blueorange", "domainMid": 100, "reverse": True},
+                    }
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 11},
+                "encoding": {
+                    "text": {"field": "per_weighted_patient", "format": POUNDS},
+                    "color": {
+                        "condition": {
+                            "test": f"abs(datum.index_national_100 - 100) > {DARK_CELL_DISTANCE}",
+                            "value": "white",
+                        },
+                        "value": "black",
+                    },
+                },
+            },
+        ],
+    )
+    return Chart("payment-lines", title, reading, spec, header, tuple(rows))
+
+
+def _round2(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _percent(value: float | None) -> str:
+    return "no" if value is None else f"{value:g}%"
+
+
+def _total_words(result: DeprivationResult | TrendResult) -> str:
+    words = {
+        Total.core: "core total payments",
+        Total.incl_covid: "total payments including COVID",
+        Total.incl_covid_pcn: "total payments including COVID and PCN",
+    }[result.total]
+    if result.exclude_prescribing:
+        words += " less prescribing and dispensing"
+    return words
+
+
+# ---------------------------------------------------------------------------------------------
+# Building by name, and rendering
+
+
+def _build_dispensing_split(con: duckdb.DuckDBPyConnection, year: str, total: Total) -> Chart:
+    return dispensing_split_chart(
+        payments_by_deprivation(con, year, total=total),
+        payments_by_deprivation(con, year, total=total, by=By.dispensing),
+    )
+
+
+def _build_dispensing_distribution(
+    con: duckdb.DuckDBPyConnection, year: str, total: Total
+) -> Chart:
+    return dispensing_distribution_chart(
+        payments_by_deprivation(con, year, total=total, by=By.dispensing)
+    )
+
+
+def _build_trend(con: duckdb.DuckDBPyConnection, year: str, total: Total) -> Chart:
+    return trend_chart(payments_trend(con, total=total))
+
+
+def _build_payment_lines(con: duckdb.DuckDBPyConnection, year: str, total: Total) -> Chart:
+    return payment_lines_chart(payment_lines_by_deprivation(con, year))
+
+
+#: Every chart by name: what it shows, and how to build it from the warehouse.
+CHARTS: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection, str, Total], Chart]]] = {
+    "dispensing-split": (
+        "payments per weighted patient by quintile: all, dispensing and non-dispensing practices",
+        _build_dispensing_split,
+    ),
+    "dispensing-distribution": (
+        "how the dispensing practices are spread across the quintiles",
+        _build_dispensing_distribution,
+    ),
+    "trend": ("payments per weighted patient by quintile, every loaded year", _build_trend),
+    "payment-lines": ("the largest payment lines by quintile", _build_payment_lines),
+}
+CHART_NAMES = tuple(CHARTS)
+
+
+def build_chart(
+    con: duckdb.DuckDBPyConnection, name: str, year: str, *, total: Total = Total.core
+) -> Chart:
+    """Run the analysis behind chart ``name`` for ``year`` and return the chart.
+
+    ``year`` is ignored by the trend chart (it covers every loaded year); ``total`` by the
+    payment lines chart (its lines are the file's own).
+    """
+    if name not in CHARTS:
+        raise UnknownChart(name)
+    return CHARTS[name][1](con, year, total)
+
+
+def render_svg(chart: Chart) -> str:
+    """The chart as an SVG document, rendered offline."""
+    import vl_convert
+
+    svg: str = vl_convert.vegalite_to_svg(
+        chart.spec,
+        vl_version=VEGA_LITE_VERSION,
+        allowed_base_urls=[],
+        format_locale="en-GB",
+    )
+    # The renderer drops the spec's description; a screen reader gets the title and reading.
+    start = svg.index(">", svg.index("<svg")) + 1
+    accessible = f"<title>{escape(chart.title)}</title><desc>{escape(chart.reading)}</desc>"
+    return svg[:start].replace("<svg ", '<svg role="img" ', 1) + accessible + svg[start:]
+
+
+def render_png(chart: Chart, scale: float = PNG_SCALE) -> bytes:
+    """The chart as a PNG image, rendered offline."""
+    import vl_convert
+
+    png: bytes = vl_convert.vegalite_to_png(
+        chart.spec,
+        vl_version=VEGA_LITE_VERSION,
+        scale=scale,
+        allowed_base_urls=[],
+        format_locale="en-GB",
+    )
+    return png
+
+
+def write_chart(chart: Chart, path: Path) -> None:
+    """Write the chart to ``path``: SVG or PNG by its suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        path.write_text(render_svg(chart), encoding="utf-8")
+    elif suffix == ".png":
+        path.write_bytes(render_png(chart))
+    else:
+        raise UnsupportedChartFile(path)

@@ -1,0 +1,241 @@
+"""Charts: Vega-Lite specs built from analysis results, their readings and data, and the
+offline rendering to SVG and PNG.
+
+The results here are written by hand, so every figure a chart shows is known.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.dom.minidom
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from gpequity.analysis.payments import (
+    By,
+    DeprivationGroup,
+    DeprivationResult,
+    Dispensing,
+    PaymentLineByDeprivation,
+    PaymentLinesResult,
+    Total,
+    TrendResult,
+    TrendYear,
+    rank_label,
+)
+from gpequity.charts import (
+    CHART_NAMES,
+    SCHEMA,
+    Chart,
+    UnknownChart,
+    UnsupportedChartFile,
+    build_chart,
+    dispensing_distribution_chart,
+    dispensing_split_chart,
+    payment_lines_chart,
+    render_png,
+    render_svg,
+    trend_chart,
+    write_chart,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def g(
+    rank: int, per_weighted: float, practices: int = 10, group: str | None = None
+) -> DeprivationGroup:
+    weighted = 1000.0 * practices
+    return DeprivationGroup(
+        rank=rank,
+        label=rank_label(rank),
+        group=group,
+        practices=practices,
+        registered_patients=weighted,
+        weighted_patients=weighted,
+        payments=Decimal(str(round(per_weighted * weighted, 2))),
+        per_registered_patient=per_weighted,
+        per_weighted_patient=per_weighted,
+    )
+
+
+def result(
+    groups: list[DeprivationGroup], gaps: dict[str, float | None], by: By | None = None
+) -> DeprivationResult:
+    return DeprivationResult(
+        year="2022/23",
+        total=Total.core,
+        exclude_prescribing=False,
+        groups_of=5,
+        by=by,
+        groups=tuple(groups),
+        gap_q1_minus_q5=gaps,
+        gap_first_minus_last=gaps,
+        slope_index=dict.fromkeys(gaps, -1.0),
+        concentration_index=dict.fromkeys(gaps, 0.01),
+        excluded=(),
+    )
+
+
+ALL = result([g(1, 170.0), g(2, 172.0), g(3, 161.0), g(4, 155.5), g(5, 154.0)], {"all": 16.0})
+SPLIT = result(
+    [
+        g(1, 154.0, 9, "No"),
+        g(2, 157.0, 9, "No"),
+        g(3, 153.0, 9, "No"),
+        g(4, 152.0, 10, "No"),
+        g(5, 154.25, 12, "No"),
+        g(1, 205.0, 4, "Yes"),
+        g(2, 222.0, 3, "Yes"),
+        g(3, 214.0, 2, "Yes"),
+        g(4, 199.5, 1, "Yes"),
+    ],
+    {"No": -0.25, "Yes": None},
+    by=By.dispensing,
+)
+
+
+def test_dispensing_split_chart_reads_and_tabulates_the_results() -> None:
+    chart = dispensing_split_chart(ALL, SPLIT)
+    assert chart.reading == (
+        "In 2022/23 the least deprived fifth of practices received £170.00 per weighted "
+        "patient and the most deprived fifth £154.00, a gap of £16.00; among non-dispensing "
+        "practices the gap is -£0.25."
+    )
+    assert chart.header == ("quintile", "series", "practices", "per_weighted_patient")
+    assert chart.rows[:3] == (
+        ("Q1 (least deprived)", "All practices", 10, 170.0),
+        ("Q1 (least deprived)", "Dispensing", 4, 205.0),
+        ("Q1 (least deprived)", "Non-dispensing", 9, 154.0),
+    )
+    # No dispensing practice in Q5: shown as none, not as £0.
+    assert chart.rows[-2] == ("Q5 (most deprived)", "Dispensing", 0, None)
+    assert chart.spec["data"]["values"] == chart.records()
+    assert chart.spec["$schema"] == SCHEMA
+    assert chart.spec["description"] == chart.reading
+    json.dumps(chart.spec)  # the web page embeds it as it is
+
+
+def test_dispensing_split_needs_the_right_results() -> None:
+    with pytest.raises(ValueError, match="split by dispensing"):
+        dispensing_split_chart(ALL, ALL)
+
+
+def test_dispensing_distribution_chart() -> None:
+    chart = dispensing_distribution_chart(SPLIT)
+    assert chart.rows == (
+        ("Q1 (least deprived)", 4, 40.0, 30.8),
+        ("Q2", 3, 30.0, 25.0),
+        ("Q3", 2, 20.0, 18.2),
+        ("Q4", 1, 10.0, 9.1),
+        ("Q5 (most deprived)", 0, 0.0, 0.0),
+    )
+    assert chart.reading == (
+        "In 2022/23, 40% of the 10 dispensing practices were in the least deprived fifth and "
+        "0% in the most deprived fifth."
+    )
+
+
+def test_trend_chart() -> None:
+    years = tuple(
+        TrendYear(
+            year=year,
+            groups=(g(1, q1), g(2, 150.0), g(3, 148.0), g(4, 146.0), g(5, q5)),
+            gap_q1_minus_q5=q1 - q5,
+            imd_methods=("IMD 2019 as published",),
+            excluded=(),
+        )
+        for year, q1, q5 in (("2014/15", 150.0, 133.0), ("2022/23", 170.75, 154.75))
+    )
+    chart = trend_chart(TrendResult(Total.core, False, Dispensing.all, years))
+    assert chart.reading == (
+        "From 2014/15 to 2022/23 the gap in payments per weighted patient between the least and "
+        "the most deprived fifths of practices went from £17.00 to £16.00."
+    )
+    assert len(chart.rows) == 10
+    assert chart.rows[0] == ("2014/15", "Q1 (least deprived)", 10, 150.0)
+    empty = trend_chart(TrendResult(Total.incl_covid, False, Dispensing.all, ()))
+    assert empty.rows == () and "no trend" in empty.reading
+
+
+def line(name: str, per_quintile: tuple[float, ...], favours: str) -> PaymentLineByDeprivation:
+    national = sum(per_quintile) / len(per_quintile)
+    return PaymentLineByDeprivation(
+        line=name,
+        label=name.replace("_", " ").title(),
+        line_group="core",
+        payments=Decimal(str(round(national * 50000, 2))),
+        per_weighted_patient=national,
+        by_quintile=per_quintile,
+        gap_q1_minus_q5=per_quintile[0] - per_quintile[-1],
+        tilt=(per_quintile[-1] - per_quintile[0]) / national,
+        favours=favours,
+    )
+
+
+def test_payment_lines_chart_indexes_each_line_to_its_national_figure() -> None:
+    lines = PaymentLinesResult(
+        year="2022/23",
+        lines=(
+            line("global_sum", (76.0, 71.0, 70.0, 65.0, 68.0), "less deprived"),
+            line("balance_of_pms", (20.0, 25.0, 26.0, 33.0, 29.0), "more deprived"),
+            line("drug_reimbursement", (18.0, 17.0, 10.0, 5.0, 3.0), "less deprived"),
+            line("pcn_participation", (1.7, 1.7, 1.7, 1.7, 1.7), "neither"),
+        ),
+        weighted_patients=(1.0, 1.0, 1.0, 1.0, 1.0),
+        excluded=(),
+    )
+    chart = payment_lines_chart(lines, top=3)
+    assert chart.reading == (
+        "In 2022/23, of the 3 largest payment lines 2 went further per weighted patient to the "
+        "least deprived fifth of practices (largest: Global Sum) and 1 to the most deprived "
+        "fifth (largest: Balance Of Pms)."
+    )
+    assert len(chart.rows) == 15
+    # Drug reimbursement: £18 in Q1 against £10.60 nationally.
+    assert chart.rows[10] == (
+        "Drug Reimbursement",
+        "Q1 (least deprived)",
+        18.0,
+        169.8,
+        "less deprived",
+    )
+    assert chart.spec["height"] == 3 * 26
+
+
+@pytest.mark.parametrize(
+    "chart", [dispensing_split_chart(ALL, SPLIT), dispensing_distribution_chart(SPLIT)]
+)
+def test_rendering_offline_to_svg_and_png(chart: Chart, tmp_path: Path) -> None:
+    svg = render_svg(chart)
+    document = xml.dom.minidom.parseString(svg)
+    root = document.documentElement
+    assert root.tagName == "svg" and root.getAttribute("role") == "img"
+    assert root.getElementsByTagName("title")[0].firstChild.data == chart.title  # type: ignore[union-attr]
+    assert root.getElementsByTagName("desc")[0].firstChild.data == chart.reading  # type: ignore[union-attr]
+    assert "Q5 (most deprived)" in svg
+    assert render_png(chart, scale=1)[:8] == PNG_SIGNATURE
+    write_chart(chart, tmp_path / "chart.SVG")
+    assert (tmp_path / "chart.SVG").read_text().startswith("<svg")
+    write_chart(chart, tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_the_renderer_fetches_nothing() -> None:
+    chart = dispensing_split_chart(ALL, SPLIT)
+    remote = replace(chart, spec={**chart.spec, "data": {"url": "https://example.org/x.csv"}})
+    with pytest.raises(Exception, match=r"example\.org"):
+        render_svg(remote)
+
+
+def test_unknown_chart_and_file_type() -> None:
+    con = duckdb.connect()
+    with pytest.raises(UnknownChart, match="charts: dispensing-split"):
+        build_chart(con, "pie", "2022/23")
+    with pytest.raises(UnsupportedChartFile, match=r"\.svg or \.png"):
+        write_chart(dispensing_split_chart(ALL, SPLIT), Path("chart.pdf"))
+    assert CHART_NAMES == ("dispensing-split", "dispensing-distribution", "trend", "payment-lines")
