@@ -702,8 +702,12 @@ def test_by_deprivation_csv(db: Path) -> None:
 def test_by_deprivation_by_icb_csv_leads_with_the_group(db: Path) -> None:
     pytest.importorskip("gpequity.exports")
     lines = invoke(db, "by-deprivation", "--by", "icb", "--format", "csv").stdout.splitlines()
-    assert lines[0].startswith("icb,quintile,label,")
-    assert lines[1].startswith("QH8,")
+    assert lines[0].startswith("icb,icb_name,quintile,label,")
+    # QH8 holds both Q2 practices (F81003, F81004), so its Q2 is the whole of Q2.
+    assert lines[1] == (
+        "QH8,NHS Mid and South Essex Integrated Care Board,2,Q2,2,4500.0,4300.0,450500.00,"
+        "100.11,104.77"
+    )
 
 
 def test_summary_csv_and_table(db: Path) -> None:

@@ -41,6 +41,8 @@ CONCENTRATION_METHOD = (
     "Concentration index of payments across weighted patients ranked by deprivation: negative "
     "when money concentrates in deprived practices, positive when in affluent ones."
 )
+
+
 class Total(StrEnum):
     """Which official total of NHS Payments to General Practice to analyse."""
 
@@ -350,9 +352,17 @@ class DeprivationResult:
         return out
 
     def table(self) -> Table:
-        """One row per group: the breakdown's value (if any), then :data:`GROUP_COLUMNS`."""
-        header = ((self.by.value,) if self.by else ()) + (self.rank_key, *GROUP_COLUMNS[1:])
-        rows = tuple(((g.group,) if self.by else ()) + g.row() for g in self.groups)
+        """One row per group: the breakdown's value (and the ICB's name) if any, then
+        :data:`GROUP_COLUMNS`."""
+        lead: tuple[str, ...] = ()
+        if self.by is not None:
+            lead = (self.by.value, "icb_name") if self.by.value == "icb" else (self.by.value,)
+
+        def lead_cells(g: DeprivationGroup) -> tuple[Any, ...]:
+            return (g.group, g.group_name)[: len(lead)]
+
+        header = (*lead, self.rank_key, *GROUP_COLUMNS[1:])
+        rows = tuple((*lead_cells(g), *g.row()) for g in self.groups)
         return Table(header, rows)
 
 
