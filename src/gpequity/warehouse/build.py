@@ -18,8 +18,8 @@ import duckdb
 
 from gpequity import __version__
 from gpequity.errors import GpequityError, InputFileError, LoadFailed, WarehouseMissing
-from gpequity.sources.registry import DATASETS
 from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
+from gpequity.sources.registry import DATASETS
 
 CORE_SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
