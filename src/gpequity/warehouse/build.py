@@ -95,11 +95,12 @@ def files_in(source: Path) -> list[Path]:
         return [source]
     if not source.is_dir():
         raise GpequityError(f"{source}: no such file or folder")
-    return [
-        p
-        for p in source.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(source).parts)
-    ]
+    # os.walk, not Path.rglob: a folder may be a symbolic link to where the files really are.
+    found = []
+    for folder, dirs, names in os.walk(source, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
+    return found
 
 
 def build_warehouse(
@@ -117,7 +118,10 @@ def build_warehouse(
     """
     paths = [p for source in sources for p in files_in(source) if p.name != SYNTHETIC_MARKER]
     synthetic = synthetic or any((s / SYNTHETIC_MARKER).is_file() for s in sources)
-    detected, ignored = detect_files(paths)
+    try:
+        detected, ignored = detect_files(paths)
+    except InputFileError as exc:
+        raise LoadFailed([str(exc)]) from None
     if not detected:
         raise LoadFailed([f"no supported files found in {', '.join(map(str, sources))}"])
 
