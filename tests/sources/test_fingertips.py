@@ -188,7 +188,7 @@ def test_rows_without_an_indicator_id_take_the_files_only_one(write_csv, build, 
     )
     result, con = build(tmp_path / "src")
     assert result.reports[0].warnings == [
-        "1 rows have no Indicator ID; taken as 91547, the file's only indicator"
+        "rows without an Indicator ID, taken as 91547 (the file's only indicator): 1"
     ]
     assert con.execute("SELECT indicator_id FROM practice_indicators").fetchall() == [("91547",)]
 

@@ -314,7 +314,9 @@ def test_bad_rows_are_rejected_naming_row_and_column(write_csv, build, tmp_path)
         (4, "Year", "'2019/20' is not an IMD release year (like 2019)"),
         (7, "Value", "practice A81001 has IMD 2019 score 31.0 here but 30.5 on row 2"),
     ]
-    assert report.warnings == ["1 rows repeat an earlier row's practice, release and score"]
+    assert report.warnings == [
+        "rows repeating an earlier row's practice, release and score, loaded once: 1"
+    ]
     assert report.rows_loaded == 2
     assert con.execute("SELECT practice_code, score FROM practice_imd").fetchall() == [
         ("A81001", 30.5)

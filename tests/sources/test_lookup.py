@@ -56,7 +56,9 @@ def test_a_repeated_mapping_is_loaded_once(write_csv, build, tmp_path):
     result, con = build(tmp_path / "src")
     assert con.execute("SELECT count(*) FROM ccg_icb").fetchall() == [(1,)]
     assert result.reports[0].rows_loaded == 2
-    assert result.reports[0].warnings == ["1 rows repeat an earlier row's CCG and ICB; loaded once"]
+    assert result.reports[0].warnings == [
+        "rows repeating an earlier row's CCG and ICB, loaded once: 1"
+    ]
 
 
 def test_a_ccg_mapped_to_two_icbs_is_rejected_on_every_row(write_csv, build, tmp_path):

@@ -181,7 +181,8 @@ def read_export(
     if blank and len(ids) == 1:
         # The 91547 export's 2023/24 practice rows leave Indicator ID (and Sex, Age) blank.
         report.warn(
-            f"{blank:,} rows have no Indicator ID; taken as {ids[0]}, the file's only indicator"
+            f"rows without an Indicator ID, taken as {ids[0]} (the file's only indicator): "
+            f"{blank:,}"
         )
         indicator = f"coalesce({indicator}, '{ids[0]}')"
     else:

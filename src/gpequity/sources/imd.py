@@ -240,7 +240,10 @@ def _insert_scores(
         "SELECT count(*), count(*) - count(DISTINCT (practice_code, imd_release)) FROM imd_rows"
     ).fetchall()[0]
     if counts[1]:
-        report.warn(f"{counts[1]:,} rows repeat an earlier row's practice, release and score")
+        report.warn(
+            f"rows repeating an earlier row's practice, release and score, loaded once: "
+            f"{counts[1]:,}"
+        )
     con.execute("DROP TABLE imd_rows")
     return int(counts[0])
 

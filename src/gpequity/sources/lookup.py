@@ -119,7 +119,7 @@ class LookupDataset:
             f"SELECT count(*) - count(DISTINCT {ccg}) FROM {RAW} WHERE NOT _rejected"
         ).fetchall()[0][0]
         if repeated:
-            report.warn(f"{repeated} rows repeat an earlier row's CCG and ICB; loaded once")
+            report.warn(f"rows repeating an earlier row's CCG and ICB, loaded once: {repeated:,}")
         con.execute(f"DROP TABLE {RAW}")
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
