@@ -11,6 +11,8 @@ from gpequity.allocation.rounding import (
     PENCE,
     from_pence,
     round_largest_remainder,
+    round_pence,
+    scale_to_integers,
     share_out,
     to_pence,
 )
@@ -84,3 +86,19 @@ def test_share_out_splits_by_weight_to_the_penny() -> None:
     }
     with pytest.raises(ValueError, match="add up to zero"):
         share_out(Decimal("1"), {"a": Fraction(0)})
+
+
+def test_round_pence_takes_numerators_over_one_denominator() -> None:
+    # 10p / 3 over denominator 3: 3.33p each -> 3 + 3 + 3 = 9p, 1p to the first key.
+    assert round_pence({"b": 10, "a": 10, "c": 10}, 3, Decimal("0.10")) == {
+        "a": Decimal("0.04"),
+        "b": Decimal("0.03"),
+        "c": Decimal("0.03"),
+    }
+    with pytest.raises(ValueError, match="do not add up"):
+        round_pence({"a": 10}, 3, Decimal("0.10"))
+
+
+def test_scale_to_integers() -> None:
+    numerators, denominator = scale_to_integers({"a": Fraction(1, 4), "b": Fraction(5, 6)})
+    assert (numerators, denominator) == ({"a": 3, "b": 10}, 12)

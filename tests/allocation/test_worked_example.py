@@ -188,6 +188,38 @@ def test_eFIT_classic_by_hand() -> None:
     )
 
 
+def test_eFIT_classic_parts_by_hand() -> None:
+    result = run(Method.EFIT_CLASSIC, (DEPRIVATION, SCREENING, POPULATION))
+    # Screening: whole pence below 635.29 + 1157.64 + 910.58 + 296.47 + 0 = 2,999.98; the
+    # largest remainders, C (0.82p) and B (0.71p), get the 2p.
+    assert parts(result, "screening") == {
+        "A81001": Decimal("635.29"),
+        "A81002": Decimal("1157.65"),
+        "A81003": Decimal("910.59"),
+        "A81004": Decimal("296.47"),
+        "A81005": Decimal("0.00"),
+    }
+    # Population: 333.33 + 666.66 + 500 + 166.66 + 333.33 = 1,999.98; B and D (2/3p) get 2p.
+    assert parts(result, "population") == {
+        "A81001": Decimal("333.33"),
+        "A81002": Decimal("666.67"),
+        "A81003": Decimal("500.00"),
+        "A81004": Decimal("166.67"),
+        "A81005": Decimal("333.33"),
+    }
+    # Each pot is rounded on its own, so a practice's parts can miss its allocation by a
+    # penny: A's parts add up to 2397.19 (allocation 2397.20), B's to 2538.61 (2538.60).
+    sums = {row.code: sum(c.part for c in row.components) for row in result.practices}
+    differences = {code: sums[code] - CLASSIC[code] for code in CLASSIC}
+    assert differences == {
+        "A81001": Decimal("-0.01"),
+        "A81002": Decimal("0.01"),
+        "A81003": Decimal("0.00"),
+        "A81004": Decimal("0.00"),
+        "A81005": Decimal("0.00"),
+    }
+
+
 def test_eFIT_classic_gives_the_rest_of_the_weights_per_head() -> None:
     # Without the population component, its 20% is the "rest of the weights" (w_pop), which
     # the eFIT tool shares per head: the same money as above.

@@ -33,7 +33,7 @@ from gpequity.allocation.models import (
     QuintileSummary,
     Unit,
 )
-from gpequity.allocation.rounding import PENCE, round_largest_remainder, share_out
+from gpequity.allocation.rounding import PENCE, round_largest_remainder, round_pence, share_out
 from gpequity.allocation.upload import (
     UploadedColumn,
     UploadProblem,
@@ -72,6 +72,7 @@ __all__ = [
     "allocate",
     "parse_indicator_upload",
     "round_largest_remainder",
+    "round_pence",
     "share_out",
     "validate_request",
 ]
