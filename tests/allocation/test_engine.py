@@ -481,3 +481,44 @@ def test_the_callers_dict_cannot_change_an_input_afterwards() -> None:
     frozen = PracticeInput("A", "A", 1, values)
     values["s"] = 2
     assert frozen.values["s"] == 1
+
+
+def test_eFIT_classic_keeps_practices_without_target_population_in_its_sums() -> None:
+    # As the published tool does. Uptake (lower = more need) 60, 80 and, for C (no target
+    # population), 100: the sum of the values is 240, so c = 1 - 60/240 = 3/4 for A and
+    # 1 - 80/240 = 2/3 for B; with 12 patients each, £17 is split 9 : 8.
+    uptake = ComponentSpec("u", "Uptake", Decimal("100"), Direction.LOWER, Unit.PERCENTAGE)
+    pool = [practice("A", 12, u=60), practice("B", 12, u=80), practice("C", 0, u=100)]
+    result = allocate(request("17", uptake, method=Method.EFIT_CLASSIC), pool)
+    assert money(result) == {"A": Decimal("9.00"), "B": Decimal("8.00")}
+    assert [e.code for e in result.excluded] == ["C"]
+    # The recommended method leaves C out: need per person 40 and 20, so 2 : 1.
+    assert money(allocate(request("18", uptake), pool)) == {
+        "A": Decimal("12.00"),
+        "B": Decimal("6.00"),
+    }
+
+
+def test_eFIT_classic_gives_the_weighted_list_share_whatever_the_target_population() -> None:
+    # Half per head (A and B, 10 patients each), half by weighted list (A 100, B 100, C 200,
+    # although C has no target population): £40 -> A 10 + 5, B 10 + 5, C 0 + 10.
+    weighted = ComponentSpec(
+        "w", "Weighted list", Decimal("50"), kind=ComponentKind.WEIGHTED_POPULATION
+    )
+    pool = [
+        PracticeInput("A", "A", 10, weighted_population=100),
+        PracticeInput("B", "B", 10, weighted_population=100),
+        PracticeInput("C", "C", 0, weighted_population=200),
+        PracticeInput("D", "D", 0),
+    ]
+    result = allocate(request("40", weighted, method=Method.EFIT_CLASSIC), pool)
+    assert money(result) == {"A": Decimal("15.00"), "B": Decimal("15.00"), "C": Decimal("10.00")}
+    c = result.practices[2]
+    assert (c.allocation_per_patient, c.baseline, c.difference) == (
+        None,
+        Decimal("0.00"),
+        Decimal("10.00"),
+    )
+    assert [(e.code, e.reason) for e in result.excluded] == [
+        ("D", "No target population (0 patients in the target group), so no share.")
+    ]

@@ -272,7 +272,12 @@ def _check_practices(practices: Sequence[PracticeInput], icb_code: str) -> list[
     return problems
 
 
-def _check_values(request: AllocationRequest, pool: Sequence[PracticeInput]) -> list[InputProblem]:
+def _check_values(
+    request: AllocationRequest,
+    computed: Sequence[PracticeInput],
+    pool: Sequence[PracticeInput],
+) -> list[InputProblem]:
+    """Check the values of the practices ``computed`` over and the baseline of the ``pool``."""
     problems: list[InputProblem] = []
     for index, component in enumerate(request.components):
         if component.kind != ComponentKind.INDICATOR:
@@ -281,7 +286,7 @@ def _check_values(request: AllocationRequest, pool: Sequence[PracticeInput]) -> 
         not_numbers: list[str] = []
         negative: list[str] = []
         over: list[str] = []
-        for practice in pool:
+        for practice in computed:
             value = practice.values.get(component.id)
             if value is None:
                 continue
@@ -652,7 +657,9 @@ def _describe(
     if method == Method.EFIT_CLASSIC:
         text.append(
             "Missing values count as zero, as in the eFIT tool: that practice gets no share of "
-            f"that component ({_count(left_out, 'missing value', 'missing values')})."
+            f"that component ({_count(left_out, 'missing value', 'missing values')}). As in "
+            "the eFIT tool, practices with no target population still count in the sums of "
+            "the values, and get their share of a weighted-list component."
         )
     elif request.missing_policy == MissingPolicy.IMPUTE_MEDIAN:
         text.append(
@@ -773,6 +780,13 @@ def validate_request(
 def _prepare(
     request: AllocationRequest, practices: Iterable[PracticeInput]
 ) -> tuple[list[PracticeInput], list[ExcludedPractice], list[_ExactComponent]]:
+    """Check the inputs; return the practices to compute over, those left out, the components.
+
+    The recommended method computes over the pool (practices not left out by the user, with a
+    target population). eFIT classic, like the published tool, computes over every practice
+    not left out by the user: one with no target population still counts in the sum of a
+    lower-is-more-need indicator's values and gets its share of the weighted-list component.
+    """
     ordered = sorted(practices, key=lambda p: p.code)
     problems = _check_request(request) + _check_practices(ordered, request.icb_code)
     known = {p.code for p in ordered}
@@ -798,13 +812,16 @@ def _prepare(
                 )
             ]
         )
-    problems = _check_values(request, pool)
+    computed = pool
+    if Method(request.method) == Method.EFIT_CLASSIC:
+        computed = [p for p in ordered if p.code not in request.excluded_practices]
+    problems = _check_values(request, computed, pool)
     if problems:
         raise AllocationInputError(problems)
-    components, problems = _exact_components(request, pool)
+    components, problems = _exact_components(request, computed)
     if problems:
         raise AllocationInputError(problems)
-    return pool, excluded, components
+    return computed, excluded, components
 
 
 def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> AllocationResult:
@@ -813,7 +830,7 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
     Raises :class:`AllocationInputError` listing every problem with the inputs. The same inputs,
     in any order, always give the same result.
     """
-    pool, excluded, components = _prepare(request, practices)
+    computed, excluded, components = _prepare(request, practices)
     amount = request.amount
     weights = {c.id: Fraction(c.weight) / 100 for c in components}
 
@@ -824,9 +841,14 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
         {c.id: amount_pence * weights[c.id] / c.total for c in components}
     )
     numerators = {
-        p.code: sum(multipliers[c.id] * c.needs[p.code] for c in components) for p in pool
+        p.code: sum(multipliers[c.id] * c.needs[p.code] for c in components) for p in computed
     }
     allocations = round_pence(numerators, denominator, amount)
+    # A practice with no target population gets money only in eFIT classic, from the weighted
+    # list; one that gets none stays in the list of practices left out.
+    pool = [p for p in computed if p.target_population > 0 or numerators[p.code] > 0]
+    paid = {p.code for p in pool}
+    excluded = [e for e in excluded if e.code not in paid]
     pot_amounts = share_out(amount, weights)
     parts = {
         c.id: share_out(pot_amounts[c.id], {code: Fraction(n) for code, n in c.needs.items()})
@@ -853,9 +875,13 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
                 weighted_population=practice.weighted_population,
                 components=cells,
                 allocation=allocations[code],
-                allocation_per_patient=_to_decimal(
-                    Fraction(allocations[code]) / Fraction(practice.target_population),
-                    PER_PATIENT_PLACES,
+                allocation_per_patient=(
+                    _to_decimal(
+                        Fraction(allocations[code]) / Fraction(practice.target_population),
+                        PER_PATIENT_PLACES,
+                    )
+                    if practice.target_population > 0
+                    else None
                 ),
                 baseline=baselines[code],
                 difference=allocations[code] - baselines[code],

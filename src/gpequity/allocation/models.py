@@ -191,6 +191,9 @@ class PracticeAllocation:
     and each allocation is its exact amount rounded to a neighbouring penny, so a practice's
     parts can differ from its ``allocation`` by at most one penny per pot (see
     ``docs/allocation-method.md``); the ``allocation`` is the figure to pay.
+
+    ``allocation_per_patient`` is ``None`` for a practice with no target population, which gets
+    money only in eFIT classic, from the weighted-list component (as the published tool does).
     """
 
     code: str
@@ -203,7 +206,7 @@ class PracticeAllocation:
     weighted_population: float | None
     components: tuple[ComponentCell, ...]
     allocation: Decimal
-    allocation_per_patient: Decimal
+    allocation_per_patient: Decimal | None
     baseline: Decimal
     difference: Decimal
 
