@@ -14,7 +14,9 @@ the result never depends on the order of the practices or of float summation; am
 rounded to whole pence by :func:`gpequity.allocation.rounding.round_largest_remainder`.
 
 The pool is the practices given, minus those the user excluded and those with no target
-population; every sum, median, maximum and minimum is taken over the pool.
+population; every sum, median, maximum and minimum is taken over the pool. eFIT classic, like
+the published tool, also keeps the practices with no target population in its sums (they can
+get a share of the weighted-list component).
 """
 
 from __future__ import annotations
