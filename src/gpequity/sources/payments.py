@@ -285,6 +285,7 @@ def _schema() -> str:
     cols = ",\n    ".join(
         f"{c.name} {types.get(c.kind, MONEY)}" for c in COLUMNS if c.name != "practice_code"
     )
+    money = ", ".join(c.name for c in COLUMNS if c.kind in MONEY_KINDS)
     return f"""
 CREATE TABLE payments (
     year VARCHAR NOT NULL,
@@ -293,14 +294,32 @@ CREATE TABLE payments (
     icb_name VARCHAR NOT NULL,
     {cols}
 );
-CREATE TABLE payment_lines (
+CREATE TABLE payment_columns (
+    year VARCHAR NOT NULL,
+    payment_line VARCHAR NOT NULL,
+    source_column VARCHAR NOT NULL,
+    mapped BOOLEAN NOT NULL
+);
+CREATE TABLE payment_lines_unmapped (
     year VARCHAR NOT NULL,
     practice_code VARCHAR NOT NULL,
     payment_line VARCHAR NOT NULL,
-    source_column VARCHAR NOT NULL,
-    mapped BOOLEAN NOT NULL,
     amount {MONEY}
 );
+-- The long form, for time series: one row per practice, year and payment line. A view over the
+-- wide table (the same amounts need not be stored twice) plus the lines the mapping does not
+-- know; ``source_column`` is the header the line had in that year's file.
+CREATE VIEW payment_lines AS
+SELECT u.year, u.practice_code, u.payment_line, c.source_column, true AS mapped, u.amount
+FROM (
+    UNPIVOT (SELECT year, practice_code, {money} FROM payments)
+    ON {money} INTO NAME payment_line VALUE amount
+) u
+JOIN payment_columns c ON c.year = u.year AND c.payment_line = u.payment_line AND c.mapped
+UNION ALL
+SELECT x.year, x.practice_code, x.payment_line, c.source_column, false, x.amount
+FROM payment_lines_unmapped x
+JOIN payment_columns c ON c.year = x.year AND c.payment_line = x.payment_line AND NOT c.mapped;
 CREATE TABLE payments_unmapped (
     year VARCHAR NOT NULL,
     practice_code VARCHAR NOT NULL,
@@ -564,20 +583,12 @@ def _insert(
     )
     loaded = con.execute("SELECT count(*) FROM payments WHERE year = ?", [year]).fetchone()
     report.rows_loaded = int(loaded[0]) if loaded else 0
-    money = [c for c in COLUMNS if c.kind in MONEY_KINDS and c.name in q]
-    if money:
-        # The long form, for time series: one row per practice, year and payment line.
-        lines = ", ".join(
-            f"{{'line': '{c.name}', 'src': '{col[c.name].replace(chr(39), chr(39) * 2)}', "
-            f"'amount': {c.name}}}"
-            for c in money
-        )
-        con.execute(
-            "INSERT INTO payment_lines SELECT year, practice_code, l.line, l.src, true, l.amount "
-            f"FROM (SELECT year, practice_code, unnest([{lines}]) AS l FROM payments "
-            "WHERE year = ?) WHERE l.amount IS NOT NULL",
-            [year],
-        )
+    # The long view payment_lines reads the wide table through this record of each year's
+    # headers.
+    con.executemany(
+        "INSERT INTO payment_columns VALUES (?, ?, ?, true)",
+        [[year, c.name, col[c.name]] for c in COLUMNS if c.kind in MONEY_KINDS and c.name in q],
+    )
     con.execute(
         "INSERT INTO practice_icb SELECT practice_code, year, icb_code, icb_name, 'payments' "
         "FROM payments WHERE year = ?",
@@ -601,10 +612,13 @@ def _keep_unmapped(
         ).fetchone()
         if numeric and numeric[0]:
             con.execute(
-                f"INSERT INTO payment_lines SELECT '{year}', {code}, ?, ?, false, "
+                f"INSERT INTO payment_lines_unmapped SELECT '{year}', {code}, ?, "
                 f"CAST({value} AS {MONEY}) FROM raw_payments WHERE NOT _rejected "
                 f"AND {value} IS NOT NULL",
-                [raw.strip(), raw],
+                [raw.strip()],
+            )
+            con.execute(
+                "INSERT INTO payment_columns VALUES (?, ?, ?, false)", [year, raw.strip(), raw]
             )
             where = "payment_lines (as an unmapped payment line)"
         else:
