@@ -585,9 +585,10 @@ def _insert(
     report.rows_loaded = int(loaded[0]) if loaded else 0
     # The long view payment_lines reads the wide table through this record of each year's
     # headers.
-    con.executemany(
-        "INSERT INTO payment_columns VALUES (?, ?, ?, true)",
-        [[year, c.name, col[c.name]] for c in COLUMNS if c.kind in MONEY_KINDS and c.name in q],
+    money = [c.name for c in COLUMNS if c.kind in MONEY_KINDS and c.name in q]
+    con.execute(
+        "INSERT INTO payment_columns SELECT ?, unnest(?), unnest(?), true",
+        [year, money, [col[name] for name in money]],
     )
     con.execute(
         "INSERT INTO practice_icb SELECT practice_code, year, icb_code, icb_name, 'payments' "
