@@ -1,0 +1,673 @@
+"""``gpequity allocate`` and ``gpequity indicators``: the eFIT allocation from the command line.
+
+Thin: each command opens the warehouse, calls :mod:`gpequity.analysis.catalogue` (which calls
+the allocation engine) and formats the result. ``--format json`` prints
+:func:`~gpequity.analysis.catalogue.outcome_as_dict`, the same JSON the API returns. CSV and XLSX
+go through :mod:`gpequity.exports` (formula-safe); the CSV carries the scenario in its
+``scenario_*`` columns (the same value on every row), the XLSX in a sheet of its own.
+
+Input problems are printed field by field, named after the options (``--amount: ...``), and the
+command exits with status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gpequity import config
+from gpequity.allocation import (
+    CLASSIC_REMAINDER_ID,
+    AllocationInputError,
+    Baseline,
+    Direction,
+    InputProblem,
+    Method,
+    MissingPolicy,
+    UploadedColumn,
+    parse_indicator_upload,
+)
+from gpequity.analysis.catalogue import (
+    OLDEST_AGE,
+    ComponentChoice,
+    Scenario,
+    ScenarioOutcome,
+    Sex,
+    TargetPopulation,
+    allocate_scenario,
+    build_catalogue,
+    find_icb,
+    icb_practice_codes,
+    known_practice_codes,
+    outcome_as_dict,
+)
+from gpequity.errors import GpequityError
+from gpequity.exports import write_csv, write_xlsx
+from gpequity.output import Format, render_rows
+
+# No emoji codes: "bowel-screening:x" must not print a cross.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
+
+
+class AllocateFormat(StrEnum):
+    """Output formats of ``gpequity allocate``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class MissingChoice(StrEnum):
+    """``--missing``: what the recommended method does with a missing value."""
+
+    impute = "impute"
+    exclude = "exclude"
+
+
+class BaselineChoice(StrEnum):
+    """``--baseline``: the plain split shown beside each allocation."""
+
+    per_head = "per-head"
+    weighted = "weighted"
+
+
+MISSING_POLICIES = {
+    MissingChoice.impute: MissingPolicy.IMPUTE_MEDIAN,
+    MissingChoice.exclude: MissingPolicy.EXCLUDE,
+}
+BASELINES = {
+    BaselineChoice.per_head: Baseline.PER_HEAD,
+    BaselineChoice.weighted: Baseline.WEIGHTED_POPULATION,
+}
+#: The option each engine field comes from, for messages.
+OPTION_OF_FIELD = {
+    "icb_code": "--icb",
+    "amount": "--amount",
+    "method": "--method",
+    "components": "--component",
+    "missing_policy": "--missing",
+    "baseline": "--baseline",
+    "excluded_practices": "--exclude-practice",
+    "sex": "--sex",
+    "age_from": "--age",
+    "age_to": "--age",
+    "age": "--age",
+    "practices": "--icb",
+    "indicators_file": "--indicators-file",
+}
+DIRECTIONS = {d.value for d in Direction}
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
+]
+IcbOption = Annotated[
+    str,
+    typer.Option(
+        "--icb", help="ICB code, e.g. QHM (the codes of the newest data, 2026 ones included)."
+    ),
+]
+
+
+# --- parsing the options -------------------------------------------------------------------
+
+
+def parse_component(text: str, index: int) -> tuple[ComponentChoice | None, list[InputProblem]]:
+    """Read ``ID:WEIGHT`` or ``ID:WEIGHT:lower|higher`` (the id may itself contain ``:``)."""
+    where = f"components[{index}]"
+    parts = text.strip().split(":")
+    direction: Direction | None = None
+    if len(parts) >= 3 and parts[-1].strip().lower() in DIRECTIONS:
+        direction = Direction(parts.pop().strip().lower())
+    if len(parts) < 2 or not parts[-1].strip() or not ":".join(parts[:-1]).strip():
+        return None, [
+            InputProblem(
+                where,
+                f"'{text}' is not ID:WEIGHT: write it like imd:50 or "
+                "hypertension-prevalence:50:lower.",
+            )
+        ]
+    weight_text = parts[-1].strip().removesuffix("%")
+    try:
+        weight = Decimal(weight_text)
+    except InvalidOperation:
+        return None, [
+            InputProblem(
+                f"{where}.weight",
+                f"'{parts[-1]}' in '{text}' is not a weight: give a percentage like 50 or 33.33.",
+            )
+        ]
+    return ComponentChoice(":".join(parts[:-1]).strip(), weight, direction), []
+
+
+def parse_age(text: str | None) -> tuple[int, int | None, list[InputProblem]]:
+    """Read ``--age``: ``18-64``, ``65+``, ``0-4`` or a single age ``40``."""
+    if text is None or not text.strip():
+        return 0, None, []
+    value = text.strip()
+    problem = [
+        InputProblem(
+            "age",
+            f"'{text}' is not an age range: write it like 18-64, 65+ or 0-4 (ages 0 to "
+            f"{OLDEST_AGE}, where {OLDEST_AGE} means {OLDEST_AGE} and over).",
+        )
+    ]
+    try:
+        if value.endswith("+"):
+            return int(value[:-1]), None, []
+        if "-" in value:
+            low, high = value.split("-", 1)
+            return int(low), int(high), []
+        return int(value), int(value), []
+    except ValueError:
+        return 0, None, problem
+
+
+def _option_name(field: str, components: Sequence[str]) -> str:
+    if field.startswith("components["):
+        index_text = field[len("components[") :].split("]", 1)[0]
+        if index_text.isdigit() and int(index_text) < len(components):
+            return f"--component {components[int(index_text)]}"
+        return "--component"
+    return OPTION_OF_FIELD.get(field, field)
+
+
+def print_problems(problems: Sequence[InputProblem], components: Sequence[str] = ()) -> None:
+    """Print input problems one per line, named after the options they come from."""
+    err_console.print("error: the inputs need correcting:", highlight=False, markup=False)
+    for problem in problems:
+        err_console.print(
+            f"- {_option_name(problem.field, components)}: {problem.message}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _connect(db: Path | None) -> duckdb.DuckDBPyConnection:
+    from gpequity.warehouse.build import connect
+
+    return connect(config.db_path(db))
+
+
+def _read_upload(
+    con: duckdb.DuckDBPyConnection, path: Path, icb_code: str, method: Method
+) -> tuple[UploadedColumn, ...]:
+    """Read ``--indicators-file``: the good columns; every problem is printed as a warning."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _fail(f"--indicators-file {path}: cannot be read ({error.strerror}).") from None
+    icb = find_icb(con, icb_code)
+    upload = parse_indicator_upload(
+        data, path.name, icb_practice_codes(con, icb.code, method), known_practice_codes(con)
+    )
+    for problem in upload.problems:
+        where = [str(path.name)]
+        if problem.row is not None:
+            where.append(f"row {problem.row}")
+        if problem.column is not None:
+            where.append(f"column '{problem.column}'")
+        err_console.print(
+            f"warning: {', '.join(where)}: {problem.message}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if not upload.columns:
+        raise _fail(f"--indicators-file {path}: no usable column of values (see above).")
+    ids = ", ".join(f"{c.id} ({c.name})" for c in upload.columns)
+    err_console.print(
+        f"note: {path.name} gives the components {ids}", highlight=False, markup=False
+    )
+    return upload.columns
+
+
+# --- formatting the result ------------------------------------------------------------------
+
+
+def scenario_summary(outcome: ScenarioOutcome) -> list[tuple[str, str]]:
+    """The inputs and method as (item, value) pairs, for the XLSX's inputs sheet and the CSV."""
+    data = outcome_as_dict(outcome)
+    inputs = data["inputs"]
+    components = "; ".join(
+        f"{c['id']} {c['weight']:g}% ({c['direction']} = more need)"
+        for c in data["components"]
+        if c["id"] != CLASSIC_REMAINDER_ID
+    )
+    pairs = [
+        ("ICB", f"{outcome.icb.code} ({outcome.icb.name})"),
+        ("Amount (£)", f"{outcome.result.request.amount:.2f}"),
+        ("Method", inputs["method_label"]),
+        ("Components", components),
+        ("Target population", inputs["target_population"]),
+        ("Population data", inputs["population_source"]),
+        ("Missing values", inputs["missing_policy"]),
+        ("Baseline", inputs["baseline"]),
+        ("Practices left out at your request", ", ".join(inputs["excluded_practices"]) or "none"),
+        ("Concentration index", _number(data["concentration_index"])),
+    ]
+    pairs += [(f"Method ({n})", text) for n, text in enumerate(inputs["description"], start=1)]
+    return pairs
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}"
+
+
+def practice_table(outcome: ScenarioOutcome) -> tuple[list[str], list[list[Any]]]:
+    """One row per practice (the pool, then the practices left out with the reason).
+
+    Columns: practice, PCN, IMD score and quintile, target population, weighted list; per
+    component its value, whether imputed and its part of the money; the allocation, per target
+    patient, the baseline and the difference; ``excluded_reason`` for a practice left out (its
+    allocation is 0.00).
+    """
+    result = outcome.result
+    header = [
+        "practice_code",
+        "practice_name",
+        "pcn_code",
+        "pcn_name",
+        "imd_score",
+        "imd_quintile",
+        "target_population",
+        "weighted_population",
+    ]
+    for pot in result.pots:
+        if pot.id != CLASSIC_REMAINDER_ID:
+            header += [f"{pot.id} value", f"{pot.id} imputed"]
+        header.append(f"{pot.id} part")
+    header += [
+        "allocation",
+        "allocation_per_patient",
+        "baseline",
+        "difference",
+        "excluded_reason",
+    ]
+    rows: list[list[Any]] = []
+    for p in result.practices:
+        row: list[Any] = [
+            p.code,
+            p.name,
+            p.pcn_code,
+            p.pcn_name,
+            p.imd_score,
+            p.imd_quintile,
+            p.target_population,
+            p.weighted_population,
+        ]
+        for pot, cell in zip(result.pots, p.components, strict=True):
+            if pot.id != CLASSIC_REMAINDER_ID:
+                row += [cell.value, cell.imputed]
+            row.append(cell.part)
+        row += [p.allocation, p.allocation_per_patient, p.baseline, p.difference, None]
+        rows.append(row)
+    zero = Decimal("0.00")
+    blanks = len(header) - 2 - 5
+    for e in result.excluded:
+        rows.append([e.code, e.name, *([None] * blanks), zero, None, zero, zero, e.reason])
+    return header, rows
+
+
+#: Columns the CSV adds to every row so that a lone CSV says what it is.
+CSV_SCENARIO_COLUMNS = (
+    "scenario_icb",
+    "scenario_amount",
+    "scenario_method",
+    "scenario_components",
+    "scenario_target_population",
+    "scenario_missing_values",
+    "scenario_baseline",
+)
+
+
+def allocation_csv(outcome: ScenarioOutcome) -> str:
+    """The practice table as CSV, each row ending with the ``scenario_*`` columns."""
+    header, rows = practice_table(outcome)
+    summary = dict(scenario_summary(outcome))
+    scenario = [
+        summary["ICB"],
+        summary["Amount (£)"],
+        summary["Method"],
+        summary["Components"],
+        summary["Target population"],
+        summary["Missing values"],
+        summary["Baseline"],
+    ]
+    return write_csv([[*row, *scenario] for row in rows], [*header, *CSV_SCENARIO_COLUMNS])
+
+
+def allocation_xlsx(outcome: ScenarioOutcome) -> bytes:
+    """The allocation as a workbook: practices, inputs and method, by quintile, by PCN."""
+    data = outcome_as_dict(outcome)
+    header, rows = practice_table(outcome)
+    quintiles = [
+        [
+            q["label"],
+            q["practices"],
+            q["target_population"],
+            q["population_share"],
+            q["allocation"],
+            q["money_share"],
+            q["allocation_per_patient"],
+        ]
+        for q in data["by_quintile"]
+    ]
+    pcns = [
+        [
+            s["pcn_code"],
+            s["pcn_name"],
+            s["practices"],
+            s["target_population"],
+            s["allocation"],
+            s["baseline"],
+            s["difference"],
+        ]
+        for s in data["by_pcn"]
+    ]
+    return write_xlsx(
+        {
+            "Allocation": (header, rows),
+            "Inputs and method": (["item", "value"], scenario_summary(outcome)),
+            "By IMD quintile": (
+                [
+                    "IMD quintile",
+                    "practices",
+                    "target_population",
+                    "population_share",
+                    "allocation",
+                    "money_share",
+                    "allocation_per_patient",
+                ],
+                quintiles,
+            ),
+            "By PCN": (
+                [
+                    "pcn_code",
+                    "pcn_name",
+                    "practices",
+                    "target_population",
+                    "allocation",
+                    "baseline",
+                    "difference",
+                ],
+                pcns,
+            ),
+        }
+    )
+
+
+def _pounds(value: Decimal | float | None) -> str:
+    return "" if value is None else f"£{value:,.2f}"
+
+
+def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
+    result = outcome.result
+    inputs = outcome_as_dict(outcome)["inputs"]
+    out.print(
+        f"[bold]{_pounds(result.request.amount)}[/] for {outcome.icb.code} "
+        f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
+        f"{len(result.practices)} practices.",
+        highlight=False,
+    )
+    table = Table(title="Allocation by practice (* = imputed: the median of the pool)")
+    table.add_column("Practice", no_wrap=True)
+    table.add_column("Name", max_width=24)
+    table.add_column("IMD", no_wrap=True)
+    table.add_column("Patients", justify="right", no_wrap=True)
+    shown = [pot for pot in result.pots if pot.id != CLASSIC_REMAINDER_ID]
+    for pot in shown:
+        table.add_column(f"{pot.id} ({pot.weight}%)", justify="right")
+    for name in ("Allocation", "Baseline", "Difference"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for p in result.practices:
+        cells = {c.component_id: c for c in p.components}
+        values = []
+        for pot in shown:
+            cell = cells[pot.id]
+            text = "none" if cell.value is None else f"{cell.value:,.4g}"
+            values.append(text + ("*" if cell.imputed else ""))
+        table.add_row(
+            p.code,
+            p.name,
+            "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
+            f"{p.target_population:,.0f}",
+            *values,
+            _pounds(p.allocation),
+            _pounds(p.baseline),
+            _pounds(p.difference),
+        )
+    out.print(table)
+    quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
+    for name in ("Quintile", "Practices", "Target patients", "Patients %", "Money", "Money %"):
+        quintiles.add_column(name)
+    for q in result.quintiles:
+        quintiles.add_row(
+            q.label,
+            str(q.practices),
+            f"{q.target_population:,.0f}",
+            f"{q.population_share * 100:.1f}%",
+            _pounds(q.allocation),
+            f"{q.money_share * 100:.1f}%",
+        )
+    out.print(quintiles)
+    index = result.concentration_index
+    out.print(
+        "Concentration index of allocation per patient: "
+        + ("not computable" if index is None else f"{index:.4f}")
+        + " (negative: money goes more to deprived practices).",
+        highlight=False,
+    )
+    if result.excluded:
+        left_out = Table(title="Practices given nothing")
+        for name in ("Practice", "Name", "Reason"):
+            left_out.add_column(name)
+        for e in result.excluded:
+            left_out.add_row(e.code, e.name, e.reason)
+        out.print(left_out)
+    out.print("How it was worked out:", style="bold")
+    for paragraph in result.description:
+        out.print(f"- {paragraph}", highlight=False)
+
+
+def _emit_text(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8", newline="")
+    err_console.print(f"Wrote {out}", highlight=False)
+
+
+# --- the commands -----------------------------------------------------------------------------
+
+
+def allocate_command(
+    icb: IcbOption,
+    amount: Annotated[str, typer.Option("--amount", help="Pounds to share out, e.g. 250000.")],
+    component: Annotated[
+        list[str],
+        typer.Option(
+            "--component",
+            help="ID:WEIGHT[:lower|higher], e.g. imd:50; repeatable, up to 3, weights adding "
+            "to 100 ('gpequity indicators' lists the ids).",
+        ),
+    ],
+    method: Annotated[
+        Method,
+        typer.Option(
+            "--method",
+            help="recommended (shares of need) or efit-classic (the published eFIT formula).",
+        ),
+    ] = Method.RECOMMENDED,
+    sex: Annotated[Sex, typer.Option("--sex", help="Target population's sex.")] = Sex.ALL,
+    age: Annotated[
+        str | None,
+        typer.Option("--age", help="Target ages: 18-64, 65+ or 0-4 (default: all ages)."),
+    ] = None,
+    missing: Annotated[
+        MissingChoice,
+        typer.Option(
+            "--missing",
+            help="A missing value: impute the ICB median (flagged) or exclude the practice "
+            "from that component.",
+        ),
+    ] = MissingChoice.impute,
+    exclude_practice: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-practice",
+            help="Practice code to leave out (e.g. funded another way); repeatable.",
+        ),
+    ] = None,
+    baseline: Annotated[
+        BaselineChoice,
+        typer.Option(
+            "--baseline", help="Baseline shown beside each allocation: per-head or weighted list."
+        ),
+    ] = BaselineChoice.per_head,
+    indicators_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--indicators-file",
+            help="Your own indicators (CSV or XLSX: a practice code column and value columns); "
+            "their ids are upload:<column>.",
+        ),
+    ] = None,
+    format: Annotated[
+        AllocateFormat, typer.Option("--format", help="Output format.")
+    ] = AllocateFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Split an amount across an ICB's practices by deprivation and need (the eFIT method)."""
+    problems: list[InputProblem] = []
+    try:
+        money = Decimal(amount.strip().replace(",", "").removeprefix("£"))
+        if not money.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        money = Decimal(0)
+        problems.append(
+            InputProblem("amount", f"'{amount}' is not an amount: give pounds like 250000.50.")
+        )
+    choices: list[ComponentChoice] = []
+    for index, text in enumerate(component):
+        choice, found = parse_component(text, index)
+        problems += found
+        if choice is not None:
+            choices.append(choice)
+    age_from, age_to, found = parse_age(age)
+    problems += found
+    if format is AllocateFormat.xlsx and out is None:
+        problems.append(
+            InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
+        )
+    if problems:
+        print_problems(problems, component)
+        raise typer.Exit(1)
+    scenario = Scenario(
+        icb_code=icb,
+        amount=money,
+        components=tuple(choices),
+        method=method,
+        target=TargetPopulation(sex, age_from, age_to),
+        missing_policy=MISSING_POLICIES[missing],
+        excluded_practices=frozenset(exclude_practice or ()),
+        baseline=BASELINES[baseline],
+    )
+    try:
+        with _connect(db) as con:
+            uploaded: tuple[UploadedColumn, ...] = ()
+            if indicators_file is not None:
+                uploaded = _read_upload(con, indicators_file, icb, method)
+            outcome = allocate_scenario(con, scenario, uploaded)
+    except AllocationInputError as error:
+        print_problems(error.problems, component)
+        raise typer.Exit(1) from None
+    except GpequityError as error:
+        raise _fail(str(error)) from None
+    except duckdb.Error as error:
+        raise _fail(f"the warehouse cannot be read: {error}") from None
+
+    if format is AllocateFormat.json:
+        _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
+    elif format is AllocateFormat.csv:
+        _emit_text(allocation_csv(outcome), out)
+    elif format is AllocateFormat.xlsx:
+        assert out is not None  # checked above
+        out.write_bytes(allocation_xlsx(outcome))
+        err_console.print(f"Wrote {out}", highlight=False)
+    elif out is not None:
+        with out.open("w", encoding="utf-8") as fh:
+            _print_table(outcome, Console(file=fh, width=200))
+        err_console.print(f"Wrote {out}", highlight=False)
+    else:
+        _print_table(outcome, console)
+
+
+INDICATOR_COLUMNS = ["id", "name", "unit", "direction", "period", "source", "coverage"]
+
+
+def indicators_command(
+    icb: IcbOption,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """List the indicators an ICB's allocation can use (ids for --component), with coverage."""
+    try:
+        with _connect(db) as con:
+            entries = build_catalogue(con, icb)
+    except AllocationInputError as error:
+        print_problems(error.problems)
+        raise typer.Exit(1) from None
+    except GpequityError as error:
+        raise _fail(str(error)) from None
+    except duckdb.Error as error:
+        raise _fail(f"the warehouse cannot be read: {error}") from None
+    data = [entry.as_dict() for entry in entries]
+    if format is Format.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if format is Format.csv:
+        rows = [[d[c] for c in INDICATOR_COLUMNS] for d in data]
+        render_rows(console, format, INDICATOR_COLUMNS, rows)
+        return
+    rows = [
+        [
+            d["id"],
+            d["name"],
+            d["unit"],
+            d["direction"],
+            d["period"] or "",
+            d["source"],
+            "" if d["coverage"] is None else f"{d['coverage'] * 100:.1f}%",
+        ]
+        for d in data
+    ]
+    render_rows(
+        console,
+        format,
+        INDICATOR_COLUMNS,
+        rows,
+        title=f"Indicators for ICB {icb.strip().upper()} (coverage: share of its practices)",
+    )
