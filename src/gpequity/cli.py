@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
+from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
 from gpequity.output import Format, render_rows
@@ -30,6 +31,8 @@ data_app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(payments_app, name="payments")
+app.command("allocate")(allocate_command)
+app.command("indicators")(indicators_command)
 
 console = Console()
 err_console = Console(stderr=True)

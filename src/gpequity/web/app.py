@@ -18,7 +18,7 @@ from gpequity import __version__, config
 from gpequity.web import site
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
-from gpequity.web.routes import ROUTERS
+from gpequity.web.routes import ROUTERS, api
 from gpequity.web.warehouse import WarehouseReader
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -35,7 +35,13 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     soon as ``gpequity data load`` has built it.
     """
     # The interactive API docs load their scripts from a CDN; every page must work offline.
-    app = FastAPI(title=site.SERVICE_NAME, version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=site.SERVICE_NAME,
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=api.OPENAPI_PATH,
+    )
     app.state.warehouse = WarehouseReader(config.db_path(db_path))
     app.state.templates = create_templates()
     if not VENDOR_STYLESHEET.is_file():
@@ -47,6 +53,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(api.router)  # the JSON API and its documentation page, /api/docs
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, server_error)
     return app
