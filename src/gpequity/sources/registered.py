@@ -13,6 +13,7 @@ reported as a warning.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -95,12 +96,12 @@ def period_of(path: Path, header: Sequence[str]) -> str:
     where = next((i for i, h in enumerate(header) if has_columns([h], "EXTRACT_DATE")), None)
     if where is None or where >= len(row):
         return ""
-    con = duckdb.connect()
-    try:
-        found = con.execute(f"SELECT {_date_sql('?')}", [row[where].strip()]).fetchall()
-    finally:
-        con.close()
-    return str(found[0][0] or "")
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(row[where].strip(), pattern).date().isoformat()
+        except ValueError:
+            continue
+    return ""
 
 
 class RegisteredDataset:
