@@ -67,14 +67,15 @@ CREATE TABLE practice_imd (
     score DOUBLE,
     PRIMARY KEY (practice_code, imd_release)
 );
+-- One row per year and practice by construction (payments has one row per practice and year);
+-- no primary key, whose index would cost more than the derivation itself.
 CREATE TABLE practice_imd_year (
     year VARCHAR NOT NULL,
     practice_code VARCHAR NOT NULL,
     score DOUBLE,
     method VARCHAR NOT NULL,
     quintile INTEGER,
-    decile INTEGER,
-    PRIMARY KEY (year, practice_code)
+    decile INTEGER
 );
 CREATE TABLE imd_year_coverage (
     year VARCHAR PRIMARY KEY,
