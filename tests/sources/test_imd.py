@@ -400,6 +400,9 @@ def test_real_scores_for_the_practices_paid_in_2022_23(real_data_dir, link, buil
         ("2022/23", 6669, 6642, 27)
     ]
     assert "2022/23: 27 of 6,669 practices have no IMD score" in result.warnings
+    assert con.execute(
+        "SELECT count(*) - count(DISTINCT (year, practice_code)) FROM practice_imd_year"
+    ).fetchall() == [(0,)]
     assert set(quintile_spread(con).values()) <= {0, 1}
     assert con.execute(
         "SELECT method, count(*) FROM practice_imd_year GROUP BY ALL ORDER BY ALL"
