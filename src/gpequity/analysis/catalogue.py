@@ -1408,9 +1408,10 @@ def allocate_scenario(
         by_id[definition.entry.id] = definition.entry
         for alias in definition.aliases:
             by_id.setdefault(alias, definition.entry)
-    members = icb_practice_codes(con, icb.code, scenario.method)
-    for entry in upload_entries(uploaded, members):
-        by_id[entry.id] = entry
+    if uploaded:
+        members = icb_practice_codes(con, icb.code, scenario.method)
+        for entry in upload_entries(uploaded, members):
+            by_id[entry.id] = entry
     entries: list[IndicatorEntry] = []
     for index, choice in enumerate(scenario.components):
         found = by_id.get(choice.id)
