@@ -354,7 +354,7 @@ def test_no_warehouse_is_503_json(tmp_path: Path) -> None:
 
 def test_openapi_and_docs_page(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
-    assert set(schema["paths"]) == {"/api/v1/allocations", "/api/v1/icbs", "/api/v1/indicators"}
+    assert {"/api/v1/allocations", "/api/v1/icbs", "/api/v1/indicators"} <= set(schema["paths"])
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "POST /api/v1/allocations" in docs.text
