@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity import __version__, config
+from gpequity.library import Library
 from gpequity.web import site
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
@@ -28,11 +29,14 @@ VENDOR_STYLESHEET = STATIC_DIR / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.m
 logger = logging.getLogger(__name__)
 
 
-def create_app(db_path: Path | None = None) -> FastAPI:
+def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) -> FastAPI:
     """The web app serving the warehouse at ``db_path`` (default: ``gpequity.config.db_path``).
 
     The warehouse need not exist yet: pages then say that no data is loaded, and pick it up as
     soon as ``gpequity data load`` has built it.
+
+    ``content_dir`` is the library's folder of resources (default: the project's ``content/``,
+    or ``GPEQUITY_CONTENT``); a malformed resource stops the app here, naming file and field.
     """
     # The interactive API docs load their scripts from a CDN; every page must work offline.
     app = FastAPI(
@@ -44,6 +48,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     )
     app.state.warehouse = WarehouseReader(config.db_path(db_path))
     app.state.templates = create_templates()
+    app.state.library = Library.load(content_dir)  # the resource library, /resources
     if not VENDOR_STYLESHEET.is_file():
         logger.warning(
             "%s is missing: pages will have no styles. Run 'make assets' (npm ci and "
