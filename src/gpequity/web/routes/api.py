@@ -479,6 +479,15 @@ def get_indicators(
 # --- the documentation page -------------------------------------------------------------------
 
 
+#: ``literal`` in a docstring, shown as code.
+LITERAL = re.compile(r"``(.+?)``")
+
+
+def _prose(text: str) -> str:
+    """A docstring as HTML: escaped, with its ``literals`` as ``<code>``."""
+    return LITERAL.sub(r"<code>\1</code>", html.escape(text))
+
+
 def _schema_name(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
         return str(schema["$ref"]).rsplit("/", 1)[-1]
@@ -503,7 +512,7 @@ def _models_html(components: dict[str, Any]) -> str:
                 f"<td class='nhsuk-table__cell'><code>{html.escape(field_name)}</code></td>"
                 f"<td class='nhsuk-table__cell'>{html.escape(_schema_name(field))}"
                 f"{' (required)' if field_name in required else html.escape(default)}</td>"
-                f"<td class='nhsuk-table__cell'>{html.escape(field.get('description', ''))}</td>"
+                f"<td class='nhsuk-table__cell'>{_prose(field.get('description', ''))}</td>"
                 "</tr>"
             )
         if "enum" in schema:
@@ -514,7 +523,7 @@ def _models_html(components: dict[str, Any]) -> str:
             )
         out.append(
             f"<h3 id='model-{html.escape(name)}'>{html.escape(name)}</h3>"
-            f"<p>{html.escape(schema.get('description', ''))}</p>"
+            f"<p>{_prose(schema.get('description', ''))}</p>"
             "<table class='nhsuk-table'><thead class='nhsuk-table__head'><tr>"
             "<th scope='col'>field</th><th scope='col'>type</th><th scope='col'>about</th>"
             f"</tr></thead><tbody class='nhsuk-table__body'>{''.join(rows)}</tbody></table>"
@@ -556,7 +565,7 @@ def api_docs_html(schema: dict[str, Any]) -> str:
             sections.append(
                 f"<h2><code>{html.escape(method.upper())} {html.escape(path)}</code></h2>"
                 f"<p><strong>{html.escape(operation.get('summary', ''))}</strong></p>"
-                f"<p>{html.escape(operation.get('description', ''))}</p>"
+                f"<p>{_prose(operation.get('description', ''))}</p>"
                 + (f"<p>Parameters:</p><ul>{params}</ul>" if params else "")
                 + body_html
                 + f"<p>Responses:</p><ul>{responses}</ul>"
