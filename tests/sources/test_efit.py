@@ -205,8 +205,8 @@ def test_bad_rows_are_rejected_naming_row_and_column(write_csv, build, tmp_path)
     by_name = {Path(r.path).name: r for r in result.reports}
     pop = by_name["f_pop_QHM_2026-27.csv"]
     assert [(r.row, r.column, r.reason) for r in pop.rejections] == [
-        (6, "GP code", "no practice code"),
         (3, "GP code", "practice A81001 appears again (first on row 2)"),
+        (6, "GP code", "no practice code"),
         (4, "0", "number of patients 'x' is not a number"),
         (5, "49", "negative number of patients -1"),
         (7, "95", "number of patients '1,2' is not a number"),
