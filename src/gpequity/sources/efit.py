@@ -59,6 +59,26 @@ SHOWN = 10
 _CELL = r"\s*(\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*)?"
 WHOLE_ROW = rf"^{_CELL}(,{_CELL})*$"
 
+RAW = "raw_efit"
+# Each file's valid rows wait in temporary (connection-only) tables, one row per practice, until
+# derive() turns them into one row per practice and age (or indicator) in a single insert:
+# three times faster than an insert per file (74 population files of ~16,000 cells each).
+POPULATION_STAGE = "efit_population_stage"
+INDICATOR_STAGE = "efit_indicator_stage"
+#: Each indicator file's indicator ids and headers, in column order.
+INDICATOR_FILES = "efit_indicator_files"
+STAGING_DDL = f"""
+CREATE TEMP TABLE IF NOT EXISTS {POPULATION_STAGE} (
+    path VARCHAR, period VARCHAR, icb_code VARCHAR, sex VARCHAR, _row BIGINT,
+    practice_code VARCHAR, cells VARCHAR[], suspect BOOLEAN);
+CREATE TEMP TABLE IF NOT EXISTS {INDICATOR_STAGE} (
+    path VARCHAR, period VARCHAR, icb_code VARCHAR, _row BIGINT, practice_code VARCHAR,
+    practice_name VARCHAR, icb_label VARCHAR, cells VARCHAR[], suspect BOOLEAN);
+CREATE TEMP TABLE IF NOT EXISTS {INDICATOR_FILES} (
+    path VARCHAR, period VARCHAR, icb_code VARCHAR, ids VARCHAR[], names VARCHAR[]);
+"""
+
+
 SCHEMA = (
     fingertips.PRACTICE_INDICATORS_DDL
     + registered.REGISTERED_POPULATION_DDL
@@ -81,26 +101,9 @@ CREATE TABLE efit_practices (
     path VARCHAR NOT NULL
 );
 """
+    # Temporary: they live on the building connection only, and derive() drops them.
+    + STAGING_DDL
 )
-
-RAW = "raw_efit"
-# Each file's valid rows wait in temporary (connection-only) tables, one row per practice, until
-# derive() turns them into one row per practice and age (or indicator) in a single insert:
-# three times faster than an insert per file (74 population files of ~16,000 cells each).
-POPULATION_STAGE = "efit_population_stage"
-INDICATOR_STAGE = "efit_indicator_stage"
-#: Each indicator file's indicator ids and headers, in column order.
-INDICATOR_FILES = "efit_indicator_files"
-STAGING_DDL = f"""
-CREATE TEMP TABLE IF NOT EXISTS {POPULATION_STAGE} (
-    path VARCHAR, period VARCHAR, icb_code VARCHAR, sex VARCHAR, _row BIGINT,
-    practice_code VARCHAR, cells VARCHAR[], suspect BOOLEAN);
-CREATE TEMP TABLE IF NOT EXISTS {INDICATOR_STAGE} (
-    path VARCHAR, period VARCHAR, icb_code VARCHAR, _row BIGINT, practice_code VARCHAR,
-    practice_name VARCHAR, icb_label VARCHAR, cells VARCHAR[], suspect BOOLEAN);
-CREATE TEMP TABLE IF NOT EXISTS {INDICATOR_FILES} (
-    path VARCHAR, period VARCHAR, icb_code VARCHAR, ids VARCHAR[], names VARCHAR[]);
-"""
 
 
 def indicator_id(header: str) -> str:
@@ -183,7 +186,7 @@ class EfitDataset:
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         if not _exists(con, POPULATION_STAGE):
-            return []
+            return []  # a connection on which this build's schema did not run
         warnings = _insert_staged(con)
         if not con.execute("SELECT count(*) FROM efit_practices").fetchall()[0][0]:
             return warnings
@@ -209,7 +212,6 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def _read(
     con: duckdb.DuckDBPyConnection, path: Path, header: Sequence[str], report: LoadReport
 ) -> None:
-    con.execute(STAGING_DDL)
     report.rows_read = read_csv_text(con, path, RAW, header)
     con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
 
@@ -217,6 +219,12 @@ def _read(
 def _check_practices(con: duckdb.DuckDBPyConnection, report: LoadReport, code_column: str) -> str:
     """Reject rows without a practice code or repeating one; return the code's SQL."""
     code = f"upper(nullif(trim({quote_ident(code_column)}), ''))"
+    clean = con.execute(
+        f"SELECT count({code}) = count(*) AND count(DISTINCT {code}) = count(*) FROM {RAW} "
+        "WHERE NOT _rejected"
+    ).fetchall()[0][0]
+    if clean:
+        return code
     found = con.execute(
         f"SELECT _row, code, first FROM (SELECT _row, {code} AS code, "
         f"min(_row) OVER (PARTITION BY {code}) AS first FROM {RAW} WHERE NOT _rejected) "
@@ -343,7 +351,6 @@ def _load_indicators(
                 path, f"columns '{ids[slug]}' and '{name}' have the same indicator id {slug}"
             )
         ids[slug] = name
-    con.execute(STAGING_DDL)
     other = con.execute(
         f"SELECT any_value(path) FROM {INDICATOR_FILES} WHERE period = ? AND icb_code = ?",
         [period, icb],
