@@ -40,5 +40,6 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "/"),
+    NavEntry("Funding and deprivation", "/funding"),
     NavEntry("Data", "/data"),
 )

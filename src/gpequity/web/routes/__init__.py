@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gpequity.web.routes import data, health, home
+from gpequity.web.routes import data, funding, health, home
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
+    funding.router,
     data.router,
     health.router,
 )
