@@ -96,7 +96,7 @@ def files_in(source: Path) -> list[Path]:
     if not source.is_dir():
         raise GpequityError(f"{source}: no such file or folder")
     # os.walk, not Path.rglob: a folder may be a symbolic link to where the files really are.
-    found = []
+    found: list[Path] = []
     for folder, dirs, names in os.walk(source, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
