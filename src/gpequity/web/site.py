@@ -41,5 +41,7 @@ class NavEntry:
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "/"),
     NavEntry("Funding and deprivation", "/funding"),
+    NavEntry("Library", "/resources"),
+    NavEntry("Practices and ICBs", "/practices"),
     NavEntry("Data", "/data"),
 )

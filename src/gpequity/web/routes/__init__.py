@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gpequity.web.routes import data, funding, health, home
+from gpequity.web.routes import api_public, data, funding, health, home, library, profiles
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     funding.router,
+    library.router,
+    profiles.router,
+    api_public.router,
     data.router,
     health.router,
 )

@@ -1,0 +1,694 @@
+"""Practice and ICB profiles: one practice beside its peers and England; one ICB's practices.
+
+Pure functions over the warehouse, each taking an open DuckDB connection and returning frozen
+dataclasses (``None`` for a practice or ICB the warehouse does not know).
+
+* :func:`practice_profile`: a practice's details (name, ICB, PCN, list size, IMD score and
+  quintile, dispensing status, rurality) from its latest payments year; its payments per
+  weighted patient in every loaded year beside the **medians** of its ICB's practices, of
+  England's and of its national IMD quintile's that year; and each practice-level indicator
+  (latest period) beside the median of its ICB's practices, England's practices, and England's
+  published value where the warehouse has it.
+* :func:`icb_profile`: an ICB's practices in a year (what its table shows), their spread
+  across the national IMD quintiles, and the gradient of payments per weighted patient by
+  quintile next to England's, from :func:`gpequity.analysis.payments.payments_by_deprivation`
+  so that it is the same figure as on the national analysis.
+* :func:`search_directory`: practices by code, postcode prefix or name; ICBs by name or code.
+
+Definitions (stated on the pages):
+
+* A practice's **payments per weighted patient** is its "Total NHS Payments to General
+  Practice" divided by its weighted (Carr-Hill) patients in that year's file; a practice with
+  no weighted patients has no figure and is left out of the medians, which are of practices'
+  own figures (the middle practice), not ratios of sums. The ICB gradient, like the national
+  analysis, uses ratios of sums (a group's payments over its weighted patients).
+* An ICB's practices in a year are those the year's payments file places in it (through the
+  year's CCG / sub-ICB to ICB lookup), as in the national analysis's breakdown by ICB.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from gpequity.analysis.payments import (
+    QUINTILES,
+    By,
+    DeprivationMissing,
+    loaded_years,
+    payments_by_deprivation,
+    rank_label,
+)
+
+#: Search results listed at most (the page says how many more matched).
+SEARCH_LIMIT = 50
+#: Shortest text searched for in names and postcodes (a code is looked up at any length).
+SEARCH_MIN_CHARS = 2
+#: Only rows for all persons (or with no sex, as in the eFIT files) are compared.
+PERSONS = "Persons"
+#: The area type of England's own rows in Fingertips exports.
+ENGLAND_AREA_TYPE = "England"
+
+PER_WEIGHTED_DEFINITION = (
+    "Payments per weighted patient: the practice's Total NHS Payments to General Practice "
+    "divided by its weighted (Carr-Hill) patients in that year's file. Medians are of "
+    "practices' own figures; practices without weighted patients have none."
+)
+GRADIENT_DEFINITION = (
+    "Payments per weighted patient in each national IMD quintile, as ratios of sums: the "
+    "quintile's total payments divided by its total weighted patients. Quintiles are national: "
+    "practices are ranked by the IMD score of their registered population in that year and cut "
+    "into five groups of equal numbers of practices (Q1 least deprived, Q5 most deprived)."
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class PracticeDetails:
+    """Who a practice is, from its latest row in the payments files."""
+
+    code: str
+    name: str
+    year: str
+    latest_year: str
+    postcode: str | None
+    icb_code: str
+    icb_name: str
+    pcn_code: str | None
+    pcn_name: str | None
+    registered_patients: float | None
+    weighted_patients: float | None
+    dispensing: str | None
+    rurality: str | None
+    contract_type: str | None
+    imd_score: float | None
+    imd_quintile: int | None
+    imd_method: str | None
+
+    @property
+    def in_latest_year(self) -> bool:
+        """Whether the latest payments file has the practice (else it may have closed)."""
+        return self.year == self.latest_year
+
+
+@dataclass(frozen=True)
+class PaymentYear:
+    """A practice's payments per weighted patient in one year, beside its comparators."""
+
+    year: str
+    total_payments: Decimal | None
+    per_weighted_patient: float | None
+    icb_code: str
+    icb_median: float | None
+    icb_practices: int
+    england_median: float | None
+    england_practices: int
+    quintile: int | None
+    quintile_median: float | None
+    quintile_practices: int
+
+
+@dataclass(frozen=True)
+class IndicatorComparison:
+    """One indicator's latest value for a practice, beside its ICB and England."""
+
+    source: str
+    indicator_id: str
+    name: str
+    period: str
+    sex: str | None
+    age: str | None
+    value: float | None
+    icb_median: float | None
+    icb_practices: int
+    england_median: float | None
+    england_practices: int
+    england_value: float | None
+
+
+@dataclass(frozen=True)
+class PracticeProfile:
+    details: PracticeDetails
+    payments: tuple[PaymentYear, ...]
+    indicators: tuple[IndicatorComparison, ...]
+    definition: str = PER_WEIGHTED_DEFINITION
+
+
+@dataclass(frozen=True)
+class IcbPractice:
+    """One practice of an ICB in a year: a row of the ICB's practices table."""
+
+    code: str
+    name: str
+    pcn_name: str | None
+    postcode: str | None
+    registered_patients: float | None
+    weighted_patients: float | None
+    imd_score: float | None
+    quintile: int | None
+    dispensing: str | None
+    rurality: str | None
+    total_payments: Decimal | None
+    per_weighted_patient: float | None
+
+
+@dataclass(frozen=True)
+class QuintileShare:
+    """How many of an ICB's practices (and patients) are in one national quintile.
+
+    ``quintile`` is ``None`` for the practices with no IMD score that year (never dropped).
+    """
+
+    quintile: int | None
+    label: str
+    practices: int
+    registered_patients: float
+    share_of_practices: float | None
+    share_of_patients: float | None
+
+
+@dataclass(frozen=True)
+class GradientRow:
+    """Payments per weighted patient in one national quintile: the ICB's and England's."""
+
+    quintile: int
+    label: str
+    icb_practices: int
+    icb_per_weighted_patient: float | None
+    england_practices: int
+    england_per_weighted_patient: float | None
+
+
+@dataclass(frozen=True)
+class IcbProfile:
+    code: str
+    name: str
+    year: str
+    years: tuple[str, ...]
+    practices: tuple[IcbPractice, ...]
+    spread: tuple[QuintileShare, ...]
+    gradient: tuple[GradientRow, ...]
+    icb_gap_q1_minus_q5: float | None
+    england_gap_q1_minus_q5: float | None
+    notes: tuple[str, ...]
+    definition: str = GRADIENT_DEFINITION
+
+    @property
+    def registered_patients(self) -> float:
+        return sum(p.registered_patients or 0.0 for p in self.practices)
+
+
+@dataclass(frozen=True)
+class PracticeMatch:
+    code: str
+    name: str
+    postcode: str | None
+    icb_code: str
+    icb_name: str
+    year: str
+    matched_on: str
+
+
+@dataclass(frozen=True)
+class IcbMatch:
+    code: str
+    name: str
+    practices: int
+
+
+@dataclass(frozen=True)
+class DirectoryResults:
+    """What a search of practices and ICBs found (at most :data:`SEARCH_LIMIT` practices)."""
+
+    query: str
+    practices: tuple[PracticeMatch, ...]
+    practices_found: int
+    icbs: tuple[IcbMatch, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse has the table ``name`` (a dataset may not be loaded)."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def has_payments(con: duckdb.DuckDBPyConnection) -> bool:
+    return has_table(con, "payments")
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _per_practice_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """Every practice-year: ICB, national quintile, payments and payments per weighted patient."""
+    if has_table(con, "practice_imd_year"):
+        imd_join = (
+            "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
+        )
+        quintile = "i.quintile"
+    else:
+        imd_join, quintile = "", "CAST(NULL AS INTEGER)"
+    return f"""
+        SELECT p.year, p.practice_code, p.icb_code, {quintile} AS quintile, p.total_payments,
+               CASE WHEN p.weighted_patients > 0
+                    THEN CAST(p.total_payments AS DOUBLE) / p.weighted_patients END
+                 AS per_weighted
+        FROM payments p {imd_join}
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Practice profile
+
+
+def practice_details(con: duckdb.DuckDBPyConnection, code: str) -> PracticeDetails | None:
+    """The practice's details from its latest payments row, or ``None`` if never paid."""
+    if not has_payments(con):
+        return None
+    years = loaded_years(con)
+    if has_table(con, "practice_imd_year"):
+        imd = "i.score, i.quintile, i.method"
+        imd_join = (
+            "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
+        )
+    else:
+        imd, imd_join = "NULL, NULL, NULL", ""
+    row = con.execute(
+        f"""
+        SELECT p.year, p.practice_code, p.practice_name, p.postcode, p.icb_code, p.icb_name,
+               p.pcn_code, p.pcn_name, p.registered_patients, p.weighted_patients,
+               p.dispensing, p.rurality, p.contract_type, {imd}
+        FROM payments p {imd_join}
+        WHERE p.practice_code = ?
+        ORDER BY p.year DESC LIMIT 1
+        """,
+        [code.strip().upper()],
+    ).fetchone()
+    if row is None:
+        return None
+    return PracticeDetails(
+        code=str(row[1]),
+        name=str(row[2] or row[1]),
+        year=str(row[0]),
+        latest_year=years[-1],
+        postcode=_str(row[3]),
+        icb_code=str(row[4]),
+        icb_name=str(row[5]),
+        pcn_code=_str(row[6]),
+        pcn_name=_str(row[7]),
+        registered_patients=_float(row[8]),
+        weighted_patients=_float(row[9]),
+        dispensing=_str(row[10]),
+        rurality=_str(row[11]),
+        contract_type=_str(row[12]),
+        imd_score=_float(row[13]),
+        imd_quintile=_int(row[14]),
+        imd_method=_str(row[15]),
+    )
+
+
+def practice_payments(con: duckdb.DuckDBPyConnection, code: str) -> tuple[PaymentYear, ...]:
+    """The practice's payments per weighted patient in each year it was paid, oldest first,
+    beside the medians of its ICB's practices, England's and its national quintile's."""
+    if not has_payments(con):
+        return ()
+    rows = con.execute(
+        f"""
+        WITH per AS ({_per_practice_sql(con)}),
+        me AS (SELECT * FROM per WHERE practice_code = ?),
+        icb AS (SELECT year, icb_code, median(per_weighted) AS m, count(per_weighted) AS n
+                FROM per GROUP BY year, icb_code),
+        eng AS (SELECT year, median(per_weighted) AS m, count(per_weighted) AS n
+                FROM per GROUP BY year),
+        qn AS (SELECT year, quintile, median(per_weighted) AS m, count(per_weighted) AS n
+               FROM per WHERE quintile IS NOT NULL GROUP BY year, quintile)
+        SELECT me.year, me.total_payments, me.per_weighted, me.icb_code, icb.m, icb.n,
+               eng.m, eng.n, me.quintile, qn.m, qn.n
+        FROM me
+        LEFT JOIN icb ON icb.year = me.year AND icb.icb_code = me.icb_code
+        LEFT JOIN eng ON eng.year = me.year
+        LEFT JOIN qn ON qn.year = me.year AND qn.quintile = me.quintile
+        ORDER BY me.year
+        """,
+        [code.strip().upper()],
+    ).fetchall()
+    return tuple(
+        PaymentYear(
+            year=str(r[0]),
+            total_payments=None if r[1] is None else Decimal(r[1]),
+            per_weighted_patient=_float(r[2]),
+            icb_code=str(r[3]),
+            icb_median=_float(r[4]),
+            icb_practices=int(r[5] or 0),
+            england_median=_float(r[6]),
+            england_practices=int(r[7] or 0),
+            quintile=_int(r[8]),
+            quintile_median=_float(r[9]),
+            quintile_practices=int(r[10] or 0) if r[8] is not None else 0,
+        )
+        for r in rows
+    )
+
+
+def practice_indicators(
+    con: duckdb.DuckDBPyConnection, code: str, icb_code: str, year: str
+) -> tuple[IndicatorComparison, ...]:
+    """Each indicator's latest value for the practice (all persons), beside the median of the
+    practices of ``icb_code`` in payments year ``year``, England's practices' median and
+    England's published value (Fingertips' England row, where loaded)."""
+    if not has_table(con, "practice_indicators"):
+        return ()
+    members = (
+        "SELECT practice_code FROM payments WHERE year = $year AND icb_code = $icb"
+        if has_payments(con)
+        else "SELECT NULL::VARCHAR AS practice_code WHERE false"
+    )
+    if has_table(con, "area_indicators"):
+        england = f"""(
+            SELECT any_value(a.value) FROM area_indicators a
+            WHERE a.source = mine.source AND a.indicator_id = mine.indicator_id
+              AND a.period = mine.period AND a.area_type = '{ENGLAND_AREA_TYPE}'
+              AND a.sex IS NOT DISTINCT FROM mine.sex AND a.age IS NOT DISTINCT FROM mine.age
+              AND coalesce(a.category_type, '') = '')"""
+    else:
+        england = "NULL"
+    rows = con.execute(
+        f"""
+        WITH mine AS (
+            SELECT source, indicator_id, indicator_name, period, sex, age, value
+            FROM practice_indicators
+            WHERE practice_code = $code AND coalesce(sex, '{PERSONS}') = '{PERSONS}'
+            QUALIFY period = max(period) OVER (PARTITION BY source, indicator_id, age)
+        ),
+        members AS ({members}),
+        peers AS (
+            SELECT x.source, x.indicator_id, x.period, x.sex, x.age,
+                   median(x.value) FILTER (WHERE m.practice_code IS NOT NULL) AS icb_m,
+                   count(x.value) FILTER (WHERE m.practice_code IS NOT NULL) AS icb_n,
+                   median(x.value) AS eng_m, count(x.value) AS eng_n
+            FROM practice_indicators x
+            JOIN mine ON x.source = mine.source AND x.indicator_id = mine.indicator_id
+                 AND x.period = mine.period AND x.sex IS NOT DISTINCT FROM mine.sex
+                 AND x.age IS NOT DISTINCT FROM mine.age
+            LEFT JOIN members m ON m.practice_code = x.practice_code
+            GROUP BY ALL
+        )
+        SELECT mine.source, mine.indicator_id, mine.indicator_name, mine.period, mine.sex,
+               mine.age, mine.value, peers.icb_m, peers.icb_n, peers.eng_m, peers.eng_n,
+               {england}
+        FROM mine JOIN peers ON peers.source = mine.source
+             AND peers.indicator_id = mine.indicator_id AND peers.period = mine.period
+             AND peers.sex IS NOT DISTINCT FROM mine.sex AND peers.age IS NOT DISTINCT FROM mine.age
+        ORDER BY mine.source DESC, lower(mine.indicator_name), mine.age
+        """,
+        {"code": code.strip().upper(), "icb": icb_code, "year": year}
+        if has_payments(con)
+        else {"code": code.strip().upper()},
+    ).fetchall()
+    return tuple(
+        IndicatorComparison(
+            source=str(r[0]),
+            indicator_id=str(r[1]),
+            name=str(r[2] or r[1]),
+            period=str(r[3]),
+            sex=_str(r[4]),
+            age=_str(r[5]),
+            value=_float(r[6]),
+            icb_median=_float(r[7]),
+            icb_practices=int(r[8] or 0),
+            england_median=_float(r[9]),
+            england_practices=int(r[10] or 0),
+            england_value=_float(r[11]),
+        )
+        for r in rows
+    )
+
+
+def practice_profile(con: duckdb.DuckDBPyConnection, code: str) -> PracticeProfile | None:
+    """A practice's profile, or ``None`` if no payments file has the code."""
+    details = practice_details(con, code)
+    if details is None:
+        return None
+    return PracticeProfile(
+        details=details,
+        payments=practice_payments(con, details.code),
+        indicators=practice_indicators(con, details.code, details.icb_code, details.latest_year),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# ICB profile
+
+
+def icb_years(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, ...]:
+    """The payments years in which the ICB has practices, oldest first."""
+    if not has_payments(con):
+        return ()
+    rows = con.execute(
+        "SELECT DISTINCT year FROM payments WHERE icb_code = ? ORDER BY year",
+        [code.strip().upper()],
+    ).fetchall()
+    return tuple(str(r[0]) for r in rows)
+
+
+def icb_practices(con: duckdb.DuckDBPyConnection, code: str, year: str) -> tuple[IcbPractice, ...]:
+    """The ICB's practices in ``year``, by practice code."""
+    if has_table(con, "practice_imd_year"):
+        score = "i.score"
+        imd_join = (
+            "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
+        )
+    else:
+        score, imd_join = "NULL", ""
+    rows = con.execute(
+        f"""
+        WITH per AS ({_per_practice_sql(con)})
+        SELECT p.practice_code, p.practice_name, p.pcn_name, p.postcode, p.registered_patients,
+               p.weighted_patients, {score}, per.quintile, p.dispensing, p.rurality,
+               p.total_payments, per.per_weighted
+        FROM payments p
+        JOIN per ON per.year = p.year AND per.practice_code = p.practice_code
+        {imd_join}
+        WHERE p.year = ? AND p.icb_code = ?
+        ORDER BY p.practice_code
+        """,
+        [year, code.strip().upper()],
+    ).fetchall()
+    return tuple(
+        IcbPractice(
+            code=str(r[0]),
+            name=str(r[1] or r[0]),
+            pcn_name=_str(r[2]),
+            postcode=_str(r[3]),
+            registered_patients=_float(r[4]),
+            weighted_patients=_float(r[5]),
+            imd_score=_float(r[6]),
+            quintile=_int(r[7]),
+            dispensing=_str(r[8]),
+            rurality=_str(r[9]),
+            total_payments=None if r[10] is None else Decimal(r[10]),
+            per_weighted_patient=_float(r[11]),
+        )
+        for r in rows
+    )
+
+
+def quintile_spread(practices: Sequence[IcbPractice]) -> tuple[QuintileShare, ...]:
+    """How the practices (and their registered patients) fall into the national quintiles.
+
+    Every practice is counted: those without an IMD score in a row of their own.
+    """
+    practices_in: dict[int | None, int] = {}
+    patients_in: dict[int | None, float] = {}
+    for p in practices:
+        practices_in[p.quintile] = practices_in.get(p.quintile, 0) + 1
+        patients_in[p.quintile] = patients_in.get(p.quintile, 0.0) + (p.registered_patients or 0)
+    all_practices = len(practices)
+    all_patients = sum(patients_in.values())
+    groups: list[int | None] = [*range(1, QUINTILES + 1), None]
+    return tuple(
+        QuintileShare(
+            quintile=q,
+            label=rank_label(q) if q is not None else "No IMD score",
+            practices=practices_in.get(q, 0),
+            registered_patients=patients_in.get(q, 0.0),
+            share_of_practices=practices_in.get(q, 0) / all_practices if all_practices else None,
+            share_of_patients=patients_in.get(q, 0.0) / all_patients if all_patients else None,
+        )
+        for q in groups
+        if q is not None or practices_in.get(None)
+    )
+
+
+def icb_gradient(
+    con: duckdb.DuckDBPyConnection, code: str, year: str
+) -> tuple[tuple[GradientRow, ...], float | None, float | None, tuple[str, ...]]:
+    """Payments per weighted patient by national quintile, the ICB's and England's, with each
+    Q1-Q5 gap: the national analysis's own figures (``payments_by_deprivation``)."""
+    try:
+        england = payments_by_deprivation(con, year)
+        by_icb = payments_by_deprivation(con, year, by=By.icb)
+    except DeprivationMissing as exc:
+        return (), None, None, (str(exc),)
+    code = code.strip().upper()
+    mine = {g.rank: g for g in by_icb.groups if g.group == code}
+    national = {g.rank: g for g in england.groups}
+    rows = tuple(
+        GradientRow(
+            quintile=q,
+            label=rank_label(q),
+            icb_practices=mine[q].practices if q in mine else 0,
+            icb_per_weighted_patient=mine[q].per_weighted_patient if q in mine else None,
+            england_practices=national[q].practices if q in national else 0,
+            england_per_weighted_patient=national[q].per_weighted_patient
+            if q in national
+            else None,
+        )
+        for q in range(1, QUINTILES + 1)
+    )
+    return (
+        rows,
+        by_icb.gap_q1_minus_q5.get(code),
+        england.gap_q1_minus_q5.get("all"),
+        england.notes,
+    )
+
+
+def icb_profile(
+    con: duckdb.DuckDBPyConnection, code: str, year: str | None = None
+) -> IcbProfile | None:
+    """The ICB's profile in ``year`` (default: the latest year it has practices), or ``None``
+    when no payments file places a practice in it. A ``year`` it has no practices in gives
+    ``None`` too."""
+    code = code.strip().upper()
+    years = icb_years(con, code)
+    if not years:
+        return None
+    chosen = year or years[-1]
+    if chosen not in years:
+        return None
+    name_row = con.execute(
+        "SELECT any_value(icb_name) FROM payments WHERE year = ? AND icb_code = ?",
+        [chosen, code],
+    ).fetchone()
+    practices = icb_practices(con, code, chosen)
+    gradient, icb_gap, england_gap, notes = icb_gradient(con, code, chosen)
+    return IcbProfile(
+        code=code,
+        name=str(name_row[0]) if name_row and name_row[0] else code,
+        year=chosen,
+        years=years,
+        practices=practices,
+        spread=quintile_spread(practices),
+        gradient=gradient,
+        icb_gap_q1_minus_q5=icb_gap,
+        england_gap_q1_minus_q5=england_gap,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+
+
+def search_directory(
+    con: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT
+) -> DirectoryResults:
+    """Practices whose code starts with, postcode starts with, or name contains ``query``;
+    ICBs whose name contains it or whose code is it. Each practice as of its latest year.
+
+    Best matches first: an exact code, then code and postcode prefixes, then names that
+    start with the text, then names that contain it. The text is compared as plain text
+    (never a pattern), case and, for postcodes, spaces aside.
+    """
+    text = " ".join(query.split())
+    if not text or not has_payments(con):
+        return DirectoryResults(query=text, practices=(), practices_found=0, icbs=())
+    upper = text.upper()
+    # "SW2" is a prefix of SW2 and SW22 postcodes; "SW2 " or "SW2 0" of SW2's only. Postcodes
+    # in the files are padded to a fixed width ("SW2  0LN"), so spaces are compared collapsed.
+    spaced = re.sub(r"\s+", " ", query.lstrip().upper())
+    gap = " " if " " in spaced else ""
+    postcode = spaced if gap else upper
+    long_enough = len(text) >= SEARCH_MIN_CHARS
+    rows = con.execute(
+        r"""
+        WITH latest AS (
+            SELECT year, practice_code, practice_name, postcode, icb_code, icb_name
+            FROM payments
+            QUALIFY row_number() OVER (PARTITION BY practice_code ORDER BY year DESC) = 1
+        ),
+        scored AS (
+            SELECT *,
+                CASE WHEN upper(practice_code) = $upper THEN 0
+                     WHEN starts_with(upper(practice_code), $upper) THEN 1
+                     WHEN $long AND starts_with(
+                         regexp_replace(upper(trim(coalesce(postcode, ''))), '\s+', $gap, 'g'),
+                         $postcode) THEN 2
+                     WHEN $long AND starts_with(upper(coalesce(practice_name, '')), $upper) THEN 3
+                     WHEN $long AND contains(upper(coalesce(practice_name, '')), $upper) THEN 4
+                END AS score
+            FROM latest
+        )
+        SELECT practice_code, practice_name, postcode, icb_code, icb_name, year, score,
+               count(*) OVER () AS found
+        FROM scored WHERE score IS NOT NULL
+        ORDER BY score, practice_name, practice_code
+        LIMIT $limit
+        """,
+        {"upper": upper, "postcode": postcode, "gap": gap, "long": long_enough, "limit": limit},
+    ).fetchall()
+    matched_on = {0: "code", 1: "code", 2: "postcode", 3: "name", 4: "name"}
+    practices = tuple(
+        PracticeMatch(
+            code=str(r[0]),
+            name=str(r[1] or r[0]),
+            postcode=_str(r[2]),
+            icb_code=str(r[3]),
+            icb_name=str(r[4]),
+            year=str(r[5]),
+            matched_on=matched_on[int(r[6])],
+        )
+        for r in rows
+    )
+    icb_rows = con.execute(
+        """
+        WITH latest AS (SELECT max(year) AS year FROM payments)
+        SELECT p.icb_code, any_value(p.icb_name), count(*)
+        FROM payments p JOIN latest USING (year)
+        GROUP BY p.icb_code
+        HAVING upper(p.icb_code) = $upper
+            OR ($long AND contains(upper(any_value(p.icb_name)), $upper))
+        ORDER BY any_value(p.icb_name)
+        """,
+        {"upper": upper, "long": long_enough},
+    ).fetchall()
+    return DirectoryResults(
+        query=text,
+        practices=practices,
+        practices_found=int(rows[0][7]) if rows else 0,
+        icbs=tuple(IcbMatch(str(r[0]), str(r[1]), int(r[2])) for r in icb_rows),
+    )

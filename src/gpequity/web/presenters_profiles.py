@@ -1,0 +1,767 @@
+"""Presenters of the practice and ICB profiles and of the search that finds them.
+
+They take the results of :mod:`gpequity.analysis.profiles` and return frozen view objects
+with every label and formatted figure; the sorting and filtering of an ICB's practices table
+(which only reorders and selects rows the analysis returned) is done here too, so that the
+page, its CSV download and the API agree. Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from gpequity.analysis.payments import QUINTILES, rank_label
+from gpequity.analysis.profiles import (
+    DirectoryResults,
+    IcbPractice,
+    IcbProfile,
+    IndicatorComparison,
+    PaymentYear,
+    PracticeProfile,
+)
+from gpequity.web.presenters import format_count
+from gpequity.web.presenters_library import (
+    CsvTable,
+    format_number,
+    format_patients,
+    format_pounds,
+    format_share,
+)
+
+SEARCH_PATH = "/practices"
+NOT_RECORDED = "Not recorded"
+#: The filter values of the quintile select: "" (all), "1" to "5", and no score.
+NO_SCORE = "none"
+ASCENDING = "asc"
+DESCENDING = "desc"
+
+
+def practice_href(code: str) -> str:
+    return f"/practices/{code}"
+
+
+def icb_href(code: str, **params: str) -> str:
+    query = urlencode([(k, v) for k, v in params.items() if v])
+    return f"/icbs/{code}" + (f"?{query}" if query else "")
+
+
+def quintile_words(quintile: int | None) -> str:
+    """``Q5 (most deprived)``; ``No IMD score`` for a practice without one."""
+    return "No IMD score" if quintile is None else rank_label(quintile)
+
+
+def _or_not_recorded(value: str | None) -> str:
+    return value if value else NOT_RECORDED
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    """``/practices``: the search box and what it found."""
+
+    title: str
+    query: str
+    searched: bool
+    has_data: bool
+    practices: tuple[Link, ...]
+    practices_counter: str
+    icbs: tuple[Link, ...]
+    message: str | None
+
+
+def present_directory(results: DirectoryResults | None, query: str) -> DirectoryPage:
+    """The search page; ``results`` is ``None`` when no payments data is loaded."""
+    searched = bool(query.strip())
+    title = "Find a practice or ICB"
+    if results is None:
+        return DirectoryPage(title, query, searched, False, (), "", (), None)
+    if searched:
+        title = f"{title}: results for “{results.query}”"
+    practices = tuple(
+        Link(
+            label=f"{p.name} ({p.code})",
+            href=practice_href(p.code),
+            detail=", ".join(
+                part for part in (p.postcode and " ".join(p.postcode.split()), p.icb_name) if part
+            ),
+        )
+        for p in results.practices
+    )
+    icbs = tuple(
+        Link(
+            label=f"{i.name} ({i.code})",
+            href=icb_href(i.code),
+            detail=f"{format_count(i.practices)} practice{'s' if i.practices != 1 else ''}",
+        )
+        for i in results.icbs
+    )
+    shown, found = len(results.practices), results.practices_found
+    if found > shown:
+        counter = (
+            f"Showing the first {shown} of {format_count(found)} practices: add more to narrow."
+        )
+    else:
+        counter = f"{format_count(found)} practice{'s' if found != 1 else ''} found"
+    message = None
+    if searched and not practices and not icbs:
+        message = (
+            f"No practice or ICB matches “{results.query}”. Check the spelling, or try a "
+            "practice code (like A81001), the start of a postcode, or part of a name."
+        )
+    return DirectoryPage(title, query, searched, True, practices, counter, icbs, message)
+
+
+# --- practice profile ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    key: str
+    value: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    year: str
+    practice: str
+    icb_median: str
+    england_median: str
+    quintile: str
+    quintile_median: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    name: str
+    period: str
+    practice: str
+    icb_median: str
+    england_median: str
+    england_value: str
+
+
+@dataclass(frozen=True)
+class PracticePage:
+    title: str
+    code: str
+    name: str
+    details: tuple[SummaryRow, ...]
+    notes: tuple[str, ...]
+    payments_summary: str
+    payments: tuple[PaymentRow, ...]
+    payments_csv: str
+    indicators: tuple[IndicatorRow, ...]
+    indicators_csv: str
+    definition: str
+    icb_label: str
+    icb_href: str
+
+
+def _comparison(value: float, other: float | None, whose: str) -> str:
+    if other is None:
+        return ""
+    if value > other:
+        return f"more than the median of {whose} ({format_pounds(other)})"
+    if value < other:
+        return f"less than the median of {whose} ({format_pounds(other)})"
+    return f"the same as the median of {whose}"
+
+
+def payments_sentence(latest: PaymentYear | None) -> str:
+    """The table's reading in one sentence, for everyone and for screen readers first."""
+    if latest is None:
+        return "No payments are recorded for this practice."
+    if latest.per_weighted_patient is None:
+        return f"In {latest.year} the practice had no weighted patients, so no figure per patient."
+    parts = [
+        p
+        for p in (
+            _comparison(latest.per_weighted_patient, latest.icb_median, "its ICB's practices"),
+            _comparison(latest.per_weighted_patient, latest.england_median, "England's practices"),
+        )
+        if p
+    ]
+    comparison = f": {' and '.join(parts)}" if parts else ""
+    return (
+        f"In {latest.year} the practice received {format_pounds(latest.per_weighted_patient)} "
+        f"per weighted patient{comparison}."
+    )
+
+
+def indicator_label(ind: IndicatorComparison) -> str:
+    source = "Fingertips" if ind.source == "fingertips" else ind.source.upper()
+    age = f", {ind.age}" if ind.age and ind.age.lower() not in ind.name.lower() else ""
+    return f"{ind.name}{age} ({source})"
+
+
+def present_practice(profile: PracticeProfile) -> PracticePage:
+    d = profile.details
+    details = (
+        SummaryRow("Practice code", d.code),
+        SummaryRow("ICB", f"{d.icb_name} ({d.icb_code})", icb_href(d.icb_code)),
+        SummaryRow(
+            "Primary care network",
+            f"{d.pcn_name.title()} ({d.pcn_code})" if d.pcn_name and d.pcn_code else NOT_RECORDED,
+        ),
+        SummaryRow("Postcode", " ".join(d.postcode.split()) if d.postcode else NOT_RECORDED),
+        SummaryRow(f"Registered patients ({d.year})", format_patients(d.registered_patients)),
+        SummaryRow(f"Weighted patients ({d.year})", format_patients(d.weighted_patients)),
+        SummaryRow(
+            f"IMD score ({d.year})",
+            format_number(d.imd_score) if d.imd_score is not None else NOT_RECORDED,
+        ),
+        SummaryRow("National IMD quintile", quintile_words(d.imd_quintile)),
+        SummaryRow("Dispensing practice", _or_not_recorded(d.dispensing)),
+        SummaryRow("Rurality", _or_not_recorded(d.rurality)),
+    )
+    notes: list[str] = []
+    if not d.in_latest_year:
+        notes.append(
+            f"This practice is not in the {d.latest_year} payments file (its latest is "
+            f"{d.year}): it may have closed or merged. Its details are those of {d.year}."
+        )
+    if d.imd_method:
+        notes.append(f"The IMD score for {d.year} is {d.imd_method}.")
+    payments = tuple(
+        PaymentRow(
+            year=y.year,
+            practice=format_pounds(y.per_weighted_patient),
+            icb_median=format_pounds(y.icb_median),
+            england_median=format_pounds(y.england_median),
+            quintile=quintile_words(y.quintile),
+            quintile_median=format_pounds(y.quintile_median),
+        )
+        for y in profile.payments
+    )
+    indicators = tuple(
+        IndicatorRow(
+            name=indicator_label(i),
+            period=i.period,
+            practice=format_number(i.value),
+            icb_median=format_number(i.icb_median),
+            england_median=format_number(i.england_median),
+            england_value=format_number(i.england_value)
+            if i.england_value is not None
+            else "Not loaded",
+        )
+        for i in profile.indicators
+    )
+    return PracticePage(
+        title=f"{d.name.title()} ({d.code})",
+        code=d.code,
+        name=d.name.title(),
+        details=details,
+        notes=tuple(notes),
+        payments_summary=payments_sentence(profile.payments[-1] if profile.payments else None),
+        payments=payments,
+        payments_csv=f"{practice_href(d.code)}/payments.csv",
+        indicators=indicators,
+        indicators_csv=f"{practice_href(d.code)}/indicators.csv",
+        definition=profile.definition,
+        icb_label=d.icb_name,
+        icb_href=icb_href(d.icb_code),
+    )
+
+
+def practice_payments_csv(profile: PracticeProfile) -> CsvTable:
+    code = profile.details.code
+    return CsvTable(
+        header=(
+            "year",
+            "practice_code",
+            "total_payments",
+            "payments_per_weighted_patient",
+            "icb_code",
+            "icb_median",
+            "icb_practices",
+            "england_median",
+            "england_practices",
+            "imd_quintile",
+            "quintile_median",
+            "quintile_practices",
+        ),
+        rows=tuple(
+            (
+                y.year,
+                code,
+                y.total_payments,
+                y.per_weighted_patient,
+                y.icb_code,
+                y.icb_median,
+                y.icb_practices,
+                y.england_median,
+                y.england_practices,
+                y.quintile,
+                y.quintile_median,
+                y.quintile_practices,
+            )
+            for y in profile.payments
+        ),
+        filename=f"practice-{code}-payments.csv",
+    )
+
+
+def practice_indicators_csv(profile: PracticeProfile) -> CsvTable:
+    code = profile.details.code
+    return CsvTable(
+        header=(
+            "practice_code",
+            "source",
+            "indicator_id",
+            "indicator_name",
+            "period",
+            "sex",
+            "age",
+            "practice_value",
+            "icb_median",
+            "icb_practices",
+            "england_median",
+            "england_practices",
+            "england_value",
+        ),
+        rows=tuple(
+            (
+                code,
+                i.source,
+                i.indicator_id,
+                i.name,
+                i.period,
+                i.sex,
+                i.age,
+                i.value,
+                i.icb_median,
+                i.icb_practices,
+                i.england_median,
+                i.england_practices,
+                i.england_value,
+            )
+            for i in profile.indicators
+        ),
+        filename=f"practice-{code}-indicators.csv",
+    )
+
+
+# --- ICB profile --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A sortable column of an ICB's practices table."""
+
+    key: str
+    label: str
+    numeric: bool
+    value: Callable[[IcbPractice], str | float | int | None]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Practice", False, lambda p: p.name.casefold()),
+    Column("code", "Code", False, lambda p: p.code),
+    Column("pcn", "Primary care network", False, lambda p: (p.pcn_name or "").casefold() or None),
+    Column("registered", "Registered patients", True, lambda p: p.registered_patients),
+    Column("weighted", "Weighted patients", True, lambda p: p.weighted_patients),
+    Column("imd", "IMD score", True, lambda p: p.imd_score),
+    Column("quintile", "National quintile", True, lambda p: p.quintile),
+    Column("dispensing", "Dispensing", False, lambda p: p.dispensing),
+    Column("per_weighted", "Payments per weighted patient", True, lambda p: p.per_weighted_patient),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """How the ICB's practices table is shown: sort column and order, and its filters."""
+
+    sort: str = DEFAULT_SORT
+    order: str = ASCENDING
+    filter: str = ""
+    quintile: str = ""
+
+    def params(self, year: str) -> dict[str, str]:
+        """The URL parameters that reproduce this table (defaults left out)."""
+        return {
+            "year": year,
+            "filter": self.filter,
+            "quintile": self.quintile,
+            "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+            "order": "" if self.order == ASCENDING else self.order,
+        }
+
+
+def read_table_query(sort: str, order: str, filter: str, quintile: str) -> TableQuery:
+    """A table query from URL parameters: anything unknown falls back to the default."""
+    valid_quintiles = {str(q) for q in range(1, QUINTILES + 1)} | {NO_SCORE}
+    return TableQuery(
+        sort=sort if sort in COLUMN_BY_KEY else DEFAULT_SORT,
+        order=order if order in (ASCENDING, DESCENDING) else ASCENDING,
+        filter=" ".join(filter.split())[:100],
+        quintile=quintile if quintile in valid_quintiles else "",
+    )
+
+
+def select_practices(practices: Sequence[IcbPractice], query: TableQuery) -> list[IcbPractice]:
+    """The practices the table shows: filtered, then sorted (no value last, either way)."""
+    needle = query.filter.casefold()
+    kept = [
+        p
+        for p in practices
+        if (
+            not needle
+            or any(
+                needle in (text or "").casefold()
+                for text in (
+                    p.name,
+                    p.code,
+                    p.pcn_name,
+                    p.postcode and " ".join(p.postcode.split()),
+                )
+            )
+        )
+        and (
+            not query.quintile
+            or (query.quintile == NO_SCORE and p.quintile is None)
+            or (p.quintile is not None and str(p.quintile) == query.quintile)
+        )
+    ]
+    column = COLUMN_BY_KEY[query.sort]
+    kept.sort(key=lambda p: p.code)  # ties keep the code order
+    present = [p for p in kept if column.value(p) is not None]
+    absent = [p for p in kept if column.value(p) is None]
+    present.sort(key=lambda p: column.value(p), reverse=query.order == DESCENDING)  # type: ignore[arg-type, return-value]
+    return present + absent
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    key: str
+    label: str
+    numeric: bool
+    href: str
+    aria_sort: str | None
+    sort_hint: str
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    code: str
+    name: str
+    href: str
+    pcn: str
+    registered: str
+    weighted: str
+    imd: str
+    quintile: str
+    dispensing: str
+    per_weighted: str
+
+
+@dataclass(frozen=True)
+class SpreadRow:
+    label: str
+    practices: str
+    share_of_practices: str
+    patients: str
+    share_of_patients: str
+
+
+@dataclass(frozen=True)
+class GradientRowView:
+    label: str
+    icb: str
+    icb_practices: str
+    england: str
+    england_practices: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class IcbPage:
+    title: str
+    code: str
+    name: str
+    year: str
+    year_options: tuple[Option, ...]
+    summary: tuple[SummaryRow, ...]
+    spread_summary: str
+    spread: tuple[SpreadRow, ...]
+    spread_csv: str
+    gradient_summary: str
+    gradient: tuple[GradientRowView, ...]
+    gradient_csv: str
+    gradient_notes: tuple[str, ...]
+    headers: tuple[HeaderCell, ...]
+    rows: tuple[PracticeRow, ...]
+    counter: str
+    filter: str
+    quintile_options: tuple[Option, ...]
+    sort: str
+    order: str
+    practices_csv: str
+    definition: str
+    datapack_href: str | None
+
+
+def _gap_words(gap: float | None, where: str) -> str:
+    if gap is None:
+        return (
+            f"{where} the gap between the least and most deprived fifths cannot be computed "
+            "(one of them has no practices)"
+        )
+    if gap > 0:
+        return (
+            f"{where} practices in the least deprived fifth received {format_pounds(gap)} more "
+            "per weighted patient than those in the most deprived fifth"
+        )
+    if gap < 0:
+        return (
+            f"{where} practices in the most deprived fifth received {format_pounds(-gap)} more "
+            "per weighted patient than those in the least deprived fifth"
+        )
+    return f"{where} the least and most deprived fifths received the same per weighted patient"
+
+
+def gradient_sentence(profile: IcbProfile) -> str:
+    """The gradient's reading: the ICB's Q1-Q5 gap, then England's, in words."""
+    icb = _gap_words(profile.icb_gap_q1_minus_q5, f"In {profile.year}, in this ICB,")
+    england = _gap_words(profile.england_gap_q1_minus_q5, "In England")
+    return f"{icb}. {england}."
+
+
+def spread_sentence(profile: IcbProfile) -> str:
+    if not profile.practices:
+        return f"The ICB has no practices in the {profile.year} payments file."
+    most = next((s for s in profile.spread if s.quintile == QUINTILES), None)
+    share = format_share(most.share_of_patients) if most else "0%"
+    return (
+        f"{share} of the ICB's registered patients are in practices in England's most deprived "
+        f"fifth ({rank_label(QUINTILES)}); an even spread would be 20%."
+    )
+
+
+def present_icb(
+    profile: IcbProfile, query: TableQuery, *, datapack_href: str | None = None
+) -> IcbPage:
+    rows = select_practices(profile.practices, query)
+    base = query.params(profile.year)
+    headers = []
+    for column in COLUMNS:
+        current = column.key == query.sort
+        next_order = DESCENDING if current and query.order == ASCENDING else ASCENDING
+        if current:
+            aria = "ascending" if query.order == ASCENDING else "descending"
+            other = "descending" if aria == "ascending" else "ascending"
+            hint = f"sorted {aria}; select to sort {other}"
+        else:
+            aria, hint = None, "select to sort"
+        params = {**base, "sort": column.key, "order": next_order}
+        headers.append(
+            HeaderCell(
+                key=column.key,
+                label=column.label,
+                numeric=column.numeric,
+                href=icb_href(profile.code, **params),
+                aria_sort=aria,
+                sort_hint=hint,
+            )
+        )
+    total = len(profile.practices)
+    counter = (
+        f"Showing {format_count(len(rows))} of {format_count(total)} practices"
+        if query.filter or query.quintile
+        else f"{format_count(total)} practices"
+    )
+    return IcbPage(
+        title=f"{profile.name} ({profile.code})",
+        code=profile.code,
+        name=profile.name,
+        year=profile.year,
+        year_options=tuple(Option(y, y, y == profile.year) for y in reversed(profile.years)),
+        summary=(
+            SummaryRow("ICB code", profile.code),
+            SummaryRow(f"Practices ({profile.year})", format_count(total)),
+            SummaryRow(
+                f"Registered patients ({profile.year})",
+                format_patients(profile.registered_patients),
+            ),
+        ),
+        spread_summary=spread_sentence(profile),
+        spread=tuple(
+            SpreadRow(
+                label=s.label,
+                practices=format_count(s.practices),
+                share_of_practices=format_share(s.share_of_practices),
+                patients=format_patients(s.registered_patients),
+                share_of_patients=format_share(s.share_of_patients),
+            )
+            for s in profile.spread
+        ),
+        spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile.year),
+        gradient_summary=gradient_sentence(profile) if profile.gradient else "",
+        gradient=tuple(
+            GradientRowView(
+                label=g.label,
+                icb=format_pounds(g.icb_per_weighted_patient),
+                icb_practices=format_count(g.icb_practices),
+                england=format_pounds(g.england_per_weighted_patient),
+                england_practices=format_count(g.england_practices),
+            )
+            for g in profile.gradient
+        ),
+        gradient_csv=icb_href(profile.code) + "/gradient.csv" + _year_query(profile.year),
+        gradient_notes=profile.notes,
+        headers=tuple(headers),
+        rows=tuple(
+            PracticeRow(
+                code=p.code,
+                name=p.name.title(),
+                href=practice_href(p.code),
+                pcn=p.pcn_name.title() if p.pcn_name else NOT_RECORDED,
+                registered=format_patients(p.registered_patients),
+                weighted=format_patients(p.weighted_patients),
+                imd=format_number(p.imd_score) if p.imd_score is not None else NOT_RECORDED,
+                quintile=quintile_words(p.quintile),
+                dispensing=_or_not_recorded(p.dispensing),
+                per_weighted=format_pounds(p.per_weighted_patient),
+            )
+            for p in rows
+        ),
+        counter=counter,
+        filter=query.filter,
+        quintile_options=(
+            Option("", "All quintiles", not query.quintile),
+            *tuple(
+                Option(str(q), rank_label(q), query.quintile == str(q))
+                for q in range(1, QUINTILES + 1)
+            ),
+            Option(NO_SCORE, "No IMD score", query.quintile == NO_SCORE),
+        ),
+        sort=query.sort,
+        order=query.order,
+        practices_csv=f"/icbs/{profile.code}/practices.csv?"
+        + urlencode([(k, v) for k, v in base.items() if v]),
+        definition=profile.definition,
+        datapack_href=datapack_href,
+    )
+
+
+def _year_query(year: str) -> str:
+    return "?" + urlencode([("year", year)])
+
+
+def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
+    """The practices table as CSV: the rows the page shows, in its order, numbers unformatted."""
+    return CsvTable(
+        header=(
+            "year",
+            "icb_code",
+            "practice_code",
+            "practice_name",
+            "pcn_name",
+            "postcode",
+            "registered_patients",
+            "weighted_patients",
+            "imd_score",
+            "imd_quintile",
+            "dispensing",
+            "rurality",
+            "total_payments",
+            "payments_per_weighted_patient",
+        ),
+        rows=tuple(
+            (
+                profile.year,
+                profile.code,
+                p.code,
+                p.name,
+                p.pcn_name,
+                p.postcode and " ".join(p.postcode.split()),
+                p.registered_patients,
+                p.weighted_patients,
+                p.imd_score,
+                p.quintile,
+                p.dispensing,
+                p.rurality,
+                p.total_payments,
+                p.per_weighted_patient,
+            )
+            for p in select_practices(profile.practices, query)
+        ),
+        filename=f"icb-{profile.code}-practices-{profile.year.replace('/', '-')}.csv",
+    )
+
+
+def icb_spread_csv(profile: IcbProfile) -> CsvTable:
+    return CsvTable(
+        header=(
+            "year",
+            "icb_code",
+            "imd_quintile",
+            "label",
+            "practices",
+            "registered_patients",
+            "share_of_practices",
+            "share_of_patients",
+        ),
+        rows=tuple(
+            (
+                profile.year,
+                profile.code,
+                s.quintile,
+                s.label,
+                s.practices,
+                s.registered_patients,
+                s.share_of_practices,
+                s.share_of_patients,
+            )
+            for s in profile.spread
+        ),
+        filename=f"icb-{profile.code}-quintiles-{profile.year.replace('/', '-')}.csv",
+    )
+
+
+def icb_gradient_csv(profile: IcbProfile) -> CsvTable:
+    return CsvTable(
+        header=(
+            "year",
+            "icb_code",
+            "imd_quintile",
+            "label",
+            "icb_practices",
+            "icb_per_weighted_patient",
+            "england_practices",
+            "england_per_weighted_patient",
+        ),
+        rows=tuple(
+            (
+                profile.year,
+                profile.code,
+                g.quintile,
+                g.label,
+                g.icb_practices,
+                g.icb_per_weighted_patient,
+                g.england_practices,
+                g.england_per_weighted_patient,
+            )
+            for g in profile.gradient
+        ),
+        filename=f"icb-{profile.code}-gradient-{profile.year.replace('/', '-')}.csv",
+    )

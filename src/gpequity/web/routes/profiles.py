@@ -1,0 +1,154 @@
+"""Practice and ICB profiles, and the search that finds them.
+
+* ``/practices?q=...``: find a practice by name, code or postcode prefix, an ICB by name;
+* ``/practices/{code}``: a practice beside its ICB, its quintile and England
+  (``/practices/{code}/payments.csv``, ``/practices/{code}/indicators.csv``);
+* ``/icbs/{code}?year=&sort=&order=&filter=&quintile=``: an ICB's practices (sortable and
+  filterable without JavaScript; htmx swaps just the table when it runs), their spread across
+  the national quintiles and the gradient by quintile against England's
+  (``/icbs/{code}/practices.csv`` with the same parameters, ``quintiles.csv``, ``gradient.csv``).
+
+The figures come from :mod:`gpequity.analysis.profiles`; a code the warehouse does not know is
+the site's 404 page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gpequity.analysis.payments import parse_year
+from gpequity.analysis.profiles import (
+    IcbProfile,
+    PracticeProfile,
+    has_payments,
+    icb_profile,
+    practice_profile,
+    search_directory,
+)
+from gpequity.web.downloads import csv_response
+from gpequity.web.presenters_library import CsvTable
+from gpequity.web.presenters_profiles import (
+    icb_gradient_csv,
+    icb_practices_csv,
+    icb_spread_csv,
+    practice_indicators_csv,
+    practice_payments_csv,
+    present_directory,
+    present_icb,
+    present_practice,
+    read_table_query,
+)
+from gpequity.web.rendering import render
+from gpequity.web.routes.library import open_warehouse
+
+router = APIRouter(include_in_schema=False)
+
+#: What a code in a URL may look like (anything else is a 404 without touching the warehouse).
+CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
+#: The datapack page of another part of the site, linked from an ICB profile when it exists.
+DATAPACK_PATH = "/icbs/{code}/datapack"
+
+
+def _download(table: CsvTable) -> Response:
+    return csv_response(table.rows, table.header, table.filename)
+
+
+@router.get("/practices", response_class=HTMLResponse, name="directory")
+def directory(request: Request, q: str = "") -> HTMLResponse:
+    with open_warehouse(request) as con:
+        results = search_directory(con, q) if con is not None and has_payments(con) else None
+    return render(request, "profiles/search.html", present_directory(results, q))
+
+
+def load_practice(request: Request, code: str) -> PracticeProfile:
+    if not CODE.match(code):
+        raise StarletteHTTPException(status_code=404)
+    with open_warehouse(request) as con:
+        profile = practice_profile(con, code) if con is not None else None
+    if profile is None:
+        raise StarletteHTTPException(status_code=404)
+    return profile
+
+
+@router.get("/practices/{code}", response_class=HTMLResponse, name="practice")
+def practice(request: Request, code: str) -> Response:
+    profile = load_practice(request, code)
+    if profile.details.code != code:
+        # One address per practice: /practices/f81004 goes to /practices/F81004.
+        return RedirectResponse(f"/practices/{profile.details.code}", status_code=301)
+    return render(request, "profiles/practice.html", present_practice(profile))
+
+
+@router.get("/practices/{code}/payments.csv", name="practice_payments_csv")
+def practice_payments_download(request: Request, code: str) -> Response:
+    return _download(practice_payments_csv(load_practice(request, code)))
+
+
+@router.get("/practices/{code}/indicators.csv", name="practice_indicators_csv")
+def practice_indicators_download(request: Request, code: str) -> Response:
+    return _download(practice_indicators_csv(load_practice(request, code)))
+
+
+def load_icb(request: Request, code: str, year: str) -> IcbProfile:
+    if not CODE.match(code):
+        raise StarletteHTTPException(status_code=404)
+    chosen = parse_year(year) if year.strip() else None
+    if year.strip() and chosen is None:
+        raise StarletteHTTPException(status_code=404)
+    with open_warehouse(request) as con:
+        profile = icb_profile(con, code, chosen) if con is not None and has_payments(con) else None
+    if profile is None:
+        raise StarletteHTTPException(status_code=404)
+    return profile
+
+
+def datapack_href(request: Request, code: str) -> str | None:
+    """The ICB's datapack page, if this app serves one."""
+    paths = {getattr(route, "path", None) for route in request.app.routes}
+    return DATAPACK_PATH.format(code=code) if DATAPACK_PATH in paths else None
+
+
+@router.get("/icbs/{code}", response_class=HTMLResponse, name="icb")
+def icb(
+    request: Request,
+    code: str,
+    year: str = "",
+    sort: str = "",
+    order: str = "",
+    filter: str = "",
+    quintile: str = "",
+) -> Response:
+    profile = load_icb(request, code, year)
+    if profile.code != code:
+        return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
+    query = read_table_query(sort, order, filter, quintile)
+    page = present_icb(profile, query, datapack_href=datapack_href(request, profile.code))
+    return render(request, "profiles/icb.html", page)
+
+
+@router.get("/icbs/{code}/practices.csv", name="icb_practices_csv")
+def icb_practices_download(
+    request: Request,
+    code: str,
+    year: str = "",
+    sort: str = "",
+    order: str = "",
+    filter: str = "",
+    quintile: str = "",
+) -> Response:
+    profile = load_icb(request, code, year)
+    return _download(icb_practices_csv(profile, read_table_query(sort, order, filter, quintile)))
+
+
+@router.get("/icbs/{code}/quintiles.csv", name="icb_quintiles_csv")
+def icb_quintiles_download(request: Request, code: str, year: str = "") -> Response:
+    return _download(icb_spread_csv(load_icb(request, code, year)))
+
+
+@router.get("/icbs/{code}/gradient.csv", name="icb_gradient_csv")
+def icb_gradient_download(request: Request, code: str, year: str = "") -> Response:
+    return _download(icb_gradient_csv(load_icb(request, code, year)))
