@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gpequity.web.routes import api_public, data, funding, health, home, library, profiles
+from gpequity.web.routes.datapack import router as datapack_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
@@ -17,6 +18,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     library.router,
     profiles.router,
     api_public.router,
+    datapack_router,
     data.router,
     health.router,
 )

@@ -1,0 +1,115 @@
+"""``gpequity datapack``: an ICB's inequality datapack as HTML or PDF, or every ICB's at once.
+
+Thin: it resolves the year and the ICBs, then calls :mod:`gpequity.reports.batch`, showing a
+progress bar while the packs are made. A pack that fails is reported and the others carry
+on; the command then exits with status 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gpequity import config
+from gpequity.analysis.icb import icbs_in_year, resolve_icb
+from gpequity.analysis.payments import loaded_years, resolve_year
+from gpequity.errors import GpequityError
+from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
+from gpequity.reports.render import Format
+from gpequity.warehouse.build import connect
+
+#: Where the packs are written unless ``--out`` says otherwise.
+DEFAULT_OUT = Path("data/datapacks")
+
+
+def datapack_command(
+    icb: Annotated[
+        list[str] | None,
+        typer.Option("--icb", help="ICB code, e.g. QHM; repeatable.", show_default=False),
+    ] = None,
+    all_icbs: Annotated[
+        bool, typer.Option("--all", help="Every ICB of the year's payments file (42).")
+    ] = False,
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            help="Financial year: 2022/23, 2022-23 or 22-23 [default: the latest loaded].",
+        ),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", help="html or pdf.")] = Format.pdf,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the packs to.")] = (
+        DEFAULT_OUT
+    ),
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Packs made at once [default: one per CPU core].",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."
+        ),
+    ] = None,
+) -> None:
+    """Write ICB inequality datapacks (HTML or A4 PDF): one ICB's, or every ICB's with --all."""
+    if bool(icb) == all_icbs:
+        raise typer.BadParameter("give --icb CODE (repeatable) or --all, not both")
+    db_file = config.db_path(db)
+    with connect(db_file) as con:
+        if year is None:
+            loaded = loaded_years(con)
+            if not loaded:
+                raise GpequityError("the warehouse has no payments files loaded: load them first")
+            chosen = loaded[-1]
+        else:
+            chosen = resolve_year(con, year)
+        if all_icbs:
+            codes = [i.code for i in icbs_in_year(con, chosen)]
+        else:
+            codes = list(dict.fromkeys(resolve_icb(con, chosen, c).code for c in icb or []))
+    console = Console()
+    err_console = Console(stderr=True)
+    workers = min(jobs or default_jobs(), len(codes))
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"Datapacks {chosen} ({workers} at once)", total=len(codes))
+
+        def done(outcome: PackOutcome) -> None:
+            if not outcome.ok:
+                progress.console.print(
+                    f"[red]failed:[/] {outcome.icb_code}: {outcome.error}", highlight=False
+                )
+            progress.advance(task)
+
+        outcomes = write_datapacks(db_file, codes, chosen, format, out, jobs=workers, on_done=done)
+    for outcome in outcomes:
+        if outcome.path is not None:
+            console.print(f"wrote {outcome.path}", highlight=False, soft_wrap=True)
+    failed = [o for o in outcomes if not o.ok]
+    made = len(outcomes) - len(failed)
+    console.print(f"{made} of {len(outcomes)} datapacks written to {out} ({chosen}, {format}).")
+    if failed:
+        for outcome in failed:
+            err_console.print(
+                f"failed: {outcome.icb_code}: {outcome.error}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        raise typer.Exit(1)

@@ -1,0 +1,174 @@
+"""Making datapacks: one, or every ICB's at once across the machine's cores.
+
+Each pack is written to a temporary file in the output folder and renamed into place, so a
+folder never holds a half-written pack. A batch runs the packs in a
+:class:`~concurrent.futures.ProcessPoolExecutor` (WeasyPrint and the chart renderer are
+single-threaded Python work, so processes, not threads, use the cores); every worker opens
+the warehouse read-only once and keeps England's figures for the packs it makes. A pack that
+fails is reported with its reason and the others carry on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from gpequity.analysis.icb import DeprivationFunction
+from gpequity.analysis.payments import payments_by_deprivation
+from gpequity.errors import GpequityError
+from gpequity.reports.datapack import MemoisedDeprivation, build_datapack, present_datapack
+from gpequity.reports.render import Format, file_name, render_html, render_pdf
+from gpequity.warehouse.build import connect
+
+
+@dataclass(frozen=True)
+class PackOutcome:
+    """What became of one ICB's pack: the file written, or why there is none."""
+
+    icb_code: str
+    path: Path | None
+    error: str | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def make_datapack(
+    con: duckdb.DuckDBPyConnection,
+    icb_code: str,
+    year: str,
+    fmt: Format,
+    *,
+    deprivation: DeprivationFunction = payments_by_deprivation,
+) -> bytes:
+    """One ICB's pack for ``year``: the HTML file's bytes (UTF-8) or the PDF's."""
+    view = present_datapack(build_datapack(con, icb_code, year, deprivation=deprivation))
+    html = render_html(view)
+    return html.encode("utf-8") if fmt is Format.html else render_pdf(html)
+
+
+def write_datapack(
+    con: duckdb.DuckDBPyConnection,
+    icb_code: str,
+    year: str,
+    fmt: Format,
+    out: Path,
+    *,
+    deprivation: DeprivationFunction = payments_by_deprivation,
+) -> Path:
+    """Write one ICB's pack into the folder ``out`` (made if needed) and return its path."""
+    content = make_datapack(con, icb_code, year, fmt, deprivation=deprivation)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / file_name(icb_code.upper(), year, fmt)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# A batch: one warehouse connection per worker process
+
+
+class _Worker:
+    """The state of one worker: its read-only connection and its memoised England figures."""
+
+    con: duckdb.DuckDBPyConnection | None = None
+    deprivation: MemoisedDeprivation | None = None
+
+
+def _start_worker(db_path: str) -> None:
+    _Worker.con = connect(Path(db_path))
+    _Worker.deprivation = MemoisedDeprivation()
+
+
+def _make_one(icb_code: str, year: str, fmt: Format, out: str) -> PackOutcome:
+    assert _Worker.con is not None and _Worker.deprivation is not None
+    start = time.perf_counter()
+    try:
+        path = write_datapack(
+            _Worker.con, icb_code, year, fmt, Path(out), deprivation=_Worker.deprivation
+        )
+    except GpequityError as exc:
+        return PackOutcome(icb_code, None, str(exc), time.perf_counter() - start)
+    except Exception as exc:
+        # One pack's unexpected failure must not stop the batch: it is reported by ICB, with
+        # its type, and the command fails at the end.
+        error = f"{type(exc).__name__}: {exc}"
+        return PackOutcome(icb_code, None, error, time.perf_counter() - start)
+    return PackOutcome(icb_code, path, None, time.perf_counter() - start)
+
+
+def default_jobs() -> int:
+    """How many packs to make at once: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def write_datapacks(
+    db_path: Path,
+    icb_codes: Sequence[str],
+    year: str,
+    fmt: Format,
+    out: Path,
+    *,
+    jobs: int | None = None,
+    on_done: Callable[[PackOutcome], None] | None = None,
+) -> list[PackOutcome]:
+    """Write the packs of ``icb_codes`` for ``year`` into ``out``, ``jobs`` at a time.
+
+    ``jobs=1`` makes them one after the other in this process; otherwise in worker processes
+    (started fresh, ``spawn``: a forked copy of a process holding a DuckDB connection is not
+    safe). ``on_done`` is called with each outcome as it comes. The outcomes are returned in
+    the order of ``icb_codes``.
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    outcomes: dict[str, PackOutcome] = {}
+
+    def done(outcome: PackOutcome) -> None:
+        outcomes[outcome.icb_code] = outcome
+        if on_done is not None:
+            on_done(outcome)
+
+    if jobs <= 1 or len(icb_codes) <= 1:
+        _start_worker(str(db_path))
+        try:
+            for code in icb_codes:
+                done(_make_one(code, year, fmt, str(out)))
+        finally:
+            assert _Worker.con is not None
+            _Worker.con.close()
+            _Worker.con = _Worker.deprivation = None
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(icb_codes)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(str(db_path),),
+        ) as pool:
+            futures: dict[Future[PackOutcome], str] = {
+                pool.submit(_make_one, code, year, fmt, str(out)): code for code in icb_codes
+            }
+            for future in as_completed(futures):
+                code = futures[future]
+                try:
+                    done(future.result())
+                except Exception as exc:
+                    # The worker itself died (e.g. killed for memory): the pack is reported.
+                    done(PackOutcome(code, None, f"{type(exc).__name__}: {exc}", 0.0))
+    return [outcomes[code] for code in icb_codes]

@@ -1,0 +1,873 @@
+"""An ICB's inequality datapack: its figures (from the analyses) and what the pack shows.
+
+Two steps, kept apart so that a number is computed in one place only:
+
+* :func:`build_datapack` runs the analyses of :mod:`gpequity.analysis.icb` (which read the
+  payments analysis itself) and keeps their results. A section whose data is not loaded keeps
+  the reason instead, and the pack says so in that section.
+* :func:`present_datapack` turns those results into what the pack prints: words, formatted
+  figures, tables and charts (inline SVG), each chart with its data table and a one-sentence
+  reading in plain English. :mod:`gpequity.reports.render` places them in the HTML template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import duckdb
+from markupsafe import Markup
+
+from gpequity import __version__
+from gpequity.analysis.icb import (
+    LOOK_AT_LIMIT,
+    PLAIN_MEAN,
+    TOP_PAYMENT_LINES,
+    DeprivationFunction,
+    Icb,
+    IcbIndicators,
+    IcbOverview,
+    IcbPaymentLines,
+    IcbPayments,
+    IndicatorComparison,
+    IndicatorGroup,
+    PaymentsComparison,
+    PracticesToLookAt,
+    Provenance,
+    icb_indicators,
+    icb_overview,
+    icb_payment_lines,
+    icb_payments,
+    imd_methods,
+    practices_to_look_at,
+    resolve_icb,
+    warehouse_provenance,
+)
+from gpequity.analysis.payment_results import (
+    CONCENTRATION_METHOD,
+    PER_PATIENT_METHOD,
+    QUINTILE_METHOD,
+    SLOPE_METHOD,
+    TOTAL_LABELS,
+)
+from gpequity.analysis.payments import (
+    QUINTILES,
+    DeprivationMissing,
+    DeprivationResult,
+    Total,
+    TotalUnavailable,
+    payments_by_deprivation,
+    resolve_year,
+)
+from gpequity.charts import Chart, render_svg
+from gpequity.reports import charts
+from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
+from gpequity.sources.registry import DATASETS
+
+#: Shown in a table cell with no figure (a quintile in which the ICB has no practice).
+NO_VALUE = "–"
+#: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
+NOT_LOADED = (DeprivationMissing, TotalUnavailable)
+LOAD_HINT = "Load it with 'gpequity data load --source DIR' and make the pack again."
+SYNTHETIC_WARNING = (
+    "Synthetic demonstration data, not real NHS figures: every name and number in this pack is "
+    "invented."
+)
+#: The licence of every official file the project loads.
+LICENCE = "Open Government Licence v3.0"
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures
+
+
+@dataclass(frozen=True)
+class Section(Generic[T]):
+    """An analysis result, or why the warehouse cannot give it."""
+
+    result: T | None
+    missing: str | None = None
+
+
+@dataclass(frozen=True)
+class Datapack:
+    """Every figure of one ICB's pack for one year, straight from the analyses."""
+
+    year: str
+    icb: Icb
+    provenance: Provenance
+    imd_methods: tuple[str, ...]
+    overview: Section[IcbOverview]
+    payments: Section[IcbPayments]
+    lines: Section[IcbPaymentLines]
+    indicators: Section[IcbIndicators]
+    practices: Section[PracticesToLookAt]
+
+
+def _section(run: Callable[[], T], what: str) -> Section[T]:
+    try:
+        return Section(run())
+    except NOT_LOADED as exc:
+        return Section(None, f"{what} cannot be shown: {exc}. {LOAD_HINT}")
+
+
+class MemoisedDeprivation:
+    """:func:`~gpequity.analysis.payments.payments_by_deprivation` remembering its results for
+    one open warehouse, so that a batch of packs computes England's figures (and every ICB's,
+    which one call gives) once per year and basis instead of once per pack."""
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[object, ...], DeprivationResult] = {}
+
+    def __call__(
+        self, con: duckdb.DuckDBPyConnection, year: str, **options: object
+    ) -> DeprivationResult:
+        key = (id(con), year, *sorted(options.items()))
+        if key not in self._results:
+            self._results[key] = payments_by_deprivation(con, year, **options)  # type: ignore[arg-type]
+        return self._results[key]
+
+
+def build_datapack(
+    con: duckdb.DuckDBPyConnection,
+    icb_code: str,
+    year: str,
+    *,
+    deprivation: DeprivationFunction = payments_by_deprivation,
+) -> Datapack:
+    """Run every analysis of the pack of ICB ``icb_code`` for ``year`` (any spelling).
+
+    ``deprivation`` may be a :class:`MemoisedDeprivation` shared by the packs of a batch.
+    Raises :class:`~gpequity.analysis.payments.UnknownYear` or
+    :class:`~gpequity.analysis.icb.UnknownIcb` when there is no such pack to make.
+    """
+    year = resolve_year(con, year)
+    icb = resolve_icb(con, year, icb_code)
+    return Datapack(
+        year=year,
+        icb=icb,
+        provenance=warehouse_provenance(con),
+        imd_methods=imd_methods(con, year),
+        overview=_section(lambda: icb_overview(con, year, icb), "The overview"),
+        payments=_section(
+            lambda: icb_payments(con, year, icb, deprivation=deprivation),
+            "Payments by deprivation",
+        ),
+        lines=_section(lambda: icb_payment_lines(con, year, icb), "Payment lines"),
+        indicators=_section(lambda: icb_indicators(con, year, icb), "The indicators"),
+        practices=_section(lambda: practices_to_look_at(con, year, icb), "Practices to look at"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+
+
+def pounds(value: float | None) -> str:
+    """``£1,234.56``, ``-£3.25``; the no-value mark when there is none."""
+    if value is None:
+        return NO_VALUE
+    sign = "-" if round(value, 2) < 0 else ""
+    return f"{sign}£{abs(value):,.2f}"
+
+
+def percent(value: float | None, places: int = 1) -> str:
+    return NO_VALUE if value is None else f"{100 * value:.{places}f}%"
+
+
+def whole(value: float | None) -> str:
+    """A count of patients or practices, to the unit, with thousands separators."""
+    return NO_VALUE if value is None else f"{round(value):,}"
+
+
+def index(value: float | None) -> str:
+    return NO_VALUE if value is None else f"{value:+.4f}"
+
+
+def indicator_places(values: Sequence[float | None]) -> int:
+    """Decimal places for an indicator's values: fewer as they grow (0.74, 14.7, 985)."""
+    largest = max((abs(v) for v in values if v is not None), default=0.0)
+    if largest < 10:
+        return 2
+    return 1 if largest < 100 else 0
+
+
+def number(value: float | None, places: int) -> str:
+    return NO_VALUE if value is None else f"{value:,.{places}f}"
+
+
+def _gap_words(gap: float | None) -> str:
+    """``£13.96 less`` when the most deprived fifth receives less (a positive Q1-Q5 gap)."""
+    if gap is None:
+        return "not measurable"
+    if round(gap, 2) == 0:
+        return "the same"
+    return f"{pounds(abs(gap))} {'less' if gap > 0 else 'more'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the pack shows
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table as printed: a caption, column headings and rows of formatted cells."""
+
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """A chart (inline SVG), its one-sentence reading and its data table."""
+
+    id: str
+    number: str
+    title: str
+    reading: str
+    svg: Markup
+    table: TableView
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A numbered section: its paragraphs, figures and tables, or why it has no data."""
+
+    id: str
+    number: int
+    title: str
+    missing: str | None = None
+    intro: tuple[str, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    figures: tuple[FigureView, ...] = ()
+    tables: tuple[TableView, ...] = ()
+    notes: tuple[str, ...] = ()
+    subsections: tuple[SectionView, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatapackView:
+    """Everything the pack's template prints."""
+
+    title: str
+    icb_code: str
+    icb_name: str
+    year: str
+    synthetic: bool
+    synthetic_warning: str
+    built_at: str
+    version: str
+    sources: TableView
+    at_a_glance: tuple[str, ...]
+    sections: tuple[SectionView, ...]
+    methods: tuple[tuple[str, str], ...]
+    footer: str
+
+
+class _Figures:
+    """Numbers figures 1, 2, ... in order and renders their charts (or not, for speed)."""
+
+    def __init__(self, draw: bool) -> None:
+        self.count = 0
+        self.draw = draw
+
+    def add(self, chart: Chart, table: TableView, *, small: bool = False) -> FigureView:
+        self.count += 1
+        svg = Markup(render_svg(chart)) if self.draw else Markup("")
+        return FigureView(
+            id=f"figure-{self.count}",
+            number=str(self.count),
+            title=chart.title if not small else table.caption,
+            reading=chart.reading,
+            svg=svg,
+            table=table,
+            small=small,
+        )
+
+
+def _short(icb: Icb) -> str:
+    """``NHS North East and North Cumbria ICB``: the name as a sentence uses it."""
+    name = icb.name
+    suffix = " Integrated Care Board"
+    return name[: -len(suffix)] + " ICB" if name.endswith(suffix) else name
+
+
+def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
+    base = SectionView("overview", 1, "Practices and patients by deprivation")
+    if pack.overview.result is None:
+        return _missing(base, pack.overview.missing)
+    o = pack.overview.result
+    q5 = o.most_deprived
+    reading = (
+        f"{percent(q5.share_of_patients)} of the registered patients of {_short(o.icb)}'s "
+        f"practices with an IMD score are with practices in England's most deprived fifth "
+        f"(Q5), against {percent(q5.england_share_of_patients)} across England."
+    )
+    table = TableView(
+        caption="Practices and registered patients in each national deprivation fifth",
+        columns=(
+            Column("Deprivation fifth (national)"),
+            Column("ICB practices", True),
+            Column("ICB registered patients", True),
+            Column("ICB share of patients", True),
+            Column("England practices", True),
+            Column("England share of patients", True),
+        ),
+        rows=(
+            *(
+                (
+                    g.label,
+                    whole(g.practices),
+                    whole(g.registered_patients),
+                    percent(g.share_of_patients),
+                    whole(g.england_practices),
+                    percent(g.england_share_of_patients),
+                )
+                for g in o.groups
+            ),
+            (
+                "No IMD score",
+                whole(o.no_score_practices),
+                whole(o.no_score_patients),
+                NO_VALUE,
+                whole(o.england_no_score_practices),
+                NO_VALUE,
+            ),
+        ),
+        notes=(
+            "Shares are of the registered patients of practices with an IMD score. "
+            "Practices are those of the year's NHS Payments to General Practice file, "
+            "including any with no patients at the year's end.",
+        ),
+    )
+    return SectionView(
+        id=base.id,
+        number=base.number,
+        title=base.title,
+        intro=(
+            f"Each practice is placed in a fifth of England's practices ranked by the IMD score "
+            f"of its registered population in {o.year} (Q1 least deprived, Q5 most deprived). "
+            "An ICB whose patients were spread like England's would have about a fifth of "
+            "its practices in each.",
+        ),
+        facts=(
+            ("Practices", whole(o.practices)),
+            ("Registered patients", whole(o.registered_patients)),
+            ("Patients in the most deprived fifth (Q5)", percent(q5.share_of_patients)),
+            ("England, most deprived fifth", percent(q5.england_share_of_patients)),
+        ),
+        figures=(figures.add(charts.patients_chart(o, reading), table),),
+    )
+
+
+def _payments_reading(c: PaymentsComparison, year: str, icb: Icb) -> str:
+    q1, q5 = c.rows[0].icb, c.rows[-1].icb
+    basis = " (without prescribing and dispensing payments)" if c.exclude_prescribing else ""
+    england = _gap_words(c.england_gap_q1_minus_q5)
+    if q1 is None or q5 is None:
+        missing = " and ".join(
+            words for words, group in (("least", q1), ("most", q5)) if group is None
+        )
+        return (
+            f"{_short(icb)} has no practice in England's {missing} deprived fifth in {year}, so "
+            f"the gap between the two cannot be measured{basis}; its slope index of inequality "
+            f"is {pounds(c.icb_slope_index)} per weighted patient (England: "
+            f"{pounds(c.england_slope_index)})."
+        )
+    return (
+        f"In {year}, practices in {_short(icb)} serving the most deprived fifth of patients "
+        f"(Q5) received {_gap_words(c.icb_gap_q1_minus_q5)} per weighted patient than those "
+        f"serving the least deprived fifth (Q1){basis}; across England they received {england}."
+    )
+
+
+def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
+    rows = []
+    for r in c.rows:
+        icb = r.icb.per_weighted_patient if r.icb else None
+        england = r.england.per_weighted_patient if r.england else None
+        rows.append(
+            (
+                r.label,
+                whole(r.icb.practices if r.icb else 0),
+                whole(r.icb.weighted_patients if r.icb else None),
+                pounds(icb),
+                pounds(england),
+                pounds(None if icb is None or england is None else icb - england),
+            )
+        )
+    icb_all, england_all = c.icb_per_weighted_patient, c.england_per_weighted_patient
+    rows.append(
+        (
+            "All fifths",
+            whole(sum(r.icb.practices for r in c.rows if r.icb)),
+            whole(sum(r.icb.weighted_patients for r in c.rows if r.icb)),
+            pounds(icb_all),
+            pounds(england_all),
+            pounds(None if icb_all is None or england_all is None else icb_all - england_all),
+        )
+    )
+    return TableView(
+        caption=caption,
+        columns=(
+            Column("Deprivation fifth (national)"),
+            Column("ICB practices", True),
+            Column("ICB weighted patients", True),
+            Column("ICB £ per weighted patient", True),
+            Column("England £ per weighted patient", True),
+            Column("ICB minus England", True),
+        ),
+        rows=tuple(rows),
+    )
+
+
+def _measures_table(p: IcbPayments) -> TableView:
+    a, w = p.all_payments, p.without_dispensing
+    return TableView(
+        caption="Inequality measures, this ICB and England",
+        columns=(
+            Column("Measure"),
+            Column("ICB, all payments", True),
+            Column("England, all payments", True),
+            Column("ICB, without dispensing", True),
+            Column("England, without dispensing", True),
+        ),
+        rows=(
+            (
+                "Gap: Q1 minus Q5, £ per weighted patient",
+                pounds(a.icb_gap_q1_minus_q5),
+                pounds(a.england_gap_q1_minus_q5),
+                pounds(w.icb_gap_q1_minus_q5),
+                pounds(w.england_gap_q1_minus_q5),
+            ),
+            (
+                "Slope index of inequality, £ per weighted patient",
+                pounds(a.icb_slope_index),
+                pounds(a.england_slope_index),
+                pounds(w.icb_slope_index),
+                pounds(w.england_slope_index),
+            ),
+            (
+                "Concentration index",
+                index(a.icb_concentration_index),
+                index(a.england_concentration_index),
+                index(w.icb_concentration_index),
+                index(w.england_concentration_index),
+            ),
+        ),
+        notes=(
+            "A positive gap and a negative slope index mean the most deprived receive less; a "
+            "positive concentration index means money concentrates in less deprived practices.",
+        ),
+    )
+
+
+def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
+    base = SectionView("payment-lines", 2, "Payment lines that differ most from England")
+    if pack.lines.result is None:
+        return _missing(base, pack.lines.missing)
+    lines = pack.lines.result
+    top = lines.top(TOP_PAYMENT_LINES)
+    if not top:
+        return _missing(base, "The payments file of the year has no payment lines loaded.")
+    first = top[0]
+    reading = (
+        f"The payment line that differs most from England is {first.label}: "
+        f"{pounds(first.icb_per_weighted_patient)} per weighted patient in {_short(lines.icb)} "
+        f"against {pounds(first.england_per_weighted_patient)} in England."
+    )
+    table = TableView(
+        caption=f"The {len(top)} payment lines that differ most from England, "
+        "£ per weighted patient",
+        columns=(
+            Column("Payment line"),
+            Column("ICB", True),
+            Column("England", True),
+            Column("ICB minus England", True),
+            Column("ICB Q1 (least deprived)", True),
+            Column("ICB Q5 (most deprived)", True),
+        ),
+        rows=tuple(
+            (
+                line.label,
+                pounds(line.icb_per_weighted_patient),
+                pounds(line.england_per_weighted_patient),
+                pounds(line.difference),
+                pounds(line.icb_q1_per_weighted_patient),
+                pounds(line.icb_q5_per_weighted_patient),
+            )
+            for line in top
+        ),
+        notes=(
+            "Every payment line of the file (not its totals), per weighted patient of all the "
+            "included practices of the ICB or England, whether or not a practice received it.",
+        ),
+    )
+    return SectionView(
+        id=base.id,
+        number=base.number,
+        title=base.title,
+        figures=(figures.add(charts.payment_lines_chart(lines, len(top), reading), table),),
+    )
+
+
+def _payments_section(pack: Datapack, figures: _Figures) -> SectionView:
+    base = SectionView("payments", 2, "Payments per weighted patient by deprivation")
+    if pack.payments.result is None:
+        return _missing(base, pack.payments.missing)
+    p = pack.payments.result
+    total = TOTAL_LABELS[p.total]
+    shown = []
+    for c, title in (
+        (p.all_payments, "All payments"),
+        (p.without_dispensing, "Without prescribing and dispensing payments"),
+    ):
+        reading = _payments_reading(c, p.year, p.icb)
+        table = _payments_table(c, f"{title}: £ per weighted patient, {p.year}")
+        shown.append(
+            figures.add(
+                charts.payments_chart(c, f"{title}: £ per weighted patient", reading), table
+            )
+        )
+    excluded = [e for e in p.excluded if e.practices]
+    notes = tuple(
+        f"Left out: {whole(e.practices)} of the ICB's practices ({e.reason}), with "
+        f"{pounds(float(e.payments))} of payments."
+        for e in excluded
+    ) or ("No practice of the ICB is left out.",)
+    return SectionView(
+        id=base.id,
+        number=base.number,
+        title=base.title,
+        intro=(
+            f"Payments are the '{total}' of NHS Payments to General Practice {p.year}, per "
+            "weighted (Carr-Hill) patient, the fair comparison between practices. Dispensing "
+            "practices, mostly rural and less deprived, receive drug reimbursement and "
+            "dispensing fees, so the second chart leaves those lines out.",
+        ),
+        figures=tuple(shown),
+        tables=(_measures_table(p),),
+        notes=notes,
+        subsections=(_lines_subsection(pack, figures),),
+    )
+
+
+def _indicator_reading(ind: IndicatorComparison, icb: Icb, places: int) -> str:
+    q1, q5 = ind.icb[0], ind.icb[-1]
+    e1, e5 = ind.england[0], ind.england[-1]
+    name = ind.name[0].lower() + ind.name[1:] if ind.name[1:2].islower() else ind.name
+    if q1.value is None or q5.value is None:
+        return (
+            f"In {_short(icb)}, {name} is {number(ind.icb_all.value, places)} over the "
+            f"{whole(ind.icb_all.practices)} practices with a value (England: "
+            f"{number(ind.england_all.value, places)}); the ICB has no value in its "
+            f"{'least' if q1.value is None else 'most'} deprived fifth to compare."
+        )
+    return (
+        f"In {_short(icb)}, {name} is {number(q5.value, places)} in practices serving the "
+        f"most deprived fifth against {number(q1.value, places)} in the least deprived fifth "
+        f"(England: {number(e5.value, places)} and {number(e1.value, places)})."
+    )
+
+
+def _indicator_table(ind: IndicatorComparison, places: int, icbs: int) -> TableView:
+    def cells(groups: Sequence[IndicatorGroup], overall: IndicatorGroup) -> tuple[str, ...]:
+        return (*(number(g.value, places) for g in groups), number(overall.value, places))
+
+    def counts(groups: Sequence[IndicatorGroup], overall: IndicatorGroup) -> tuple[str, ...]:
+        return (*(whole(g.practices) for g in groups), whole(overall.practices))
+
+    who = ", ".join(x for x in (ind.sex, ind.age) if x)
+    notes = [
+        f"Period {ind.period}{f'; {who}' if who else ''}; source: {ind.source} "
+        f"(indicator {ind.indicator_id}).",
+        "Each fifth's value is the mean of its practices' values"
+        + (
+            "."
+            if ind.method == PLAIN_MEAN
+            else ", weighted by their denominators (the ratio of the sums of counts and "
+            "denominators)."
+        ),
+    ]
+    if ind.published_england is not None:
+        notes.append(f"England value published: {number(ind.published_england, places)}.")
+    if ind.england_icbs < icbs:
+        notes.append(
+            f"The England figures cover the {whole(ind.england_all.practices)} practices with "
+            f"a value, in {ind.england_icbs} of the {icbs} ICBs: the files loaded do not cover "
+            "all of England."
+        )
+    return TableView(
+        caption=ind.name,
+        columns=(
+            Column(""),
+            *(Column(f"Q{q}", True) for q in range(1, QUINTILES + 1)),
+            Column("All", True),
+        ),
+        rows=(
+            ("This ICB", *cells(ind.icb, ind.icb_all)),
+            ("England", *cells(ind.england, ind.england_all)),
+            ("ICB practices", *counts(ind.icb, ind.icb_all)),
+        ),
+        notes=tuple(notes),
+    )
+
+
+def _indicators_section(pack: Datapack, figures: _Figures) -> SectionView:
+    base = SectionView("indicators", 3, "Health indicators by deprivation")
+    if pack.indicators.result is None:
+        return _missing(base, pack.indicators.missing)
+    result = pack.indicators.result
+    if not result.loaded:
+        return _missing(
+            base,
+            "No practice-level indicators are loaded in this warehouse (OHID Fingertips "
+            "exports, QOF childhood vaccination or eFIT indicator files), so there is nothing "
+            f"to show here. {LOAD_HINT}",
+        )
+    shown = []
+    for ind in result.indicators:
+        places = indicator_places(
+            [g.value for g in (*ind.icb, *ind.england, ind.icb_all, ind.england_all)]
+        )
+        reading = _indicator_reading(ind, result.icb, places)
+        shown.append(
+            figures.add(
+                charts.indicator_chart(ind, reading),
+                _indicator_table(ind, places, result.icbs),
+                small=True,
+            )
+        )
+    return SectionView(
+        id=base.id,
+        number=base.number,
+        title=base.title,
+        intro=(
+            "Every practice-level indicator loaded, in the ICB's practices of each national "
+            f"deprivation fifth of {result.year} against England's. Each indicator is shown "
+            f"for the period nearest {result.year} (its own period is given under it).",
+        ),
+        figures=tuple(shown),
+    )
+
+
+def _practices_section(pack: Datapack) -> SectionView:
+    base = SectionView("practices", 4, "Practices to look at")
+    if pack.practices.result is None:
+        return _missing(base, pack.practices.missing)
+    r = pack.practices.result
+    fifths = " and ".join(f"Q{q}" for q in r.quintiles)
+    intro = (
+        f"Practices of {_short(r.icb)} in England's more deprived fifths ({fifths}) that "
+        "received less per weighted patient than the ICB as a whole "
+        f"({pounds(r.icb_per_weighted_patient_without_dispensing)}), without prescribing and "
+        "dispensing payments so that dispensing income does not decide the list; least first.",
+    )
+    if not r.candidates:
+        return SectionView(
+            base.id,
+            base.number,
+            base.title,
+            missing=f"{_short(r.icb)} has no practice in {fifths} in {r.year}: none to list.",
+            intro=intro,
+        )
+    reading = (
+        f"{r.below} of the ICB's {r.candidates} practices in England's two most deprived fifths "
+        f"received less per weighted patient than the ICB as a whole in {r.year}"
+        + (f"; the {len(r.practices)} receiving least are listed." if r.practices else ".")
+    )
+    table = TableView(
+        caption=f"Practices in {fifths} receiving least per weighted patient, {r.year}",
+        columns=(
+            Column("Practice"),
+            Column("IMD score", True),
+            Column("Fifth", True),
+            Column("Registered patients", True),
+            Column("£ per weighted patient", True),
+            Column("Without dispensing", True),
+            Column("Below the ICB by", True),
+        ),
+        rows=tuple(
+            (
+                f"{p.practice_code} {p.practice_name or ''}".strip(),
+                f"{p.imd_score:.1f}",
+                f"Q{p.quintile}",
+                whole(p.registered_patients),
+                pounds(p.per_weighted_patient),
+                pounds(p.per_weighted_patient_without_dispensing),
+                pounds(p.below_icb),
+            )
+            for p in r.practices
+        ),
+        notes=(reading,),
+    )
+    return SectionView(
+        id=base.id,
+        number=base.number,
+        title=base.title,
+        intro=intro,
+        tables=(table,) if r.practices else (),
+        notes=() if r.practices else (reading,),
+    )
+
+
+def _missing(base: SectionView, message: str | None) -> SectionView:
+    return SectionView(base.id, base.number, base.title, missing=message or "No data.")
+
+
+def _methods(pack: Datapack) -> tuple[tuple[str, str], ...]:
+    derived = "; ".join(pack.imd_methods) or "no practice IMD scores are loaded"
+    lines = ", ".join(line.replace("_", " ") for line in PRESCRIBING_DISPENSING_LINES)
+    return (
+        (
+            "Practices and ICBs",
+            f"The practices of NHS Payments to General Practice {pack.year} (NHS Digital) whose "
+            "CCG or sub-ICB location maps to the ICB in the CCG / sub-ICB to ICB lookup (NHS "
+            "England).",
+        ),
+        (
+            "Weighted patients",
+            "The registered list adjusted by the Carr-Hill formula (age and sex, morbidity and "
+            "mortality, list turnover, rurality and staff market forces); core funding follows "
+            "it, so payments per weighted patient are the fair comparison.",
+        ),
+        ("Per-patient figures", PER_PATIENT_METHOD),
+        ("Deprivation fifths", QUINTILE_METHOD),
+        (
+            "Practice IMD score",
+            "The average Index of Multiple Deprivation score of the practice's registered "
+            f"population (OHID Fingertips indicator 93553). For {pack.year}: {derived}.",
+        ),
+        ("Payments", f"'{TOTAL_LABELS[Total.core]}' of the year's file."),
+        (
+            "Without prescribing and dispensing",
+            f"The total less the prescribing- and dispensing-related lines ({lines}); a blank "
+            "line is no payment.",
+        ),
+        (
+            "Gap",
+            "Q1 (least deprived) minus Q5 (most deprived), pounds per weighted patient: positive "
+            "when the least deprived receive more.",
+        ),
+        ("Slope index of inequality", SLOPE_METHOD),
+        ("Concentration index", CONCENTRATION_METHOD),
+        (
+            "Practices left out",
+            "A practice with no IMD score for the year, or with no registered or no weighted "
+            "patients, cannot be placed or weighed; it is counted, with its payments, under the "
+            "first reason that applies.",
+        ),
+        (
+            "Payment lines",
+            "Every payment line of the file (not its totals), per weighted patient of all the "
+            "included practices of the ICB or England; sorted by how far the ICB is from "
+            "England.",
+        ),
+        (
+            "Indicators",
+            "Each fifth's value is the mean of its practices' values, weighted by their "
+            "denominators when every practice has one (then it is the ratio of the sums of "
+            "counts and denominators); practices are placed in fifths and ICBs by the pack's "
+            "year. The period used is the pack's year when loaded, else the nearest (the earlier "
+            "of two equally near).",
+        ),
+        (
+            "Practices to look at",
+            f"Practices in the two most deprived national fifths receiving less per weighted "
+            "patient than the ICB as a whole (ratio of sums), both without prescribing and "
+            f"dispensing payments; at most {LOOK_AT_LIMIT}, least first.",
+        ),
+        (
+            "Licence",
+            f"Every source file is published under the {LICENCE}. Made with gpequity "
+            f"{__version__}.",
+        ),
+    )
+
+
+def _at_a_glance(sections: Sequence[SectionView]) -> tuple[str, ...]:
+    """The first reading of each section that has one: the pack in a few sentences."""
+    out = []
+    for s in sections:
+        for part in (s, *s.subsections):
+            if part.figures:
+                out.append(part.figures[0].reading)
+                break
+        else:
+            if s.tables and s.tables[0].notes:
+                out.append(s.tables[0].notes[-1])
+            elif s.notes and s.id == "practices":
+                out.append(s.notes[0])
+    return tuple(out)
+
+
+def _sources_table(provenance: Provenance) -> TableView:
+    titles = {d.name: d.title for d in DATASETS}
+    return TableView(
+        caption="Data sources in the warehouse",
+        columns=(
+            Column("Dataset"),
+            Column("Periods"),
+            Column("Files", True),
+            Column("Rows loaded", True),
+        ),
+        rows=tuple(
+            (
+                titles.get(d.dataset, d.dataset),
+                _periods(d.periods),
+                whole(d.files),
+                whole(d.rows_loaded),
+            )
+            for d in provenance.datasets
+        ),
+    )
+
+
+def _periods(periods: Sequence[str]) -> str:
+    """Every period, or the first and last of a long run of financial years."""
+    if not periods:
+        return NO_VALUE
+    if len(periods) > 4 and all(len(p) == 7 and p[4] == "/" for p in periods):
+        return f"{periods[0]} to {periods[-1]} ({len(periods)} years)"
+    return ", ".join(periods)
+
+
+def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackView:
+    """What the pack prints, from its figures (``draw_charts=False`` leaves the SVGs empty)."""
+    figures = _Figures(draw_charts)
+    sections = (
+        _overview_section(pack, figures),
+        _payments_section(pack, figures),
+        _indicators_section(pack, figures),
+        _practices_section(pack),
+    )
+    title = f"Funding and deprivation: {pack.icb.name}"
+    synthetic = pack.provenance.synthetic
+    return DatapackView(
+        title=title,
+        icb_code=pack.icb.code,
+        icb_name=pack.icb.name,
+        year=pack.year,
+        synthetic=synthetic,
+        synthetic_warning=SYNTHETIC_WARNING,
+        built_at=(pack.provenance.built_at or "")[:16].replace("T", " "),
+        version=__version__,
+        sources=_sources_table(pack.provenance),
+        at_a_glance=_at_a_glance(sections),
+        sections=sections,
+        methods=_methods(pack),
+        footer=f"{pack.icb.code} inequality datapack {pack.year}"
+        + (" · SYNTHETIC DATA" if synthetic else ""),
+    )

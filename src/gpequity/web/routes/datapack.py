@@ -1,0 +1,168 @@
+"""An ICB's inequality datapack on the web: the pack in a page, and its PDF and HTML files.
+
+* ``/icbs/{code}/datapack?year=2022/23``: the pack inside the site's frame, with links to
+  download it;
+* ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download);
+* ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download).
+
+The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Making one takes a
+few seconds, so the last few are kept per version of the warehouse file (a rebuilt warehouse
+is a new file, so a pack is never stale). An ICB or a year the warehouse does not have is the
+site's 404 page; no warehouse at all is the "no data loaded yet" page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gpequity.analysis.icb import UnknownIcb
+from gpequity.analysis.payments import UnknownYear, loaded_years
+from gpequity.errors import WarehouseMissing
+from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
+from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
+from gpequity.reports.render import stylesheet as datapack_stylesheet
+from gpequity.warehouse.build import connect
+from gpequity.web.rendering import render
+from gpequity.web.warehouse import warehouse_path
+
+router = APIRouter(include_in_schema=False)
+
+#: What an ICB code in a URL may look like (anything else is a 404 without opening the file).
+CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
+#: Packs kept in memory (each a few hundred kilobytes).
+CACHED_PACKS = 8
+#: One version of the warehouse file: path, inode, modification time, size.
+FileVersion = tuple[str, int, int, int]
+EMPTY = Markup("")
+
+
+@dataclass(frozen=True)
+class DatapackPage:
+    """The datapack page: the pack's body and stylesheet, and where to download it."""
+
+    title: str
+    has_data: bool
+    icb_code: str = ""
+    year: str = ""
+    body: Markup = EMPTY
+    css: Markup = EMPTY
+    pdf_href: str = ""
+    html_href: str = ""
+
+
+def _version(db_path: Path) -> FileVersion | None:
+    try:
+        stat = db_path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(db_path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=CACHED_PACKS)
+def _view(version: FileVersion, code: str, year: str | None) -> DatapackView:
+    """The pack of ICB ``code`` for ``year`` (the latest loaded when ``None``)."""
+    with connect(Path(version[0])) as con:
+        if year is None:
+            loaded = loaded_years(con)
+            if not loaded:
+                raise UnknownYear("latest", loaded)
+            year = loaded[-1]
+        return present_datapack(build_datapack(con, code, year))
+
+
+@lru_cache(maxsize=CACHED_PACKS)
+def _pdf(version: FileVersion, code: str, year: str | None) -> bytes:
+    return render_pdf(render_html(_view(version, code, year)))
+
+
+def _pack(request: Request, code: str, year: str) -> tuple[FileVersion, str | None] | None:
+    """The warehouse version and the year asked for; ``None`` when there is no warehouse; the
+    404 page for a code that cannot be an ICB's."""
+    if not CODE.match(code):
+        raise StarletteHTTPException(status_code=404)
+    version = _version(warehouse_path(request))
+    if version is None:
+        return None
+    return version, (year.strip() or None)
+
+
+def _not_found_unless_known(version: FileVersion, code: str, year: str | None) -> DatapackView:
+    try:
+        return _view(version, code.upper(), year)
+    except (UnknownIcb, UnknownYear) as exc:
+        raise StarletteHTTPException(status_code=404) from exc
+    except WarehouseMissing as exc:  # removed since it was looked at
+        raise StarletteHTTPException(status_code=404) from exc
+
+
+def _no_data(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "datapack.html",
+        DatapackPage(title="ICB datapack", has_data=False),
+        status_code=503,
+    )
+
+
+def _href(code: str, suffix: str, year: str) -> str:
+    return f"/icbs/{code}/datapack{suffix}?{urlencode({'year': year})}"
+
+
+@router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
+def datapack_page(request: Request, code: str, year: str = "") -> Response:
+    found = _pack(request, code, year)
+    if found is None:
+        return _no_data(request)
+    version, chosen = found
+    view = _not_found_unless_known(version, code, chosen)
+    page = DatapackPage(
+        title=f"Inequality datapack: {view.icb_name}, {view.year}",
+        has_data=True,
+        icb_code=view.icb_code,
+        year=view.year,
+        body=render_body(view),
+        css=Markup(datapack_stylesheet()),
+        pdf_href=_href(view.icb_code, ".pdf", view.year),
+        html_href=_href(view.icb_code, ".html", view.year),
+    )
+    return render(request, "datapack.html", page)
+
+
+@router.get("/icbs/{code}/datapack.pdf", name="icb_datapack_pdf")
+def datapack_pdf(request: Request, code: str, year: str = "") -> Response:
+    found = _pack(request, code, year)
+    if found is None:
+        return _no_data(request)
+    version, chosen = found
+    view = _not_found_unless_known(version, code, chosen)
+    content = _pdf(version, view.icb_code, chosen)
+    name = file_name(view.icb_code, view.year, Format.pdf)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
+def datapack_html(request: Request, code: str, year: str = "") -> Response:
+    found = _pack(request, code, year)
+    if found is None:
+        return _no_data(request)
+    version, chosen = found
+    view = _not_found_unless_known(version, code, chosen)
+    name = file_name(view.icb_code, view.year, Format.html)
+    return Response(
+        render_html(view),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,47 @@
+"""Making several packs: in this process or across worker processes, each written whole
+(through a temporary file), one failure reported without stopping the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
+from gpequity.reports.render import Format, file_name
+
+from .conftest import YEAR
+
+ICBS = ("QHM", "QE1", "QOP")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_packs_are_written_and_one_failure_does_not_stop_the_others(
+    demo_db: Path, tmp_path: Path, jobs: int
+) -> None:
+    out = tmp_path / "packs"
+    # A folder where QE1's pack should go: that pack cannot be written, the others can.
+    (out / file_name("QE1", YEAR, Format.html)).mkdir(parents=True)
+    seen: list[PackOutcome] = []
+    outcomes = write_datapacks(
+        demo_db, ICBS, YEAR, Format.html, out, jobs=jobs, on_done=seen.append
+    )
+    assert [o.icb_code for o in outcomes] == list(ICBS)
+    assert sorted(o.icb_code for o in seen) == sorted(ICBS)
+    by_code = {o.icb_code: o for o in outcomes}
+    assert not by_code["QE1"].ok and "Error" in (by_code["QE1"].error or "")
+    for code in ("QHM", "QOP"):
+        outcome = by_code[code]
+        assert outcome.ok and outcome.path == out / file_name(code, YEAR, Format.html)
+        assert outcome.path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not list(out.glob(".*.partial"))  # nothing half-written is left behind
+
+
+def test_an_unknown_icb_is_reported_by_code(demo_db: Path, tmp_path: Path) -> None:
+    [outcome] = write_datapacks(demo_db, ["QZZ"], YEAR, Format.html, tmp_path, jobs=1)
+    assert outcome.path is None
+    assert outcome.error is not None and outcome.error.startswith("no ICB 'QZZ'")
+
+
+def test_default_jobs_is_at_least_one() -> None:
+    assert default_jobs() >= 1
