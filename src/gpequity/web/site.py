@@ -40,6 +40,7 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "/"),
+    NavEntry("Allocate", "/allocate"),
     NavEntry("Funding and deprivation", "/funding"),
     NavEntry("Library", "/resources"),
     NavEntry("Practices and ICBs", "/practices"),

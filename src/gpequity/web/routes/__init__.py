@@ -10,10 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gpequity.web.routes import api_public, data, funding, health, home, library, profiles
+from gpequity.web.routes.allocate import router as allocate_router
 from gpequity.web.routes.datapack import router as datapack_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
+    allocate_router,
     funding.router,
     library.router,
     profiles.router,

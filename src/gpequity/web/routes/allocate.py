@@ -1,0 +1,646 @@
+"""The allocation tool: split an amount across an ICB's practices by need (the eFIT method).
+
+* ``GET /allocate``: without a query, the choice of ICB; with ``?icb=`` only, the form for that
+  ICB; with a scenario (``icb``, ``amount``, ``method``, ``sex``, ``age_from``, ``age_to``,
+  ``c1``-``c3``, ``w1``-``w3``, ``d1``-``d3``, ``missing``, ``baseline``, ``exclude``; see
+  :mod:`gpequity.web.presenters_allocate`) its results, sortable with ``sort`` and ``order``.
+  A form submission is redirected to the scenario's canonical query (no empty fields), which is
+  the link that reproduces it; ``action=refresh`` shows the form again (for the ICB chosen)
+  without calculating.
+* ``POST /allocate``: the same form with the user's own indicator file (``indicators_file``),
+  read in memory and never stored; the good values go back to the browser in a hidden field
+  (``upload_data``) for the next submission, and are checked again when they come back.
+* ``GET|POST /allocate/download.csv`` and ``.xlsx``: the allocation with its inputs and method
+  (:mod:`gpequity.allocation_exports`, the CLI's files).
+* ``GET /allocate/compare?icb=..&amount=..&a.method=..&a.c1=..&a.w1=..&b.c1=..``: two
+  scenarios side by side (their own ``method`` and components under ``a.`` and ``b.``, the
+  rest shared).
+* ``GET /allocate/sensitivity?<scenario>[&other=ID]``: each IMD quintile's share of the money
+  as the weight on deprivation goes from 0% to 100%, the rest on ``other``.
+* ``GET /allocate/method``: the method in plain English with the worked example.
+
+Every figure comes from :func:`gpequity.analysis.catalogue.allocate_scenario` (the engine). Bad
+input is answered with the page and its error summary (422; 200 to htmx, which swaps only a
+success), never a 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import duckdb
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.responses import RedirectResponse, Response
+
+from gpequity.allocation import AllocationInputError, Method, parse_indicator_upload
+from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
+from gpequity.allocation_exports import allocation_csv, allocation_xlsx
+from gpequity.analysis.catalogue import (
+    IMD_ID,
+    POPULATION_ID,
+    IcbEntry,
+    IndicatorEntry,
+    ScenarioOutcome,
+    allocate_scenario,
+    build_catalogue,
+    icb_practice_codes,
+    known_practice_codes,
+    list_icbs,
+    upload_entries,
+)
+from gpequity.errors import GpequityError
+from gpequity.library.markdown import level_one_headings, render_markdown
+from gpequity.warehouse.build import connect
+from gpequity.web.presenters_allocate import (
+    ALLOCATE_PATH,
+    COMPARE_SORT_KEYS,
+    ComponentInput,
+    FieldError,
+    ScenarioInput,
+    UploadState,
+    carried_data,
+    compare_query,
+    default_compare_inputs,
+    download_filename,
+    engine_errors,
+    order_errors,
+    parse_scenario,
+    present_allocate,
+    present_allocate_without_data,
+    present_compare,
+    present_compare_without_data,
+    present_method,
+    present_sensitivity,
+    present_sensitivity_without_data,
+    read_scenario_input,
+    read_sort,
+    sensitivity_inputs,
+    sensitivity_other,
+    starting_input,
+)
+from gpequity.web.rendering import render
+from gpequity.web.warehouse import warehouse_path, warehouse_status
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATE = "allocate.html"
+COMPARE_TEMPLATE = "allocate_compare.html"
+SENSITIVITY_TEMPLATE = "allocate_sensitivity.html"
+METHOD_TEMPLATE = "allocate_method.html"
+#: The method for users, with its worked example (a test checks its figures against the engine).
+METHOD_DOC = Path(__file__).resolve().parents[4] / "docs" / "allocation-method.md"
+#: A posted form is read up to this size, all in memory (a file over the upload limit still
+#: arrives whole, so the page can say how big it was); anything larger is refused unread.
+MAX_POST_BYTES = 2 * MAX_UPLOAD_BYTES
+MAX_POST_FIELDS = 100
+#: Query parameters of the scenario (besides ``icb``): one of them means "calculate".
+SCENARIO_KEYS = frozenset(
+    {"amount", "method", "sex", "age_from", "age_to", "missing", "baseline", "exclude"}
+    | {f"{letter}{n}" for letter in "cwd" for n in (1, 2, 3)}
+)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UNPROCESSABLE = 422
+CONTENT_TOO_LARGE = 413
+
+
+# --- the request --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(warehouse_path(request))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _error_status(
+    request: Request, errors: Sequence[FieldError], status: int = UNPROCESSABLE
+) -> int:
+    # htmx swaps only a success: its requests get the page with its errors as a 200.
+    if not errors:
+        return 200
+    return 200 if _is_htmx(request) else status
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _query(request: Request) -> dict[str, str]:
+    # The first value of a repeated parameter, as a form sends each field once.
+    out: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        out.setdefault(key, value)
+    return out
+
+
+# --- the warehouse's answers --------------------------------------------------------------------
+
+
+def load_catalogue(
+    con: duckdb.DuckDBPyConnection, icbs: Sequence[IcbEntry], icb: str
+) -> list[IndicatorEntry]:
+    """The ICB's catalogue; without a (known) ICB, the first ICB's entries without coverage."""
+    codes = {entry.code for entry in icbs}
+    if icb in codes:
+        return build_catalogue(con, icb)
+    if not icbs:
+        return []
+    return [replace(entry, coverage=None) for entry in build_catalogue(con, icbs[0].code)]
+
+
+def _icb_error(inp: ScenarioInput, icbs: Sequence[IcbEntry]) -> FieldError | None:
+    if not inp.icb:
+        return FieldError("icb", "Choose an ICB.")
+    if inp.icb not in {entry.code for entry in icbs}:
+        return FieldError(
+            "icb", f"'{inp.icb}' is not an ICB of the loaded data: choose one from the list."
+        )
+    return None
+
+
+def run_scenario(
+    con: duckdb.DuckDBPyConnection,
+    inp: ScenarioInput,
+    icbs: Sequence[IcbEntry],
+    upload: UploadState | None = None,
+    prefix: str = "",
+) -> tuple[ScenarioOutcome | None, list[FieldError]]:
+    """Read the typed scenario and allocate; or every problem, on the fields they concern."""
+    parsed = parse_scenario(inp, prefix)
+    errors = list(parsed.errors)
+    icb_problem = _icb_error(inp, icbs)
+    if icb_problem is not None:
+        return None, order_errors([icb_problem, *errors])
+    columns = upload.columns if upload is not None else ()
+    try:
+        outcome = allocate_scenario(con, parsed.scenario, columns)
+    except AllocationInputError as error:
+        errors += engine_errors(error.problems, parsed, prefix)
+        return None, order_errors(errors)
+    except GpequityError as error:
+        return None, order_errors([*errors, FieldError("icb", str(error))])
+    if errors:
+        return None, order_errors(errors)
+    return outcome, []
+
+
+def _catalogue_with_upload(
+    con: duckdb.DuckDBPyConnection,
+    icbs: Sequence[IcbEntry],
+    inp: ScenarioInput,
+    upload: UploadState | None,
+) -> list[IndicatorEntry]:
+    catalogue = load_catalogue(con, icbs, inp.icb)
+    if upload is not None and upload.columns and _icb_error(inp, icbs) is None:
+        members = icb_practice_codes(con, inp.icb, _method(inp))
+        catalogue += upload_entries(upload.columns, members)
+    return catalogue
+
+
+def _method(inp: ScenarioInput) -> Method:
+    return Method(inp.method) if inp.method in {m.value for m in Method} else Method.RECOMMENDED
+
+
+def read_upload(
+    con: duckdb.DuckDBPyConnection, inp: ScenarioInput, filename: str, data: bytes
+) -> UploadState:
+    """Read a user's file against the ICB's practices (in memory: nothing is written)."""
+    method = _method(inp)
+    result = parse_indicator_upload(
+        data, filename, icb_practice_codes(con, inp.icb, method), known_practice_codes(con)
+    )
+    return UploadState(filename, result.columns, result.problems, carried_data(result.columns))
+
+
+# --- the allocation page ------------------------------------------------------------------------
+
+
+def _no_data(request: Request) -> Response | None:
+    if warehouse_status(request) is None:
+        return render(request, TEMPLATE, present_allocate_without_data(has_data=False))
+    return None
+
+
+def _canonical(request: Request, items: list[tuple[str, str]]) -> bool:
+    return request.query_params.multi_items() == items
+
+
+@router.get("/allocate", response_class=HTMLResponse, name="allocate")
+def allocate_page(request: Request) -> Response:
+    missing = _no_data(request)
+    if missing is not None:
+        return missing
+    params = _query(request)
+    sort = read_sort(params.get("sort"), params.get("order"))
+    with _warehouse(request) as con:
+        icbs = list_icbs(con)
+        if not icbs:
+            return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+        if not SCENARIO_KEYS & params.keys():
+            # The first step: the ICB; once chosen, the form with a sensible start.
+            icb = params.get("icb", "").strip().upper()
+            errors: list[FieldError] = []
+            if "icb" in params:
+                problem = _icb_error(ScenarioInput(icb=icb), icbs)
+                errors = [] if problem is None else [problem]
+            inp = starting_input(icb)
+            step = "scenario" if "icb" in params and not errors else "icb"
+            page = present_allocate(
+                icbs=icbs,
+                catalogue=load_catalogue(con, icbs, icb) if step == "scenario" else [],
+                inp=inp,
+                errors=errors,
+                step=step,
+            )
+            return render(request, TEMPLATE, page, status_code=_error_status(request, errors))
+        inp = read_scenario_input(params)
+        catalogue = load_catalogue(con, icbs, inp.icb)
+        if params.get("action") == "refresh":
+            page = present_allocate(icbs=icbs, catalogue=catalogue, inp=inp)
+            return render(request, TEMPLATE, page)
+        outcome, errors = run_scenario(con, inp, icbs)
+    canonical = inp.query_items() + sort.items()
+    if outcome is not None and not _is_htmx(request) and not _canonical(request, canonical):
+        # A form sends every field, the empty ones too; the link to share has none.
+        return RedirectResponse(f"{ALLOCATE_PATH}?{urlencode(canonical)}", status_code=303)
+    page = present_allocate(
+        icbs=icbs,
+        catalogue=catalogue,
+        inp=inp,
+        errors=errors,
+        outcome=outcome,
+        sort=sort,
+        base_url=_base_url(request),
+    )
+    response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
+    if outcome is not None and _is_htmx(request):
+        response.headers["HX-Push-Url"] = f"{ALLOCATE_PATH}?{urlencode(canonical)}"
+    return response
+
+
+class _TooLarge(Exception):
+    """A posted form bigger than :data:`MAX_POST_BYTES`."""
+
+
+class _InMemoryParser(MultiPartParser):
+    # Starlette spools a file part over 1 MB to a temporary file on disk; the user's file must
+    # never be written anywhere, so every part stays in memory (the body is capped first).
+    spool_max_size = MAX_POST_BYTES
+
+
+async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > MAX_POST_BYTES:
+            raise _TooLarge
+        yield chunk
+
+
+@dataclass(frozen=True)
+class PostedForm:
+    """A posted form: its text fields, and the user's file (name and bytes) if one was sent."""
+
+    fields: dict[str, str]
+    filename: str | None = None
+    data: bytes | None = None
+    problem: str | None = None
+
+
+def _file_name(name: str) -> str:
+    # Only the name: some browsers send a path ("C:\fakepath\my file.csv").
+    return re.split(r"[\\/]", name)[-1][:200] or "your file"
+
+
+async def read_posted_form(request: Request) -> PostedForm:
+    """Read a posted form in memory, capped at :data:`MAX_POST_BYTES`; never a 500."""
+    length = request.headers.get("content-length", "")
+    too_large = (
+        f"The file is too large: the largest file accepted is {MAX_UPLOAD_BYTES / MEGABYTE:.0f} MB."
+    )
+    if length.isdigit() and int(length) > MAX_POST_BYTES:
+        return PostedForm({}, problem=too_large)
+    fields: dict[str, str] = {}
+    filename: str | None = None
+    data: bytes | None = None
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            parser = _InMemoryParser(
+                request.headers,
+                _capped(request),
+                max_files=1,
+                max_fields=MAX_POST_FIELDS,
+                max_part_size=MAX_POST_BYTES,
+            )
+            form = await parser.parse()
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key == "indicators_file" and value.filename:
+                        filename = _file_name(value.filename)
+                        data = await value.read()
+                    await value.close()
+                else:
+                    fields.setdefault(key, value)
+        else:
+            body = b"".join([chunk async for chunk in _capped(request)])
+            for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+                fields.setdefault(key, value)
+    except _TooLarge:
+        return PostedForm({}, problem=too_large)
+    except MultiPartException as error:
+        return PostedForm(fields, problem=f"The form could not be read ({error.message}).")
+    return PostedForm(fields, filename, data)
+
+
+#: What the parser is told the carried values are called: they are CSV, whatever the file was.
+CARRIED_FILENAME = "carried.csv"
+
+
+def _posted_upload(
+    con: duckdb.DuckDBPyConnection,
+    form: PostedForm,
+    inp: ScenarioInput,
+    icbs: Sequence[IcbEntry],
+    action: str,
+) -> tuple[UploadState | None, list[FieldError]]:
+    """The upload of a posted form: a new file, else the values carried from the last one."""
+    errors: list[FieldError] = []
+    if form.problem is not None:
+        return None, [FieldError("indicators_file", form.problem)]
+    icb_problem = _icb_error(inp, icbs)
+    if form.data is not None:
+        if icb_problem is not None:
+            return None, [
+                icb_problem,
+                FieldError(
+                    "indicators_file",
+                    "Choose the ICB before uploading your file: its practice codes are checked "
+                    "against the ICB's practices.",
+                ),
+            ]
+        upload = read_upload(con, inp, form.filename or "your file", form.data)
+        if not upload.columns:
+            first = upload.problems[0].message if upload.problems else "No column of values."
+            errors.append(FieldError("indicators_file", f"Your file cannot be used: {first}"))
+        return upload, errors
+    carried = form.fields.get("upload_data", "")
+    if carried and icb_problem is None:
+        upload = read_upload(con, inp, CARRIED_FILENAME, carried.encode("utf-8"))
+        name = _file_name(form.fields.get("upload_name", "your file"))
+        return replace(upload, filename=name), errors
+    if action == "upload":
+        errors.append(FieldError("indicators_file", "Choose a file to upload."))
+    return None, errors
+
+
+def _allocate_posted(request: Request, form: PostedForm) -> Response:
+    params = form.fields
+    action = params.get("action", "calculate")
+    inp = read_scenario_input(params)
+    with _warehouse(request) as con:
+        icbs = list_icbs(con)
+        if not icbs:
+            return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+        upload, errors = _posted_upload(con, form, inp, icbs, action)
+        catalogue = _catalogue_with_upload(con, icbs, inp, upload)
+        outcome = None
+        if action == "calculate" and not errors:
+            outcome, errors = run_scenario(con, inp, icbs, upload)
+    page = present_allocate(
+        icbs=icbs,
+        catalogue=catalogue,
+        inp=inp,
+        errors=errors,
+        outcome=outcome,
+        upload=upload,
+        base_url=_base_url(request),
+    )
+    status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
+    response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))
+    # The page of a posted form has no link of its own: htmx must not push one.
+    response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+@router.post("/allocate", response_class=HTMLResponse, name="allocate_upload")
+async def allocate_upload(request: Request) -> Response:
+    missing = _no_data(request)
+    if missing is not None:
+        return missing
+    form = await read_posted_form(request)
+    return await run_in_threadpool(_allocate_posted, request, form)
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+DOWNLOADS = ("csv", "xlsx")
+
+
+def _file_response(outcome: ScenarioOutcome, extension: str) -> Response:
+    filename = download_filename(outcome, extension)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if extension == "csv":
+        return Response(
+            allocation_csv(outcome), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    return Response(allocation_xlsx(outcome), media_type=XLSX_TYPE, headers=headers)
+
+
+def _download(
+    request: Request, extension: str, params: Mapping[str, str], form: PostedForm | None
+) -> Response:
+    if extension not in DOWNLOADS:
+        raise StarletteHTTPException(status_code=404)
+    if warehouse_status(request) is None:
+        page = present_allocate_without_data(has_data=False)
+        return render(request, TEMPLATE, page, status_code=503)
+    inp = read_scenario_input(params)
+    with _warehouse(request) as con:
+        icbs = list_icbs(con)
+        upload: UploadState | None = None
+        errors: list[FieldError] = []
+        if form is not None:
+            upload, errors = _posted_upload(con, form, inp, icbs, "download")
+        catalogue = _catalogue_with_upload(con, icbs, inp, upload)
+        outcome = None
+        if not errors:
+            outcome, errors = run_scenario(con, inp, icbs, upload)
+    if outcome is None or errors:
+        page = present_allocate(
+            icbs=icbs, catalogue=catalogue, inp=inp, errors=errors, upload=upload
+        )
+        return render(request, TEMPLATE, page, status_code=UNPROCESSABLE)
+    return _file_response(outcome, extension)
+
+
+@router.get("/allocate/download.{extension}", name="allocate_download")
+def allocate_download(request: Request, extension: str) -> Response:
+    return _download(request, extension, _query(request), None)
+
+
+@router.post("/allocate/download.{extension}", name="allocate_download_upload")
+async def allocate_download_upload(request: Request, extension: str) -> Response:
+    form = await read_posted_form(request)
+    return await run_in_threadpool(_download, request, extension, form.fields, form)
+
+
+# --- comparing two scenarios --------------------------------------------------------------------
+
+
+@router.get("/allocate/compare", response_class=HTMLResponse, name="allocate_compare")
+def allocate_compare(request: Request) -> Response:
+    if warehouse_status(request) is None:
+        return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=False))
+    params = _query(request)
+    sort = read_sort(params.get("sort"), params.get("order"), COMPARE_SORT_KEYS)
+    chosen = any(key.startswith(("a.", "b.")) for key in params)
+    with _warehouse(request) as con:
+        icbs = list_icbs(con)
+        if not icbs:
+            return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=True))
+        icb = params.get("icb", "").strip().upper()
+        if not chosen:
+            start_a, start_b = default_compare_inputs(icb)
+            a = read_scenario_input(params, "a.", start_a)
+            b = read_scenario_input(params, "b.", start_b)
+            problem = _icb_error(a, icbs) if "icb" in params else None
+            errors = [] if problem is None else [problem]
+            page = present_compare(
+                icbs=icbs,
+                catalogue=load_catalogue(con, icbs, a.icb),
+                inputs=(a, b),
+                errors=errors,
+            )
+            return render(
+                request, COMPARE_TEMPLATE, page, status_code=_error_status(request, errors)
+            )
+        a = read_scenario_input(params, "a.")
+        b = read_scenario_input(params, "b.")
+        catalogue = load_catalogue(con, icbs, a.icb)
+        outcome_a, errors_a = run_scenario(con, a, icbs, prefix="a.")
+        outcome_b, errors_b = run_scenario(con, b, icbs, prefix="b.")
+    errors = order_errors(errors_a + errors_b)
+    outcomes = None
+    if outcome_a is not None and outcome_b is not None and not errors:
+        outcomes = (outcome_a, outcome_b)
+    page = present_compare(
+        icbs=icbs, catalogue=catalogue, inputs=(a, b), errors=errors, outcomes=outcomes, sort=sort
+    )
+    response = render(request, COMPARE_TEMPLATE, page, status_code=_error_status(request, errors))
+    if outcomes is not None and _is_htmx(request):
+        items = compare_query(a, b) + sort.items()
+        response.headers["HX-Push-Url"] = f"{request.url.path}?{urlencode(items)}"
+    return response
+
+
+# --- sensitivity to the deprivation weight ------------------------------------------------------
+
+
+def _other_component(params: Mapping[str, str], inp: ScenarioInput) -> ComponentInput:
+    wanted = params.get("other", "").strip()
+    if not wanted:
+        other = sensitivity_other(inp)
+    else:
+        row = next((r for r in inp.components if r.id == wanted), None)
+        other = ComponentInput(wanted, "", row.direction if row else "")
+    return ComponentInput(POPULATION_ID) if other.id == IMD_ID else other
+
+
+def _sensitivity_errors(errors: Sequence[FieldError]) -> list[FieldError]:
+    # The scenarios of the view are built from the form's "other" choice: a component's
+    # problem is that field's.
+    moved = [
+        FieldError("other", e.message) if re.fullmatch(r"[cwd][1-3]", e.field) else e
+        for e in errors
+    ]
+    return order_errors(moved)
+
+
+@router.get("/allocate/sensitivity", response_class=HTMLResponse, name="allocate_sensitivity")
+def allocate_sensitivity(request: Request) -> Response:
+    if warehouse_status(request) is None:
+        page = present_sensitivity_without_data(has_data=False)
+        return render(request, SENSITIVITY_TEMPLATE, page)
+    params = _query(request)
+    chosen = bool((SCENARIO_KEYS | {"other"}) & params.keys())
+    with _warehouse(request) as con:
+        icbs = list_icbs(con)
+        if not icbs:
+            page = present_sensitivity_without_data(has_data=True)
+            return render(request, SENSITIVITY_TEMPLATE, page)
+        icb = params.get("icb", "").strip().upper()
+        inp = read_scenario_input(params, defaults=None if chosen else starting_input(icb))
+        other = _other_component(params, inp)
+        catalogue = load_catalogue(con, icbs, inp.icb)
+        errors: list[FieldError] = []
+        outcomes: list[ScenarioOutcome] = []
+        if chosen:
+            for scenario in sensitivity_inputs(inp, other):
+                outcome, found = run_scenario(con, scenario, icbs)
+                if outcome is None:
+                    errors = _sensitivity_errors(found)
+                    break
+                outcomes.append(outcome)
+        elif "icb" in params:
+            problem = _icb_error(inp, icbs)
+            errors = [] if problem is None else [problem]
+    page = present_sensitivity(
+        icbs=icbs,
+        catalogue=catalogue,
+        inp=inp,
+        other=other,
+        errors=errors,
+        outcomes=outcomes if not errors else None,
+    )
+    return render(request, SENSITIVITY_TEMPLATE, page, status_code=_error_status(request, errors))
+
+
+# --- the method ---------------------------------------------------------------------------------
+
+
+def _heading_id(text: str) -> str:
+    plain = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+@functools.lru_cache(maxsize=2)
+def _method_html(path: Path, version: float) -> str:
+    """The method document as sanitised HTML, each section heading with an id to link to."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    headings = level_one_headings(text)
+    kept = [line for index, line in enumerate(lines) if index not in headings]
+    rendered = render_markdown("\n".join(kept), [])
+    html = "".join(part for part in rendered.parts if isinstance(part, str))
+    # Sanitising drops ids; the headings get theirs back, from their own text.
+    return re.sub(
+        r"<h2>(.*?)</h2>",
+        lambda m: f'<h2 id="{_heading_id(m.group(1))}">{m.group(1)}</h2>',
+        html,
+    )
+
+
+@router.get("/allocate/method", response_class=HTMLResponse, name="allocate_method")
+def allocate_method(request: Request) -> Response:
+    body: str | None = None
+    with contextlib.suppress(OSError):
+        body = _method_html(METHOD_DOC, METHOD_DOC.stat().st_mtime)
+    return render(request, METHOD_TEMPLATE, present_method(body))

@@ -1,0 +1,239 @@
+"""The allocation tool in a real browser: the whole journey with and without JavaScript, the
+CSV download, the link that reproduces a scenario, the compare view and accessibility.
+
+The figures on the page are checked against the engine's own
+(:func:`gpequity.analysis.catalogue.allocate_scenario` on the same warehouse).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from gpequity.analysis.catalogue import (
+    ComponentChoice,
+    IcbEntry,
+    Scenario,
+    ScenarioOutcome,
+    allocate_scenario,
+    list_icbs,
+)
+from gpequity.warehouse.build import connect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+
+AMOUNT = Decimal("250000")
+COMPONENTS = (("imd", "60"), ("hypertension-prevalence", "40"))
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+
+
+@pytest.fixture(scope="module")
+def icb(live_server: Any) -> IcbEntry:
+    """The ICB with the most practices in the demo warehouse."""
+    with connect(live_server.db_path) as con:
+        return max(list_icbs(con), key=lambda entry: (entry.practices, entry.code))
+
+
+@pytest.fixture(scope="module")
+def outcome(live_server: Any, icb: IcbEntry) -> ScenarioOutcome:
+    """The engine's allocation for the journey's choices."""
+    scenario = Scenario(
+        icb_code=icb.code,
+        amount=AMOUNT,
+        components=tuple(ComponentChoice(i, Decimal(w)) for i, w in COMPONENTS),
+    )
+    with connect(live_server.db_path) as con:
+        return allocate_scenario(con, scenario)
+
+
+def pounds(value: Decimal) -> str:
+    return f"£{value:,.2f}" if value >= 0 else f"\u2212£{abs(value):,.2f}"
+
+
+def choose_scenario(page: Page, icb: IcbEntry) -> None:
+    """Walk the form: the ICB, the amount, two components."""
+    page.get_by_label("Integrated care board (ICB)").select_option(icb.code)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Amount to share out")).to_be_visible()
+    page.get_by_label("Amount to share out").fill(f"{AMOUNT}")
+    for number, (indicator, weight) in enumerate(COMPONENTS, start=1):
+        row = page.get_by_test_id(f"component-{number}")
+        row.get_by_label("Indicator", exact=True).select_option(indicator)
+        row.get_by_label("Weight", exact=True).fill(weight)
+
+
+def table_allocations(page: Page) -> dict[str, str]:
+    """Practice code -> allocation text, from the results table."""
+    table = page.get_by_role("table", name="Allocation by practice")
+    expect(table).to_be_visible()
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    column = next(i for i, h in enumerate(headers) if h.startswith("Allocation"))
+    out = {}
+    for row in table.locator("tbody tr").all():
+        code = row.locator(".app-allocate-code").inner_text().strip()
+        cell = row.locator("th, td").nth(column)
+        text = cell.inner_text().strip()
+        out[code] = text.split("\n")[-1].strip()
+    return out
+
+
+def expected_allocations(outcome: ScenarioOutcome) -> dict[str, str]:
+    return {p.code: pounds(p.allocation) for p in outcome.result.practices}
+
+
+def download_total(page: Page) -> Decimal:
+    with page.expect_download() as info:
+        page.get_by_test_id("download-csv").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["scenario_amount"] == f"{AMOUNT:.2f}"
+    return sum((Decimal(r["allocation"]) for r in rows), Decimal(0))
+
+
+def test_full_journey_with_javascript(
+    page: Page,
+    icb: IcbEntry,
+    outcome: ScenarioOutcome,
+    assert_no_axe_violations: Callable[..., None],
+) -> None:
+    response = page.goto("/allocate")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Allocate extra funding")
+    assert_no_axe_violations(page)
+
+    choose_scenario(page, icb)
+    # The weights are added up as they are typed.
+    weights = page.locator("[data-weights-total]")
+    expect(weights).to_have_text("Weights add up to 100%.")
+    page.get_by_test_id("component-2").get_by_label("Weight", exact=True).fill("30")
+    expect(weights).to_contain_text("Weights add up to 90%: they must add up to 100%.")
+    page.get_by_test_id("component-2").get_by_label("Weight", exact=True).fill("40")
+    expect(weights).to_have_text("Weights add up to 100%.")
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(SCREENSHOTS / "allocate-form.png"), full_page=True)
+
+    page.get_by_role("button", name="Calculate").click()
+    expect(page.get_by_role("heading", name=re.compile(r"£250,000\.00 for "))).to_be_visible()
+    assert table_allocations(page) == expected_allocations(outcome)
+    # htmx swapped the results in and pushed the link of the scenario.
+    assert "amount=250000" in page.url and "c2=hypertension-prevalence" in page.url
+    expect(page.get_by_test_id("allocation-per-patient-svg").locator("svg")).to_be_visible()
+    assert download_total(page) == AMOUNT
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(SCREENSHOTS / "allocate-results.png"), full_page=True)
+
+
+def test_full_journey_without_javascript(
+    nojs_page: Page, icb: IcbEntry, outcome: ScenarioOutcome
+) -> None:
+    page = nojs_page
+    page.goto("/allocate")
+    choose_scenario(page, icb)
+    # Without JavaScript there is no running total; the server checks the weights.
+    expect(page.locator("[data-weights-total]")).to_be_hidden()
+    page.get_by_role("button", name="Calculate").click()
+
+    assert table_allocations(page) == expected_allocations(outcome)
+    # The form's submission was redirected to the scenario's own link: no empty fields.
+    assert "c3=" not in page.url and "indicators_file" not in page.url
+    assert download_total(page) == AMOUNT
+
+
+def test_errors_are_summarised_and_linked_without_javascript(
+    nojs_page: Page, icb: IcbEntry
+) -> None:
+    page = nojs_page
+    page.goto(f"/allocate?icb={icb.code}")
+    page.get_by_label("Amount to share out").fill("12.345")
+    page.get_by_test_id("component-1").get_by_label("Weight", exact=True).fill("70")
+    page.get_by_role("button", name="Calculate").click()
+
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("at most 2 decimal places")
+    expect(summary).to_contain_text("The weights must add up to exactly 100%")
+    expect(page.get_by_test_id("amount-error")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary.get_by_role("link", name=re.compile("decimal places")).click()
+    assert page.url.endswith("#amount")
+
+
+def test_shared_link_reproduces_the_table(
+    page: Page, browser: Browser, base_url: str, icb: IcbEntry, outcome: ScenarioOutcome
+) -> None:
+    page.goto("/allocate")
+    choose_scenario(page, icb)
+    page.get_by_role("button", name="Calculate").click()
+    shown = table_allocations(page)
+    link = page.get_by_test_id("share-url").input_value()
+    assert link.startswith(base_url)
+
+    context = browser.new_context(base_url=base_url)
+    try:
+        fresh = context.new_page()
+        fresh.goto(page.url)
+        assert table_allocations(fresh) == shown == expected_allocations(outcome)
+        fresh.goto(link)
+        assert table_allocations(fresh) == shown
+    finally:
+        context.close()
+
+
+def test_table_sorts_in_the_browser(page: Page, icb: IcbEntry, outcome: ScenarioOutcome) -> None:
+    page.goto("/allocate")
+    choose_scenario(page, icb)
+    page.get_by_role("button", name="Calculate").click()
+    table = page.get_by_role("table", name="Allocation by practice")
+    table.get_by_role("link", name=re.compile(r"^Allocation")).click()
+    expect(table.locator("th[aria-sort='ascending']")).to_contain_text("Allocation")
+    ascending = sorted(outcome.result.practices, key=lambda p: p.allocation)
+    codes = table.locator("tbody .app-allocate-code").all_inner_texts()
+    assert codes == [p.code for p in ascending]
+    assert "sort=allocation" in page.url and "order=asc" in page.url
+    table.get_by_role("link", name=re.compile(r"^Allocation")).click()
+    expect(table.locator("th[aria-sort='descending']")).to_contain_text("Allocation")
+    codes = table.locator("tbody .app-allocate-code").all_inner_texts()
+    assert codes[0] == ascending[-1].code
+
+
+def test_compare_view_shows_both_scenarios(
+    page: Page, icb: IcbEntry, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    page.goto(f"/allocate/compare?icb={icb.code}")
+    assert_no_axe_violations(page)
+    page.get_by_label("Amount to share out").fill("100000")
+    side_b = page.get_by_test_id("side-2")
+    side_b.get_by_label("eFIT classic (the published tool's formula)").check()
+    page.get_by_role("button", name="Compare").click()
+
+    results = page.get_by_test_id("compare-results")
+    expect(results).to_be_visible()
+    scenarios = page.get_by_test_id("scenarios")
+    expect(scenarios).to_contain_text("Scenario A")
+    expect(scenarios).to_contain_text("Scenario B")
+    expect(scenarios).to_contain_text("eFIT classic")
+    expect(page.get_by_role("table", name=re.compile("By practice: allocation under A and B")))
+    expect(page.get_by_role("table", name=re.compile("By IMD quintile"))).to_be_visible()
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(SCREENSHOTS / "allocate-compare.png"), full_page=True)
+
+
+def test_sensitivity_view_without_javascript(nojs_page: Page, icb: IcbEntry) -> None:
+    nojs_page.goto(
+        f"/allocate/sensitivity?icb={icb.code}&amount=1000&method=recommended&c1=imd&w1=50"
+        "&c2=population&w2=50"
+    )
+    table = nojs_page.get_by_role("table", name=re.compile("for each weight on deprivation"))
+    # The patients' shares, then 0%, 10%, ... 100%.
+    expect(table.locator("tbody tr")).to_have_count(12)
+    expect(nojs_page.get_by_test_id("sensitivity-svg").locator("svg")).to_be_visible()
