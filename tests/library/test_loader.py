@@ -118,7 +118,8 @@ def test_a_malformed_resource_is_an_error_naming_file_and_field(
     [
         ("No front matter here.\n", "front matter: the file must start with a line '---'"),
         ("---\ntitle: x\n", "front matter: no closing '---' line"),
-        ("---\ntitle: [unclosed\n---\n", "front matter, line 2: the YAML does not parse"),
+        # The line where the YAML parser gives up (libyaml: the end of the front matter).
+        ("---\ntitle: [unclosed\n---\n", "front matter, line 3: the YAML does not parse"),
         ("---\n- a list\n---\n", "front matter: must be YAML fields"),
     ],
 )
@@ -129,9 +130,7 @@ def test_front_matter_that_cannot_be_read_is_named(
 
     [problem] = problems_of(tmp_path)
 
-    assert problem == f"{tmp_path / 'bad.md'}: {expected}" or problem.startswith(
-        f"{tmp_path / 'bad.md'}: {expected}"
-    )
+    assert problem.startswith(f"{tmp_path / 'bad.md'}: {expected}")
 
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:

@@ -238,12 +238,17 @@ class DirectoryResults:
 # Helpers
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The warehouse's tables and views (a dataset may not be loaded), in one query."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+    ).fetchall()
+    return frozenset(str(r[0]) for r in rows)
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the warehouse has the table ``name`` (a dataset may not be loaded)."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    """Whether the warehouse has the table ``name``."""
+    return name in table_names(con)
 
 
 def has_payments(con: duckdb.DuckDBPyConnection) -> bool:
@@ -262,9 +267,9 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _per_practice_sql(con: duckdb.DuckDBPyConnection) -> str:
+def _per_practice_sql(tables: frozenset[str]) -> str:
     """Every practice-year: ICB, national quintile, payments and payments per weighted patient."""
-    if has_table(con, "practice_imd_year"):
+    if "practice_imd_year" in tables:
         imd_join = (
             "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
         )
@@ -284,12 +289,15 @@ def _per_practice_sql(con: duckdb.DuckDBPyConnection) -> str:
 # Practice profile
 
 
-def practice_details(con: duckdb.DuckDBPyConnection, code: str) -> PracticeDetails | None:
+def practice_details(
+    con: duckdb.DuckDBPyConnection, code: str, tables: frozenset[str] | None = None
+) -> PracticeDetails | None:
     """The practice's details from its latest payments row, or ``None`` if never paid."""
-    if not has_payments(con):
+    tables = table_names(con) if tables is None else tables
+    if "payments" not in tables:
         return None
     years = loaded_years(con)
-    if has_table(con, "practice_imd_year"):
+    if "practice_imd_year" in tables:
         imd = "i.score, i.quintile, i.method"
         imd_join = (
             "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
@@ -330,21 +338,24 @@ def practice_details(con: duckdb.DuckDBPyConnection, code: str) -> PracticeDetai
     )
 
 
-def practice_payments(con: duckdb.DuckDBPyConnection, code: str) -> tuple[PaymentYear, ...]:
+def practice_payments(
+    con: duckdb.DuckDBPyConnection, code: str, tables: frozenset[str] | None = None
+) -> tuple[PaymentYear, ...]:
     """The practice's payments per weighted patient in each year it was paid, oldest first,
     beside the medians of its ICB's practices, England's and its national quintile's."""
-    if not has_payments(con):
+    tables = table_names(con) if tables is None else tables
+    if "payments" not in tables:
         return ()
     rows = con.execute(
         f"""
-        WITH per AS ({_per_practice_sql(con)}),
+        WITH per AS ({_per_practice_sql(tables)}),
         me AS (SELECT * FROM per WHERE practice_code = ?),
         icb AS (SELECT year, icb_code, median(per_weighted) AS m, count(per_weighted) AS n
-                FROM per GROUP BY year, icb_code),
+                FROM per SEMI JOIN me USING (year, icb_code) GROUP BY year, icb_code),
         eng AS (SELECT year, median(per_weighted) AS m, count(per_weighted) AS n
-                FROM per GROUP BY year),
+                FROM per SEMI JOIN me USING (year) GROUP BY year),
         qn AS (SELECT year, quintile, median(per_weighted) AS m, count(per_weighted) AS n
-               FROM per WHERE quintile IS NOT NULL GROUP BY year, quintile)
+               FROM per SEMI JOIN me USING (year, quintile) GROUP BY year, quintile)
         SELECT me.year, me.total_payments, me.per_weighted, me.icb_code, icb.m, icb.n,
                eng.m, eng.n, me.quintile, qn.m, qn.n
         FROM me
@@ -374,19 +385,24 @@ def practice_payments(con: duckdb.DuckDBPyConnection, code: str) -> tuple[Paymen
 
 
 def practice_indicators(
-    con: duckdb.DuckDBPyConnection, code: str, icb_code: str, year: str
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    icb_code: str,
+    year: str,
+    tables: frozenset[str] | None = None,
 ) -> tuple[IndicatorComparison, ...]:
     """Each indicator's latest value for the practice (all persons), beside the median of the
     practices of ``icb_code`` in payments year ``year``, England's practices' median and
     England's published value (Fingertips' England row, where loaded)."""
-    if not has_table(con, "practice_indicators"):
+    tables = table_names(con) if tables is None else tables
+    if "practice_indicators" not in tables:
         return ()
     members = (
         "SELECT practice_code FROM payments WHERE year = $year AND icb_code = $icb"
-        if has_payments(con)
+        if "payments" in tables
         else "SELECT NULL::VARCHAR AS practice_code WHERE false"
     )
-    if has_table(con, "area_indicators"):
+    if "area_indicators" in tables:
         england = f"""(
             SELECT any_value(a.value) FROM area_indicators a
             WHERE a.source = mine.source AND a.indicator_id = mine.indicator_id
@@ -425,7 +441,7 @@ def practice_indicators(
         ORDER BY mine.source DESC, lower(mine.indicator_name), mine.age
         """,
         {"code": code.strip().upper(), "icb": icb_code, "year": year}
-        if has_payments(con)
+        if "payments" in tables
         else {"code": code.strip().upper()},
     ).fetchall()
     return tuple(
@@ -449,13 +465,16 @@ def practice_indicators(
 
 def practice_profile(con: duckdb.DuckDBPyConnection, code: str) -> PracticeProfile | None:
     """A practice's profile, or ``None`` if no payments file has the code."""
-    details = practice_details(con, code)
+    tables = table_names(con)
+    details = practice_details(con, code, tables)
     if details is None:
         return None
     return PracticeProfile(
         details=details,
-        payments=practice_payments(con, details.code),
-        indicators=practice_indicators(con, details.code, details.icb_code, details.latest_year),
+        payments=practice_payments(con, details.code, tables),
+        indicators=practice_indicators(
+            con, details.code, details.icb_code, details.latest_year, tables
+        ),
     )
 
 
@@ -474,9 +493,12 @@ def icb_years(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, ...]:
     return tuple(str(r[0]) for r in rows)
 
 
-def icb_practices(con: duckdb.DuckDBPyConnection, code: str, year: str) -> tuple[IcbPractice, ...]:
+def icb_practices(
+    con: duckdb.DuckDBPyConnection, code: str, year: str, tables: frozenset[str] | None = None
+) -> tuple[IcbPractice, ...]:
     """The ICB's practices in ``year``, by practice code."""
-    if has_table(con, "practice_imd_year"):
+    tables = table_names(con) if tables is None else tables
+    if "practice_imd_year" in tables:
         score = "i.score"
         imd_join = (
             "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
@@ -485,7 +507,7 @@ def icb_practices(con: duckdb.DuckDBPyConnection, code: str, year: str) -> tuple
         score, imd_join = "NULL", ""
     rows = con.execute(
         f"""
-        WITH per AS ({_per_practice_sql(con)})
+        WITH per AS ({_per_practice_sql(tables)})
         SELECT p.practice_code, p.practice_name, p.pcn_name, p.postcode, p.registered_patients,
                p.weighted_patients, {score}, per.quintile, p.dispensing, p.rurality,
                p.total_payments, per.per_weighted
@@ -584,7 +606,8 @@ def icb_profile(
     when no payments file places a practice in it. A ``year`` it has no practices in gives
     ``None`` too."""
     code = code.strip().upper()
-    years = icb_years(con, code)
+    tables = table_names(con)
+    years = icb_years(con, code) if "payments" in tables else ()
     if not years:
         return None
     chosen = year or years[-1]
@@ -594,7 +617,7 @@ def icb_profile(
         "SELECT any_value(icb_name) FROM payments WHERE year = ? AND icb_code = ?",
         [chosen, code],
     ).fetchone()
-    practices = icb_practices(con, code, chosen)
+    practices = icb_practices(con, code, chosen, tables)
     gradient, icb_gap, england_gap, notes = icb_gradient(con, code, chosen)
     return IcbProfile(
         code=code,

@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from gpequity.errors import GpequityError
-from gpequity.library.markdown import level_one_headings, render_markdown
+from gpequity.library.markdown import render_markdown
 from gpequity.library.model import FrontMatter, Resource, ShortcodeCall
 from gpequity.library.shortcodes import MISPLACED, ShortcodeProblem, find_shortcodes
 
@@ -60,7 +60,11 @@ class ContentError(GpequityError):
         )
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (several times faster), else PyYAML's own.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FrontMatterLoader(_SafeLoader):  # type: ignore[valid-type, misc]
     """YAML without implicit dates: ``published: 2025-02-30`` must reach pydantic as text, to
     be reported against its field, not fail inside the YAML parser."""
 
@@ -132,7 +136,14 @@ def load_resource(path: Path) -> Resource:
                 message = f"{message}, not {error.get('input')!r}"
             problems.append(ResourceProblem(path, f"field '{field}'", message))
 
-    for index in level_one_headings(body):
+    shortcode_problem: ResourceProblem | None = None
+    try:
+        found = find_shortcodes(body, first_line=body_line)
+    except ShortcodeProblem as problem:
+        shortcode_problem = ResourceProblem(path, f"line {problem.line}", str(problem))
+        found = []
+    rendered = render_markdown(body, [i for i, _ in found])
+    for index in rendered.level_one_headings:
         problems.append(
             ResourceProblem(
                 path,
@@ -140,12 +151,8 @@ def load_resource(path: Path) -> Resource:
                 "a level-1 heading ('# ...'): the title is the page's only one; start at '##'",
             )
         )
-    try:
-        found = find_shortcodes(body, first_line=body_line)
-    except ShortcodeProblem as problem:
-        problems.append(ResourceProblem(path, f"line {problem.line}", str(problem)))
-        found = []
-    rendered = render_markdown(body, [i for i, _ in found])
+    if shortcode_problem is not None:
+        problems.append(shortcode_problem)
     for number in rendered.misplaced:
         problems.append(ResourceProblem(path, f"line {found[number][1].line}", MISPLACED))
     if problems or meta is None:

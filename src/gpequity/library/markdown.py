@@ -115,6 +115,8 @@ class RenderedMarkdown:
     parts: tuple[str | int, ...]
     text: str
     misplaced: tuple[int, ...] = ()
+    #: Line indexes (0-based) of level-1 headings (``# Title`` or a ``===`` underline).
+    level_one_headings: tuple[int, ...] = ()
 
 
 def level_one_headings(markdown: str) -> list[int]:
@@ -167,4 +169,7 @@ def render_markdown(markdown: str, shortcode_lines: list[int]) -> RenderedMarkdo
         parts=tuple(parts),
         text=plain_text("\n".join(text_parts)),
         misplaced=tuple(n for n in range(len(shortcode_lines)) if n not in seen),
+        level_one_headings=tuple(
+            t.map[0] for t in tokens if t.type == "heading_open" and t.tag == "h1" and t.map
+        ),
     )

@@ -69,6 +69,7 @@ class Library:
         )
         self._by_slug = {r.slug: r for r in self.resources}
         self._position = {r.slug: i for i, r in enumerate(self.resources)}
+        self._tags = self._count_tags(self.resources)
         self.index = SearchIndex(
             [
                 IndexedText(
@@ -100,13 +101,17 @@ class Library:
 
     def tags(self) -> list[TagCount]:
         """Every tag used, with its number of resources, alphabetically (case aside)."""
+        return list(self._tags)
+
+    @staticmethod
+    def _count_tags(resources: Sequence[Resource]) -> tuple[TagCount, ...]:
         counts: Counter[str] = Counter()
         spelling: dict[str, str] = {}
-        for resource in self.resources:
+        for resource in resources:
             for tag in resource.meta.tags:
                 spelling.setdefault(tag.casefold(), tag)
                 counts[tag.casefold()] += 1
-        return [TagCount(spelling[key], counts[key]) for key in sorted(counts)]
+        return tuple(TagCount(spelling[key], counts[key]) for key in sorted(counts))
 
     def types(self) -> list[ResourceType]:
         """The resource types, in their fixed order."""
