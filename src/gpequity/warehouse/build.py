@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -189,27 +190,50 @@ def _record(
                 f"{r.path}: {r.rows_read} rows read but {r.rows_loaded} loaded and "
                 f"{r.rows_rejected} rejected with reasons; refusing to build"
             )
-        con.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [r.dataset, r.period, r.path, r.sha256, r.rows_read, r.rows_loaded,
-             r.rows_rejected, now],
-        )
-        if r.rejections:
-            con.executemany(
-                "INSERT INTO load_rejections VALUES (?, ?, ?, ?)",
-                [[r.path, x.row, x.column, x.reason] for x in r.rejections],
-            )
-        if r.warnings:
-            con.executemany(
-                "INSERT INTO load_warnings VALUES (?, ?)", [[r.path, w] for w in r.warnings]
-            )
-    if warnings:
-        con.executemany("INSERT INTO load_warnings VALUES (NULL, ?)", [[w] for w in warnings])
-    con.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [["synthetic", "true" if synthetic else "false"], ["built_at", now.isoformat()],
-         ["gpequity_version", __version__]],
+    # Column-wise, one insert per table: DuckDB's executemany runs a statement per row.
+    _insert_columns(
+        con,
+        "sources",
+        [
+            [r.dataset for r in reports],
+            [r.period for r in reports],
+            [r.path for r in reports],
+            [r.sha256 for r in reports],
+            [r.rows_read for r in reports],
+            [r.rows_loaded for r in reports],
+            [r.rows_rejected for r in reports],
+            [now for _ in reports],
+        ],
     )
+    rejections = [(r.path, x) for r in reports for x in r.rejections]
+    _insert_columns(
+        con,
+        "load_rejections",
+        [
+            [p for p, _ in rejections],
+            [x.row for _, x in rejections],
+            [x.column for _, x in rejections],
+            [x.reason for _, x in rejections],
+        ],
+    )
+    notes = [(r.path, w) for r in reports for w in r.warnings] + [(None, w) for w in warnings]
+    _insert_columns(con, "load_warnings", [[p for p, _ in notes], [w for _, w in notes]])
+    _insert_columns(
+        con,
+        "meta",
+        [
+            ["synthetic", "built_at", "gpequity_version"],
+            ["true" if synthetic else "false", now.isoformat(), __version__],
+        ],
+    )
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[list[Any]]) -> None:
+    """Insert rows given column by column, in one statement."""
+    if not columns[0]:
+        return
+    unnests = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {table} SELECT {unnests}", columns)
 
 
 def _remove(path: Path) -> None:
