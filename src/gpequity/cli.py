@@ -171,7 +171,17 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             console,
             format,
             header[:6],
-            [[r[0], r[1], Path(r[2]).name, *r[3:6]] for r in rows],
+            [
+                [
+                    s.dataset,
+                    s.period or "",
+                    Path(s.path).name,
+                    s.rows_read,
+                    s.rows_loaded,
+                    s.rows_rejected,
+                ]
+                for s in status.sources
+            ],
             title="Sources",
         )
         render_rows(console, format, ["table", "rows"], list(status.tables.items()), title="Tables")
@@ -293,7 +303,7 @@ def main() -> None:
     try:
         app()
     except GpequityError as exc:
-        err_console.print(f"error: {exc}", highlight=False, markup=False)
+        err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted; the previous warehouse is untouched")

@@ -106,7 +106,9 @@ def read_header(path: Path) -> list[str]:
         head = fh.read(HEADER_PEEK_BYTES)
     if not head.strip():
         raise InputFileError(path, "the file is empty")
-    text = _decode(head, path, partial=True)
+    # Decode only the header line: a bad byte further down is the load's to report, by row.
+    end = head.find(b"\n")
+    text = _decode(head if end < 0 else head[: end + 1], path, partial=True)
     first = next(csv.reader(io.StringIO(text)), [])
     if not first or all(not c.strip() for c in first):
         raise InputFileError(path, "the first row is empty: expected a header row", row=1)
