@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -366,6 +367,22 @@ def test_a_live_quintile_table_shows_the_analysis_figures(
     ]
     assert client.get("/resources/methods/tables/2.csv").status_code == 404
     assert client.get("/resources/methods/tables/3.csv").status_code == 404
+
+
+def test_live_figures_follow_a_rebuilt_warehouse(
+    make_client: Callable[..., TestClient], figures_content: Path, tmp_path: Path
+) -> None:
+    db = write_quintile_warehouse(tmp_path / "q.duckdb")
+    client = make_client(figures_content, db)
+    assert "received £40.00 more per weighted" in client.get("/resources/methods").text
+
+    # A load builds the new warehouse beside the old one and renames it over it.
+    rebuilt = write_quintile_warehouse(tmp_path / "new.duckdb")
+    with duckdb.connect(str(rebuilt)) as con:
+        con.execute("UPDATE payments SET total_payments = total_payments * 2")
+    os.replace(rebuilt, db)
+
+    assert "received £80.00 more per weighted" in client.get("/resources/methods").text
 
 
 def test_live_figures_without_data_say_why(

@@ -17,7 +17,7 @@ from gpequity.analysis.payments import (
 from gpequity.analysis.profiles import has_payments
 from gpequity.web.presenters_home import present_home_page
 from gpequity.web.rendering import render
-from gpequity.web.routes.library import library_of, open_warehouse
+from gpequity.web.routes.library import cached, library_of, open_warehouse
 from gpequity.web.routes.profiles import DATAPACK_PATH
 from gpequity.web.warehouse import warehouse_status
 
@@ -47,9 +47,12 @@ def home(request: Request) -> HTMLResponse:
     summary: NationalSummary | None = None
     deprivation: DeprivationResult | None = None
     if status is not None:
-        with open_warehouse(request) as con:
-            if con is not None:
-                summary, deprivation = headline_results(con)
+
+        def compute() -> tuple[NationalSummary | None, DeprivationResult | None]:
+            with open_warehouse(request) as con:
+                return headline_results(con) if con is not None else (None, None)
+
+        summary, deprivation = cached(request, ("home headlines",), compute)
     paths = {getattr(route, "path", None) for route in request.app.routes}
     page = present_home_page(
         has_data=status is not None,

@@ -12,7 +12,10 @@ each figure's table is also ``/resources/{slug}/tables/{n}.csv``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import TypeVar
 
 import duckdb
 from fastapi import APIRouter, Request
@@ -50,6 +53,8 @@ from gpequity.web.warehouse import warehouse_path
 
 router = APIRouter(include_in_schema=False)
 
+T = TypeVar("T")
+
 NO_PAYMENTS = "The payments files are not loaded yet, so this figure cannot be shown."
 #: Highest page number read from a URL (anything larger is simply an empty page).
 MAX_PAGE = 100_000
@@ -81,6 +86,39 @@ def open_warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection | Non
         yield con
     finally:
         con.close()
+
+
+#: Analysis results kept per version of the warehouse file (see :func:`cached`).
+CACHE_SIZE = 256
+_cache: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached(request: Request, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept while the warehouse file stays the same version.
+
+    The live figures of the library and the home page's headline figures are the same for
+    every reader until the warehouse is rebuilt, which gives the file a new inode (an atomic
+    rename), so a result is kept under the file's inode, modification time and size. Without a
+    warehouse nothing is kept. At most :data:`CACHE_SIZE` results, the least used dropped.
+    """
+    path = warehouse_path(request)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return compute()
+    full_key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size, *key)
+    with _cache_lock:
+        if full_key in _cache:
+            _cache.move_to_end(full_key)
+            found: T = _cache[full_key]  # type: ignore[assignment]
+            return found
+    value = compute()
+    with _cache_lock:
+        _cache[full_key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
 
 
 @router.get("/resources", response_class=HTMLResponse, name="library")
@@ -125,6 +163,16 @@ def figure_result(
         return f"This figure cannot be shown: {exc}."
 
 
+def shortcode_result(request: Request, call: ShortcodeCall) -> FigureResult | str | None:
+    """:func:`figure_result` for this request's warehouse, kept while the file is unchanged."""
+
+    def compute() -> FigureResult | str | None:
+        with open_warehouse(request) as con:
+            return figure_result(con, call)
+
+    return cached(request, ("figure", call.name, call.params), compute)
+
+
 def find_resource(request: Request, slug: str) -> Resource:
     resource = library_of(request).get(slug)
     if resource is None:
@@ -135,13 +183,10 @@ def find_resource(request: Request, slug: str) -> Resource:
 @router.get("/resources/{slug}", response_class=HTMLResponse, name="resource")
 def resource_page(request: Request, slug: str) -> HTMLResponse:
     resource = find_resource(request, slug)
-    figures: list[FigureTable | FigureMessage] = []
-    if resource.shortcodes:
-        with open_warehouse(request) as con:
-            figures = [
-                present_figure(figure_result(con, call), resource.slug, call)
-                for call in resource.shortcodes
-            ]
+    figures: list[FigureTable | FigureMessage] = [
+        present_figure(shortcode_result(request, call), resource.slug, call)
+        for call in resource.shortcodes
+    ]
     related = library_of(request).related(resource)
     return render(request, "library/resource.html", present_article(resource, figures, related))
 
@@ -154,8 +199,7 @@ def resource_table_csv(request: Request, slug: str, number: int) -> Response:
     if not 1 <= number <= len(calls):
         raise StarletteHTTPException(status_code=404)
     call = calls[number - 1]
-    with open_warehouse(request) as con:
-        result = figure_result(con, call)
+    result = shortcode_result(request, call)
     if result is None or isinstance(result, str):
         raise StarletteHTTPException(status_code=404)
     table = figure_csv(result, resource.slug, call)
