@@ -237,3 +237,52 @@ def test_sensitivity_view_without_javascript(nojs_page: Page, icb: IcbEntry) -> 
     # The patients' shares, then 0%, 10%, ... 100%.
     expect(table.locator("tbody tr")).to_have_count(12)
     expect(nojs_page.get_by_test_id("sensitivity-svg").locator("svg")).to_be_visible()
+
+
+def test_own_indicators_upload_with_javascript(
+    page: Page, live_server: Any, icb: IcbEntry, tmp_path: Path
+) -> None:
+    with connect(live_server.db_path) as con:
+        from gpequity.analysis.catalogue import icb_practice_codes
+
+        codes = sorted(icb_practice_codes(con, icb.code))
+    upload = tmp_path / "waiting.csv"
+    lines = ["Practice code,Waiting list"] + [f"{c},{n % 9 + 1}" for n, c in enumerate(codes)]
+    upload.write_text("\n".join([*lines, "ZZ9999,4"]) + "\n", encoding="utf-8")
+
+    page.goto(f"/allocate?icb={icb.code}")
+    page.get_by_label("Amount to share out").fill("5000")
+    page.get_by_label(re.compile("^Your file")).set_input_files(str(upload))
+    page.get_by_role("button", name="Upload the file").click()
+    expect(page.get_by_test_id("upload-summary")).to_contain_text("waiting.csv gives 1 component")
+    expect(page.get_by_test_id("upload-problems")).to_contain_text("'ZZ9999' is not a known")
+    row = page.get_by_test_id("component-2")
+    row.get_by_label("Indicator", exact=True).select_option("upload:waiting-list")
+    row.get_by_label("Weight", exact=True).fill("50")
+    page.get_by_role("button", name="Calculate").click()
+
+    expect(page.get_by_role("table", name="Allocation by practice")).to_be_visible()
+    assert set(table_allocations(page)) == set(codes)
+    # The file is not kept: no link, and the page's address is the form's.
+    expect(page.get_by_test_id("share-url")).to_have_count(0)
+    with page.expect_download() as info:
+        page.get_by_test_id("download-csv").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert sum((Decimal(r["allocation"]) for r in rows), Decimal(0)) == Decimal("5000")
+
+
+def test_changing_the_icb_refreshes_its_indicators_in_place(
+    page: Page, live_server: Any, icb: IcbEntry
+) -> None:
+    with connect(live_server.db_path) as con:
+        other = next(i for i in list_icbs(con) if i.code != icb.code)
+    page.goto(f"/allocate?icb={icb.code}")
+    row = page.get_by_test_id("component-2")
+    row.get_by_label("Indicator", exact=True).select_option("bowel-screening")
+    with page.expect_response(re.compile(r"/allocate\?.*action=refresh")) as info:
+        page.get_by_label("Integrated care board (ICB)").select_option(other.code)
+    assert info.value.status == 200
+    # The choices made are kept; nothing was calculated and the address did not change.
+    expect(row.get_by_label("Indicator", exact=True)).to_have_value("bowel-screening")
+    expect(page.get_by_test_id("results")).to_have_count(0)
+    assert page.url.endswith(f"/allocate?icb={icb.code}")
