@@ -1857,12 +1857,13 @@ SIDES = (("a.", "A"), ("b.", "B"))
 
 def compare_href(a: ScenarioInput, b: ScenarioInput) -> str:
     """The compare page for two scenarios sharing ``a``'s ICB, amount and target population."""
-    items = a.shared_items()[:2] + a.own_items("a.") + b.own_items("b.") + a.shared_items()[2:]
-    return f"{COMPARE_PATH}?{urlencode(items)}"
+    return f"{COMPARE_PATH}?{urlencode(compare_query(a, b))}"
 
 
 def compare_query(a: ScenarioInput, b: ScenarioInput) -> list[tuple[str, str]]:
-    return a.shared_items()[:2] + a.own_items("a.") + b.own_items("b.") + a.shared_items()[2:]
+    """The compare page's query: ``a``'s shared fields, each scenario's own under its prefix."""
+    shared = a.shared_items()
+    return shared[:2] + a.own_items("a.") + b.own_items("b.") + shared[2:]
 
 
 @dataclass(frozen=True)
