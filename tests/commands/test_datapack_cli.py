@@ -27,7 +27,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("datapack-cli")
     generate_demo(tmp / "demo", seed=31, practices=300)
     path = tmp / "demo.duckdb"
-    build_warehouse(path, [tmp / "demo"])
+    # Payments, deprivation and Fingertips indicators: a pack like the real data's.
+    folders = ("lookups", "nhs-payments", "deprivation", "fingertips")
+    build_warehouse(path, [tmp / "demo" / d for d in folders], synthetic=True)
     return path
 
 

@@ -17,6 +17,9 @@ from gpequity.warehouse.build import build_warehouse
 #: The year and ICB most tests make a pack of.
 YEAR = "2022/23"
 ICB = "QHM"
+#: The synthetic folders most packs are made from: those of the real-data pack. (The eFIT files
+#: add 28 indicators, and pages, to every pack: the analysis tests cover them.)
+DEMO_FOLDERS = ("lookups", "nhs-payments", "deprivation", "fingertips")
 #: The real files a real-data pack needs (folders of ``../shared/data``).
 REAL_FOLDERS = ("lookups", "nhs-payments", "deprivation", "fingertips")
 
@@ -30,9 +33,9 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_db(demo_files: Path) -> Path:
-    """A synthetic warehouse of every dataset the demo writes (indicators included)."""
+    """A synthetic warehouse of payments, deprivation scores and Fingertips indicators."""
     db = demo_files.parent / "demo.duckdb"
-    build_warehouse(db, [demo_files])
+    build_warehouse(db, [demo_files / d for d in DEMO_FOLDERS], synthetic=True)
     return db
 
 

@@ -24,7 +24,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tmp = tmp_path_factory.mktemp("datapack-web")
     generate_demo(tmp / "demo", seed=41, practices=300)
     db = tmp / "demo.duckdb"
-    build_warehouse(db, [tmp / "demo"])
+    # Payments, deprivation and Fingertips indicators: a pack like the real data's.
+    folders = ("lookups", "nhs-payments", "deprivation", "fingertips")
+    build_warehouse(db, [tmp / "demo" / d for d in folders], synthetic=True)
     with TestClient(create_app(db)) as test_client:
         yield test_client
 
