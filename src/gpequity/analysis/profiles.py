@@ -338,143 +338,226 @@ def practice_details(
     )
 
 
+#: An indicator's rows that are compared: source, indicator id, period, sex, age.
+IndicatorKey = tuple[str, str, str, str | None, str | None]
+#: A median of practices' values, and how many practices had a value.
+Median = tuple[float | None, int]
+NO_MEDIAN: Median = (None, 0)
+
+
+@dataclass(frozen=True)
+class Comparators:
+    """What every practice is compared with: the medians of each ICB's, England's and each
+    quintile's practices in every year, and of each indicator's values by ICB and in England.
+
+    They are the same for every practice, so the web app computes them once per version of the
+    warehouse (:func:`profile_comparators`) instead of once per page.
+    """
+
+    tables: frozenset[str]
+    latest_year: str | None
+    payments_icb: dict[tuple[str, str], Median]
+    payments_england: dict[str, Median]
+    payments_quintile: dict[tuple[str, int], Median]
+    indicators_icb: dict[tuple[IndicatorKey, str], Median]
+    indicators_england: dict[IndicatorKey, Median]
+    indicators_published: dict[IndicatorKey, float | None]
+
+
+def _medians(rows: Sequence[Sequence[Any]], width: int) -> dict[Any, Median]:
+    """``{key: (median, count)}`` from rows of ``width`` key columns, a median and a count."""
+    out: dict[Any, Median] = {}
+    for row in rows:
+        key = row[0] if width == 1 else tuple(row[:width])
+        out[key] = (_float(row[width]), int(row[width + 1] or 0))
+    return out
+
+
+def profile_comparators(con: duckdb.DuckDBPyConnection) -> Comparators:
+    """Every median a practice profile compares with (see :class:`Comparators`).
+
+    Payments: medians of practices' payments per weighted patient by year and ICB, by year,
+    and by year and national quintile. Indicators (all persons): medians by indicator, period
+    and ICB (the practices the latest payments file places in it) and in England; and
+    England's published value (the Fingertips England row, without categories).
+    """
+    tables = table_names(con)
+    latest = loaded_years(con)[-1] if "payments" in tables else None
+    payments_icb: dict[Any, Median] = {}
+    payments_england: dict[Any, Median] = {}
+    payments_quintile: dict[Any, Median] = {}
+    if "payments" in tables:
+        per = _per_practice_sql(tables)
+        payments_icb = _medians(
+            con.execute(
+                f"WITH per AS ({per}) SELECT year, icb_code, median(per_weighted), "
+                "count(per_weighted) FROM per GROUP BY year, icb_code"
+            ).fetchall(),
+            2,
+        )
+        payments_england = _medians(
+            con.execute(
+                f"WITH per AS ({per}) SELECT year, median(per_weighted), count(per_weighted) "
+                "FROM per GROUP BY year"
+            ).fetchall(),
+            1,
+        )
+        payments_quintile = _medians(
+            con.execute(
+                f"WITH per AS ({per}) SELECT year, quintile, median(per_weighted), "
+                "count(per_weighted) FROM per WHERE quintile IS NOT NULL GROUP BY year, quintile"
+            ).fetchall(),
+            2,
+        )
+    indicators_icb: dict[Any, Median] = {}
+    indicators_england: dict[Any, Median] = {}
+    published: dict[IndicatorKey, float | None] = {}
+    if "practice_indicators" in tables:
+        persons = f"coalesce(x.sex, '{PERSONS}') = '{PERSONS}'"
+        key = "x.source, x.indicator_id, x.period, x.sex, x.age"
+        if latest is not None:
+            rows = con.execute(
+                f"""
+                SELECT {key}, m.icb_code, median(x.value), count(x.value)
+                FROM practice_indicators x
+                JOIN (SELECT practice_code, icb_code FROM payments WHERE year = ?) m
+                  USING (practice_code)
+                WHERE {persons} GROUP BY ALL
+                """,
+                [latest],
+            ).fetchall()
+            indicators_icb = {
+                (tuple(r[:5]), str(r[5])): (_float(r[6]), int(r[7] or 0)) for r in rows
+            }
+        indicators_england = _medians(
+            con.execute(
+                f"SELECT {key}, median(x.value), count(x.value) FROM practice_indicators x "
+                f"WHERE {persons} GROUP BY ALL"
+            ).fetchall(),
+            5,
+        )
+    if "area_indicators" in tables:
+        rows = con.execute(
+            f"""
+            SELECT source, indicator_id, period, sex, age, any_value(value)
+            FROM area_indicators
+            WHERE area_type = '{ENGLAND_AREA_TYPE}' AND coalesce(category_type, '') = ''
+            GROUP BY ALL
+            """
+        ).fetchall()
+        published = {tuple(r[:5]): _float(r[5]) for r in rows}
+    return Comparators(
+        tables=tables,
+        latest_year=latest,
+        payments_icb=payments_icb,
+        payments_england=payments_england,
+        payments_quintile=payments_quintile,
+        indicators_icb=indicators_icb,
+        indicators_england=indicators_england,
+        indicators_published=published,
+    )
+
+
 def practice_payments(
-    con: duckdb.DuckDBPyConnection, code: str, tables: frozenset[str] | None = None
+    con: duckdb.DuckDBPyConnection, code: str, comparators: Comparators
 ) -> tuple[PaymentYear, ...]:
     """The practice's payments per weighted patient in each year it was paid, oldest first,
     beside the medians of its ICB's practices, England's and its national quintile's."""
-    tables = table_names(con) if tables is None else tables
-    if "payments" not in tables:
+    if "payments" not in comparators.tables:
         return ()
     rows = con.execute(
         f"""
-        WITH per AS ({_per_practice_sql(tables)}),
-        me AS (SELECT * FROM per WHERE practice_code = ?),
-        icb AS (SELECT year, icb_code, median(per_weighted) AS m, count(per_weighted) AS n
-                FROM per SEMI JOIN me USING (year, icb_code) GROUP BY year, icb_code),
-        eng AS (SELECT year, median(per_weighted) AS m, count(per_weighted) AS n
-                FROM per SEMI JOIN me USING (year) GROUP BY year),
-        qn AS (SELECT year, quintile, median(per_weighted) AS m, count(per_weighted) AS n
-               FROM per SEMI JOIN me USING (year, quintile) GROUP BY year, quintile)
-        SELECT me.year, me.total_payments, me.per_weighted, me.icb_code, icb.m, icb.n,
-               eng.m, eng.n, me.quintile, qn.m, qn.n
-        FROM me
-        LEFT JOIN icb ON icb.year = me.year AND icb.icb_code = me.icb_code
-        LEFT JOIN eng ON eng.year = me.year
-        LEFT JOIN qn ON qn.year = me.year AND qn.quintile = me.quintile
-        ORDER BY me.year
+        WITH per AS ({_per_practice_sql(comparators.tables)})
+        SELECT year, total_payments, per_weighted, icb_code, quintile
+        FROM per WHERE practice_code = ? ORDER BY year
         """,
         [code.strip().upper()],
     ).fetchall()
-    return tuple(
-        PaymentYear(
-            year=str(r[0]),
-            total_payments=None if r[1] is None else Decimal(r[1]),
-            per_weighted_patient=_float(r[2]),
-            icb_code=str(r[3]),
-            icb_median=_float(r[4]),
-            icb_practices=int(r[5] or 0),
-            england_median=_float(r[6]),
-            england_practices=int(r[7] or 0),
-            quintile=_int(r[8]),
-            quintile_median=_float(r[9]),
-            quintile_practices=int(r[10] or 0) if r[8] is not None else 0,
+    out = []
+    for year, total, per_weighted, icb, quintile in rows:
+        icb_median = comparators.payments_icb.get((year, icb), NO_MEDIAN)
+        england = comparators.payments_england.get(year, NO_MEDIAN)
+        in_quintile = (
+            comparators.payments_quintile.get((year, quintile), NO_MEDIAN)
+            if quintile is not None
+            else NO_MEDIAN
         )
-        for r in rows
-    )
+        out.append(
+            PaymentYear(
+                year=str(year),
+                total_payments=None if total is None else Decimal(total),
+                per_weighted_patient=_float(per_weighted),
+                icb_code=str(icb),
+                icb_median=icb_median[0],
+                icb_practices=icb_median[1],
+                england_median=england[0],
+                england_practices=england[1],
+                quintile=_int(quintile),
+                quintile_median=in_quintile[0],
+                quintile_practices=in_quintile[1],
+            )
+        )
+    return tuple(out)
 
 
 def practice_indicators(
-    con: duckdb.DuckDBPyConnection,
-    code: str,
-    icb_code: str,
-    year: str,
-    tables: frozenset[str] | None = None,
+    con: duckdb.DuckDBPyConnection, code: str, icb_code: str, comparators: Comparators
 ) -> tuple[IndicatorComparison, ...]:
     """Each indicator's latest value for the practice (all persons), beside the median of the
-    practices of ``icb_code`` in payments year ``year``, England's practices' median and
+    practices of ``icb_code`` (in the latest payments year), England's practices' median and
     England's published value (Fingertips' England row, where loaded)."""
-    tables = table_names(con) if tables is None else tables
-    if "practice_indicators" not in tables:
+    if "practice_indicators" not in comparators.tables:
         return ()
-    members = (
-        "SELECT practice_code FROM payments WHERE year = $year AND icb_code = $icb"
-        if "payments" in tables
-        else "SELECT NULL::VARCHAR AS practice_code WHERE false"
-    )
-    if "area_indicators" in tables:
-        england = f"""(
-            SELECT any_value(a.value) FROM area_indicators a
-            WHERE a.source = mine.source AND a.indicator_id = mine.indicator_id
-              AND a.period = mine.period AND a.area_type = '{ENGLAND_AREA_TYPE}'
-              AND a.sex IS NOT DISTINCT FROM mine.sex AND a.age IS NOT DISTINCT FROM mine.age
-              AND coalesce(a.category_type, '') = '')"""
-    else:
-        england = "NULL"
     rows = con.execute(
         f"""
-        WITH mine AS (
-            SELECT source, indicator_id, indicator_name, period, sex, age, value
-            FROM practice_indicators
-            WHERE practice_code = $code AND coalesce(sex, '{PERSONS}') = '{PERSONS}'
-            QUALIFY period = max(period) OVER (PARTITION BY source, indicator_id, age)
-        ),
-        members AS ({members}),
-        peers AS (
-            SELECT x.source, x.indicator_id, x.period, x.sex, x.age,
-                   median(x.value) FILTER (WHERE m.practice_code IS NOT NULL) AS icb_m,
-                   count(x.value) FILTER (WHERE m.practice_code IS NOT NULL) AS icb_n,
-                   median(x.value) AS eng_m, count(x.value) AS eng_n
-            FROM practice_indicators x
-            JOIN mine ON x.source = mine.source AND x.indicator_id = mine.indicator_id
-                 AND x.period = mine.period AND x.sex IS NOT DISTINCT FROM mine.sex
-                 AND x.age IS NOT DISTINCT FROM mine.age
-            LEFT JOIN members m ON m.practice_code = x.practice_code
-            GROUP BY ALL
-        )
-        SELECT mine.source, mine.indicator_id, mine.indicator_name, mine.period, mine.sex,
-               mine.age, mine.value, peers.icb_m, peers.icb_n, peers.eng_m, peers.eng_n,
-               {england}
-        FROM mine JOIN peers ON peers.source = mine.source
-             AND peers.indicator_id = mine.indicator_id AND peers.period = mine.period
-             AND peers.sex IS NOT DISTINCT FROM mine.sex AND peers.age IS NOT DISTINCT FROM mine.age
-        ORDER BY mine.source DESC, lower(mine.indicator_name), mine.age
+        SELECT source, indicator_id, period, sex, age, indicator_name, value
+        FROM practice_indicators
+        WHERE practice_code = ? AND coalesce(sex, '{PERSONS}') = '{PERSONS}'
+        QUALIFY period = max(period) OVER (PARTITION BY source, indicator_id, age)
+        ORDER BY source DESC, lower(indicator_name), age
         """,
-        {"code": code.strip().upper(), "icb": icb_code, "year": year}
-        if "payments" in tables
-        else {"code": code.strip().upper()},
+        [code.strip().upper()],
     ).fetchall()
-    return tuple(
-        IndicatorComparison(
-            source=str(r[0]),
-            indicator_id=str(r[1]),
-            name=str(r[2] or r[1]),
-            period=str(r[3]),
-            sex=_str(r[4]),
-            age=_str(r[5]),
-            value=_float(r[6]),
-            icb_median=_float(r[7]),
-            icb_practices=int(r[8] or 0),
-            england_median=_float(r[9]),
-            england_practices=int(r[10] or 0),
-            england_value=_float(r[11]),
+    out = []
+    for row in rows:
+        key: IndicatorKey = (str(row[0]), str(row[1]), str(row[2]), _str(row[3]), _str(row[4]))
+        icb = comparators.indicators_icb.get((key, icb_code), NO_MEDIAN)
+        england = comparators.indicators_england.get(key, NO_MEDIAN)
+        out.append(
+            IndicatorComparison(
+                source=key[0],
+                indicator_id=key[1],
+                name=str(row[5] or row[1]),
+                period=key[2],
+                sex=key[3],
+                age=key[4],
+                value=_float(row[6]),
+                icb_median=icb[0],
+                icb_practices=icb[1],
+                england_median=england[0],
+                england_practices=england[1],
+                england_value=comparators.indicators_published.get(key),
+            )
         )
-        for r in rows
-    )
+    return tuple(out)
 
 
-def practice_profile(con: duckdb.DuckDBPyConnection, code: str) -> PracticeProfile | None:
-    """A practice's profile, or ``None`` if no payments file has the code."""
-    tables = table_names(con)
-    details = practice_details(con, code, tables)
+def practice_profile(
+    con: duckdb.DuckDBPyConnection, code: str, comparators: Comparators | None = None
+) -> PracticeProfile | None:
+    """A practice's profile, or ``None`` if no payments file has the code.
+
+    ``comparators`` are :func:`profile_comparators` of the same warehouse (computed here when
+    not given: the figures are the same either way).
+    """
+    comparators = profile_comparators(con) if comparators is None else comparators
+    details = practice_details(con, code, comparators.tables)
     if details is None:
         return None
     return PracticeProfile(
         details=details,
-        payments=practice_payments(con, details.code, tables),
-        indicators=practice_indicators(
-            con, details.code, details.icb_code, details.latest_year, tables
-        ),
+        payments=practice_payments(con, details.code, comparators),
+        indicators=practice_indicators(con, details.code, details.icb_code, comparators),
     )
 
 

@@ -27,10 +27,11 @@ from gpequity.analysis.profiles import (
     PracticeProfile,
     has_payments,
     icb_profile,
-    practice_profile,
 )
 from gpequity.library import PER_PAGE, Resource, ResourceType
 from gpequity.web.routes.library import library_of, open_warehouse
+from gpequity.web.routes.profiles import find_practice
+from gpequity.web.warehouse import warehouse_path
 
 PREFIX = "/api/v1"
 #: Most resources on one page of ``/api/v1/resources``.
@@ -314,10 +315,9 @@ def practice_out(profile: PracticeProfile) -> dict[str, object]:
     summary="A practice's profile",
 )
 def get_practice(request: Request, code: str) -> dict[str, object] | JSONResponse:
-    with open_warehouse(request) as con:
-        if con is None:
-            return _error(503, "no warehouse is loaded yet")
-        profile = practice_profile(con, code)
+    if not warehouse_path(request).exists():
+        return _error(503, "no warehouse is loaded yet")
+    profile = find_practice(request, code)
     if profile is None:
         return _error(404, f"no practice has the code '{code}' in the payments files")
     return practice_out(profile)

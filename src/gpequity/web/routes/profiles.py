@@ -27,6 +27,7 @@ from gpequity.analysis.profiles import (
     has_payments,
     icb_profile,
     practice_profile,
+    profile_comparators,
     search_directory,
 )
 from gpequity.web.downloads import csv_response
@@ -43,7 +44,7 @@ from gpequity.web.presenters_profiles import (
     read_table_query,
 )
 from gpequity.web.rendering import render
-from gpequity.web.routes.library import open_warehouse
+from gpequity.web.routes.library import cached, open_warehouse
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,11 +65,18 @@ def directory(request: Request, q: str = "") -> HTMLResponse:
     return render(request, "profiles/search.html", present_directory(results, q))
 
 
-def load_practice(request: Request, code: str) -> PracticeProfile:
-    if not CODE.match(code):
-        raise StarletteHTTPException(status_code=404)
+def find_practice(request: Request, code: str) -> PracticeProfile | None:
+    """The practice's profile, or ``None`` (no such practice, or no warehouse). What it is
+    compared with is the same for every practice: kept while the warehouse is unchanged."""
     with open_warehouse(request) as con:
-        profile = practice_profile(con, code) if con is not None else None
+        if con is None:
+            return None
+        comparators = cached(request, ("profile comparators",), lambda: profile_comparators(con))
+        return practice_profile(con, code, comparators)
+
+
+def load_practice(request: Request, code: str) -> PracticeProfile:
+    profile = find_practice(request, code) if CODE.match(code) else None
     if profile is None:
         raise StarletteHTTPException(status_code=404)
     return profile
