@@ -601,12 +601,12 @@ def _insert(
             elif c.name in ("contract_type", "rurality", "practice_type"):
                 # 2016/17 to 2020/21 write UNKNOWN; later files Unknown.
                 expr = f"CASE WHEN upper({value}) = 'UNKNOWN' THEN 'Unknown' ELSE {value} END"
-        elif c.kind == "average":
-            expr = f"TRY_CAST({value} AS DOUBLE)"
-        elif c.kind == "patients":
-            expr = f"CAST({value} AS DOUBLE)"
+        # Numbers were validated above, so TRY_CAST (which trims, and reads '' as NULL) only
+        # meets good values; it is twice as fast as trimming first.
+        elif c.kind in ("average", "patients"):
+            expr = f"TRY_CAST({q[c.name]} AS DOUBLE)"
         else:
-            expr = f"CAST({value} AS {MONEY})"
+            expr = f"TRY_CAST({q[c.name]} AS {MONEY})"
         select.append(f"{expr} AS {c.name}")
     # The rows go in at derive(), every year in one insert: DuckDB's cost of appending to a
     # table of ninety columns is mostly per insert, so nine inserts took seven times longer.
