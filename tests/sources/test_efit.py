@@ -271,3 +271,35 @@ def test_every_real_efit_file_is_loaded(real_data_dir, link, build, count_rows):
         "SELECT list(icb_code ORDER BY icb_code) FROM icbs WHERE source = 'efit'"
     ).fetchall() == [(["D7T5G", "S0E4D", "S1Y5D", "S9B9J", "T6Y0W", "Z9B2Z"],)]
     assert "eFIT QXU: no indicators file" in result.warnings
+
+
+def test_a_batch_of_population_files_names_the_file_and_row_of_each_problem(
+    write_csv, build, tmp_path
+):
+    # Read together in one pass: each problem must still land in its own file's report, and a
+    # cell like "1,2" (which would pass a comma-joined check) must be caught on its own.
+    src = tmp_path / "src"
+    write_csv(
+        src / "f_pop_QHM_2026-27.csv", POPULATION, [population("A81001"), population("A81002")]
+    )
+    write_csv(
+        src / "m_pop_QHM_2026-27.csv",
+        POPULATION,
+        [
+            population("A81001"),
+            population("A81002"),
+            ["A81003", *population("A81003")[1:96], "1,2"],
+        ],
+    )
+    result, con = build(src, allow_rejects=True)
+    by_name = {Path(r.path).name: r for r in result.reports}
+    assert by_name["f_pop_QHM_2026-27.csv"].rejections == []
+    assert by_name["f_pop_QHM_2026-27.csv"].rows_loaded == 2
+    male = by_name["m_pop_QHM_2026-27.csv"]
+    assert [(r.row, r.column, r.reason) for r in male.rejections] == [
+        (4, "95", "number of patients '1,2' is not a number")
+    ]
+    assert (male.rows_read, male.rows_loaded) == (3, 2)
+    assert con.execute(
+        "SELECT count(DISTINCT practice_code) FROM registered_population WHERE sex = 'male'"
+    ).fetchone() == (2,)

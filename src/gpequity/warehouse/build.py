@@ -136,23 +136,30 @@ def build_warehouse(
         con.execute(CORE_SCHEMA)
         for dataset in DATASETS:
             con.execute(dataset.schema)
-        for item in detected:
-            if progress:
-                progress(f"{item.dataset.name} {item.period} {item.path.name}")
-            report = LoadReport(
-                dataset=item.dataset.name,
-                period=item.period or None,
-                path=str(item.path),
-                sha256=sha256_file(item.path),
-            )
-            try:
-                item.dataset.load(con, item.path, report)
-            except InputFileError as exc:
-                problems.append(str(exc))
-                continue
-            reports.append(report)
-            if report.rejections and not allow_rejects:
-                problems.extend(r.describe(report.path) for r in report.rejections)
+        for dataset, items in _by_dataset(detected):
+            batch: list[tuple[Path, LoadReport]] = []
+            for item in items:
+                if progress:
+                    progress(f"{dataset.name} {item.period} {item.path.name}")
+                batch.append(
+                    (
+                        item.path,
+                        LoadReport(
+                            dataset=dataset.name,
+                            period=item.period or None,
+                            path=str(item.path),
+                            sha256=sha256_file(item.path),
+                        ),
+                    )
+                )
+            failed = _load(con, dataset, batch)
+            problems.extend(failed.values())
+            for path, report in batch:
+                if path in failed:
+                    continue
+                reports.append(report)
+                if report.rejections and not allow_rejects:
+                    problems.extend(r.describe(report.path) for r in report.rejections)
         if problems:
             raise LoadFailed(problems)
         if progress:
@@ -172,6 +179,40 @@ def build_warehouse(
         raise
     _remove(tmp_path)
     return BuildResult(db_path=db_path, reports=reports, ignored=ignored, warnings=warnings)
+
+
+def _by_dataset(detected: list[DetectedFile]) -> list[tuple[Dataset, list[DetectedFile]]]:
+    """The recognised files grouped by dataset, in load order."""
+    groups: list[tuple[Dataset, list[DetectedFile]]] = []
+    for item in detected:
+        if groups and groups[-1][0] is item.dataset:
+            groups[-1][1].append(item)
+        else:
+            groups.append((item.dataset, [item]))
+    return groups
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, dataset: Dataset, batch: list[tuple[Path, LoadReport]]
+) -> dict[Path, str]:
+    """Load a dataset's files: together when it can (``load_batch``), else one by one.
+
+    Returns the files that could not be loaded at all, with the reason.
+    """
+    load_batch = getattr(dataset, "load_batch", None)
+    if load_batch is not None:
+        try:
+            load_batch(con, batch)
+        except InputFileError as exc:
+            return {Path(exc.path): str(exc)}
+        return {}
+    failed = {}
+    for path, report in batch:
+        try:
+            dataset.load(con, path, report)
+        except InputFileError as exc:
+            failed[path] = str(exc)
+    return failed
 
 
 def _record(
