@@ -94,6 +94,10 @@ def test_without_a_warehouse_the_page_says_no_data_is_loaded(tmp_path: Path) -> 
             assert "No data loaded yet" in response.text
 
 
-def test_the_route_is_where_the_icb_profile_links_to(client: TestClient) -> None:
-    # gpequity.web.routes.profiles.DATAPACK_PATH
-    assert client.app.url_path_for("icb_datapack", code="QHM") == "/icbs/QHM/datapack"  # type: ignore[attr-defined]
+def test_the_icb_profile_and_home_page_link_to_the_datapack(client: TestClient) -> None:
+    code = client.get("/api/v1/icbs").json()[0]["code"]
+    profile = client.get(f"/icbs/{code}")
+    assert profile.status_code == 200
+    assert f'href="/icbs/{code}/datapack"' in profile.text
+    assert client.get(f"/icbs/{code}/datapack").status_code == 200
+    assert "datapack" in client.get("/").text.lower()

@@ -18,7 +18,7 @@ from gpequity.analysis.profiles import has_payments
 from gpequity.web.presenters_home import present_home_page
 from gpequity.web.rendering import render
 from gpequity.web.routes.library import cached, library_of, open_warehouse
-from gpequity.web.routes.profiles import DATAPACK_PATH
+from gpequity.web.routes.profiles import serves_datapacks
 from gpequity.web.warehouse import warehouse_status
 
 router = APIRouter(include_in_schema=False)
@@ -53,12 +53,11 @@ def home(request: Request) -> HTMLResponse:
                 return headline_results(con) if con is not None else (None, None)
 
         summary, deprivation = cached(request, ("home headlines",), compute)
-    paths = {getattr(route, "path", None) for route in request.app.routes}
     page = present_home_page(
         has_data=status is not None,
         latest=library_of(request).resources,
         summary=summary,
         deprivation=deprivation,
-        datapacks=DATAPACK_PATH in paths,
+        datapacks=serves_datapacks(request),
     )
     return render(request, "home.html", page)

@@ -19,6 +19,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import NoMatchFound
 
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profiles import (
@@ -51,7 +52,8 @@ router = APIRouter(include_in_schema=False)
 #: What a code in a URL may look like (anything else is a 404 without touching the warehouse).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
 #: The datapack page of another part of the site, linked from an ICB profile when it exists.
-DATAPACK_PATH = "/icbs/{code}/datapack"
+#: The name of the datapack page's route (routes/datapack.py).
+DATAPACK_ROUTE = "icb_datapack"
 
 
 def _download(table: CsvTable) -> Response:
@@ -115,9 +117,19 @@ def load_icb(request: Request, code: str, year: str) -> IcbProfile:
 
 
 def datapack_href(request: Request, code: str) -> str | None:
-    """The ICB's datapack page, if this app serves one."""
-    paths = {getattr(route, "path", None) for route in request.app.routes}
-    return DATAPACK_PATH.format(code=code) if DATAPACK_PATH in paths else None
+    """The ICB's datapack page, if this app serves one.
+
+    Asked by route name: routers included in the app do not all show in ``app.routes``.
+    """
+    try:
+        return str(request.app.url_path_for(DATAPACK_ROUTE, code=code))
+    except NoMatchFound:
+        return None
+
+
+def serves_datapacks(request: Request) -> bool:
+    """Whether this app has the datapack pages (so other pages may offer them)."""
+    return datapack_href(request, "ICB") is not None
 
 
 @router.get("/icbs/{code}", response_class=HTMLResponse, name="icb")
