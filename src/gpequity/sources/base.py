@@ -69,7 +69,11 @@ class LoadReport:
 
 
 class Dataset(Protocol):
-    """One official dataset: how to recognise its files and how to load them."""
+    """One official dataset: how to recognise its files and how to load them.
+
+    A dataset with many small files may also offer ``load_batch(con, [(path, report), ...])``
+    to load them together; the warehouse builder then calls it instead of ``load``.
+    """
 
     #: Short stable name, e.g. ``payments``; recorded in the ``sources`` table.
     name: str
