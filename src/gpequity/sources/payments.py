@@ -527,16 +527,27 @@ def _validate(con: duckdb.DuckDBPyConnection, report: LoadReport, col: dict[str,
     row_text = "concat_ws('|', " + ", ".join(f"coalesce(trim({q[m]}), '')" for m in money) + ")"
     cell = MONEY_PATTERN.strip("^$")
     suspect = f"NOT regexp_full_match({row_text}, '^({cell})?([|]({cell})?)*$')"
+    suspects = (
+        [
+            r
+            for (r,) in con.execute(
+                f"SELECT _row FROM raw_payments WHERE NOT _rejected AND {suspect}"
+            ).fetchall()
+        ]
+        if money
+        else []
+    )
     bad = (
         con.execute(
             f"SELECT _row, c.name, c.value FROM (SELECT * FROM raw_payments "
-            f"WHERE NOT _rejected AND {suspect}), "
+            f"WHERE _row IN (SELECT unnest(?))), "
             f"(SELECT unnest([{cells}]) AS c) WHERE "
             "coalesce(c.value, '') <> '' "
             f"AND NOT regexp_full_match(c.value, '{MONEY_PATTERN}') "
-            "ORDER BY _row"
+            "ORDER BY _row",
+            [suspects],
         ).fetchall()
-        if money
+        if suspects
         else []
     )
     if bad:
