@@ -303,3 +303,31 @@ def test_a_batch_of_population_files_names_the_file_and_row_of_each_problem(
     assert con.execute(
         "SELECT count(DISTINCT practice_code) FROM registered_population WHERE sex = 'male'"
     ).fetchone() == (2,)
+
+
+def test_a_batch_of_indicator_files_keeps_each_file_apart(write_csv, build, tmp_path):
+    src = tmp_path / "src"
+    write_csv(
+        src / "indicator_QHM_2025-26_v2.csv",
+        IND_HEADER,
+        [indicators("NENC ICB - 00L", "A81001", "14.5", "1", "30.1")],
+    )
+    write_csv(
+        src / "indicator_QWE_2025-26_v2.csv",
+        IND_HEADER,
+        [
+            indicators("SWL ICB - 36L", "H81001", "2", "3", "4"),
+            indicators("SWL ICB - 36L", "H81002", "2", "1,5", "4"),
+        ],
+    )
+    result, con = build(src, allow_rejects=True)
+    by_name = {Path(r.path).name: r for r in result.reports}
+    assert by_name["indicator_QHM_2025-26_v2.csv"].rejections == []
+    qwe = by_name["indicator_QWE_2025-26_v2.csv"]
+    assert [(r.row, r.column, r.reason) for r in qwe.rejections] == [
+        (3, INDICATORS[1], "'1,5' is not a number")
+    ]
+    assert con.execute(
+        "SELECT icb_code, count(DISTINCT practice_code) FROM practice_icb "
+        "WHERE source = 'efit' GROUP BY 1 ORDER BY 1"
+    ).fetchall() == [("QHM", 1), ("QWE", 1)]

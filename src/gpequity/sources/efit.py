@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -187,24 +188,64 @@ class EfitDataset:
     def load_batch(
         self, con: duckdb.DuckDBPyConnection, items: Sequence[tuple[Path, LoadReport]]
     ) -> None:
-        """Load many files: the population files in the standard layout in one pass.
+        """Load many files: those of each kind that share one header, in one pass.
 
-        74 population files of 2026/27 are read, checked and staged with a handful of queries
-        instead of a handful each; any other file (or a batch DuckDB cannot read) goes through
-        :meth:`load` one by one, which names the row of any problem.
+        The 74 population files and 36 indicator files of the published tool are read, checked
+        and staged with a handful of queries instead of a handful each; any other file (or a
+        batch DuckDB cannot read as one) goes through :meth:`load` one by one, which names the
+        row of any problem.
         """
-        standard = ["GP code", *AGES]
-        batch: list[tuple[Path, LoadReport, str, str]] = []
+        population: list[BatchFile] = []
+        indicators: list[BatchFile] = []
         single: list[tuple[Path, LoadReport]] = []
+        first_indicator_header: list[str] | None = None
+        claimed: set[tuple[str, str]] = set()
         for path, report in items:
-            match = POPULATION_NAME.match(path.name)
-            if match and read_header(path) == standard:
-                sex = SEXES[match.group(1).lower()]
-                batch.append((path, report, match.group(2).upper(), sex))
+            header = read_header(path)
+            pop = POPULATION_NAME.match(path.name)
+            ind = INDICATOR_NAME.match(path.name)
+            if pop and header == POPULATION_HEADER:
+                sex = SEXES[pop.group(1).lower()]
+                population.append(
+                    BatchFile(path, report, (report.period or "", pop.group(2).upper(), sex))
+                )
+            elif (
+                ind
+                and _is_indicators(header)
+                and header[: len(ID_HEADER)] == ID_HEADER
+                and (first_indicator_header is None or header == first_indicator_header)
+                and (report.period or "", ind.group(1).upper()) not in claimed
+            ):
+                first_indicator_header = header
+                claimed.add((report.period or "", ind.group(1).upper()))
+                indicators.append(
+                    BatchFile(path, report, (report.period or "", ind.group(1).upper()))
+                )
             else:
                 single.append((path, report))
-        if batch and not _load_population_batch(con, batch):
-            single = [(path, report) for path, report, _, _ in batch] + single
+        if population and not _stage_batch(con, population, POPULATION_HEADER, POPULATION_BATCH):
+            single += [(f.path, f.report) for f in population]
+        if indicators and first_indicator_header is not None:
+            ids = _indicator_ids(indicators[0].path, first_indicator_header[len(ID_HEADER) :])
+            clash = con.execute(
+                f"SELECT any_value(path) FROM {INDICATOR_FILES} f JOIN (SELECT unnest(?) AS period,"
+                " unnest(?) AS icb_code) USING (period, icb_code)",
+                [[f.values[0] for f in indicators], [f.values[1] for f in indicators]],
+            ).fetchall()[0][0]
+            if clash or not _stage_batch(con, indicators, first_indicator_header, INDICATOR_BATCH):
+                single += [(f.path, f.report) for f in indicators]
+            else:
+                names = first_indicator_header[len(ID_HEADER) :]
+                con.execute(
+                    f"INSERT INTO {INDICATOR_FILES} SELECT unnest(?), unnest(?), unnest(?), ?, ?",
+                    [
+                        [str(f.path) for f in indicators],
+                        [f.values[0] for f in indicators],
+                        [f.values[1] for f in indicators],
+                        list(ids),
+                        names,
+                    ],
+                )
         for path, report in single:
             self.load(con, path, report)
 
@@ -356,15 +397,65 @@ def _load_population(
     )
 
 
-def _load_population_batch(
-    con: duckdb.DuckDBPyConnection, batch: Sequence[tuple[Path, LoadReport, str, str]]
+@dataclass(frozen=True)
+class BatchFile:
+    """A file loaded in a batch, with the values its staged rows carry (period, ICB, ...)."""
+
+    path: Path
+    report: LoadReport
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchKind:
+    """How a kind of file is staged in a batch: its stage, per-file values and row columns."""
+
+    stage: str
+    file_columns: tuple[str, ...]
+    expressions: tuple[str, ...]
+    cell_from: int
+    reason: Callable[[str], str]
+
+
+POPULATION_HEADER = ["GP code", *AGES]
+ID_HEADER = [names[0] for names in ID_COLUMNS.values()]
+_CODE = "upper(nullif(trim(\"GP code\"), ''))"
+POPULATION_BATCH = BatchKind(
+    POPULATION_STAGE,
+    ("period", "icb", "sex"),
+    (_CODE,),
+    1,
+    lambda value: (
+        f"negative number of patients {value}"
+        if re.fullmatch(NUMBER_REGEX, value)
+        else f"number of patients {value!r} is not a number"
+    ),
+)
+INDICATOR_BATCH = BatchKind(
+    INDICATOR_STAGE,
+    ("period", "icb"),
+    (_CODE, "nullif(trim(\"GP name\"), '')", "nullif(trim(\"ICB name\"), '')"),
+    len(ID_HEADER),
+    lambda value: (
+        f"negative value {value}"
+        if re.fullmatch(NUMBER_REGEX, value)
+        else f"{value!r} is not a number"
+    ),
+)
+
+
+def _stage_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: Sequence[BatchFile],
+    header: Sequence[str],
+    kind: BatchKind,
 ) -> bool:
-    """Read, check and stage population files of the standard layout together.
+    """Read, check and stage files of one header together, as :func:`_stage` does one file.
 
     Returns False, having loaded nothing, when DuckDB cannot read them as one: the caller then
     loads each file alone, so that the faulty one is named with its row.
     """
-    columns = dict.fromkeys(["GP code", *AGES], "VARCHAR")
+    columns = dict.fromkeys(unique_names(header), "VARCHAR")
     try:
         # Rows come out in file order and, within a file, in row order (DuckDB keeps insertion
         # order), so a file's row number is its rows' rank from the file's first.
@@ -375,18 +466,17 @@ def _load_population_batch(
             "_path, * EXCLUDE (filename) FROM read_csv(?, header = false, skip = 1, "
             "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
             "columns = ?, filename = true))",
-            [[str(path) for path, _, _, _ in batch], columns],
+            [[str(f.path) for f in batch], columns],
         )
     except duckdb.Error:
         return False
-    reports = {str(path): report for path, report, _, _ in batch}
+    reports = {str(f.path): f.report for f in batch}
     counts = dict(con.execute(f"SELECT _path, count(*) FROM {RAW} GROUP BY _path").fetchall())
     for path, report in reports.items():
         report.rows_read = int(counts.get(path, 0))
-    code = "upper(nullif(trim(\"GP code\"), ''))"
     found = con.execute(
-        f"SELECT _path, _row, code, first FROM (SELECT _path, _row, {code} AS code, "
-        f"min(_row) OVER (PARTITION BY _path, {code}) AS first FROM {RAW}) "
+        f"SELECT _path, _row, code, first FROM (SELECT _path, _row, {_CODE} AS code, "
+        f"min(_row) OVER (PARTITION BY _path, {_CODE}) AS first FROM {RAW}) "
         "WHERE code IS NULL OR _row > first ORDER BY _path, _row"
     ).fetchall()
     for path, row, practice, first in found:
@@ -397,26 +487,27 @@ def _load_population_batch(
             if practice is None
             else f"practice {practice} appears again (first on row {first})",
         )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE efit_batch_files AS SELECT unnest(?) AS path, "
-        "unnest(?) AS period, unnest(?) AS icb, unnest(?) AS sex",
-        [
-            list(reports),
-            [report.period or "" for _, report, _, _ in batch],
-            [icb for _, _, icb, _ in batch],
-            [sex for _, _, _, sex in batch],
-        ],
-    )
-    listed = ", ".join(quote_ident(a) for a in AGES)
     if found:
         con.execute(
             f"UPDATE {RAW} SET _rejected = true WHERE _path || ':' || _row IN (SELECT unnest(?))",
             [[f"{f[0]}:{f[1]}" for f in found]],
         )
+    values = ", ".join(f"unnest(${i + 2}) AS {name}" for i, name in enumerate(kind.file_columns))
     con.execute(
-        f"INSERT INTO {POPULATION_STAGE} SELECT r._path, f.period, f.icb, f.sex, r._row, "
-        f"{code}, r.cells, NOT regexp_full_match(coalesce(array_to_string(r.cells, '|'), ''), "
-        f"?) FROM (SELECT *, [{listed}] AS cells FROM {RAW} WHERE NOT _rejected) r "
+        f"CREATE OR REPLACE TEMP TABLE efit_batch_files AS SELECT unnest($1) AS path, {values}",
+        [
+            [str(f.path) for f in batch],
+            *([f.values[i] for f in batch] for i in range(len(kind.file_columns))),
+        ],
+    )
+    cell_columns = list(columns)[kind.cell_from :]
+    listed = ", ".join(quote_ident(c) for c in cell_columns)
+    file_values = ", ".join(f"f.{name}" for name in kind.file_columns)
+    con.execute(
+        f"INSERT INTO {kind.stage} SELECT r._path, {file_values}, r._row, "
+        f"{', '.join(kind.expressions)}, r.cells, "
+        "NOT regexp_full_match(coalesce(array_to_string(r.cells, '|'), ''), ?) "
+        f"FROM (SELECT *, [{listed}] AS cells FROM {RAW} WHERE NOT _rejected) r "
         "JOIN efit_batch_files f ON f.path = r._path",
         [WHOLE_ROW],
     )
@@ -425,33 +516,40 @@ def _load_population_batch(
         f"""
         SELECT _path, _row, name, value FROM (
             SELECT _path, _row, i, name, nullif(trim(raw), '') AS value FROM (
-                SELECT _path, _row, unnest(range({len(AGES)})) AS i, unnest($names) AS name,
-                    unnest([{listed}]) AS raw
+                SELECT _path, _row, unnest(range({len(cell_columns)})) AS i,
+                    unnest($names) AS name, unnest([{listed}]) AS raw
                 FROM {RAW} WHERE NOT _rejected AND _path || ':' || _row IN (
-                    SELECT path || ':' || _row FROM {POPULATION_STAGE} WHERE suspect)))
+                    SELECT path || ':' || _row FROM {kind.stage} WHERE suspect)))
         WHERE value IS NOT NULL AND (NOT regexp_full_match(value, '{NUMBER_REGEX}')
                                      OR TRY_CAST(value AS DOUBLE) < 0)
         ORDER BY _path, _row, i
         """,
-        {"names": list(AGES)},
+        {"names": cell_columns},
     ).fetchall()
     for path, row, column, value in suspect:
-        reports[path].reject(
-            int(row),
-            column,
-            f"negative number of patients {value}"
-            if re.fullmatch(NUMBER_REGEX, value)
-            else f"number of patients {value!r} is not a number",
-        )
+        reports[path].reject(int(row), column, kind.reason(value))
     if suspect:
         con.execute(
-            f"DELETE FROM {POPULATION_STAGE} WHERE path || ':' || _row IN (SELECT unnest(?))",
+            f"DELETE FROM {kind.stage} WHERE path || ':' || _row IN (SELECT unnest(?))",
             [[f"{r[0]}:{r[1]}" for r in suspect]],
         )
     for report in reports.values():
         report.rows_loaded = report.rows_read - len({x.row for x in report.rejections})
     con.execute(f"DROP TABLE {RAW}")
     return True
+
+
+def _indicator_ids(path: Path, names: Sequence[str]) -> dict[str, str]:
+    """Each indicator column's stable id -> its header; two columns with one id are an error."""
+    ids: dict[str, str] = {}
+    for name in names:
+        slug = indicator_id(name)
+        if slug in ids:
+            raise InputFileError(
+                path, f"columns '{ids[slug]}' and '{name}' have the same indicator id {slug}"
+            )
+        ids[slug] = name
+    return ids
 
 
 def _load_indicators(
@@ -466,14 +564,7 @@ def _load_indicators(
     names = [h for h in unique_names(header) if h not in col.values()]
     if not names:
         raise InputFileError(path, "no indicator columns after 'ICB name, GP code, GP name'")
-    ids: dict[str, str] = {}
-    for name in names:
-        slug = indicator_id(name)
-        if slug in ids:
-            raise InputFileError(
-                path, f"columns '{ids[slug]}' and '{name}' have the same indicator id {slug}"
-            )
-        ids[slug] = name
+    ids = _indicator_ids(path, names)
     other = con.execute(
         f"SELECT any_value(path) FROM {INDICATOR_FILES} WHERE period = ? AND icb_code = ?",
         [period, icb],
