@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from gpequity.config import shared_data_dir
 from gpequity.warehouse.build import BuildResult, build_warehouse
 
 WriteCsv = Callable[..., Path]
 Build = Callable[..., tuple[BuildResult, duckdb.DuckDBPyConnection]]
-
-
-@pytest.fixture(scope="session")
-def real_data_dir() -> Path:
-    """The folder of real public NHS files (``../shared/data``).
-
-    Skips when it is absent, but fails when ``GPEQUITY_REQUIRE_REAL_DATA=1`` (CI with data).
-    """
-    path = shared_data_dir()
-    if path.is_dir():
-        return path.resolve()
-    reason = f"the real NHS files are not at {path} (set GPEQUITY_SHARED_DATA to point at them)"
-    if os.environ.get("GPEQUITY_REQUIRE_REAL_DATA") == "1":
-        pytest.fail(f"GPEQUITY_REQUIRE_REAL_DATA=1 but {reason}")
-    pytest.skip(reason)
 
 
 def write_rows(

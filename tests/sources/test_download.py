@@ -8,7 +8,6 @@ ignore ``Range``. No test talks to a publisher.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import socket
 import threading
@@ -21,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from gpequity.config import shared_data_dir
 from gpequity.errors import GpequityError
 from gpequity.sources.download import (
     MIRROR_ENV,
@@ -199,16 +197,6 @@ def assert_identical(result: FetchResult, source: Path, entries: list[ManifestEn
         assert not saved.with_name(saved.name + PART_SUFFIX).exists()
 
 
-def real_data() -> Path:
-    path = shared_data_dir()
-    if path.is_dir():
-        return path.resolve()
-    reason = f"the real NHS files are not at {path} (set GPEQUITY_SHARED_DATA to point at them)"
-    if os.environ.get("GPEQUITY_REQUIRE_REAL_DATA") == "1":
-        pytest.fail(f"GPEQUITY_REQUIRE_REAL_DATA=1 but {reason}")
-    pytest.skip(reason)
-
-
 def free_port() -> int:
     """A port on 127.0.0.1 with nothing listening (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -244,8 +232,10 @@ def payments(period: str) -> ManifestEntry:
 
 
 @pytest.mark.realdata
-def test_fetches_every_real_file_from_a_mirror_byte_for_byte(dest: Path) -> None:
-    source = real_data()
+def test_fetches_every_real_file_from_a_mirror_byte_for_byte(
+    dest: Path, real_data_dir: Path
+) -> None:
+    source = real_data_dir
     with serving(source) as (url, _state):
         result = fetch_datasets(dest, mirror=url)
     assert result.ok, [f.describe() for f in result.failures]
@@ -540,8 +530,8 @@ def test_the_manifest_links_match_the_publishers_file_names() -> None:
 
 
 @pytest.mark.realdata
-def test_the_manifest_paths_are_those_of_the_shared_data() -> None:
-    source = real_data()
+def test_the_manifest_paths_are_those_of_the_shared_data(real_data_dir: Path) -> None:
+    source = real_data_dir
     for entry in DEFAULT_ENTRIES:
         assert (source / entry.mirror_path).is_file(), entry.mirror_path
         assert entry.filename == entry.mirror_path
