@@ -9,7 +9,7 @@ ASSETS := src/gpequity/web/static/vendor/.built
 DEMO_DIR := data/demo
 DB ?= data/gpequity.duckdb
 
-.PHONY: demo test lint typecheck bench setup assets clean serve
+.PHONY: demo test lint typecheck bench setup assets clean serve system-deps
 
 setup: $(STAMP) $(ASSETS)
 
@@ -27,10 +27,14 @@ $(ASSETS): package.json package-lock.json tools/vendor_assets.py
 assets: $(ASSETS)
 
 ## make demo: synthetic data in the official formats -> warehouse -> web app on :8000
-demo: setup
+demo: setup system-deps
 	$(BIN)/gpequity data demo --out $(DEMO_DIR) --seed 2023
 	$(BIN)/gpequity data load --source $(DEMO_DIR) --db $(DB)
 	$(BIN)/gpequity serve --db $(DB) --host 127.0.0.1 --port 8000
+
+## Debian packages for the browser tests and PDF datapacks (chromium, poppler-utils, pango)
+system-deps:
+	bash tools/install-system-deps.sh
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks tools
@@ -40,7 +44,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 ## make test: lint, type checks and every test (unit, property, real-data, browser)
-test: setup lint typecheck
+test: setup system-deps lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 ## make bench: the performance targets in benchmarks/, each against an in-run reference
