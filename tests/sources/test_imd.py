@@ -9,39 +9,12 @@ import pytest
 
 from gpequity.errors import InputFileError
 from gpequity.sources.base import LoadReport
+from gpequity.sources.demo import FINGERTIPS_HEADER
 from gpequity.sources.imd import DATASET, derive_year_scores
 from gpequity.sources.registry import DATASETS
 
 SHORT = ["IndicatorID", "Year", "AreaCode", "AreaName", "IsAreaCurrent", "Value"]
-EXPORT = [
-    "Indicator ID",
-    "Indicator Name",
-    "Parent Code",
-    "Parent Name",
-    "Area Code",
-    "Area Name",
-    "Area Type",
-    "Sex",
-    "Age",
-    "Category Type",
-    "Category",
-    "Time period",
-    "Value",
-    "Lower CI 95.0 limit",
-    "Upper CI 95.0 limit",
-    "Lower CI 99.8 limit",
-    "Upper CI 99.8 limit",
-    "Count",
-    "Denominator",
-    "Value note",
-    "Recent Trend",
-    "Compared to England value or percentiles",
-    "Compared to percentiles",
-    "Time period Sortable",
-    "New data",
-    "Compared to goal",
-    "Time period range",
-]
+EXPORT = [*FINGERTIPS_HEADER[:22], "Compared to percentiles", *FINGERTIPS_HEADER[23:]]
 
 
 def export_row(area: str, area_type: str, period: str, value: str) -> list[str]:
