@@ -37,6 +37,7 @@ from gpequity.analysis.catalogue import (
     outcome_as_dict,
     upload_entries,
 )
+from gpequity.sources.demo import FINGERTIPS_HEADER
 from gpequity.warehouse.build import build_warehouse, connect
 
 # --- writing the official files --------------------------------------------------------------
@@ -78,7 +79,9 @@ PAYMENTS_20_21 = [
 IMD_HEADER = ["IndicatorID", "Year", "AreaCode", "AreaName", "IsAreaCurrent", "Value"]
 #: IMD 2019 scores (A00004 has none; it has a 2015 score only).
 IMD_2019 = {"A00001": 10.0, "A00002": 30.0, "A00003": 20.0, "B00001": 40.0, "Z00009": 50.0}
-FINGERTIPS_HEADER = [
+#: The columns the fixture rows give; the files are written in the full official export layout
+#: (the other columns blank), as the Fingertips website writes them.
+FINGERTIPS_COLUMNS = [
     "Indicator ID",
     "Indicator Name",
     "Parent Code",
@@ -97,6 +100,17 @@ FINGERTIPS_HEADER = [
     "Count",
     "Denominator",
 ]
+
+
+def _official_fingertips(rows: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The rows laid out under the full official export header."""
+    out = []
+    for row in rows:
+        given = dict(zip(FINGERTIPS_COLUMNS, row, strict=True))
+        out.append([given.get(name, "") for name in FINGERTIPS_HEADER])
+    return out
+
+
 REGISTERED_HEADER = [
     "PUBLICATION",
     "EXTRACT_DATE",
@@ -165,42 +179,50 @@ def write_payments_era_files(root: Path) -> Path:
     _write(
         root / "fingertips/indicator-91547-smoking.csv",
         FINGERTIPS_HEADER,
-        [
-            _fingertips_row("91547", smoking, "A00001", "Persons", "15+ yrs", "2021/22", 20, 100),
-            _fingertips_row("91547", smoking, "A00002", "Persons", "15+ yrs", "2021/22", 30, 200),
-            _fingertips_row("91547", smoking, "A00003", "Persons", "15+ yrs", "2021/22", 5, 50),
-            # Ignored: another sex, and an older period.
-            _fingertips_row("91547", smoking, "A00004", "Male", "15+ yrs", "2021/22", 9, 10),
-            _fingertips_row("91547", smoking, "A00004", "Persons", "15+ yrs", "2020/21", 9, 10),
+        _official_fingertips(
             [
-                "91547",
-                smoking,
-                "",
-                "",
-                "E92000001",
-                "England",
-                "England",
-                "Persons",
-                "15+ yrs",
-                "",
-                "",
-                "2021/22",
-                14.7,
-                "",
-                "",
-                1470,
-                10000,
-            ],
-        ],
+                _fingertips_row(
+                    "91547", smoking, "A00001", "Persons", "15+ yrs", "2021/22", 20, 100
+                ),
+                _fingertips_row(
+                    "91547", smoking, "A00002", "Persons", "15+ yrs", "2021/22", 30, 200
+                ),
+                _fingertips_row("91547", smoking, "A00003", "Persons", "15+ yrs", "2021/22", 5, 50),
+                # Ignored: another sex, and an older period.
+                _fingertips_row("91547", smoking, "A00004", "Male", "15+ yrs", "2021/22", 9, 10),
+                _fingertips_row("91547", smoking, "A00004", "Persons", "15+ yrs", "2020/21", 9, 10),
+                [
+                    "91547",
+                    smoking,
+                    "",
+                    "",
+                    "E92000001",
+                    "England",
+                    "England",
+                    "Persons",
+                    "15+ yrs",
+                    "",
+                    "",
+                    "2021/22",
+                    14.7,
+                    "",
+                    "",
+                    1470,
+                    10000,
+                ],
+            ]
+        ),
     )
     ae = "A&E attendances (0 to 4 years)"
     _write(
         root / "fingertips/indicator-93930-ae.csv",
         FINGERTIPS_HEADER,
-        [
-            _fingertips_row("93930", ae, "A00001", "Persons", "0-4 yrs", "2021/22", 90, 100),
-            _fingertips_row("93930", ae, "A00002", "Persons", "0-4 yrs", "2021/22", 600, 1000),
-        ],
+        _official_fingertips(
+            [
+                _fingertips_row("93930", ae, "A00001", "Persons", "0-4 yrs", "2021/22", 90, 100),
+                _fingertips_row("93930", ae, "A00002", "Persons", "0-4 yrs", "2021/22", 600, 1000),
+            ]
+        ),
     )
     _write(
         root / "qof/childhood-vaccination-achievement-2021-22.csv",
