@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from gpequity.config import shared_data_dir
+from gpequity.warehouse.build import build_warehouse
 
 
 def require_real_data() -> Path:
@@ -25,3 +28,62 @@ def require_real_data() -> Path:
 def real_data_dir() -> Path:
     """The folder of real public NHS files (``../shared/data``)."""
     return require_real_data()
+
+
+# --- a small warehouse of eFIT files: one ICB (QZZ), four practices -------------------------
+# Used by the allocate CLI and API tests, whose expected figures are worked out by hand from
+# these rows (tests/commands/test_allocate_cli.py says how).
+
+SMALL_EFIT_ICB = "QZZ"
+SMALL_EFIT_INDICATORS = [
+    "Deprivation score (IMD 2025)",
+    "Hypertension: QOF prevalence",
+    "Breast screening coverage: aged 53 to 70 years old",
+    "Weighted population",
+]
+#: code, name, IMD, hypertension (blank = missing), breast screening, weighted population.
+SMALL_EFIT_PRACTICES = [
+    ("P00001", "North Surgery", 10, 10, 80, 1000),
+    ("P00002", "South Practice", 30, 20, 60, 2500),
+    ("P00003", "+East Medical", 20, "", 70, 1500),  # a name a spreadsheet would run
+    ("P00004", "West Clinic", 40, 15, 50, 500),
+]
+#: Patients by sex and single year of age (other ages blank, meaning 0).
+SMALL_EFIT_POPULATION = {
+    "P00001": {"f": {30: 600, 70: 400}, "m": {30: 500, 70: 500}},
+    "P00002": {"f": {5: 1000, 40: 1000}, "m": {5: 500, 40: 500}},
+    "P00003": {"f": {50: 500}, "m": {50: 500}},
+    "P00004": {"f": {20: 2000}, "m": {20: 2000}},
+}
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def small_efit_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of one ICB's eFIT files (QZZ, four practices), in the tool's layouts."""
+    folder = tmp_path_factory.mktemp("efit-small")
+    icb = SMALL_EFIT_ICB
+    _write_csv(
+        folder / f"efit/indicators/indicator_{icb}_2025-26_v1.csv",
+        ["ICB name", "GP code", "GP name", *SMALL_EFIT_INDICATORS],
+        [["Zed ICB - 01Z ", *row] for row in SMALL_EFIT_PRACTICES],
+    )
+    for sex in ("f", "m"):
+        _write_csv(
+            folder / f"efit/population/{sex}_pop_{icb}_2026-27.csv",
+            ["GP code", *(str(a) for a in range(96))],
+            [
+                [code, *(f"{ages[sex][a]}.0" if a in ages[sex] else "" for a in range(96))]
+                for code, ages in SMALL_EFIT_POPULATION.items()
+            ],
+        )
+    path = folder / "warehouse.duckdb"
+    build_warehouse(path, [folder / "efit"])
+    return path

@@ -1,7 +1,8 @@
 """``gpequity allocate`` and ``gpequity indicators`` on a small warehouse of eFIT files.
 
 The warehouse is one ICB (QZZ) of four practices, written in the eFIT tool's layouts. Every
-expected figure was worked out by hand from the rows below:
+expected figure was worked out by hand from the rows of the ``small_efit_db`` fixture
+(tests/conftest.py):
 
 * populations (all ages): P00001 2,000, P00002 3,000, P00003 1,000, P00004 4,000;
 * recommended, £10,000, IMD 50% + hypertension 50%: the IMD pot shares 20,000 : 90,000 : 20,000 :
@@ -18,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,59 +28,14 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from gpequity.cli import app
-from gpequity.warehouse.build import build_warehouse
 
 ICB = "QZZ"
-INDICATOR_COLUMNS = [
-    "Deprivation score (IMD 2025)",
-    "Hypertension: QOF prevalence",
-    "Breast screening coverage: aged 53 to 70 years old",
-    "Weighted population",
-]
-#: code, name, IMD, hypertension (blank = missing), breast screening, weighted population.
-PRACTICES = [
-    ("P00001", "North Surgery", 10, 10, 80, 1000),
-    ("P00002", "South Practice", 30, 20, 60, 2500),
-    ("P00003", "+East Medical", 20, "", 70, 1500),  # a name a spreadsheet would run
-    ("P00004", "West Clinic", 40, 15, 50, 500),
-]
-#: Patients by sex and single year of age (other ages blank, meaning 0).
-POPULATION = {
-    "P00001": {"f": {30: 600, 70: 400}, "m": {30: 500, 70: 500}},
-    "P00002": {"f": {5: 1000, 40: 1000}, "m": {5: 500, 40: 500}},
-    "P00003": {"f": {50: 500}, "m": {50: 500}},
-    "P00004": {"f": {20: 2000}, "m": {20: 2000}},
-}
-
-
-def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("efit-small")
-    _write(
-        folder / f"efit/indicators/indicator_{ICB}_2025-26_v1.csv",
-        ["ICB name", "GP code", "GP name", *INDICATOR_COLUMNS],
-        [["Zed ICB - 01Z ", *row] for row in PRACTICES],
-    )
-    for sex in ("f", "m"):
-        _write(
-            folder / f"efit/population/{sex}_pop_{ICB}_2026-27.csv",
-            ["GP code", *(str(a) for a in range(96))],
-            [
-                [code, *(f"{ages[sex][a]}.0" if a in ages[sex] else "" for a in range(96))]
-                for code, ages in POPULATION.items()
-            ],
-        )
-    path = folder / "warehouse.duckdb"
-    build_warehouse(path, [folder / "efit"])
-    return path
+def db(small_efit_db: Path) -> Path:
+    """The small eFIT warehouse of tests/conftest.py (one ICB, QZZ, four practices)."""
+    return small_efit_db
 
 
 def run(db: Path, *args: str) -> Any:

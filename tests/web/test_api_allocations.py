@@ -1,15 +1,14 @@
 """The JSON API: ``POST /api/v1/allocations``, ``GET /api/v1/icbs``, ``GET /api/v1/indicators``.
 
-On a small warehouse of eFIT files (one ICB, QZZ, four practices; the figures are worked out in
-``tests/commands/test_allocate_cli.py``, which uses the same rows). Every bad field gives a 422
+On the small warehouse of eFIT files of tests/conftest.py (one ICB, QZZ, four practices; the
+figures are worked out in ``tests/commands/test_allocate_cli.py``). Every bad field gives a 422
 naming it, never a 500; no warehouse gives a 503; and the allocation is exactly the CLI's JSON.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +19,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gpequity.cli import app as cli_app
-from gpequity.warehouse.build import build_warehouse
 from gpequity.web.app import create_app
 
 ICB = "QZZ"
 URL = "/api/v1/allocations"
-INDICATOR_COLUMNS = [
-    "Deprivation score (IMD 2025)",
-    "Hypertension: QOF prevalence",
-    "Breast screening coverage: aged 53 to 70 years old",
-    "Weighted population",
-]
-PRACTICES = [
-    ("P00001", "North Surgery", 10, 10, 80, 1000),
-    ("P00002", "South Practice", 30, 20, 60, 2500),
-    ("P00003", "+East Medical", 20, "", 70, 1500),
-    ("P00004", "West Clinic", 40, 15, 50, 500),
-]
-POPULATION = {
-    "P00001": {"f": {30: 600, 70: 400}, "m": {30: 500, 70: 500}},
-    "P00002": {"f": {5: 1000, 40: 1000}, "m": {5: 500, 40: 500}},
-    "P00003": {"f": {50: 500}, "m": {50: 500}},
-    "P00004": {"f": {20: 2000}, "m": {20: 2000}},
-}
 GOOD: dict[str, Any] = {
     "icb": ICB,
     "amount": "10000",
@@ -57,34 +37,10 @@ GOOD: dict[str, Any] = {
 }
 
 
-def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("api-efit")
-    _write(
-        folder / f"efit/indicators/indicator_{ICB}_2025-26_v1.csv",
-        ["ICB name", "GP code", "GP name", *INDICATOR_COLUMNS],
-        [["Zed ICB - 01Z ", *row] for row in PRACTICES],
-    )
-    for sex in ("f", "m"):
-        _write(
-            folder / f"efit/population/{sex}_pop_{ICB}_2026-27.csv",
-            ["GP code", *(str(a) for a in range(96))],
-            [
-                [code, *(f"{ages[sex][a]}.0" if a in ages[sex] else "" for a in range(96))]
-                for code, ages in POPULATION.items()
-            ],
-        )
-    path = folder / "warehouse.duckdb"
-    build_warehouse(path, [folder / "efit"])
-    return path
+def db(small_efit_db: Path) -> Path:
+    """The small eFIT warehouse of tests/conftest.py, as the CLI tests use it."""
+    return small_efit_db
 
 
 @pytest.fixture(scope="module")
