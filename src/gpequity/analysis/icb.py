@@ -45,6 +45,7 @@ from gpequity.analysis.payments import (
     resolve_year,
 )
 from gpequity.errors import GpequityError
+from gpequity.tables import has_table
 
 #: The payment lines a pack lists: those whose figure per weighted patient differs most from
 #: England's.
@@ -115,13 +116,6 @@ def _require_scores(con: duckdb.DuckDBPyConnection, year: str) -> None:
     ).fetchone()
     if not found or not found[0]:
         raise DeprivationMissing()
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(found and found[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,7 +524,7 @@ def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIn
     year = resolve_year(con, year)
     _require_scores(con, year)
     icbs = len(icbs_in_year(con, year))
-    if not _has_table(con, "practice_indicators"):
+    if not has_table(con, "practice_indicators"):
         return IcbIndicators(year, icb, False, (), icbs)
     periods: dict[tuple[str, str], list[str]] = defaultdict(list)
     for source, indicator_id, period in con.execute(
@@ -657,7 +651,7 @@ def _published_england(
 ) -> dict[_IndicatorKey, float]:
     """The publisher's England value of each chosen indicator period (its headline row, not a
     breakdown by category), when the file gave one."""
-    if not chosen or not _has_table(con, "area_indicators"):
+    if not chosen or not has_table(con, "area_indicators"):
         return {}
     chosen_sql = " UNION ALL ".join("SELECT ?, ?, ?" for _ in chosen)
     rows = con.execute(
@@ -843,7 +837,7 @@ def warehouse_provenance(con: duckdb.DuckDBPyConnection) -> Provenance:
 
 def imd_methods(con: duckdb.DuckDBPyConnection, year: str) -> tuple[str, ...]:
     """How the year's practice IMD scores were derived (``practice_imd_year.method``)."""
-    if not _has_table(con, "practice_imd_year"):
+    if not has_table(con, "practice_imd_year"):
         return ()
     rows = con.execute(
         "SELECT DISTINCT method FROM practice_imd_year WHERE year = ? AND score IS NOT NULL "

@@ -59,6 +59,7 @@ from gpequity.analysis.payment_results import (
 )
 from gpequity.errors import GpequityError
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
+from gpequity.tables import has_table
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
 __all__ = [
@@ -343,10 +344,7 @@ def national_summary(con: duckdb.DuckDBPyConnection, year: str) -> NationalSumma
 
 
 def _require_deprivation(con: duckdb.DuckDBPyConnection) -> None:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'practice_imd_year'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not has_table(con, "practice_imd_year"):
         raise DeprivationMissing()
 
 

@@ -44,6 +44,7 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     rank_label,
 )
+from gpequity.tables import has_table, table_names
 
 #: Search results listed at most (the page says how many more matched).
 SEARCH_LIMIT = 50
@@ -236,19 +237,6 @@ class DirectoryResults:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def table_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    """The warehouse's tables and views (a dataset may not be loaded), in one query."""
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
-    ).fetchall()
-    return frozenset(str(r[0]) for r in rows)
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the warehouse has the table ``name``."""
-    return name in table_names(con)
 
 
 def has_payments(con: duckdb.DuckDBPyConnection) -> bool:

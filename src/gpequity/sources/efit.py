@@ -36,6 +36,7 @@ from gpequity.sources.base import (
     read_header,
     unique_names,
 )
+from gpequity.tables import has_table
 
 NAME = "efit"
 TITLE = "eFIT tool input files (population and indicators per ICB)"
@@ -250,7 +251,7 @@ class EfitDataset:
             self.load(con, path, report)
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        if not _exists(con, POPULATION_STAGE):
+        if not has_table(con, POPULATION_STAGE):
             return []  # a connection on which this build's schema did not run
         warnings = _insert_staged(con)
         if not con.execute("SELECT count(*) FROM efit_practices").fetchall()[0][0]:
@@ -265,13 +266,6 @@ class EfitDataset:
             """
         )
         return warnings + _membership_warnings(con)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-    ).fetchall()
-    return bool(found[0][0])
 
 
 def _read(

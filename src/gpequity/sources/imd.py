@@ -33,6 +33,7 @@ from gpequity.sources.base import (
     read_header,
     reject_where,
 )
+from gpequity.tables import has_table
 
 NAME = "imd"
 TITLE = "Practice IMD score (OHID Fingertips indicator 93553)"
@@ -253,10 +254,7 @@ def derive_year_scores(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Fill ``practice_imd_year`` and ``imd_year_coverage``; return a warning per year with
     practices that have no score."""
     has_payments = (
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'payments'"
-        ).fetchall()[0][0]
-        and con.execute("SELECT count(*) FROM payments").fetchall()[0][0]
+        has_table(con, "payments") and con.execute("SELECT count(*) FROM payments").fetchall()[0][0]
     )
     if has_payments:
         # The practices of a year are those NHS Digital paid that year.

@@ -26,6 +26,7 @@ from gpequity.sources.base import (
     read_header,
     reject_where,
 )
+from gpequity.tables import has_table
 
 NAME = "payments"
 TITLE = "NHS Payments to General Practice"
@@ -407,10 +408,7 @@ class PaymentsDataset:
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         pending = (
             con.execute("SELECT year, select_sql FROM payments_pending ORDER BY year").fetchall()
-            if con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'payments_pending'"
-            ).fetchone()
-            != (0,)
+            if has_table(con, "payments_pending")
             else []
         )
         if pending:

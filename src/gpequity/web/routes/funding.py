@@ -27,6 +27,7 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     payments_trend,
 )
+from gpequity.tables import has_table
 from gpequity.warehouse.build import connect
 from gpequity.web.downloads import csv_response
 from gpequity.web.presenters_funding import (
@@ -61,10 +62,7 @@ def _warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def payment_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The loaded payments years, oldest first; none when no payments file was loaded."""
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'payments'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not has_table(con, "payments"):
         return []
     return loaded_years(con)
 
