@@ -22,6 +22,12 @@ import duckdb
 
 from gpequity.errors import InputFileError
 
+#: How every official CSV is read: all text, RFC 4180 quoting, no guessing (the header was
+#: read already, and a file that does not parse is diagnosed by :func:`diagnose_csv`).
+CSV_OPTIONS = (
+    "header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
+    "strict_mode = true"
+)
 #: Bytes read to recognise a file's dataset from its header.
 HEADER_PEEK_BYTES = 64 * 1024
 
@@ -158,9 +164,8 @@ def read_csv_text(
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            "SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, header = false, "
-            "skip = 1, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
-            "strict_mode = true, columns = ?)",
+            f"SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, {CSV_OPTIONS}, "
+            "columns = ?)",
             [str(path), columns],
         )
     except duckdb.Error as exc:

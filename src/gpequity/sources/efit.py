@@ -27,6 +27,7 @@ import duckdb
 from gpequity.errors import InputFileError
 from gpequity.sources import fingertips, registered
 from gpequity.sources.base import (
+    CSV_OPTIONS,
     NUMBER_REGEX,
     LoadReport,
     has_columns,
@@ -457,9 +458,8 @@ def _stage_batch(
             f"CREATE OR REPLACE TEMP TABLE {RAW} AS "
             "SELECT _path, _g - min(_g) OVER (PARTITION BY _path) + 2 AS _row, * EXCLUDE (_g, "
             "_path), false AS _rejected FROM (SELECT row_number() OVER () AS _g, filename AS "
-            "_path, * EXCLUDE (filename) FROM read_csv(?, header = false, skip = 1, "
-            "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
-            "columns = ?, filename = true))",
+            f"_path, * EXCLUDE (filename) FROM read_csv(?, {CSV_OPTIONS}, columns = ?, "
+            "filename = true))",
             [[str(f.path) for f in batch], columns],
         )
     except duckdb.Error:
