@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 from gpequity.allocation import AllocationRequest, ComponentSpec, allocate
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     ComponentChoice,
     Scenario,
     allocate_scenario,

@@ -31,7 +31,7 @@ from gpequity.allocation import (
     Method,
     allocate,
 )
-from gpequity.analysis.catalogue import build_catalogue, load_pool
+from gpequity.allocation.catalogue import build_catalogue, load_pool
 from gpequity.warehouse.build import build_warehouse, connect
 
 pytestmark = pytest.mark.realdata

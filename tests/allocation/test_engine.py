@@ -23,7 +23,7 @@ from gpequity.allocation import (
     allocate,
     validate_request,
 )
-from gpequity.analysis.inequality import concentration_index
+from gpequity.inequality import concentration_index
 
 POPULATION = ComponentSpec("pop", "Population only", Decimal("100"), kind=ComponentKind.POPULATION)
 

@@ -1,7 +1,7 @@
 """The allocation tool's pages, in process (``TestClient``) on a demo warehouse.
 
 Figures on the pages and in the downloads are compared with the engine's own
-(:func:`gpequity.analysis.catalogue.allocate_scenario` on the same warehouse); bad input, field
+(:func:`gpequity.allocation.catalogue.allocate_scenario` on the same warehouse); bad input, field
 by field and file by file, gives the error summary, never a 500.
 """
 
@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from gpequity.allocation import Direction, Method
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     ComponentChoice,
     IcbEntry,
     Scenario,
@@ -621,7 +621,7 @@ def test_an_xlsx_upload_allocates_like_the_engine(
     response = client.post("/allocate", data=form)
     assert response.status_code == 200, read(response.text).errors
     from gpequity.allocation import parse_indicator_upload
-    from gpequity.analysis.catalogue import known_practice_codes
+    from gpequity.allocation.catalogue import known_practice_codes
 
     with connect(db) as con:
         upload = parse_indicator_upload(

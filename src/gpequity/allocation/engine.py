@@ -57,7 +57,7 @@ from gpequity.allocation.rounding import (
     share_out,
     to_pence,
 )
-from gpequity.analysis.inequality import concentration_index
+from gpequity.inequality import concentration_index
 
 #: Components an allocation may have.
 MIN_COMPONENTS = 1

@@ -3,7 +3,7 @@
 Pure functions over the warehouse (tables ``payments``, ``payment_lines``,
 ``payment_line_catalogue`` and ``practice_imd_year``), each taking an open DuckDB connection
 and returning frozen dataclasses. SQL does the heavy lifting; Python only shapes the results and
-calls the equity measures of :mod:`gpequity.analysis.inequality`.
+calls the equity measures of :mod:`gpequity.inequality`.
 
 Conventions, stated in every result (see ``docs/payments-analysis.md``):
 
@@ -33,7 +33,6 @@ from typing import Any
 
 import duckdb
 
-from gpequity.analysis.inequality import concentration_index, slope_index_of_inequality
 from gpequity.analysis.payment_results import (
     ALL,
     DECILES,
@@ -58,6 +57,7 @@ from gpequity.analysis.payment_results import (
     ratio,
 )
 from gpequity.errors import GpequityError
+from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table
 

@@ -1,9 +1,9 @@
 """``gpequity allocate`` and ``gpequity indicators``: the eFIT allocation from the command line.
 
-Thin: each command opens the warehouse, calls :mod:`gpequity.analysis.catalogue` (which calls
+Thin: each command opens the warehouse, calls :mod:`gpequity.allocation.catalogue` (which calls
 the allocation engine) and formats the result. ``--format json`` prints
-:func:`~gpequity.analysis.catalogue.outcome_as_dict`, the same JSON the API returns. CSV and XLSX
-are :mod:`gpequity.allocation_exports`' files, the same as the web tool's downloads
+:func:`~gpequity.allocation.catalogue.outcome_as_dict`, the same JSON the API returns. CSV and XLSX
+are :mod:`gpequity.allocation.exports`' files, the same as the web tool's downloads
 (formula-safe; the scenario's inputs and method in the file).
 
 Input problems are printed field by field, named after the options (``--amount: ...``), and the
@@ -37,8 +37,7 @@ from gpequity.allocation import (
     UploadedColumn,
     parse_indicator_upload,
 )
-from gpequity.allocation_exports import allocation_csv, allocation_xlsx
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     OLDEST_AGE,
     ComponentChoice,
     Scenario,
@@ -52,6 +51,7 @@ from gpequity.analysis.catalogue import (
     known_practice_codes,
     outcome_as_dict,
 )
+from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.errors import GpequityError
 from gpequity.output import Format, render_rows
 

@@ -11,7 +11,7 @@
   read in memory and never stored; the good values go back to the browser in a hidden field
   (``upload_data``) for the next submission, and are checked again when they come back.
 * ``GET|POST /allocate/download.csv`` and ``.xlsx``: the allocation with its inputs and method
-  (:mod:`gpequity.allocation_exports`, the CLI's files).
+  (:mod:`gpequity.allocation.exports`, the CLI's files).
 * ``GET /allocate/compare?icb=..&amount=..&a.method=..&a.c1=..&a.w1=..&b.c1=..``: two
   scenarios side by side (their own ``method`` and components under ``a.`` and ``b.``, the
   rest shared).
@@ -19,7 +19,7 @@
   as the weight on deprivation goes from 0% to 100%, the rest on ``other``.
 * ``GET /allocate/method``: the method in plain English with the worked example.
 
-Every figure comes from :func:`gpequity.analysis.catalogue.allocate_scenario` (the engine). Bad
+Every figure comes from :func:`gpequity.allocation.catalogue.allocate_scenario` (the engine). Bad
 input is answered with the page and its error summary (422; 200 to htmx, which swaps only a
 success), never a 500.
 """
@@ -44,9 +44,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import RedirectResponse, Response
 
 from gpequity.allocation import AllocationInputError, Method, parse_indicator_upload
-from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
-from gpequity.allocation_exports import allocation_csv, allocation_xlsx
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     IMD_ID,
     POPULATION_ID,
     IcbEntry,
@@ -59,6 +57,8 @@ from gpequity.analysis.catalogue import (
     list_icbs,
     upload_entries,
 )
+from gpequity.allocation.exports import allocation_csv, allocation_xlsx
+from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
 from gpequity.errors import GpequityError
 from gpequity.library.markdown import level_one_headings, render_markdown
 from gpequity.warehouse.build import connect

@@ -1,7 +1,8 @@
 """The JSON API: ``POST /api/v1/allocations``, ``GET /api/v1/icbs``, ``GET /api/v1/indicators``.
 
-The same engine as the web tool and the CLI (:func:`gpequity.analysis.catalogue.allocate_scenario`);
-the allocation's JSON is :func:`~gpequity.analysis.catalogue.outcome_as_dict`, exactly what
+The same engine as the web tool and the CLI
+(:func:`~gpequity.allocation.catalogue.allocate_scenario`);
+the allocation's JSON is :func:`~gpequity.allocation.catalogue.outcome_as_dict`, exactly what
 ``gpequity allocate --format json`` prints.
 
 Errors are JSON, never a page and never a traceback:
@@ -47,7 +48,7 @@ from gpequity.allocation import (
     Method,
     MissingPolicy,
 )
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     OLDEST_AGE,
     ComponentChoice,
     Scenario,

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from gpequity.analysis.inequality import (
+from gpequity.inequality import (
     concentration_index,
     fractional_ranks,
     slope_index_of_inequality,

@@ -40,7 +40,8 @@ from typing import Any
 
 import duckdb
 
-from gpequity.allocation import (
+from gpequity.allocation.engine import allocate
+from gpequity.allocation.models import (
     AllocationInputError,
     AllocationRequest,
     AllocationResult,
@@ -53,7 +54,6 @@ from gpequity.allocation import (
     MissingPolicy,
     PracticeInput,
     Unit,
-    allocate,
 )
 from gpequity.allocation.upload import UploadedColumn
 

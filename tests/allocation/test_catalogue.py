@@ -23,7 +23,7 @@ from gpequity.allocation import (
     UploadedColumn,
     allocate,
 )
-from gpequity.analysis.catalogue import (
+from gpequity.allocation.catalogue import (
     ComponentChoice,
     Scenario,
     TargetPopulation,
