@@ -36,14 +36,10 @@ from typing import Any
 import httpx
 
 from gpequity.allocation import AllocationRequest, ComponentSpec, allocate
-from gpequity.allocation.catalogue import (
-    ComponentChoice,
-    Scenario,
-    allocate_scenario,
-    build_catalogue,
-    list_icbs,
-    load_pool,
-)
+from gpequity.allocation.catalogue import build_catalogue
+from gpequity.allocation.icbs import list_icbs
+from gpequity.allocation.pools import load_pool
+from gpequity.allocation.scenario import ComponentChoice, Scenario, allocate_scenario
 from gpequity.config import shared_data_dir
 from gpequity.warehouse.build import build_warehouse, connect
 

@@ -23,19 +23,14 @@ from gpequity.allocation import (
     UploadedColumn,
     allocate,
 )
-from gpequity.allocation.catalogue import (
+from gpequity.allocation.catalogue import build_catalogue, upload_entries
+from gpequity.allocation.icbs import UnknownIcbError, find_icb, icb_practice_codes, list_icbs
+from gpequity.allocation.pools import TargetPopulation, load_pool
+from gpequity.allocation.scenario import (
     ComponentChoice,
     Scenario,
-    TargetPopulation,
-    UnknownIcbError,
     allocate_scenario,
-    build_catalogue,
-    find_icb,
-    icb_practice_codes,
-    list_icbs,
-    load_pool,
     outcome_as_dict,
-    upload_entries,
 )
 from gpequity.sources.demo import FINGERTIPS_HEADER
 from gpequity.warehouse.build import build_warehouse, connect

@@ -31,7 +31,8 @@ from gpequity.allocation import (
     Method,
     allocate,
 )
-from gpequity.allocation.catalogue import build_catalogue, load_pool
+from gpequity.allocation.catalogue import build_catalogue
+from gpequity.allocation.pools import load_pool
 from gpequity.warehouse.build import build_warehouse, connect
 
 pytestmark = pytest.mark.realdata

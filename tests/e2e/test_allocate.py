@@ -2,7 +2,7 @@
 CSV download, the link that reproduces a scenario, the compare view and accessibility.
 
 The figures on the page are checked against the engine's own
-(:func:`gpequity.allocation.catalogue.allocate_scenario` on the same warehouse).
+(:func:`gpequity.allocation.scenario.allocate_scenario` on the same warehouse).
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gpequity.allocation.catalogue import (
+from gpequity.allocation.icbs import IcbEntry, list_icbs
+from gpequity.allocation.scenario import (
     ComponentChoice,
-    IcbEntry,
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
-    list_icbs,
 )
 from gpequity.warehouse.build import connect
 
@@ -243,7 +242,7 @@ def test_own_indicators_upload_with_javascript(
     page: Page, live_server: Any, icb: IcbEntry, tmp_path: Path
 ) -> None:
     with connect(live_server.db_path) as con:
-        from gpequity.allocation.catalogue import icb_practice_codes
+        from gpequity.allocation.icbs import icb_practice_codes
 
         codes = sorted(icb_practice_codes(con, icb.code))
     upload = tmp_path / "waiting.csv"

@@ -1,7 +1,7 @@
 """The allocation tool's pages, in process (``TestClient``) on a demo warehouse.
 
 Figures on the pages and in the downloads are compared with the engine's own
-(:func:`gpequity.allocation.catalogue.allocate_scenario` on the same warehouse); bad input, field
+(:func:`gpequity.allocation.scenario.allocate_scenario` on the same warehouse); bad input, field
 by field and file by file, gives the error summary, never a 500.
 """
 
@@ -22,16 +22,13 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from gpequity.allocation import Direction, Method
-from gpequity.allocation.catalogue import (
+from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, list_icbs
+from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.scenario import (
     ComponentChoice,
-    IcbEntry,
     Scenario,
     ScenarioOutcome,
-    Sex,
-    TargetPopulation,
     allocate_scenario,
-    icb_practice_codes,
-    list_icbs,
 )
 from gpequity.exports import FORMULA_TRIGGERS
 from gpequity.warehouse.build import connect
@@ -621,7 +618,7 @@ def test_an_xlsx_upload_allocates_like_the_engine(
     response = client.post("/allocate", data=form)
     assert response.status_code == 200, read(response.text).errors
     from gpequity.allocation import parse_indicator_upload
-    from gpequity.allocation.catalogue import known_practice_codes
+    from gpequity.allocation.icbs import known_practice_codes
 
     with connect(db) as con:
         upload = parse_indicator_upload(

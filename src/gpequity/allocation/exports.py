@@ -4,7 +4,7 @@ One place for the files an allocation is handed out as, so that ``gpequity alloc
 csv|xlsx`` and the web tool's downloads (``/allocate/download.csv``, ``.xlsx``) are the same
 file. Everything goes through :mod:`gpequity.exports` (formula-safe); the CSV carries the
 scenario in its ``scenario_*`` columns (the same value on every row), the XLSX in a sheet of its
-own. The figures are the engine's (:class:`~gpequity.allocation.catalogue.ScenarioOutcome`).
+own. The figures are the engine's (:class:`~gpequity.allocation.scenario.ScenarioOutcome`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from gpequity.allocation.catalogue import ScenarioOutcome, outcome_as_dict
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
+from gpequity.allocation.scenario import ScenarioOutcome, outcome_as_dict
 from gpequity.exports import write_csv, write_xlsx
 
 

@@ -2,7 +2,7 @@
 
 Thin: each command opens the warehouse, calls :mod:`gpequity.allocation.catalogue` (which calls
 the allocation engine) and formats the result. ``--format json`` prints
-:func:`~gpequity.allocation.catalogue.outcome_as_dict`, the same JSON the API returns. CSV and XLSX
+:func:`~gpequity.allocation.scenario.outcome_as_dict`, the same JSON the API returns. CSV and XLSX
 are :mod:`gpequity.allocation.exports`' files, the same as the web tool's downloads
 (formula-safe; the scenario's inputs and method in the file).
 
@@ -37,21 +37,17 @@ from gpequity.allocation import (
     UploadedColumn,
     parse_indicator_upload,
 )
-from gpequity.allocation.catalogue import (
-    OLDEST_AGE,
+from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
+from gpequity.allocation.exports import allocation_csv, allocation_xlsx
+from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
+from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.scenario import (
     ComponentChoice,
     Scenario,
     ScenarioOutcome,
-    Sex,
-    TargetPopulation,
     allocate_scenario,
-    build_catalogue,
-    find_icb,
-    icb_practice_codes,
-    known_practice_codes,
     outcome_as_dict,
 )
-from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.errors import GpequityError
 from gpequity.output import Format, render_rows
 

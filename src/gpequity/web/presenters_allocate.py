@@ -1,7 +1,7 @@
 """The allocation tool's pages (``/allocate``, ``/allocate/compare``, ``/allocate/sensitivity``).
 
 The route (``routes/allocate.py``) reads the request and the warehouse; this module reads the
-form's text into a :class:`~gpequity.allocation.catalogue.Scenario` (reporting every problem field
+form's text into a :class:`~gpequity.allocation.scenario.Scenario` (reporting every problem field
 by field), and turns the engine's results into the pages' view objects: every label, sentence,
 format, table and chart. The figures are the engine's (``ScenarioOutcome.result``): this module
 formats, orders and selects them. The few derived figures a page explains with (a baseline per
@@ -47,19 +47,10 @@ from gpequity.allocation import (
     UploadedColumn,
     UploadProblem,
 )
-from gpequity.allocation.catalogue import (
-    IMD_ID,
-    OLDEST_AGE,
-    POPULATION_ID,
-    UPLOAD,
-    ComponentChoice,
-    IcbEntry,
-    IndicatorEntry,
-    Scenario,
-    ScenarioOutcome,
-    Sex,
-    TargetPopulation,
-)
+from gpequity.allocation.catalogue import IMD_ID, OLDEST_AGE, POPULATION_ID, UPLOAD, IndicatorEntry
+from gpequity.allocation.icbs import IcbEntry
+from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.scenario import ComponentChoice, Scenario, ScenarioOutcome
 from gpequity.allocation.upload import UPLOAD_ID_PREFIX
 from gpequity.charts import CONFIG, HEIGHT, QUINTILE_COLOURS, SCHEMA, WIDTH, Chart, render_svg
 

@@ -19,7 +19,7 @@
   as the weight on deprivation goes from 0% to 100%, the rest on ``other``.
 * ``GET /allocate/method``: the method in plain English with the worked example.
 
-Every figure comes from :func:`gpequity.allocation.catalogue.allocate_scenario` (the engine). Bad
+Every figure comes from :func:`gpequity.allocation.scenario.allocate_scenario` (the engine). Bad
 input is answered with the page and its error summary (422; 200 to htmx, which swaps only a
 success), never a 500.
 """
@@ -47,17 +47,13 @@ from gpequity.allocation import AllocationInputError, Method, parse_indicator_up
 from gpequity.allocation.catalogue import (
     IMD_ID,
     POPULATION_ID,
-    IcbEntry,
     IndicatorEntry,
-    ScenarioOutcome,
-    allocate_scenario,
     build_catalogue,
-    icb_practice_codes,
-    known_practice_codes,
-    list_icbs,
     upload_entries,
 )
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
+from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, known_practice_codes, list_icbs
+from gpequity.allocation.scenario import ScenarioOutcome, allocate_scenario
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
 from gpequity.errors import GpequityError
 from gpequity.library.markdown import level_one_headings, render_markdown

@@ -1,8 +1,8 @@
 """The JSON API: ``POST /api/v1/allocations``, ``GET /api/v1/icbs``, ``GET /api/v1/indicators``.
 
 The same engine as the web tool and the CLI
-(:func:`~gpequity.allocation.catalogue.allocate_scenario`);
-the allocation's JSON is :func:`~gpequity.allocation.catalogue.outcome_as_dict`, exactly what
+(:func:`~gpequity.allocation.scenario.allocate_scenario`);
+the allocation's JSON is :func:`~gpequity.allocation.scenario.outcome_as_dict`, exactly what
 ``gpequity allocate --format json`` prints.
 
 Errors are JSON, never a page and never a traceback:
@@ -48,16 +48,13 @@ from gpequity.allocation import (
     Method,
     MissingPolicy,
 )
-from gpequity.allocation.catalogue import (
-    OLDEST_AGE,
+from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
+from gpequity.allocation.icbs import UnknownIcbError, list_icbs
+from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.scenario import (
     ComponentChoice,
     Scenario,
-    Sex,
-    TargetPopulation,
-    UnknownIcbError,
     allocate_scenario,
-    build_catalogue,
-    list_icbs,
     outcome_as_dict,
 )
 from gpequity.errors import GpequityError

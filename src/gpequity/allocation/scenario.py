@@ -1,0 +1,287 @@
+"""A whole allocation scenario: from a user's choices to the engine's result, and its JSON.
+
+:func:`allocate_scenario` checks a :class:`Scenario` against the warehouse, loads the ICB's pool
+and allocates; :func:`outcome_as_dict` is the JSON the CLI and the API return. Nothing here
+computes an allocation: figures come from the engine, so they are the same in the CLI, the API
+and the web pages.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from gpequity.allocation.catalogue import (
+    IndicatorEntry,
+    catalogue_definitions,
+    population_source,
+    resolve_ids,
+    upload_entries,
+)
+from gpequity.allocation.engine import allocate
+from gpequity.allocation.icbs import SUGGESTIONS, IcbEntry, find_icb, icb_practice_codes
+from gpequity.allocation.models import (
+    AllocationInputError,
+    AllocationRequest,
+    AllocationResult,
+    Baseline,
+    ComponentSpec,
+    Direction,
+    InputProblem,
+    Method,
+    MissingPolicy,
+)
+from gpequity.allocation.pools import Sex, TargetPopulation, check_target, read_pool
+from gpequity.allocation.store import Connection
+from gpequity.allocation.upload import UploadedColumn
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentChoice:
+    """A component as a user chose it: a catalogue id, a weight in percent, maybe a direction."""
+
+    id: str
+    weight: Decimal
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Everything a user chooses for one allocation (the CLI's options, the API's body)."""
+
+    icb_code: str
+    amount: Decimal
+    components: tuple[ComponentChoice, ...]
+    method: Method = Method.RECOMMENDED
+    target: TargetPopulation = field(default_factory=TargetPopulation)
+    missing_policy: MissingPolicy = MissingPolicy.IMPUTE_MEDIAN
+    excluded_practices: frozenset[str] = frozenset()
+    baseline: Baseline = Baseline.PER_HEAD
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioOutcome:
+    """A scenario's allocation, with the ICB, the catalogue entries used and where the target
+    population came from (in words)."""
+
+    scenario: Scenario
+    icb: IcbEntry
+    components: tuple[IndicatorEntry, ...]
+    population_source: str
+    result: AllocationResult
+
+
+# --- a whole scenario --------------------------------------------------------------------------
+
+
+def _component_problem(
+    index: int, choice: ComponentChoice, icb: IcbEntry, ids: Sequence[str]
+) -> InputProblem:
+    close = difflib.get_close_matches(choice.id, ids, n=SUGGESTIONS)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    return InputProblem(
+        f"components[{index}].id",
+        f"'{choice.id}' is not an indicator of ICB {icb.code}.{hint} List the ids with "
+        f"'gpequity indicators --icb {icb.code}' or GET /api/v1/indicators?icb={icb.code}.",
+    )
+
+
+def allocate_scenario(
+    con: Connection, scenario: Scenario, uploaded: Sequence[UploadedColumn] = ()
+) -> ScenarioOutcome:
+    """Check a scenario against the warehouse, load its pool and allocate.
+
+    Raises :class:`UnknownIcbError` for an unknown ICB, else
+    :class:`~gpequity.allocation.AllocationInputError` listing every problem, field by field
+    (``icb_code``, ``amount``, ``components[i].id``, ``components[i].weight``, ``sex``,
+    ``age_from``, ``age_to``, ``excluded_practices``, ...).
+    """
+    icb = find_icb(con, scenario.icb_code)
+    problems = check_target(con, scenario.target)
+    definitions = catalogue_definitions(con)
+    by_id: dict[str, IndicatorEntry] = {}
+    for definition in definitions:
+        by_id[definition.entry.id] = definition.entry
+        for alias in definition.aliases:
+            by_id.setdefault(alias, definition.entry)
+    if uploaded:
+        members = icb_practice_codes(con, icb.code, scenario.method)
+        for entry in upload_entries(uploaded, members):
+            by_id[entry.id] = entry
+    entries: list[IndicatorEntry] = []
+    for index, choice in enumerate(scenario.components):
+        found = by_id.get(choice.id)
+        if found is None:
+            problems.append(_component_problem(index, choice, icb, sorted(by_id)))
+            continue
+        if choice.direction is not None:
+            found = replace(found, direction=Direction(choice.direction))
+        entries.append(found)
+    if problems:
+        raise AllocationInputError(problems)
+    specs = tuple(
+        ComponentSpec(
+            id=entry.id,
+            name=entry.name,
+            weight=choice.weight,
+            direction=entry.direction,
+            unit=entry.unit,
+            kind=entry.kind,
+        )
+        for entry, choice in zip(entries, scenario.components, strict=True)
+    )
+    excluded = frozenset(code.strip().upper() for code in scenario.excluded_practices)
+    request = AllocationRequest(
+        icb_code=icb.code,
+        amount=scenario.amount,
+        components=specs,
+        method=scenario.method,
+        missing_policy=scenario.missing_policy,
+        excluded_practices=excluded,
+        baseline=scenario.baseline,
+    )
+    upload_ids = {column.id: column for column in uploaded}
+    resolved = resolve_ids(definitions, [e.id for e in entries if e.id not in upload_ids])
+    pool = read_pool(
+        con,
+        icb,
+        scenario.target,
+        resolved,
+        {e.id: upload_ids[e.id] for e in entries if e.id in upload_ids},
+        Method(scenario.method),
+        definitions,
+    )
+    result = allocate(request, pool)
+    population = population_source(con)
+    return ScenarioOutcome(
+        scenario=replace(scenario, icb_code=icb.code, excluded_practices=excluded),
+        icb=icb,
+        components=tuple(entries),
+        population_source=population.describe() if population else "none loaded",
+        result=result,
+    )
+
+
+# --- the outcome as data -----------------------------------------------------------------------
+
+
+def _money(value: Decimal) -> float:
+    """Pounds and pence as a JSON number (exactly the two-decimal figure, e.g. 1234.5)."""
+    return float(value)
+
+
+def _share(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
+    """The allocation as JSON data, as the CLI (``--format json``) and the API return it.
+
+    ``{"icb", "amount", "method", "components", "practices", "by_quintile",
+    "concentration_index", "excluded", "by_pcn", "inputs"}``; money in pounds (numbers with at
+    most two decimals); shares as fractions of 1. See the README's "API" section.
+    """
+    result = outcome.result
+    scenario = outcome.scenario
+    entries = {e.id: e for e in outcome.components}
+    components = []
+    for pot in result.pots:
+        entry = entries.get(pot.id)
+        components.append(
+            {
+                "id": pot.id,
+                "name": pot.name,
+                "weight": float(pot.weight),
+                "direction": pot.direction.value,
+                "unit": pot.unit.value,
+                "kind": pot.kind.value,
+                "source": entry.source if entry else None,
+                "period": entry.period if entry else None,
+                "amount": _money(pot.amount),
+                "need_rule": pot.need_rule,
+            }
+        )
+    practices = [
+        {
+            "practice_code": p.code,
+            "practice_name": p.name,
+            "pcn_code": p.pcn_code,
+            "pcn_name": p.pcn_name,
+            "imd_score": p.imd_score,
+            "imd_quintile": p.imd_quintile,
+            "target_population": p.target_population,
+            "weighted_population": p.weighted_population,
+            "components": [
+                {
+                    "id": cell.component_id,
+                    "value": cell.value,
+                    "imputed": cell.imputed,
+                    "excluded": cell.excluded,
+                    "part": _money(cell.part),
+                    "note": cell.note,
+                }
+                for cell in p.components
+            ],
+            "allocation": _money(p.allocation),
+            "allocation_per_patient": _share(p.allocation_per_patient),
+            "baseline": _money(p.baseline),
+            "difference": _money(p.difference),
+        }
+        for p in result.practices
+    ]
+    by_quintile = [
+        {
+            "quintile": q.quintile,
+            "label": q.label,
+            "practices": q.practices,
+            "target_population": q.target_population,
+            "population_share": float(q.population_share),
+            "allocation": _money(q.allocation),
+            "money_share": float(q.money_share),
+            "allocation_per_patient": _share(q.allocation_per_patient),
+        }
+        for q in result.quintiles
+    ]
+    by_pcn = [
+        {
+            "pcn_code": s.pcn_code,
+            "pcn_name": s.pcn_name,
+            "practices": s.practices,
+            "target_population": s.target_population,
+            "allocation": _money(s.allocation),
+            "baseline": _money(s.baseline),
+            "difference": _money(s.difference),
+        }
+        for s in result.pcns
+    ]
+    target = scenario.target
+    return {
+        "icb": outcome.icb.code,
+        "amount": _money(result.request.amount),
+        "method": Method(scenario.method).value,
+        "components": components,
+        "practices": practices,
+        "by_quintile": by_quintile,
+        "concentration_index": result.concentration_index,
+        "excluded": [
+            {"practice_code": e.code, "practice_name": e.name, "reason": e.reason}
+            for e in result.excluded
+        ],
+        "by_pcn": by_pcn,
+        "inputs": {
+            "icb_name": outcome.icb.name,
+            "method_label": result.method_label,
+            "sex": Sex(target.sex).value,
+            "age_from": target.age_from,
+            "age_to": target.age_to,
+            "target_population": target.describe(),
+            "population_source": outcome.population_source,
+            "missing_policy": MissingPolicy(scenario.missing_policy).value,
+            "baseline": Baseline(scenario.baseline).value,
+            "excluded_practices": sorted(scenario.excluded_practices),
+            "description": list(result.description),
+        },
+    }
