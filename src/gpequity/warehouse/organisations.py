@@ -388,8 +388,8 @@ def _efit_defects(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall():
         warnings.append(
             f"eFIT indicators {_named(icb, name)}: the file lists {_practices(n)} of sub-ICB "
-            f"{sub_icb} ({label}) that belong to {_named(owner, owner_name)}, whose population "
-            f"files hold them: they are not counted in {icb}"
+            f"{sub_icb} ({label}) whose population rows are in the files of "
+            f"{_named(owner, owner_name)}: counted in {owner}, not in {icb}"
         )
     # eFIT ICB codes that are not current ICBs.
     for code, files, name, counted in con.execute(
