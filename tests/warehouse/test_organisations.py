@@ -83,7 +83,11 @@ def efit_files(src: Path, icb: str, practices: Sequence[tuple[str, str]], *, pop
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     src = tmp_path / "src"
-    write(src / "lookups" / "ccg-icb-lookup.csv", LOOKUP, [[s, i, OLD[i]] for s, i in SUB_ICBS.items()])
+    write(
+        src / "lookups" / "ccg-icb-lookup.csv",
+        LOOKUP,
+        [[s, i, OLD[i]] for s, i in SUB_ICBS.items()],
+    )
     write(
         src / "nhs-payments" / "nhspaymentsgp-22-23-prac-csv.csv",
         HEADER_2018_19,
@@ -138,8 +142,14 @@ def icbs(con: duckdb.DuckDBPyConnection, start: date) -> list[tuple[object, ...]
 def test_without_the_ons_list_the_2026_icbs_are_derived_from_the_efit_files(source, build):
     warnings, con, db = build(source)
     assert icbs(con, GEOGRAPHY_2022) == [
-        (code, None, name, name.removeprefix("NHS ").replace(" Integrated Care Board", " ICB"),
-         date(2026, 3, 31), "lookup")
+        (
+            code,
+            None,
+            name,
+            name.removeprefix("NHS ").replace(" Integrated Care Board", " ICB"),
+            date(2026, 3, 31),
+            "lookup",
+        )
         for code, name in OLD.items()
     ]
     # A kept code keeps its name; a new one has none until an official list names it.
@@ -260,15 +270,12 @@ def test_the_36_current_icbs_have_their_official_names(real):
     _, con, data = real
     with (data / "lookups" / "icb-april-2026-names-and-codes.csv").open(encoding="utf-8-sig") as fh:
         official = {r["ICB26CDH"]: (r["ICB26CD"], r["ICB26NM"]) for r in csv.DictReader(fh)}
-    current = {
-        code: (ons, name)
-        for code, ons, name, *_ in icbs(con, GEOGRAPHY_2026)
-    }
+    current = {code: (ons, name) for code, ons, name, *_ in icbs(con, GEOGRAPHY_2026)}
     assert len(current) == 36 and current == official
     assert {c: current[c][1] for c in NEW} == NEW
-    assert con.execute(
-        "SELECT short_name FROM organisations WHERE code = 'Z9B2Z'"
-    ).fetchall() == [("West and North London ICB",)]
+    assert con.execute("SELECT short_name FROM organisations WHERE code = 'Z9B2Z'").fetchall() == [
+        ("West and North London ICB",)
+    ]
     assert len(icbs(con, GEOGRAPHY_2022)) == 42
 
 
@@ -326,4 +333,29 @@ def test_the_efit_defects_are_load_warnings(real):
     assert qoq.startswith(
         "eFIT QOQ (Humber and North Yorkshire ICB): 49 practices have population rows and no "
         "indicator row (sub-ICBs in 2022/23: 42D 49)"
+    )
+
+
+def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
+    write(
+        source / "lookups" / "lsoa-icb-2026.csv",
+        ["LSOA21CD", "SICBL26CD", "SICBL26CDH", "SICBL26NM", "ICB26CD", "ICB26CDH", "ICB26NM"],
+        [
+            ["E01000001", "E38000901", "01A", "NHS New ICB - 01A", "E54000901", "NEW01", "NHS New"],
+            ["E01000002", "E38000902", "04K", "NHS Kept ICB - 04K", "E54000902", "QKP", "NHS Kept"],
+        ],
+    )
+    _, con, db = build(source)
+    assert con.execute(
+        "SELECT code, ons_code, name, icb_code, source FROM organisations "
+        "WHERE kind = 'sub-icb' AND valid_from = ? ORDER BY code",
+        [GEOGRAPHY_2026],
+    ).fetchall() == [
+        ("01A", "E38000901", "NHS New ICB - 01A", "NEW01", "lsoa_icb_lookup"),
+        ("04K", "E38000902", "NHS Kept ICB - 04K", "QKP", "lsoa_icb_lookup"),
+    ]
+    geography = read_status(db).geographies[1]
+    assert (geography.icb_source, geography.sub_icb_source) == (
+        "lsoa_icb_lookup",
+        "lsoa_icb_lookup",
     )

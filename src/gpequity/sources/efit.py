@@ -651,9 +651,7 @@ def label_icb_name(column: str) -> str:
     The label names the practice's ICB of 2022, not the file's: "Devon ICB - 15N " -> "Devon
     ICB"; "Frimley ICB - (old D4U1Y  - now U2G6B)" -> "Frimley ICB".
     """
-    return (
-        f"trim(regexp_replace(regexp_replace({column}, '\\s+-\\s.*$', ''), '\\s+', ' ', 'g'))"
-    )
+    return f"trim(regexp_replace(regexp_replace({column}, '\\s+-\\s.*$', ''), '\\s+', ' ', 'g'))"
 
 
 def label_sub_icb(column: str) -> str:

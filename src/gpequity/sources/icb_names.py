@@ -56,7 +56,9 @@ def ons_year(header: Sequence[str], prefix: str) -> str | None:
     """The year of an ONS geography's columns (``ICB26CD``, ``ICB26CDH``, ``ICB26NM`` -> "26")."""
     for name in header:
         match = re.fullmatch(rf"\s*{prefix}(\d\d)CD\s*", name, re.IGNORECASE)
-        if match and has_columns(header, f"{prefix}{match.group(1)}CDH", f"{prefix}{match.group(1)}NM"):
+        if match and has_columns(
+            header, f"{prefix}{match.group(1)}CDH", f"{prefix}{match.group(1)}NM"
+        ):
             return match.group(1)
     return None
 

@@ -1,4 +1,4 @@
-"""LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN (ONS Open Geography Portal).
+"""LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN (ONS Geography Portal).
 
 One row per Lower layer Super Output Area (2021): its sub-ICB location, ICB, NHS England region
 and local authority district, each by ONS code (``...CD``), ODS code (``...CDH``, not for LSOAs

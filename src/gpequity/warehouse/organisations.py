@@ -93,9 +93,7 @@ SOURCE_TITLES = {
 
 #: SQL: the short name of an official ICB name ("NHS Essex Integrated Care Board" -> "Essex
 #: ICB"), as the organisations write it themselves.
-_SHORT = (
-    "regexp_replace(regexp_replace({0}, '^NHS\\s+', ''), '\\s+Integrated Care Board$', ' ICB')"
-)
+_SHORT = "regexp_replace(regexp_replace({0}, '^NHS\\s+', ''), '\\s+Integrated Care Board$', ' ICB')"
 
 
 def short_name_sql(name: str) -> str:
@@ -256,7 +254,7 @@ def _derive_2026_practices(con: duckdb.DuckDBPyConnection) -> None:
     the one its row in that ICB's indicator file is labelled with.
     """
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE org_efit AS
         SELECT kind, period, icb_code, practice_code, any_value(icb_label) AS label,
             icb_code IN (SELECT code FROM organisations WHERE kind = 'icb'
