@@ -12,7 +12,7 @@ also added to ``icbs`` so that every page can name them as they name themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -75,6 +75,10 @@ def geography_start(path: Path, year: str) -> date:
     return GEOGRAPHIES[year]
 
 
+def _repeated(what: str) -> Callable[[str, int], str]:
+    return lambda value, first: f"{what} {value} appears again (first on row {first})"
+
+
 class IcbNamesDataset:
     """Loader of the ONS list of ICB names and codes."""
 
@@ -123,14 +127,7 @@ class IcbNamesDataset:
             value_expr=ons,
         )
         for key, expr, what in (("ods", ods, "ODS code"), ("ons", ons, "ONS code")):
-            reject_repeats(
-                con,
-                RAW,
-                report,
-                expr,
-                col[key],
-                lambda v, first, what=what: f"{what} {v} appears again (first on row {first})",
-            )
+            reject_repeats(con, RAW, report, expr, col[key], _repeated(what))
         already = con.execute(
             "SELECT count(*) FROM icb_official_names WHERE valid_from = ?", [start]
         ).fetchall()[0][0]
