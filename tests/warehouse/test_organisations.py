@@ -221,6 +221,16 @@ def test_the_ons_list_names_the_2026_icbs(source, build):
     assert read_status(db).geographies[1].icb_source == "icb_names"
 
 
+def test_a_label_naming_another_2022_icb_than_the_payments_is_a_warning(source, build):
+    path = source / "efit" / "indicator_QKP_2025-26_v1.csv"
+    path.write_text(path.read_text().replace("Gamma ICB - 03C", "Delta ICB - 03C"))
+    warnings, _, _ = build(source)
+    assert (
+        "eFIT indicators QKP: 1 practice labelled 'Delta ICB' was in QCC (Gamma ICB) in "
+        "2022/23: C00002"
+    ) in warnings
+
+
 # --- the real files -------------------------------------------------------------------------
 
 #: The six ICBs formed on 1 April 2026 and what they were formed from (issue 10, ODS's ICB
@@ -343,15 +353,22 @@ def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
         [
             ["E01000001", "E38000901", "01A", "NHS New ICB - 01A", "E54000901", "NEW01", "NHS New"],
             ["E01000002", "E38000902", "04K", "NHS Kept ICB - 04K", "E54000902", "QKP", "NHS Kept"],
+            ["E01000003", "E38000903", "03C", "NHS New ICB - 03C", "E54000901", "NEW01", "NHS New"],
         ],
     )
-    _, con, db = build(source)
+    warnings, con, db = build(source)
+    # The eFIT files put C00002 (labelled 03C) in QKP; the official map puts 03C in NEW01.
+    assert (
+        "eFIT QKP: 1 practice labelled with sub-ICB 03C, which the ONS lookup places in NEW01: "
+        "C00002"
+    ) in warnings
     assert con.execute(
         "SELECT code, ons_code, name, icb_code, source FROM organisations "
         "WHERE kind = 'sub-icb' AND valid_from = ? ORDER BY code",
         [GEOGRAPHY_2026],
     ).fetchall() == [
         ("01A", "E38000901", "NHS New ICB - 01A", "NEW01", "lsoa_icb_lookup"),
+        ("03C", "E38000903", "NHS New ICB - 03C", "NEW01", "lsoa_icb_lookup"),
         ("04K", "E38000902", "NHS Kept ICB - 04K", "QKP", "lsoa_icb_lookup"),
     ]
     geography = read_status(db).geographies[1]

@@ -20,6 +20,8 @@ which source each part came from, for ``gpequity data status``.
 The eFIT files' defects are found here, not by code: practices an ICB's indicator file lists
 but another ICB's population files hold, eFIT ICB codes that are not current ICBs, and
 practices with a population row and no indicator row (or the reverse) in their current ICB.
+The files are cross-checked too: each indicator row's "old ICB name" against the practice's
+ICB in the payments, and its sub-ICB code against the ONS lookup when that is loaded.
 """
 
 from __future__ import annotations
@@ -450,6 +452,43 @@ def _efit_defects(con: duckdb.DuckDBPyConnection) -> list[str]:
         warnings.append(
             f"eFIT {_named(icb, name)}: {_have(len(codes))} an indicator row and no population "
             f"row: {_listed(codes)}"
+        )
+    # The labels name each practice's ICB of 2022: cross-checked against the payments.
+    for icb, label, old, old_name, codes in con.execute(
+        f"""
+        SELECT e.icb_code, {efit.label_icb_name("e.label")} AS old_label, m.icb_code,
+            o.short_name,
+            list(e.practice_code ORDER BY e.practice_code)
+        FROM org_efit e
+        JOIN practice_memberships m ON m.practice_code = e.practice_code AND m.valid_from = ?
+        JOIN organisations o ON o.kind = 'icb' AND o.code = m.icb_code
+            AND o.valid_from = m.valid_from
+        WHERE e.kind = 'indicators' AND lower(old_label) <> lower(o.short_name)
+        GROUP BY ALL ORDER BY ALL
+        """,
+        [GEOGRAPHY_2022],
+    ).fetchall():
+        warnings.append(
+            f"eFIT indicators {icb}: {_practices(len(codes))} labelled '{label}' "
+            f"{'was' if len(codes) == 1 else 'were'} in "
+            f"{_named(old, old_name)} in {_payments_year(con)}: {_listed(codes)}"
+        )
+    # The official sub-ICB map, when loaded, against the ICBs the eFIT files put practices in.
+    for icb, sub_icb, official, codes in con.execute(
+        """
+        SELECT m.icb_code, m.sub_icb_code, s.icb_code,
+            list(m.practice_code ORDER BY m.practice_code)
+        FROM practice_memberships m
+        JOIN organisations s ON s.kind = 'sub-icb' AND s.code = m.sub_icb_code
+            AND s.valid_from = m.valid_from AND s.source = ?
+        WHERE m.valid_from = ? AND s.icb_code <> m.icb_code
+        GROUP BY ALL ORDER BY ALL
+        """,
+        [lsoa_icb_lookup.NAME, GEOGRAPHY_2026],
+    ).fetchall():
+        warnings.append(
+            f"eFIT {icb}: {_practices(len(codes))} labelled with sub-ICB {sub_icb}, which the "
+            f"ONS lookup places in {official}: {_listed(codes)}"
         )
     unplaced = [
         code
