@@ -21,11 +21,13 @@ import duckdb
 from gpequity.errors import InputFileError
 from gpequity.sources.base import (
     LoadReport,
+    finish_load,
     has_columns,
     match_columns,
     quote_ident,
     read_csv_text,
     read_header,
+    reject_blanks,
     reject_repeats,
     reject_where,
 )
@@ -111,12 +113,16 @@ class IcbNamesDataset:
         ons = f"upper(trim({quote_ident(col['ons'])}))"
         ods = f"upper(trim({quote_ident(col['ods'])}))"
         name = f"regexp_replace(trim({quote_ident(col['name'])}), '\\s+', ' ', 'g')"
-        for key, expr, what in (
-            ("ons", ons, "no ONS code"),
-            ("ods", ods, "no ODS code"),
-            ("name", name, "no name"),
-        ):
-            reject_where(con, RAW, report, f"coalesce({expr}, '') = ''", col[key], what)
+        reject_blanks(
+            con,
+            RAW,
+            report,
+            [
+                (ons, col["ons"], "ONS code"),
+                (ods, col["ods"], "ODS code"),
+                (name, col["name"], "name"),
+            ],
+        )
         reject_where(
             con,
             RAW,
@@ -146,10 +152,7 @@ class IcbNamesDataset:
             f"INSERT INTO icbs SELECT {ods}, {name}, '{NAME}', '{FIRST_PERIOD}' FROM {RAW} "
             f"WHERE NOT _rejected AND {ods} NOT IN (SELECT icb_code FROM icbs) ORDER BY _row"
         )
-        report.rows_loaded = int(
-            con.execute(f"SELECT count(*) FROM {RAW} WHERE NOT _rejected").fetchall()[0][0]
-        )
-        con.execute(f"DROP TABLE {RAW}")
+        finish_load(con, RAW, report)
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         return []

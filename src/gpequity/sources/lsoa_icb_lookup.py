@@ -21,10 +21,12 @@ import duckdb
 from gpequity.errors import InputFileError
 from gpequity.sources.base import (
     LoadReport,
+    finish_load,
     match_columns,
     quote_ident,
     read_csv_text,
     read_header,
+    reject_blanks,
     reject_repeats,
     reject_where,
 )
@@ -127,8 +129,7 @@ class LsoaIcbLookupDataset:
             )
             for key, column in col.items()
         }
-        for key, what in REQUIRED.items():
-            reject_where(con, RAW, report, f"{expr[key]} IS NULL", col[key], f"no {what}")
+        reject_blanks(con, RAW, report, [(expr[k], col[k], what) for k, what in REQUIRED.items()])
         reject_repeats(
             con,
             RAW,
@@ -171,10 +172,7 @@ class LsoaIcbLookupDataset:
             "ORDER BY _row",
             [start],
         )
-        report.rows_loaded = int(
-            con.execute(f"SELECT count(*) FROM {RAW} WHERE NOT _rejected").fetchall()[0][0]
-        )
-        con.execute(f"DROP TABLE {RAW}")
+        finish_load(con, RAW, report)
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         return []
