@@ -156,6 +156,7 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
         "tables": status.tables,
         "sources": [dict(zip(header, r, strict=True)) for r in rows],
         "warnings": status.warnings,
+        "icb_geographies": [g.description for g in status.geographies],
     }
     if format is Format.table:
         kind = "[bold red]SYNTHETIC demonstration data[/]" if status.synthetic else "real data"
@@ -185,6 +186,10 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             title="Sources",
         )
         render_rows(console, format, ["table", "rows"], list(status.tables.items()), title="Tables")
+        for geography in status.geographies:
+            console.print(f"ICB geography {geography.description}", markup=False)
+        for warning in status.warnings:
+            console.print(f"warning: {warning}", markup=False, highlight=False)
     else:
         render_rows(console, format, header, rows, json_value=to_jsonable(value))
 

@@ -131,36 +131,41 @@ def test_loads_population_indicators_and_membership(source, build):
         (indicator_id(INDICATORS[1]), INDICATORS[1], "2025/26", None),
     ]
     assert con.execute("SELECT * FROM icbs WHERE source = 'efit' ORDER BY icb_code").fetchall() == [
-        ("D7T5G", "Mid and South Essex ICB", "efit", "2026/27"),
-        # Neither the lookup nor an indicator file names it: the code stands for the name.
+        # No official list names them: the code stands for the name, never a predecessor's
+        # ("Mid and South Essex ICB", as D7T5G's indicator file labels its practices).
+        ("D7T5G", "D7T5G", "efit", "2026/27"),
         ("QXU", "QXU", "efit", "2026/27"),
     ]
     assert con.execute(
         "SELECT practice_code, period, icb_code, icb_name FROM practice_icb "
         "WHERE source = 'efit' ORDER BY period, icb_code, practice_code"
     ).fetchall() == [
-        ("F81011", "2025/26", "D7T5G", "Mid and South Essex ICB"),
-        ("F81014", "2025/26", "D7T5G", "Mid and South Essex ICB"),
-        ("F81015", "2025/26", "D7T5G", "Mid and South Essex ICB"),
+        ("F81011", "2025/26", "D7T5G", "D7T5G"),
+        ("F81014", "2025/26", "D7T5G", "D7T5G"),
+        ("F81015", "2025/26", "D7T5G", "D7T5G"),
         ("A81001", "2025/26", "QHM", NE),
         ("A81002", "2025/26", "QHM", NE),
         ("A81004", "2025/26", "QHM", NE),
-        ("F81011", "2026/27", "D7T5G", "Mid and South Essex ICB"),
+        ("F81011", "2026/27", "D7T5G", "D7T5G"),
         ("A81001", "2026/27", "QHM", NE),
         ("A81002", "2026/27", "QHM", NE),
         ("A81003", "2026/27", "QHM", NE),
         ("H81002", "2026/27", "QXU", "QXU"),
     ]
+    # Population against indicators is compared by current ICB (the organisation model).
     assert result.warnings == [
         "eFIT population: 2 blank cells in 1 files read as 0 patients (the tool's files leave "
         "an age with no patients blank)",
         "eFIT QXU: no indicators file",
         "eFIT female population QHM: 1 practice has no male population row: A81003",
-        "eFIT population QHM: 1 practice has no indicator row: A81003",
-        "eFIT indicators D7T5G: 2 practices have no population row: F81014, F81015",
-        "eFIT indicators QHM: 1 practice has no population row: A81004",
-        "eFIT indicators D7T5G (Mid and South Essex ICB): practices labelled with another "
-        "ICB's name: 'Suffolk and North East Essex ICB' (1)",
+        "eFIT population files of QXU: QXU is not an ICB from 1 April 2026",
+        "eFIT QHM (North East and North Cumbria ICB): 1 practice has population rows and no "
+        "indicator row: A81003",
+        "eFIT D7T5G: 2 practices have an indicator row and no population row: F81014, F81015",
+        "eFIT QHM (North East and North Cumbria ICB): 1 practice has an indicator row and no "
+        "population row: A81004",
+        "eFIT: 1 practice in no current ICB (their files' ICB is not current and no single "
+        "current ICB's indicator file lists them): H81002",
     ]
 
 

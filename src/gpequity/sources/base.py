@@ -240,6 +240,28 @@ def reject_where(
     con.execute(f"UPDATE {table} SET _rejected = true WHERE NOT _rejected AND ({condition})")
 
 
+def reject_blanks(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    report: LoadReport,
+    cells: Iterable[tuple[str, str, str]],
+) -> None:
+    """Reject each row with a blank required cell: ``cells`` are (SQL, column, what it is).
+
+    The reason is "no <what>", e.g. "no ODS code". ``table`` must have ``_row`` and
+    ``_rejected``.
+    """
+    for expr, column, what in cells:
+        reject_where(con, table, report, f"coalesce({expr}, '') = ''", column, f"no {what}")
+
+
+def finish_load(con: duckdb.DuckDBPyConnection, table: str, report: LoadReport) -> None:
+    """Record the rows of ``table`` not rejected as loaded, and drop it."""
+    kept = con.execute(f"SELECT count(*) FROM {table} WHERE NOT _rejected").fetchall()
+    report.rows_loaded = int(kept[0][0])
+    con.execute(f"DROP TABLE {table}")
+
+
 def quote_ident(name: str) -> str:
     """Quote a column name for SQL."""
     return '"' + name.replace('"', '""') + '"'

@@ -645,39 +645,39 @@ def _insert_staged(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-#: SQL: an indicator file's ``ICB name`` without its sub-ICB suffix ("Devon ICB - 15N " ->
-#: "Devon ICB"; "Frimley ICB - (old D4U1Y  - now U2G6B)" -> "Frimley ICB").
-ICB_LABEL = "trim(regexp_replace(regexp_replace(icb_label, '\\s+-\\s.*$', ''), '\\s+', ' ', 'g'))"
+def label_icb_name(column: str) -> str:
+    """SQL: an indicator file's ``ICB name`` without its sub-ICB suffix, spaces folded.
+
+    The label names the practice's ICB of 2022, not the file's: "Devon ICB - 15N " -> "Devon
+    ICB"; "Frimley ICB - (old D4U1Y  - now U2G6B)" -> "Frimley ICB".
+    """
+    return f"trim(regexp_replace(regexp_replace({column}, '\\s+-\\s.*$', ''), '\\s+', ' ', 'g'))"
 
 
-def _comparable(name: str) -> str:
-    """SQL folding an ICB name so that 'NHS Devon Integrated Care Board' = 'Devon ICB'."""
+def label_sub_icb(column: str) -> str:
+    """SQL: the sub-ICB location code at the end of an indicator file's ``ICB name``.
+
+    "Devon ICB - 15N " -> "15N"; "Frimley ICB - (old D4U1Y  - now U2G6B)" -> "U2G6B" (the code
+    the location has now); NULL when the label ends with no code.
+    """
     return (
-        f"trim(regexp_replace(replace(replace(lower({name}), 'integrated care board', 'icb'), "
-        "'nhs ', ''), '\\s+', ' ', 'g'))"
+        f"nullif(upper(regexp_extract({column}, '\\s-\\s.*?([A-Za-z0-9]{{3,5}})[\\s)]*$', 1)), '')"
     )
 
 
 def _add_icbs(con: duckdb.DuckDBPyConnection) -> None:
-    """Add the eFIT files' ICB codes that the lookup does not have (the 2026 ICBs).
+    """Add the eFIT files' ICB codes that no official list has named (the 2026 ICBs).
 
-    The name is the one most of the ICB's practices are labelled with in its indicator file,
-    else the code itself.
+    The code stands for the name: an indicator file's ``ICB name`` column names the practice's
+    ICB of 2022 (D7T5G's practices are labelled "Mid and South Essex ICB"), never the new one,
+    and an ICB is named only as it names itself (the ONS list of April 2026 does).
     """
     con.execute(
         f"""
         INSERT INTO icbs
-        SELECT e.icb_code, coalesce(n.label, e.icb_code), '{NAME}', e.first_period
-        FROM (SELECT icb_code, max(period) AS first_period FROM efit_practices
-              GROUP BY icb_code) e
-        LEFT JOIN (
-            SELECT icb_code, arg_max(label, n) AS label FROM (
-                SELECT icb_code, {ICB_LABEL} AS label, count(*) AS n FROM efit_practices
-                WHERE icb_label IS NOT NULL GROUP BY ALL)
-            GROUP BY icb_code
-        ) n USING (icb_code)
-        WHERE e.icb_code NOT IN (SELECT icb_code FROM icbs)
-        ORDER BY e.icb_code
+        SELECT icb_code, icb_code, '{NAME}', max(period) FROM efit_practices
+        WHERE icb_code NOT IN (SELECT icb_code FROM icbs)
+        GROUP BY icb_code ORDER BY icb_code
         """
     )
 
@@ -710,11 +710,11 @@ def _membership_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
         ]
         warnings.append(f"eFIT {icb}: no {' and no '.join(missing)} file")
     # Within an ICB, each file against the others.
+    # Population against indicators is compared by the organisation model, ICB by current ICB
+    # (gpequity.warehouse.organisations): QXU's population rows are S9B9J's practices.
     pairs = (
         ("population female", "population male", "female population", "male population row"),
         ("population male", "population female", "male population", "female population row"),
-        ("population", "indicators", "population", "indicator row"),
-        ("indicators", "population", "indicators", "population row"),
     )
     for part, other, label, lacking in pairs:
         found = con.execute(
@@ -749,21 +749,6 @@ def _membership_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
         warnings.append(
             f"eFIT {kind} {period}: practices in the files of more than one ICB "
             f"({', '.join(icbs)}): {len(codes):,}: {_listed(codes)}"
-        )
-    # Indicator files whose ICB name column names another ICB than the file's.
-    for icb, name, labels in con.execute(
-        f"""
-        SELECT e.icb_code, i.icb_name, list({{'label': e.label, 'n': e.n}} ORDER BY e.n DESC)
-        FROM (SELECT icb_code, {ICB_LABEL} AS label, count(*) AS n FROM efit_practices
-              WHERE icb_label IS NOT NULL GROUP BY ALL) e
-        JOIN icbs i USING (icb_code)
-        WHERE {_comparable("e.label")} <> {_comparable("i.icb_name")}
-        GROUP BY ALL ORDER BY e.icb_code
-        """
-    ).fetchall():
-        named = ", ".join(f"'{x['label']}' ({x['n']:,})" for x in labels)
-        warnings.append(
-            f"eFIT indicators {icb} ({name}): practices labelled with another ICB's name: {named}"
         )
     return warnings
 

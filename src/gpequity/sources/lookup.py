@@ -15,11 +15,13 @@ import duckdb
 
 from gpequity.sources.base import (
     LoadReport,
+    finish_load,
     has_columns,
     match_columns,
     quote_ident,
     read_csv_text,
     read_header,
+    reject_blanks,
     reject_where,
 )
 
@@ -74,12 +76,16 @@ class LookupDataset:
         ccg = f"upper(trim({quote_ident(col['ccg_code'])}))"
         icb = f"upper(trim({quote_ident(col['icb_code'])}))"
         name = f"trim({quote_ident(col['icb_name'])})"
-        for key, expr, what in (
-            ("ccg_code", ccg, "no CCG / sub-ICB code"),
-            ("icb_code", icb, "no ICB code"),
-            ("icb_name", name, "no ICB name"),
-        ):
-            reject_where(con, RAW, report, f"coalesce({expr}, '') = ''", col[key], what)
+        reject_blanks(
+            con,
+            RAW,
+            report,
+            [
+                (ccg, col["ccg_code"], "CCG / sub-ICB code"),
+                (icb, col["icb_code"], "ICB code"),
+                (name, col["icb_name"], "ICB name"),
+            ],
+        )
         # A CCG mapped to two different ICBs (in this file, or by a lookup loaded before) is
         # wrong somewhere, and nothing says which: every row of that CCG is rejected.
         reject_where(
@@ -113,14 +119,12 @@ class LookupDataset:
             f"INSERT INTO icbs SELECT DISTINCT {icb}, {name}, '{NAME}', '{ICB_FIRST_PERIOD}' "
             f"FROM {RAW} WHERE NOT _rejected AND {icb} NOT IN (SELECT icb_code FROM icbs)"
         )
-        kept = con.execute(f"SELECT count(*) FROM {RAW} WHERE NOT _rejected").fetchall()
-        report.rows_loaded = int(kept[0][0])
         repeated = con.execute(
             f"SELECT count(*) - count(DISTINCT {ccg}) FROM {RAW} WHERE NOT _rejected"
         ).fetchall()[0][0]
         if repeated:
             report.warn(f"rows repeating an earlier row's CCG and ICB, loaded once: {repeated:,}")
-        con.execute(f"DROP TABLE {RAW}")
+        finish_load(con, RAW, report)
 
     def derive(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         return []

@@ -1,7 +1,8 @@
 """The registry of official datasets the warehouse loads.
 
 ``DATASETS`` is the load order: the CCG-to-ICB lookup before the payments that need it, the
-payments before the deprivation scores derived for each payments year.
+payments before the deprivation scores derived for each payments year; the ONS lists of the
+April 2026 ICBs before the eFIT files, so that the new ICBs are named as they name themselves.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from gpequity.sources import (
     efit,
     fingertips,
+    icb_names,
     imd,
     lookup,
+    lsoa_icb_lookup,
     payments,
     qof,
     registered,
@@ -19,6 +22,8 @@ from gpequity.sources.base import Dataset
 
 DATASETS: tuple[Dataset, ...] = (
     lookup.DATASET,
+    lsoa_icb_lookup.DATASET,
+    icb_names.DATASET,
     payments.DATASET,
     imd.DATASET,
     fingertips.DATASET,

@@ -21,6 +21,7 @@ from gpequity import __version__
 from gpequity.errors import GpequityError, InputFileError, LoadFailed, WarehouseMissing
 from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
 from gpequity.sources.registry import DATASETS
+from gpequity.warehouse import organisations
 
 CORE_SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -136,6 +137,7 @@ def build_warehouse(
         con.execute(CORE_SCHEMA)
         for dataset in DATASETS:
             con.execute(dataset.schema)
+        con.execute(organisations.SCHEMA)
         for dataset, items in _by_dataset(detected):
             batch: list[tuple[Path, LoadReport]] = []
             for item in items:
@@ -167,6 +169,8 @@ def build_warehouse(
         warnings: list[str] = []
         for dataset in DATASETS:
             warnings.extend(dataset.derive(con))
+        # Across datasets: the ICBs of each geography, their successors and their practices.
+        warnings.extend(organisations.derive_organisations(con))
         _record(con, reports, synthetic=synthetic, warnings=warnings)
         con.execute("CHECKPOINT")
         con.close()

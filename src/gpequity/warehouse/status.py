@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gpequity.sources.registry import DATASETS
+from gpequity.tables import has_table
 from gpequity.warehouse.build import connect
+from gpequity.warehouse.organisations import SOURCE_TITLES
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,34 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class Geography:
+    """One ICB geography of the organisation model, and where each part of it came from."""
+
+    valid_from: str
+    valid_to: str | None
+    icbs: int
+    sub_icbs: int
+    practices: int
+    icb_source: str
+    sub_icb_source: str | None
+    practice_source: str | None
+
+    @property
+    def description(self) -> str:
+        """E.g. "from 2026-04-01: 36 ICBs (ONS ... Names and Codes), 6,204 practices (...)"."""
+
+        def named(source: str | None) -> str:
+            return SOURCE_TITLES.get(source or "", source or "none")
+
+        until = f" to {self.valid_to}" if self.valid_to else " (in force)"
+        return (
+            f"from {self.valid_from}{until}: {self.icbs:,} ICBs ({named(self.icb_source)}), "
+            f"{self.sub_icbs:,} sub-ICB locations ({named(self.sub_icb_source)}), "
+            f"{self.practices:,} practices ({named(self.practice_source)})"
+        )
+
+
+@dataclass(frozen=True)
 class WarehouseStatus:
     """The content of ``gpequity data status`` and of the web app's Data page."""
 
@@ -34,6 +64,8 @@ class WarehouseStatus:
     sources: list[SourceRow]
     tables: dict[str, int]
     warnings: list[str]
+    #: The ICB geographies of the organisation model, oldest first.
+    geographies: list[Geography] = field(default_factory=list)
 
     @property
     def datasets(self) -> dict[str, list[str]]:
@@ -63,6 +95,16 @@ def read_status(db_path: Path) -> WarehouseStatus:
             ).fetchall()
         }
         warnings = [w for (w,) in con.execute("SELECT message FROM load_warnings").fetchall()]
+        geographies = (
+            [
+                Geography(str(r[0]), None if r[1] is None else str(r[1]), *r[2:])
+                for r in con.execute(
+                    "SELECT * FROM organisation_geographies ORDER BY valid_from"
+                ).fetchall()
+            ]
+            if has_table(con, "organisation_geographies")
+            else []
+        )
     return WarehouseStatus(
         db_path=str(db_path),
         synthetic=meta.get("synthetic") == "true",
@@ -70,4 +112,5 @@ def read_status(db_path: Path) -> WarehouseStatus:
         sources=[SourceRow(r[0], titles.get(r[0], r[0]), *r[1:]) for r in rows],
         tables=tables,
         warnings=warnings,
+        geographies=geographies,
     )
