@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,17 @@ def test_every_kind_of_response_has_the_security_headers(
     assert_secured(dict(response.headers))
 
 
-def test_the_unexpected_error_page_has_them_too(synthetic_db: Path) -> None:
+@pytest.fixture
+def failing_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client of an app whose warehouse cannot be read: every data page is a 500."""
+    (tmp_path / "broken.duckdb").write_bytes(b"not a DuckDB file" * 100)
+    with TestClient(create_app(tmp_path / "broken.duckdb"), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_the_unexpected_error_page_has_them_too(failing_client: TestClient) -> None:
     # Starlette answers an unhandled error outside every middleware.
-    app = create_app(synthetic_db)
-
-    @app.get("/boom")
-    def boom() -> None:
-        raise RuntimeError("boom")
-
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/boom")
+    response = failing_client.get("/data")
     assert response.status_code == 500
     assert_secured(dict(response.headers))
 
