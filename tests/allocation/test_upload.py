@@ -246,3 +246,81 @@ def test_xlsx_rows_are_numbered_as_in_excel() -> None:
         "upload:rate": {"A81001": 10.0, "A81002": 7.0},
     }
     assert result.rows_read == 3
+
+
+# --- values too large, infinite or not numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (
+            "1e26",
+            "1e26 is too large: values must be at most 1,000,000,000,000, so it was left out.",
+        ),
+        ("inf", "inf is too large: values must be at most 1,000,000,000,000, so it was left out."),
+        (
+            "1e400",
+            "1e400 is too large: values must be at most 1,000,000,000,000, so it was left out.",
+        ),
+        (
+            "-1e400",
+            "-1e400 is too large: values must be at most 1,000,000,000,000, so it was left out.",
+        ),
+        ("nan", "'nan' is not a number; it was left out."),
+        ("NaN", "'NaN' is not a number; it was left out."),
+    ],
+)
+def test_huge_infinite_and_nan_values_are_refused_by_row_and_column(
+    cell: str, message: str
+) -> None:
+    result = parse_csv(f"Practice code,Value,Other\nA81001,{cell},1\nA81002,5,2\n")
+    assert result.problems == (UploadProblem(2, "Value", message),)
+    assert values(result) == {
+        "upload:value": {"A81002": 5.0},
+        "upload:other": {"A81001": 1.0, "A81002": 2.0},
+    }
+
+
+def test_the_largest_value_is_accepted() -> None:
+    assert values(parse_csv("Practice code,Value\nA81001,1e12\n")) == {
+        "upload:value": {"A81001": 1e12}
+    }
+
+
+def test_a_column_of_only_huge_values_is_reported_not_ignored() -> None:
+    result = parse_csv("Practice code,Value\nA81001,1e30\n")
+    assert [p.row for p in result.problems] == [2]
+    assert [c.id for c in result.columns] == ["upload:value"]
+
+
+def test_huge_numbers_in_a_workbook_are_refused() -> None:
+    # openpyxl writes an infinite number as an empty cell, so none is tried here.
+    result = parse_indicator_upload(
+        xlsx([["Practice code", "Value"], ["A81001", 1e26], ["A81002", 1e300]]),
+        "a.xlsx",
+        ICB,
+        KNOWN,
+    )
+    assert [(p.row, p.column) for p in result.problems] == [(2, "Value"), (3, "Value")]
+    assert all("too large" in p.message for p in result.problems)
+
+
+# --- limits on what is read --------------------------------------------------------------------
+
+
+def test_blank_rows_count_toward_the_rows_read() -> None:
+    text = "Practice code,Value\n\n\nA81001,1\n"
+    assert only_problem(parse_csv(text, max_rows=2)).message == (
+        "The file has more than 3 rows, counting blank rows; at most 3 are read "
+        "(a header and 2 rows of data)."
+    )
+    assert parse_csv(text, max_rows=3).rows_read == 1
+
+
+def test_too_many_columns() -> None:
+    text = "Practice code" + ",Value" * 200 + "\nA81001" + ",1" * 200 + "\n"
+    assert only_problem(parse_csv(text)) == UploadProblem(
+        1, None, "The file has 201 columns; at most 200 are read."
+    )
+    assert len(parse_csv(text.replace(",Value", "", 1).replace(",1", "", 1)).columns) == 199

@@ -6,23 +6,51 @@ of values. :func:`parse_indicator_upload` reads the bytes as they arrived (nothi
 disk), keeps every good row and reports every bad one with the row number the user sees in
 their file (the header is row 1), the column and a plain-English message. Each value column
 becomes a component the user can choose, with the id ``upload:<slug of the header>``.
+
+A small file can ask for a great deal of work: a spreadsheet is a zip of XML, and a few hundred
+kilobytes can unpack to gigabytes, hold twenty million pieces of text, or declare a sheet 16,384
+columns wide. So every limit below is enforced while the file is read, before the work it asks
+for is done: the zip's parts are measured (declared and actual sizes) and the shared text
+counted by a streaming parser before openpyxl sees the file, the sheet's declared size is
+checked before its rows are read, and rows, columns, cells and the time spent are counted as
+the rows arrive. A breach stops the reading with a message naming the limit and what was found.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 
-#: Limits on what a user may upload.
+#: Limits on what a user may upload. A file of every practice in England (about 6,300) with a
+#: few dozen columns is far inside each of them.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Rows of data after the header; blank rows count toward ``MAX_UPLOAD_ROWS + 1`` rows in all.
 MAX_UPLOAD_ROWS = 20_000
+MAX_UPLOAD_COLUMNS = 200
+#: Cells of every row read, blank ones included.
+MAX_UPLOAD_CELLS = 1_000_000
+#: The different pieces of text of an Excel file (its shared strings), and their total length.
+MAX_SHARED_STRINGS = 500_000
+MAX_SHARED_STRING_CHARACTERS = 10_000_000
+#: What the parts of an Excel file (a zip) may unpack to, together.
+MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+#: Wall-clock time spent reading one file; a normal upload takes a fraction of a second.
+MAX_UPLOAD_SECONDS = 10.0
+#: The largest value accepted (in either direction): far above any practice's indicator, far
+#: below where the figures shown with it lose precision (1e26 broke the money formatter).
+MAX_VALUE = 1e12
 #: The id prefix of components read from an upload.
 UPLOAD_ID_PREFIX = "upload:"
 #: Headers (lower case, with ``_`` and ``-`` read as spaces) that name the practice-code column.
@@ -78,6 +106,15 @@ XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 ZIP_MAGIC = b"PK\x03\x04"
 CSV_DELIMITERS = (",", "\t", ";")
 MEGABYTE = 1024 * 1024
+#: How much of a part of an Excel file is unpacked and parsed at a time.
+XML_CHUNK_BYTES = 64 * 1024
+CONTENT_TYPES_PART = "[Content_Types].xml"
+SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+#: Where Excel puts the shared strings when the content types do not say.
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+CANNOT_OPEN_XLSX = "This Excel file cannot be opened. Save it again as .xlsx or CSV."
 
 Row = tuple[int, list[object]]
 
@@ -122,6 +159,22 @@ class _Fatal(Exception):
     def __init__(self, message: str, *, row: int | None = None) -> None:
         super().__init__(message)
         self.problem = UploadProblem(row, None, message)
+
+
+class _Budget:
+    """The wall-clock time one upload may take, from when its reading starts."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = time.monotonic()
+
+    def check(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed >= self.seconds:
+            raise _Fatal(
+                f"Reading the file was stopped after {elapsed:.1f} seconds; at most "
+                f"{self.seconds:g} seconds are spent on one file. Upload a smaller file."
+            )
 
 
 def _fail(message: str, *, row: int | None = None) -> UploadResult:
@@ -170,48 +223,226 @@ def _csv_rows(data: bytes) -> Iterator[Row]:
         raise _Fatal(f"This CSV file cannot be read: {error}.") from None
 
 
-def _xlsx_rows(data: bytes) -> Iterator[Row]:
+class _RootReached(Exception):
+    """A part's first element was parsed: its prolog (where a DOCTYPE would be) is behind."""
+
+
+def _refuse_doctype(*_: object) -> None:
+    # A spreadsheet never declares a DOCTYPE or entities; they are how XML bombs are built.
+    raise _Fatal("This Excel file declares XML entities, which a spreadsheet never does.")
+
+
+def _local(name: str) -> str:
+    """The element's name without its namespace (the parser joins them with a space)."""
+    return name.rpartition(" ")[2]
+
+
+def _parse_part(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    start: Callable[[str, dict[str, str]], None],
+    budget: _Budget,
+    text: Callable[[str], None] | None = None,
+) -> None:
+    """Stream one part of the workbook through expat, a chunk at a time, counting the bytes it
+    really unpacks to (a zip may understate them)."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    parser.StartElementHandler = start
+    if text is not None:
+        parser.CharacterDataHandler = text
+    unpacked = 0
+    with archive.open(info) as part:
+        while chunk := part.read(XML_CHUNK_BYTES):
+            unpacked += len(chunk)
+            if unpacked > MAX_XLSX_UNPACKED_BYTES:
+                raise _Fatal(
+                    f"The file unpacks to more than {MAX_XLSX_UNPACKED_BYTES / MEGABYTE:.0f} MB; "
+                    f"at most {MAX_XLSX_UNPACKED_BYTES / MEGABYTE:.0f} MB is read."
+                )
+            parser.Parse(chunk, False)
+            budget.check()
+    parser.Parse(b"", True)
+
+
+def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> None:
+    """Refuse a part that declares a DOCTYPE, reading only as far as its first element."""
+
+    def stop(name: str, attributes: dict[str, str]) -> None:
+        raise _RootReached
+
+    with contextlib.suppress(_RootReached):
+        _parse_part(archive, info, stop, budget)
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile, budget: _Budget) -> set[str]:
+    """The parts holding shared strings, as the content types name them (as openpyxl finds
+    them), and Excel's usual place."""
+    parts = {SHARED_STRINGS_PART}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if _local(name) == "Override" and attributes.get("ContentType") == SHARED_STRINGS_TYPE:
+            parts.add(attributes.get("PartName", "").lstrip("/"))
+
+    if CONTENT_TYPES_PART in archive.namelist():  # without it, openpyxl refuses the file
+        _parse_part(archive, archive.getinfo(CONTENT_TYPES_PART), start, budget)
+    return parts
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> None:
+    """Count the shared strings and their characters as they stream past; stop at a limit.
+
+    openpyxl reads this part whole into a list, even in read-only mode.
+    """
+    counts = {"strings": 0, "characters": 0}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        element = _local(name)
+        if element == "sst":
+            declared = attributes.get("uniqueCount", "")
+            if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
+                raise _Fatal(
+                    f"The file has {int(declared):,} different pieces of text; at most "
+                    f"{MAX_SHARED_STRINGS:,} are read."
+                )
+        elif element == "si":
+            counts["strings"] += 1
+            if counts["strings"] > MAX_SHARED_STRINGS:
+                raise _Fatal(
+                    f"The file has more than {MAX_SHARED_STRINGS:,} different pieces of text; "
+                    f"at most {MAX_SHARED_STRINGS:,} are read."
+                )
+
+    def text(data: str) -> None:
+        counts["characters"] += len(data)
+        if counts["characters"] > MAX_SHARED_STRING_CHARACTERS:
+            raise _Fatal(
+                f"The file's text is more than {MAX_SHARED_STRING_CHARACTERS:,} characters "
+                f"long; at most {MAX_SHARED_STRING_CHARACTERS:,} are read."
+            )
+
+    _parse_part(archive, info, start, budget, text)
+
+
+def _check_xlsx_parts(data: bytes, budget: _Budget) -> None:
+    """Measure the workbook's parts before openpyxl reads any of them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
+            if declared > MAX_XLSX_UNPACKED_BYTES:
+                raise _Fatal(
+                    f"The file unpacks to {declared / MEGABYTE:,.1f} MB; at most "
+                    f"{MAX_XLSX_UNPACKED_BYTES / MEGABYTE:.0f} MB is read."
+                )
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    _check_prolog(archive, info, budget)
+            names = {info.filename: info for info in infos}
+            for name in _shared_strings_parts(archive, budget):
+                if name in names:
+                    _check_shared_strings(archive, names[name], budget)
+    except (zipfile.BadZipFile, zlib.error, expat.ExpatError, EOFError, NotImplementedError):
+        raise _Fatal(CANNOT_OPEN_XLSX) from None
+
+
+def _check_declared_size(max_columns: int | None, max_rows: int | None, limit: int) -> str | None:
+    """What is wrong with the size a sheet declares (its ``<dimension>``), if anything."""
+    if max_columns is not None and max_columns > MAX_UPLOAD_COLUMNS:
+        return f"{max_columns:,} columns; at most {MAX_UPLOAD_COLUMNS:,} are read"
+    if max_rows is not None and max_rows > limit:
+        return f"{max_rows:,} rows; at most {limit:,} are read (blank rows count)"
+    if max_columns is not None and max_rows is not None:
+        cells = max_columns * max_rows
+        if cells > MAX_UPLOAD_CELLS:
+            return f"{cells:,} cells; at most {MAX_UPLOAD_CELLS:,} are read"
+    return None
+
+
+def _xlsx_rows(data: bytes, max_rows: int, budget: _Budget) -> Iterator[Row]:
     if not data.startswith(ZIP_MAGIC):
         raise _Fatal("This is not a valid Excel (.xlsx) file. Save it again as .xlsx or CSV.")
+    _check_xlsx_parts(data, budget)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on a damaged file
-        raise _Fatal("This Excel file cannot be opened. Save it again as .xlsx or CSV.") from None
+        raise _Fatal(CANNOT_OPEN_XLSX) from None
     try:
         if not workbook.worksheets:
             raise _Fatal("This Excel file has no sheets.")
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        # openpyxl pads every row to the declared width and yields every declared row.
+        too_big = _check_declared_size(sheet.max_column, sheet.max_row, max_rows + 1)
+        if too_big is not None:
+            raise _Fatal(
+                f"The sheet's size is set to {sheet.calculate_dimension()}, {too_big}. Copy the "
+                "data to a new sheet and save it again."
+            )
+        rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception:  # a part damaged after its start (a bad checksum, cut XML)
+                raise _Fatal(CANNOT_OPEN_XLSX) from None
             yield number, list(values)
     finally:
         workbook.close()
 
 
-def _rows(data: bytes, filename: str) -> Iterator[Row]:
+def _rows(data: bytes, filename: str, max_rows: int, budget: _Budget) -> Iterator[Row]:
     name = filename.lower()
     if name.endswith(CSV_EXTENSIONS):
         return _csv_rows(data)
     if name.endswith(XLSX_EXTENSIONS):
-        return _xlsx_rows(data)
+        return _xlsx_rows(data, max_rows, budget)
     if name.endswith(".xls"):
         raise _Fatal("Old Excel (.xls) files are not supported. Save it as .xlsx or CSV.")
     raise _Fatal(f"Upload a CSV or Excel (.xlsx) file; '{filename}' is neither.")
 
 
-def _read_table(data: bytes, filename: str, max_rows: int) -> tuple[Row, list[Row]]:
-    """Return the header row and the non-blank data rows, at most ``max_rows`` of them."""
+def _read_table(
+    data: bytes, filename: str, max_rows: int, budget: _Budget
+) -> tuple[Row, list[Row]]:
+    """Return the header row and the non-blank data rows, at most ``max_rows`` of them.
+
+    Every row counts toward ``max_rows + 1`` rows in all, blank or not, and every cell toward
+    :data:`MAX_UPLOAD_CELLS`: blank rows and columns cost as much to read as full ones.
+    """
     header: Row | None = None
     body: list[Row] = []
-    for number, values in _rows(data, filename):
-        if all(_is_blank(value) for value in values):
+    cells = 0
+    for number, values in _rows(data, filename, max_rows, budget):
+        budget.check()
+        if len(values) > MAX_UPLOAD_COLUMNS:
+            raise _Fatal(
+                f"The file has {len(values):,} columns; at most {MAX_UPLOAD_COLUMNS:,} are read.",
+                row=number,
+            )
+        cells += len(values)
+        if cells > MAX_UPLOAD_CELLS:
+            raise _Fatal(
+                f"The file has more than {MAX_UPLOAD_CELLS:,} cells; at most "
+                f"{MAX_UPLOAD_CELLS:,} are read.",
+                row=number,
+            )
+        blank = all(_is_blank(value) for value in values)
+        if not blank and header is not None and len(body) == max_rows:
+            raise _Fatal(
+                f"The file has more than {max_rows:,} rows of data; upload at most {max_rows:,}."
+            )
+        if number > max_rows + 1:
+            raise _Fatal(
+                f"The file has more than {max_rows + 1:,} rows, counting blank rows; at most "
+                f"{max_rows + 1:,} are read (a header and {max_rows:,} rows of data)."
+            )
+        if blank:
             continue
         if header is None:
             header = (number, values)
             continue
-        if len(body) == max_rows:
-            raise _Fatal(
-                f"The file has more than {max_rows:,} rows of data; upload at most {max_rows:,}."
-            )
         body.append((number, values))
     if header is None:
         raise _Fatal("The file is empty.")
@@ -219,7 +450,11 @@ def _read_table(data: bytes, filename: str, max_rows: int) -> tuple[Row, list[Ro
 
 
 def _number(value: object) -> float | None:
-    """Return the cell as a number, or ``None`` if it is not one."""
+    """Return the cell as a number, or ``None`` if it is not one (``nan`` is not).
+
+    An infinite number (``inf``, or ``1e400``, too large for a float) is returned as such, so
+    that it is reported as too large rather than as text.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -234,7 +469,7 @@ def _number(value: object) -> float | None:
             return None
     else:
         return None
-    return number if math.isfinite(number) else None
+    return None if math.isnan(number) else number
 
 
 def _cell(values: list[object], index: int) -> object:
@@ -251,7 +486,7 @@ class _Column:
 
 
 def _choose_columns(
-    header: Row, body: Sequence[Row], problems: list[UploadProblem]
+    header: Row, body: Sequence[Row], problems: list[UploadProblem], budget: _Budget
 ) -> tuple[int, list[_Column], list[str]]:
     """Find the practice-code column and the value columns; return the ignored labels too."""
     names = ["" if _is_blank(value) else str(value).strip() for value in header[1]]
@@ -270,6 +505,7 @@ def _choose_columns(
     ignored: list[str] = []
     ids: set[str] = set()
     for index in range(width):
+        budget.check()
         if index == code_index:
             continue
         name = names[index] if index < len(names) else ""
@@ -314,6 +550,15 @@ def _read_value(
         problems.append(
             UploadProblem(row, column.name, f"'{value}' is not a number; it was left out.")
         )
+    elif abs(number) > MAX_VALUE:
+        problems.append(
+            UploadProblem(
+                row,
+                column.name,
+                f"{value} is too large: values must be at most {MAX_VALUE:,.0f}, so it was "
+                "left out.",
+            )
+        )
     elif number < 0:
         problems.append(
             UploadProblem(
@@ -334,43 +579,21 @@ def _read_value(
         column.values[code] = number
 
 
-def parse_indicator_upload(
-    data: bytes,
-    filename: str,
-    icb_practice_codes: set[str],
-    known_practice_codes: set[str],
-    max_bytes: int = MAX_UPLOAD_BYTES,
-    max_rows: int = MAX_UPLOAD_ROWS,
-) -> UploadResult:
-    """Read a user's indicator file (CSV or XLSX bytes) into columns of practice values.
-
-    ``icb_practice_codes`` are the practices of the chosen ICB, ``known_practice_codes`` every
-    practice in England. Rows for unknown practices, practices of another ICB, repeated
-    practices, and cells that are not numbers (or are negative, or a percentage outside 0-100
-    in a column whose header says ``%``, ``percent`` or ``perc``) are reported and left out;
-    the good rows stay usable. A file that cannot be read at all (empty, too big, too many
-    rows, not CSV or XLSX, no practice-code column, no value columns) gives no columns and a
-    single problem saying why.
-    """
-    if not data:
-        return _fail("The file is empty.")
-    if len(data) > max_bytes:
-        return _fail(
-            f"The file is {len(data) / MEGABYTE:.1f} MB; the largest file accepted is "
-            f"{max_bytes / MEGABYTE:.1f} MB."
-        )
-    problems: list[UploadProblem] = []
-    try:
-        header, body = _read_table(data, filename, max_rows)
-        code_index, columns, ignored = _choose_columns(header, body, problems)
-    except _Fatal as fatal:
-        return UploadResult(columns=(), problems=(*problems, fatal.problem))
-
-    in_icb = {code.strip().upper() for code in icb_practice_codes}
-    known = {code.strip().upper() for code in known_practice_codes} | in_icb
+def _read_practices(
+    header: Row,
+    body: Sequence[Row],
+    code_index: int,
+    columns: Sequence[_Column],
+    in_icb: set[str],
+    known: set[str],
+    problems: list[UploadProblem],
+    budget: _Budget,
+) -> None:
+    """Read each row's practice code and, for a good one, its values into ``columns``."""
     code_column = str(header[1][code_index]).strip()
     first_seen: dict[str, int] = {}
     for row, values in body:
+        budget.check()
         raw_code = _cell(values, code_index)
         code = "" if _is_blank(raw_code) else str(raw_code).strip().upper()
         if not code:
@@ -406,6 +629,45 @@ def parse_indicator_upload(
         for column in columns:
             _read_value(column, row, code, _cell(values, column.index), problems)
 
+
+def parse_indicator_upload(
+    data: bytes,
+    filename: str,
+    icb_practice_codes: set[str],
+    known_practice_codes: set[str],
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_rows: int = MAX_UPLOAD_ROWS,
+    max_seconds: float = MAX_UPLOAD_SECONDS,
+) -> UploadResult:
+    """Read a user's indicator file (CSV or XLSX bytes) into columns of practice values.
+
+    ``icb_practice_codes`` are the practices of the chosen ICB, ``known_practice_codes`` every
+    practice in England. Rows for unknown practices, practices of another ICB, repeated
+    practices, and cells that are not numbers (or are negative, larger than
+    :data:`MAX_VALUE`, or a percentage outside 0-100 in a column whose header says ``%``,
+    ``percent`` or ``perc``) are reported and left out; the good rows stay usable. A file that
+    cannot be read at all (empty, too big, over one of the limits of this module, not CSV or
+    XLSX, no practice-code column, no value columns) gives no columns and a single problem
+    saying why.
+    """
+    if not data:
+        return _fail("The file is empty.")
+    if len(data) > max_bytes:
+        return _fail(
+            f"The file is {len(data) / MEGABYTE:.1f} MB; the largest file accepted is "
+            f"{max_bytes / MEGABYTE:.1f} MB."
+        )
+    budget = _Budget(max_seconds)
+    problems: list[UploadProblem] = []
+    in_icb = {code.strip().upper() for code in icb_practice_codes}
+    known = {code.strip().upper() for code in known_practice_codes} | in_icb
+    try:
+        header, body = _read_table(data, filename, max_rows, budget)
+        code_index, columns, ignored = _choose_columns(header, body, problems, budget)
+        _read_practices(header, body, code_index, columns, in_icb, known, problems, budget)
+    except _Fatal as fatal:
+        return UploadResult(columns=(), problems=(*problems, fatal.problem))
+
     return UploadResult(
         columns=tuple(
             UploadedColumn(
@@ -417,7 +679,7 @@ def parse_indicator_upload(
             for column in columns
         ),
         problems=tuple(problems),
-        practice_code_column=code_column,
+        practice_code_column=str(header[1][code_index]).strip(),
         ignored_columns=tuple(ignored),
         rows_read=len(body),
     )

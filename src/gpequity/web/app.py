@@ -20,6 +20,7 @@ from gpequity.web import site
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
 from gpequity.web.routes import ROUTERS, api
+from gpequity.web.security import add_security_headers
 from gpequity.web.warehouse import WarehouseReader
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -61,6 +62,7 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     app.include_router(api.router)  # the JSON API and its documentation page, /api/docs
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, server_error)
+    add_security_headers(app)  # last: it also wraps the error handlers above
     return app
 
 
