@@ -3,7 +3,7 @@
 The official headers are stored in ``headers/`` as the first line of each real file, copied
 with their quirks (a trailing space in ``Appraisal Costs `` of 2020/21 and 2021/22, the 2022/23
 payments file's PCN columns under "Code" and "CCG NAME"), so a header is written once and
-compared once with the real file (tests/sources/test_demo.py).
+compared once with the real file (tests/sources/demo/test_files.py).
 """
 
 from __future__ import annotations
