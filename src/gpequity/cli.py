@@ -11,14 +11,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
 from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
-from gpequity.output import Format, render_rows
+from gpequity.output import Format, progress_bar, render_rows
 
 app = typer.Typer(
     help="Fairer English general practice funding: the NHS payments warehouse, equity "
@@ -47,14 +47,7 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")
 
 
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
+    return progress_bar(err_console)
 
 
 def _load(sources: list[Path], db: Path | None, *, allow_rejects: bool, synthetic: bool) -> None:

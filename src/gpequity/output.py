@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
@@ -18,6 +19,21 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+def progress_bar(console: Console) -> Progress:
+    """A progress bar of the long commands (load, demo, datapacks), shown on ``console``.
+
+    It is transient: it disappears when the work is done, leaving only what the command prints.
+    """
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def to_jsonable(value: Any) -> Any:

@@ -31,7 +31,7 @@ from gpequity.sources.demo import PAYMENTS_HEADERS
 from gpequity.warehouse.build import build_warehouse
 
 # The official headers, as the demo generator writes them (its constants are checked against the
-# real files in tests/sources/test_demo.py).
+# real files in tests/sources/demo/test_files.py).
 HEADER_2022_23 = list(PAYMENTS_HEADERS["2022/23"])
 HEADER_2020_21 = list(PAYMENTS_HEADERS["2020/21"])
 

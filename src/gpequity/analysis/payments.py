@@ -58,6 +58,7 @@ from gpequity.analysis.payment_results import (
 )
 from gpequity.errors import GpequityError
 from gpequity.inequality import concentration_index, slope_index_of_inequality
+from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table
 
@@ -172,12 +173,7 @@ def parse_year(text: str) -> str | None:
     ``None`` when the text is not a financial year (the end must be the year after the start).
     """
     match = _YEAR.match(text)
-    if not match:
-        return None
-    start, end = int(match.group(1)), int(match.group(2))
-    if (start + 1) % 100 != end:
-        return None
-    return f"20{start:02d}/{end:02d}"
+    return financial_year(int(match.group(1)), int(match.group(2))) if match else None
 
 
 def loaded_years(con: duckdb.DuckDBPyConnection) -> list[str]:

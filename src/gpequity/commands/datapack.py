@@ -12,12 +12,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
 from gpequity.analysis.icb import icbs_in_year, resolve_icb
 from gpequity.analysis.payments import loaded_years, resolve_year
 from gpequity.errors import GpequityError
+from gpequity.output import progress_bar
 from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
 from gpequity.reports.render import Format
 from gpequity.warehouse.build import connect
@@ -80,14 +80,7 @@ def datapack_command(
     console = Console()
     err_console = Console(stderr=True)
     workers = min(jobs or default_jobs(), len(codes))
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with progress_bar(err_console) as progress:
         task = progress.add_task(f"Datapacks {chosen} ({workers} at once)", total=len(codes))
 
         def done(outcome: PackOutcome) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import duckdb
 import typer
@@ -135,7 +135,16 @@ def _display(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[
     return out
 
 
-def _render(console: Console, fmt: Format, table: Table, json_value: Any, *, title: str) -> None:
+class _Result(Protocol):
+    """A payments result: a table of figures, and the same as a JSON document."""
+
+    def table(self) -> Table: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def _render(console: Console, fmt: Format, result: _Result, *, title: str) -> None:
+    table = result.table()
     if fmt is Format.table:
         # The label says the rank in words; the bare number is for CSV and JSON.
         keep = [i for i, h in enumerate(table.header) if h not in ("quintile", "decile")]
@@ -143,7 +152,7 @@ def _render(console: Console, fmt: Format, table: Table, json_value: Any, *, tit
         rows = [[row[i] for i in keep] for row in table.rows]
         render_rows(console, fmt, header, _display(header, rows), title=title)
     else:
-        render_rows(console, fmt, table.header, table.rows, json_value=json_value)
+        render_rows(console, fmt, table.header, table.rows, json_value=result.as_dict())
 
 
 def _print_exclusions(console: Console, excluded: Sequence[Exclusion]) -> None:
@@ -238,13 +247,8 @@ def by_deprivation(
             deciles=deciles,
         )
     split = f" by {by.value}" if by else ""
-    _render(
-        console,
-        format,
-        result.table(),
-        result.as_dict(),
-        title=f"Payments by deprivation{split}, {result.year} ({total.value} total)",
-    )
+    title = f"Payments by deprivation{split}, {result.year} ({total.value} total)"
+    _render(console, format, result, title=title)
     if format is Format.table:
         for line in _measure_lines(result):
             console.print(line, highlight=False, soft_wrap=True)
@@ -277,13 +281,8 @@ def trend(
         result = payments_trend(
             con, total=total, exclude_prescribing=exclude_prescribing, dispensing=dispensing
         )
-    _render(
-        console,
-        format,
-        result.table(),
-        result.as_dict(),
-        title=f"Payments by deprivation, year by year ({total.value} total)",
-    )
+    title = f"Payments by deprivation, year by year ({total.value} total)"
+    _render(console, format, result, title=title)
     if format is Format.table:
         for y in result.years:
             console.print(

@@ -73,14 +73,25 @@ def _round(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
 
-def patients_chart(overview: IcbOverview, reading: str) -> Chart:
-    """Share of registered patients in each national IMD quintile: the ICB against England."""
-    header = ("quintile", "series", "share_of_patients")
+def _icb_against_england(
+    name: str,
+    title: str,
+    reading: str,
+    field: str,
+    pairs: list[tuple[str, float | None, float | None]],
+    axis: tuple[str, str],
+) -> Chart:
+    """Bars of a figure by national quintile, the ICB's beside England's.
+
+    ``pairs`` are (quintile label, the ICB's value, England's value); ``axis`` is the y axis's
+    title and number format.
+    """
+    header = ("quintile", "series", field)
     rows: list[tuple[Any, ...]] = []
-    for g in overview.groups:
-        rows.append((g.label, "This ICB", _round(g.share_of_patients, 4)))
-        rows.append((g.label, "England", _round(g.england_share_of_patients, 4)))
-    title = "Registered patients by deprivation"
+    for label, icb, england in pairs:
+        rows.append((label, "This ICB", icb))
+        rows.append((label, "England", england))
+    axis_title, axis_format = axis
     spec = _spec(
         reading,
         [dict(zip(header, r, strict=True)) for r in rows],
@@ -89,44 +100,52 @@ def patients_chart(overview: IcbOverview, reading: str) -> Chart:
             "x": _quintile_axis(),
             "xOffset": {"field": "series", "sort": list(SERIES_COLOURS)},
             "y": {
-                "field": "share_of_patients",
+                "field": field,
                 "type": "quantitative",
-                "title": "Share of registered patients",
-                "axis": {"format": PERCENT_AXIS},
+                "title": axis_title,
+                "axis": {"format": axis_format},
             },
             "color": _series_colour(),
         },
     )
-    return Chart("icb-patients", title, reading, spec, header, tuple(rows))
+    return Chart(name, title, reading, spec, header, tuple(rows))
+
+
+def patients_chart(overview: IcbOverview, reading: str) -> Chart:
+    """Share of registered patients in each national IMD quintile: the ICB against England."""
+    pairs = [
+        (g.label, _round(g.share_of_patients, 4), _round(g.england_share_of_patients, 4))
+        for g in overview.groups
+    ]
+    return _icb_against_england(
+        "icb-patients",
+        "Registered patients by deprivation",
+        reading,
+        "share_of_patients",
+        pairs,
+        ("Share of registered patients", PERCENT_AXIS),
+    )
 
 
 def payments_chart(comparison: PaymentsComparison, title: str, reading: str) -> Chart:
     """Payments per weighted patient by national quintile: the ICB against England."""
-    header = ("quintile", "series", "per_weighted_patient")
-    rows: list[tuple[Any, ...]] = []
-    for r in comparison.rows:
-        icb = r.icb.per_weighted_patient if r.icb else None
-        england = r.england.per_weighted_patient if r.england else None
-        rows.append((r.label, "This ICB", _round(icb, 2)))
-        rows.append((r.label, "England", _round(england, 2)))
-    spec = _spec(
-        reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
-        mark={"type": "bar"},
-        encoding={
-            "x": _quintile_axis(),
-            "xOffset": {"field": "series", "sort": list(SERIES_COLOURS)},
-            "y": {
-                "field": "per_weighted_patient",
-                "type": "quantitative",
-                "title": "£ per weighted patient",
-                "axis": {"format": POUNDS_AXIS},
-            },
-            "color": _series_colour(),
-        },
-    )
+    pairs = [
+        (
+            r.label,
+            _round(r.icb.per_weighted_patient if r.icb else None, 2),
+            _round(r.england.per_weighted_patient if r.england else None, 2),
+        )
+        for r in comparison.rows
+    ]
     name = "icb-payments-without-dispensing" if comparison.exclude_prescribing else "icb-payments"
-    return Chart(name, title, reading, spec, header, tuple(rows))
+    return _icb_against_england(
+        name,
+        title,
+        reading,
+        "per_weighted_patient",
+        pairs,
+        ("£ per weighted patient", POUNDS_AXIS),
+    )
 
 
 def payment_lines_chart(lines: IcbPaymentLines, top: int, reading: str) -> Chart:

@@ -101,6 +101,37 @@ class Dataset(Protocol):
         """Compute derived tables once every file is loaded; return warnings."""
 
 
+def financial_year(start: int, end: int) -> str | None:
+    """``2022/23`` for a financial year written ``22``-``23`` or ``2022``-``23``.
+
+    ``None`` unless ``end`` is the year after ``start`` (``14-16`` is not a financial year).
+    """
+    if (start + 1) % 100 != end:
+        return None
+    return f"20{start % 100:02d}/{end:02d}"
+
+
+def year_in_name(path: Path, pattern: re.Pattern[str]) -> str | None:
+    """The financial year in a file's name, whose start and end ``pattern`` captures."""
+    match = pattern.search(path.name)
+    return financial_year(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def require_year_in_name(path: Path, pattern: re.Pattern[str], what: str, example: str) -> str:
+    """The financial year in the name of a file that looks like ``what``, or an error.
+
+    Publishers put the year only in the file name, so a renamed file cannot be loaded: the
+    message names the dataset and an ``example`` name to rename it to.
+    """
+    year = year_in_name(path, pattern)
+    if year is None:
+        raise InputFileError(
+            path,
+            f"looks like {what} but the financial year is not in its name: name it like {example}",
+        )
+    return year
+
+
 def sha256_file(path: Path) -> str:
     """Return the hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -206,23 +206,26 @@ def insert_area_rows(
     con: duckdb.DuckDBPyConnection, table: str, col: dict[str, str], indicator: str, source: str
 ) -> int:
     """Insert the export's valid non-practice rows into ``area_indicators``; return how many."""
-    before = _count(con, "area_indicators")
-    con.execute(
+    return _insert(
+        con,
+        "area_indicators",
         f"""
-        INSERT INTO area_indicators
         SELECT '{source}', {indicator}, {text(col, "indicator_name")}, {text(col, "period")},
             upper({text(col, "area_code")}), {text(col, "area_name")}, {text(col, "area_type")},
             upper({text(col, "parent_code")}), {text(col, "sex")}, {text(col, "age")},
             {text(col, "category_type")}, {text(col, "category")},
             {", ".join(number(col, k) for k in NUMERIC)}
         FROM {table} WHERE NOT _rejected AND NOT ({is_practice(col)})
-        """
+        """,
     )
-    return _count(con, "area_indicators") - before
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str) -> int:
+    """Insert the rows of ``select`` into ``table``; return how many it added."""
+    count = f"SELECT count(*) FROM {table}"
+    before = int(con.execute(count).fetchall()[0][0])
+    con.execute(f"INSERT INTO {table} {select}")
+    return int(con.execute(count).fetchall()[0][0]) - before
 
 
 class FingertipsDataset:
@@ -246,17 +249,16 @@ class FingertipsDataset:
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
         col, indicator = read_export(con, path, RAW, report)
-        before = _count(con, "practice_indicators")
-        con.execute(
+        practices = _insert(
+            con,
+            "practice_indicators",
             f"""
-            INSERT INTO practice_indicators
             SELECT '{NAME}', {indicator}, {text(col, "indicator_name")}, {text(col, "period")},
                 upper({text(col, "area_code")}), {text(col, "sex")}, {text(col, "age")},
                 {", ".join(number(col, k) for k in NUMERIC)}
             FROM {RAW} WHERE NOT _rejected AND {is_practice(col)}
-            """
+            """,
         )
-        practices = _count(con, "practice_indicators") - before
         areas = insert_area_rows(con, RAW, col, indicator, NAME)
         report.rows_loaded = practices + areas
         con.execute(f"DROP TABLE {RAW}")

@@ -25,6 +25,8 @@ from gpequity.sources.base import (
     read_csv_text,
     read_header,
     reject_where,
+    require_year_in_name,
+    year_in_name,
 )
 from gpequity.tables import has_table
 
@@ -345,13 +347,7 @@ CREATE TABLE IF NOT EXISTS practice_icb (
 
 def year_from_name(path: Path) -> str | None:
     """Return ``2022/23`` for ``nhspaymentsgp-22-23-prac-csv.csv``, else ``None``."""
-    match = FILE_NAME.search(path.name)
-    if not match:
-        return None
-    start, end = int(match.group(1)), int(match.group(2))
-    if (start + 1) % 100 != end:
-        return None
-    return f"20{start:02d}/{end:02d}"
+    return year_in_name(path, FILE_NAME)
 
 
 def map_header(header: Sequence[str], year: str) -> dict[str, str]:
@@ -377,14 +373,7 @@ class PaymentsDataset:
             h.startswith("total nhs payments") for h in folded
         ):
             return None
-        year = year_from_name(path)
-        if year is None:
-            raise InputFileError(
-                path,
-                "looks like NHS Payments to General Practice but the financial year is not in "
-                "its name: name it like nhspaymentsgp-22-23-prac-csv.csv",
-            )
-        return year
+        return require_year_in_name(path, FILE_NAME, TITLE, "nhspaymentsgp-22-23-prac-csv.csv")
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
         year = report.period or ""

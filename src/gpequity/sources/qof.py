@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 
-from gpequity.errors import InputFileError
 from gpequity.sources import fingertips
 from gpequity.sources.base import (
     NUMBER_REGEX,
@@ -25,6 +24,8 @@ from gpequity.sources.base import (
     read_header,
     reject_repeats,
     reject_where,
+    require_year_in_name,
+    year_in_name,
 )
 
 NAME = "qof"
@@ -50,10 +51,7 @@ RAW = "raw_qof"
 
 def year_from_name(path: Path) -> str | None:
     """Return ``2023/24`` for ``...-2023-24.csv``, else ``None``."""
-    match = FILE_YEAR.search(path.name)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        return None
-    return f"{match.group(1)}/{match.group(2)}"
+    return year_in_name(path, FILE_YEAR)
 
 
 class QofDataset:
@@ -66,14 +64,9 @@ class QofDataset:
     def detect(self, path: Path, header: Sequence[str]) -> str | None:
         if not has_columns(header, "Practice code", "perc_achievement"):
             return None
-        year = year_from_name(path)
-        if year is None:
-            raise InputFileError(
-                path,
-                "looks like QOF achievement but the financial year is not in its name: name it "
-                "like childhood-vaccination-achievement-2023-24.csv",
-            )
-        return year
+        return require_year_in_name(
+            path, FILE_YEAR, "QOF achievement", "childhood-vaccination-achievement-2023-24.csv"
+        )
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
         header = read_header(path)
