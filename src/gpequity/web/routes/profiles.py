@@ -50,7 +50,7 @@ from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
-#: What a code in a URL may look like (anything else is a 404 without touching the warehouse).
+#: What a code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
 
 
