@@ -9,7 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gpequity.warehouse.version import ATTACHED_AS, file_version, open_version
+from gpequity.warehouse.version import (
+    ATTACHED_AS,
+    file_version,
+    open_version,
+    use_version,
+    version_of,
+)
 
 
 def write(path: Path, value: int) -> None:
@@ -41,9 +47,13 @@ def test_open_version_reads_the_new_file_while_the_old_one_is_open(tmp_path: Pat
     write(db, 1)
     # DuckDB hands out its open instance for a path: this connection keeps the old file's.
     held = duckdb.connect(str(db), read_only=True)
-    old = open_version(db)
+    first = file_version(db)
+    assert first is not None
+    old = use_version(open_version(db).cursor(), first)
     write(db, 2)
-    new = open_version(db)
+    second = file_version(db)
+    assert second is not None
+    new = use_version(open_version(db).cursor(), second)
     cached = duckdb.connect(str(db), read_only=True)
     try:
         assert cached.execute("SELECT v FROM t").fetchall() == [(1,)]  # the old file still
@@ -52,9 +62,20 @@ def test_open_version_reads_the_new_file_while_the_old_one_is_open(tmp_path: Pat
         assert new.execute("SELECT current_database()").fetchall() == [(ATTACHED_AS,)]
         with pytest.raises(duckdb.Error, match="read-only"):
             new.execute("CREATE TABLE u (a INTEGER)")
+        # Each cursor knows the version it reads, though the path now holds the second.
+        assert version_of(old) == first
+        assert version_of(new) == second
     finally:
         for con in (held, old, new, cached):
             con.close()
+
+
+def test_a_connection_opened_on_a_path_is_of_the_file_there(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    write(db, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert version_of(con) == file_version(db)
+    assert version_of(duckdb.connect()) is None  # not a file
 
 
 def test_open_version_refuses_what_is_not_a_warehouse(tmp_path: Path) -> None:
