@@ -176,8 +176,8 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "age_to": None,
         "target_population": "all registered patients",
         "population_source": "registered patients by single year of age (efit files, 2026/27)",
-        "missing_policy": "impute_median",
-        "baseline": "per_head",
+        "missing_policy": "impute",
+        "baseline": "per-head",
         "excluded_practices": [],
         "description": [],
     }
@@ -246,7 +246,7 @@ def test_target_population_exclusions_and_weighted_baseline(db: Path) -> None:
     ]
     assert data["inputs"]["target_population"] == "female patients aged 18 to 64"
     assert data["inputs"]["missing_policy"] == "exclude"
-    assert data["inputs"]["baseline"] == "weighted_population"
+    assert data["inputs"]["baseline"] == "weighted"
 
 
 def test_component_direction_can_be_turned_round(db: Path) -> None:
