@@ -76,6 +76,7 @@ __all__ = [
     "DispensingStatusSummary",
     "Exclusion",
     "NationalSummary",
+    "NoPaymentYears",
     "PaymentLineByDeprivation",
     "PaymentLinesResult",
     "SkippedYear",
@@ -85,6 +86,7 @@ __all__ = [
     "TrendResult",
     "TrendYear",
     "UnknownYear",
+    "latest_year",
     "loaded_years",
     "national_summary",
     "parse_year",
@@ -150,6 +152,13 @@ class TotalUnavailable(GpequityError):
         super().__init__(f"{year}: {self.reason}; totals available: {', '.join(available)}")
 
 
+class NoPaymentYears(GpequityError):
+    """No payments file in the warehouse, so no year to show."""
+
+    def __init__(self) -> None:
+        super().__init__("the warehouse has no payments files loaded: load them first")
+
+
 class DeprivationMissing(GpequityError):
     """No practice deprivation scores in the warehouse."""
 
@@ -187,8 +196,21 @@ def loaded_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def resolve_year(con: duckdb.DuckDBPyConnection, text: str) -> str:
-    """Return the loaded financial year ``text`` names, or raise :class:`UnknownYear`."""
+def latest_year(con: duckdb.DuckDBPyConnection) -> str:
+    """The newest financial year in the ``payments`` table: the year every page, table and
+    datapack shows unless another is asked for. Raises :class:`NoPaymentYears` when no payments
+    file is loaded."""
+    loaded = loaded_years(con) if has_table(con, "payments") else []
+    if not loaded:
+        raise NoPaymentYears()
+    return loaded[-1]
+
+
+def resolve_year(con: duckdb.DuckDBPyConnection, text: str | None = None) -> str:
+    """Return the loaded financial year ``text`` names, or raise :class:`UnknownYear`; without
+    ``text`` (``None`` or blank), the :func:`latest_year`."""
+    if text is None or not text.strip():
+        return latest_year(con)
     year = parse_year(text)
     loaded = loaded_years(con)
     if year is None or year not in loaded:

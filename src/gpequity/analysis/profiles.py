@@ -40,7 +40,7 @@ from gpequity.analysis.payments import (
     QUINTILES,
     By,
     DeprivationMissing,
-    loaded_years,
+    latest_year,
     payments_by_deprivation,
     rank_label,
 )
@@ -284,7 +284,6 @@ def practice_details(
     tables = table_names(con) if tables is None else tables
     if "payments" not in tables:
         return None
-    years = loaded_years(con)
     if "practice_imd_year" in tables:
         imd = "i.score, i.quintile, i.method"
         imd_join = (
@@ -309,7 +308,7 @@ def practice_details(
         code=str(row[1]),
         name=str(row[2] or row[1]),
         year=str(row[0]),
-        latest_year=years[-1],
+        latest_year=latest_year(con),
         postcode=_str(row[3]),
         icb_code=str(row[4]),
         icb_name=str(row[5]),
@@ -370,7 +369,7 @@ def profile_comparators(con: duckdb.DuckDBPyConnection) -> Comparators:
     England's published value (the Fingertips England row, without categories).
     """
     tables = table_names(con)
-    latest = loaded_years(con)[-1] if "payments" in tables else None
+    latest = latest_year(con) if "payments" in tables else None
     payments_icb: dict[Any, Median] = {}
     payments_england: dict[Any, Median] = {}
     payments_quintile: dict[Any, Median] = {}
@@ -770,15 +769,14 @@ def search_directory(
     )
     icb_rows = con.execute(
         """
-        WITH latest AS (SELECT max(year) AS year FROM payments)
         SELECT p.icb_code, any_value(p.icb_name), count(*)
-        FROM payments p JOIN latest USING (year)
+        FROM payments p WHERE p.year = $latest
         GROUP BY p.icb_code
         HAVING upper(p.icb_code) = $upper
             OR ($long AND contains(upper(any_value(p.icb_name)), $upper))
         ORDER BY any_value(p.icb_name)
         """,
-        {"upper": upper, "long": long_enough},
+        {"upper": upper, "long": long_enough, "latest": latest_year(con)},
     ).fetchall()
     return DirectoryResults(
         query=text,

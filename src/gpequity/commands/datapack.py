@@ -16,8 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gpequity import config
 from gpequity.analysis.icb import icbs_in_year, resolve_icb
-from gpequity.analysis.payments import loaded_years, resolve_year
-from gpequity.errors import GpequityError
+from gpequity.analysis.payments import resolve_year
 from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
 from gpequity.reports.render import Format
 from gpequity.warehouse.build import connect
@@ -66,13 +65,7 @@ def datapack_command(
         raise typer.BadParameter("give --icb CODE (repeatable) or --all, not both")
     db_file = config.db_path(db)
     with connect(db_file) as con:
-        if year is None:
-            loaded = loaded_years(con)
-            if not loaded:
-                raise GpequityError("the warehouse has no payments files loaded: load them first")
-            chosen = loaded[-1]
-        else:
-            chosen = resolve_year(con, year)
+        chosen = resolve_year(con, year)
         if all_icbs:
             codes = [i.code for i in icbs_in_year(con, chosen)]
         else:

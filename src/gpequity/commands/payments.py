@@ -26,13 +26,11 @@ from gpequity.analysis.payments import (
     Exclusion,
     Table,
     Total,
-    loaded_years,
     national_summary,
     payments_by_deprivation,
     payments_trend,
     resolve_year,
 )
-from gpequity.errors import GpequityError
 from gpequity.output import Format, render_rows
 
 payments_app = typer.Typer(
@@ -103,15 +101,6 @@ def _warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _year(con: duckdb.DuckDBPyConnection, year: str | None) -> str:
-    if year is not None:
-        return resolve_year(con, year)
-    loaded = loaded_years(con)
-    if not loaded:
-        raise GpequityError("the warehouse has no payments files loaded: load them first")
-    return loaded[-1]
-
-
 def _pounds(value: Any) -> str:
     if value is None:
         return "-"
@@ -168,7 +157,7 @@ def summary(
     prescribing/dispensing payments, and the same by dispensing status."""
     console = _console()
     with _warehouse(db) as con:
-        result = national_summary(con, _year(con, year))
+        result = national_summary(con, resolve_year(con, year))
     table = result.table()
     if format is not Format.table:
         render_rows(console, format, table.header, table.rows, json_value=result.as_dict())
@@ -231,7 +220,7 @@ def by_deprivation(
     with _warehouse(db) as con:
         result = payments_by_deprivation(
             con,
-            _year(con, year),
+            resolve_year(con, year),
             total=total,
             exclude_prescribing=exclude_prescribing,
             by=by,
@@ -328,7 +317,7 @@ def chart(
     if out.suffix.lower() not in (".svg", ".png"):
         raise UnsupportedChartFile(out)
     with _warehouse(db) as con:
-        built = build_chart(con, name, _year(con, year), total=total)
+        built = build_chart(con, name, resolve_year(con, year), total=total)
     write_chart(built, out)
     table = Table(built.header, built.rows)
     if format is Format.table:

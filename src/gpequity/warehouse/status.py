@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from gpequity.sources.registry import DATASETS
 from gpequity.warehouse.build import connect
 
@@ -48,21 +50,26 @@ class WarehouseStatus:
 
 def read_status(db_path: Path) -> WarehouseStatus:
     """Read the warehouse's own record of what it holds."""
-    titles = {d.name: d.title for d in DATASETS}
     with connect(db_path) as con:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        rows = con.execute(
-            "SELECT dataset, period, path, sha256, rows_read, rows_loaded, rows_rejected, "
-            "strftime(loaded_at, '%Y-%m-%d %H:%M:%S') FROM sources ORDER BY dataset, period, path"
+        return status_of(con, db_path)
+
+
+def status_of(con: duckdb.DuckDBPyConnection, db_path: Path) -> WarehouseStatus:
+    """The record of what it holds of the warehouse open on ``con`` (the file ``db_path``)."""
+    titles = {d.name: d.title for d in DATASETS}
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    rows = con.execute(
+        "SELECT dataset, period, path, sha256, rows_read, rows_loaded, rows_rejected, "
+        "strftime(loaded_at, '%Y-%m-%d %H:%M:%S') FROM sources ORDER BY dataset, period, path"
+    ).fetchall()
+    tables = {
+        name: int(count)
+        for name, count in con.execute(
+            "SELECT table_name, estimated_size FROM duckdb_tables() "
+            "WHERE schema_name = 'main' ORDER BY table_name"
         ).fetchall()
-        tables = {
-            name: int(count)
-            for name, count in con.execute(
-                "SELECT table_name, estimated_size FROM duckdb_tables() "
-                "WHERE schema_name = 'main' ORDER BY table_name"
-            ).fetchall()
-        }
-        warnings = [w for (w,) in con.execute("SELECT message FROM load_warnings").fetchall()]
+    }
+    warnings = [w for (w,) in con.execute("SELECT message FROM load_warnings").fetchall()]
     return WarehouseStatus(
         db_path=str(db_path),
         synthetic=meta.get("synthetic") == "true",

@@ -7,10 +7,12 @@ decided in ``presenters.py``, and the markup is in ``templates/``. See ``docs/we
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,7 +22,7 @@ from gpequity.web import site
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
 from gpequity.web.routes import ROUTERS, api
-from gpequity.web.warehouse import WarehouseReader
+from gpequity.web.warehouse import SharedWarehouse, WarehouseUnavailable
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
@@ -38,6 +40,13 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     ``content_dir`` is the library's folder of resources (default: the project's ``content/``,
     or ``GPEQUITY_CONTENT``); a malformed resource stops the app here, naming file and field.
     """
+    warehouse = SharedWarehouse(config.db_path(db_path))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        warehouse.close()
+
     # The interactive API docs load their scripts from a CDN; every page must work offline.
     app = FastAPI(
         title=site.SERVICE_NAME,
@@ -45,8 +54,9 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
         docs_url=None,
         redoc_url=None,
         openapi_url=api.OPENAPI_PATH,
+        lifespan=lifespan,
     )
-    app.state.warehouse = WarehouseReader(config.db_path(db_path))
+    app.state.warehouse = warehouse
     app.state.templates = create_templates()
     app.state.library = Library.load(content_dir)  # the resource library, /resources
     if not VENDOR_STYLESHEET.is_file():
@@ -60,6 +70,7 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
         app.include_router(router)
     app.include_router(api.router)  # the JSON API and its documentation page, /api/docs
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(WarehouseUnavailable, warehouse_unavailable)
     app.add_exception_handler(Exception, server_error)
     return app
 
@@ -72,6 +83,12 @@ async def http_error(request: Request, exc: Exception) -> HTMLResponse:
     if isinstance(exc, StarletteHTTPException) and exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+async def warehouse_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The JSON API without a readable warehouse: 503 ``{"detail": "..."}``."""
+    detail = exc.detail if isinstance(exc, WarehouseUnavailable) else str(exc)
+    return JSONResponse({"detail": detail}, status_code=503)
 
 
 async def server_error(request: Request, exc: Exception) -> HTMLResponse:

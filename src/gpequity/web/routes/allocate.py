@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -61,7 +61,6 @@ from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
 from gpequity.errors import GpequityError
 from gpequity.library.markdown import level_one_headings, render_markdown
-from gpequity.warehouse.build import connect
 from gpequity.web.presenters_allocate import (
     ALLOCATE_PATH,
     COMPARE_SORT_KEYS,
@@ -90,7 +89,7 @@ from gpequity.web.presenters_allocate import (
     starting_input,
 )
 from gpequity.web.rendering import render
-from gpequity.web.warehouse import warehouse_path, warehouse_status
+from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
@@ -115,15 +114,6 @@ CONTENT_TOO_LARGE = 413
 
 
 # --- the request --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(warehouse_path(request))
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def _is_htmx(request: Request) -> bool:
@@ -233,10 +223,8 @@ def read_upload(
 # --- the allocation page ------------------------------------------------------------------------
 
 
-def _no_data(request: Request) -> Response | None:
-    if warehouse_status(request) is None:
-        return render(request, TEMPLATE, present_allocate_without_data(has_data=False))
-    return None
+def _no_data(request: Request) -> Response:
+    return render(request, TEMPLATE, present_allocate_without_data(has_data=False))
 
 
 def _canonical(request: Request, items: list[tuple[str, str]]) -> bool:
@@ -244,39 +232,38 @@ def _canonical(request: Request, items: list[tuple[str, str]]) -> bool:
 
 
 @router.get("/allocate", response_class=HTMLResponse, name="allocate")
-def allocate_page(request: Request) -> Response:
-    missing = _no_data(request)
-    if missing is not None:
-        return missing
+def allocate_page(reading: PageReading, request: Request) -> Response:
+    if reading is None:
+        return _no_data(request)
     params = _query(request)
     sort = read_sort(params.get("sort"), params.get("order"))
-    with _warehouse(request) as con:
-        icbs = list_icbs(con)
-        if not icbs:
-            return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
-        if not SCENARIO_KEYS & params.keys():
-            # The first step: the ICB; once chosen, the form with a sensible start.
-            icb = params.get("icb", "").strip().upper()
-            errors: list[FieldError] = []
-            if "icb" in params:
-                problem = _icb_error(ScenarioInput(icb=icb), icbs)
-                errors = [] if problem is None else [problem]
-            inp = starting_input(icb)
-            step = "scenario" if "icb" in params and not errors else "icb"
-            page = present_allocate(
-                icbs=icbs,
-                catalogue=load_catalogue(con, icbs, icb) if step == "scenario" else [],
-                inp=inp,
-                errors=errors,
-                step=step,
-            )
-            return render(request, TEMPLATE, page, status_code=_error_status(request, errors))
-        inp = read_scenario_input(params)
-        catalogue = load_catalogue(con, icbs, inp.icb)
-        if params.get("action") == "refresh":
-            page = present_allocate(icbs=icbs, catalogue=catalogue, inp=inp)
-            return render(request, TEMPLATE, page)
-        outcome, errors = run_scenario(con, inp, icbs)
+    con = reading.con
+    icbs = list_icbs(con)
+    if not icbs:
+        return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+    if not SCENARIO_KEYS & params.keys():
+        # The first step: the ICB; once chosen, the form with a sensible start.
+        icb = params.get("icb", "").strip().upper()
+        errors: list[FieldError] = []
+        if "icb" in params:
+            problem = _icb_error(ScenarioInput(icb=icb), icbs)
+            errors = [] if problem is None else [problem]
+        inp = starting_input(icb)
+        step = "scenario" if "icb" in params and not errors else "icb"
+        page = present_allocate(
+            icbs=icbs,
+            catalogue=load_catalogue(con, icbs, icb) if step == "scenario" else [],
+            inp=inp,
+            errors=errors,
+            step=step,
+        )
+        return render(request, TEMPLATE, page, status_code=_error_status(request, errors))
+    inp = read_scenario_input(params)
+    catalogue = load_catalogue(con, icbs, inp.icb)
+    if params.get("action") == "refresh":
+        page = present_allocate(icbs=icbs, catalogue=catalogue, inp=inp)
+        return render(request, TEMPLATE, page)
+    outcome, errors = run_scenario(con, inp, icbs)
     canonical = inp.query_items() + sort.items()
     if outcome is not None and not _is_htmx(request) and not _canonical(request, canonical):
         # A form sends every field, the empty ones too; the link to share has none.
@@ -411,19 +398,19 @@ def _posted_upload(
     return None, errors
 
 
-def _allocate_posted(request: Request, form: PostedForm) -> Response:
+def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Response:
     params = form.fields
     action = params.get("action", "calculate")
     inp = read_scenario_input(params)
-    with _warehouse(request) as con:
-        icbs = list_icbs(con)
-        if not icbs:
-            return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
-        upload, errors = _posted_upload(con, form, inp, icbs, action)
-        catalogue = _catalogue_with_upload(con, icbs, inp, upload)
-        outcome = None
-        if action == "calculate" and not errors:
-            outcome, errors = run_scenario(con, inp, icbs, upload)
+    con = reading.con
+    icbs = list_icbs(con)
+    if not icbs:
+        return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+    upload, errors = _posted_upload(con, form, inp, icbs, action)
+    catalogue = _catalogue_with_upload(con, icbs, inp, upload)
+    outcome = None
+    if action == "calculate" and not errors:
+        outcome, errors = run_scenario(con, inp, icbs, upload)
     page = present_allocate(
         icbs=icbs,
         catalogue=catalogue,
@@ -441,12 +428,11 @@ def _allocate_posted(request: Request, form: PostedForm) -> Response:
 
 
 @router.post("/allocate", response_class=HTMLResponse, name="allocate_upload")
-async def allocate_upload(request: Request) -> Response:
-    missing = _no_data(request)
-    if missing is not None:
-        return missing
+async def allocate_upload(reading: PageReading, request: Request) -> Response:
+    if reading is None:
+        return _no_data(request)
     form = await read_posted_form(request)
-    return await run_in_threadpool(_allocate_posted, request, form)
+    return await run_in_threadpool(_allocate_posted, request, reading, form)
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -465,24 +451,28 @@ def _file_response(outcome: ScenarioOutcome, extension: str) -> Response:
 
 
 def _download(
-    request: Request, extension: str, params: Mapping[str, str], form: PostedForm | None
+    request: Request,
+    reading: Reading | None,
+    extension: str,
+    params: Mapping[str, str],
+    form: PostedForm | None,
 ) -> Response:
     if extension not in DOWNLOADS:
         raise StarletteHTTPException(status_code=404)
-    if warehouse_status(request) is None:
+    if reading is None:
         page = present_allocate_without_data(has_data=False)
         return render(request, TEMPLATE, page, status_code=503)
     inp = read_scenario_input(params)
-    with _warehouse(request) as con:
-        icbs = list_icbs(con)
-        upload: UploadState | None = None
-        errors: list[FieldError] = []
-        if form is not None:
-            upload, errors = _posted_upload(con, form, inp, icbs, "download")
-        catalogue = _catalogue_with_upload(con, icbs, inp, upload)
-        outcome = None
-        if not errors:
-            outcome, errors = run_scenario(con, inp, icbs, upload)
+    con = reading.con
+    icbs = list_icbs(con)
+    upload: UploadState | None = None
+    errors: list[FieldError] = []
+    if form is not None:
+        upload, errors = _posted_upload(con, form, inp, icbs, "download")
+    catalogue = _catalogue_with_upload(con, icbs, inp, upload)
+    outcome = None
+    if not errors:
+        outcome, errors = run_scenario(con, inp, icbs, upload)
     if outcome is None or errors:
         page = present_allocate(
             icbs=icbs, catalogue=catalogue, inp=inp, errors=errors, upload=upload
@@ -492,51 +482,51 @@ def _download(
 
 
 @router.get("/allocate/download.{extension}", name="allocate_download")
-def allocate_download(request: Request, extension: str) -> Response:
-    return _download(request, extension, _query(request), None)
+def allocate_download(request: Request, reading: PageReading, extension: str) -> Response:
+    return _download(request, reading, extension, _query(request), None)
 
 
 @router.post("/allocate/download.{extension}", name="allocate_download_upload")
-async def allocate_download_upload(request: Request, extension: str) -> Response:
+async def allocate_download_upload(
+    request: Request, reading: PageReading, extension: str
+) -> Response:
     form = await read_posted_form(request)
-    return await run_in_threadpool(_download, request, extension, form.fields, form)
+    return await run_in_threadpool(_download, request, reading, extension, form.fields, form)
 
 
 # --- comparing two scenarios --------------------------------------------------------------------
 
 
 @router.get("/allocate/compare", response_class=HTMLResponse, name="allocate_compare")
-def allocate_compare(request: Request) -> Response:
-    if warehouse_status(request) is None:
+def allocate_compare(reading: PageReading, request: Request) -> Response:
+    if reading is None:
         return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=False))
     params = _query(request)
     sort = read_sort(params.get("sort"), params.get("order"), COMPARE_SORT_KEYS)
     chosen = any(key.startswith(("a.", "b.")) for key in params)
-    with _warehouse(request) as con:
-        icbs = list_icbs(con)
-        if not icbs:
-            return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=True))
-        icb = params.get("icb", "").strip().upper()
-        if not chosen:
-            start_a, start_b = default_compare_inputs(icb)
-            a = read_scenario_input(params, "a.", start_a)
-            b = read_scenario_input(params, "b.", start_b)
-            problem = _icb_error(a, icbs) if "icb" in params else None
-            errors = [] if problem is None else [problem]
-            page = present_compare(
-                icbs=icbs,
-                catalogue=load_catalogue(con, icbs, a.icb),
-                inputs=(a, b),
-                errors=errors,
-            )
-            return render(
-                request, COMPARE_TEMPLATE, page, status_code=_error_status(request, errors)
-            )
-        a = read_scenario_input(params, "a.")
-        b = read_scenario_input(params, "b.")
-        catalogue = load_catalogue(con, icbs, a.icb)
-        outcome_a, errors_a = run_scenario(con, a, icbs, prefix="a.")
-        outcome_b, errors_b = run_scenario(con, b, icbs, prefix="b.")
+    con = reading.con
+    icbs = list_icbs(con)
+    if not icbs:
+        return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=True))
+    icb = params.get("icb", "").strip().upper()
+    if not chosen:
+        start_a, start_b = default_compare_inputs(icb)
+        a = read_scenario_input(params, "a.", start_a)
+        b = read_scenario_input(params, "b.", start_b)
+        problem = _icb_error(a, icbs) if "icb" in params else None
+        errors = [] if problem is None else [problem]
+        page = present_compare(
+            icbs=icbs,
+            catalogue=load_catalogue(con, icbs, a.icb),
+            inputs=(a, b),
+            errors=errors,
+        )
+        return render(request, COMPARE_TEMPLATE, page, status_code=_error_status(request, errors))
+    a = read_scenario_input(params, "a.")
+    b = read_scenario_input(params, "b.")
+    catalogue = load_catalogue(con, icbs, a.icb)
+    outcome_a, errors_a = run_scenario(con, a, icbs, prefix="a.")
+    outcome_b, errors_b = run_scenario(con, b, icbs, prefix="b.")
     errors = order_errors(errors_a + errors_b)
     outcomes = None
     if outcome_a is not None and outcome_b is not None and not errors:
@@ -575,33 +565,33 @@ def _sensitivity_errors(errors: Sequence[FieldError]) -> list[FieldError]:
 
 
 @router.get("/allocate/sensitivity", response_class=HTMLResponse, name="allocate_sensitivity")
-def allocate_sensitivity(request: Request) -> Response:
-    if warehouse_status(request) is None:
+def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
+    if reading is None:
         page = present_sensitivity_without_data(has_data=False)
         return render(request, SENSITIVITY_TEMPLATE, page)
     params = _query(request)
     chosen = bool((SCENARIO_KEYS | {"other"}) & params.keys())
-    with _warehouse(request) as con:
-        icbs = list_icbs(con)
-        if not icbs:
-            page = present_sensitivity_without_data(has_data=True)
-            return render(request, SENSITIVITY_TEMPLATE, page)
-        icb = params.get("icb", "").strip().upper()
-        inp = read_scenario_input(params, defaults=None if chosen else starting_input(icb))
-        other = _other_component(params, inp)
-        catalogue = load_catalogue(con, icbs, inp.icb)
-        errors: list[FieldError] = []
-        outcomes: list[ScenarioOutcome] = []
-        if chosen:
-            for scenario in sensitivity_inputs(inp, other):
-                outcome, found = run_scenario(con, scenario, icbs)
-                if outcome is None:
-                    errors = _sensitivity_errors(found)
-                    break
-                outcomes.append(outcome)
-        elif "icb" in params:
-            problem = _icb_error(inp, icbs)
-            errors = [] if problem is None else [problem]
+    con = reading.con
+    icbs = list_icbs(con)
+    if not icbs:
+        page = present_sensitivity_without_data(has_data=True)
+        return render(request, SENSITIVITY_TEMPLATE, page)
+    icb = params.get("icb", "").strip().upper()
+    inp = read_scenario_input(params, defaults=None if chosen else starting_input(icb))
+    other = _other_component(params, inp)
+    catalogue = load_catalogue(con, icbs, inp.icb)
+    errors: list[FieldError] = []
+    outcomes: list[ScenarioOutcome] = []
+    if chosen:
+        for scenario in sensitivity_inputs(inp, other):
+            outcome, found = run_scenario(con, scenario, icbs)
+            if outcome is None:
+                errors = _sensitivity_errors(found)
+                break
+            outcomes.append(outcome)
+    elif "icb" in params:
+        problem = _icb_error(inp, icbs)
+        errors = [] if problem is None else [problem]
     page = present_sensitivity(
         icbs=icbs,
         catalogue=catalogue,

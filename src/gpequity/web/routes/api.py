@@ -25,19 +25,17 @@ import html
 import json
 import logging
 import re
-import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Sequence
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from gpequity.allocation import (
@@ -60,9 +58,12 @@ from gpequity.allocation.catalogue import (
     list_icbs,
     outcome_as_dict,
 )
-from gpequity.errors import GpequityError
-from gpequity.warehouse.build import connect
-from gpequity.web.warehouse import warehouse_path
+from gpequity.web.warehouse import (
+    UNREADABLE,
+    Reading,
+    WarehouseUnavailable,
+    reading_or_unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,13 @@ FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 class JsonErrorsRoute(APIRoute):
-    """A route whose request-validation errors are always a JSON 422 that can be encoded.
+    """A route whose errors are always JSON: never a page, never a traceback.
 
-    FastAPI's own answer echoes each wrong ``input``, and an input of ``NaN`` or ``Infinity``
-    (which Python's JSON parser accepts) cannot be written back as JSON: that was a 500. Here
-    each error keeps its ``loc``, ``msg`` and ``type`` only.
+    Request-validation errors are a 422 that can be encoded: FastAPI's own answer echoes each
+    wrong ``input``, and an input of ``NaN`` or ``Infinity`` (which Python's JSON parser
+    accepts) cannot be written back as JSON: that was a 500. Here each error keeps its ``loc``,
+    ``msg`` and ``type`` only. A warehouse that fails while it is read is a 503, any other
+    failure a 500, each with a ``detail`` that shows nothing of the server (the log has it).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -99,6 +102,17 @@ class JsonErrorsRoute(APIRoute):
                     for e in error.errors()
                 ]
                 return JSONResponse({"detail": detail}, status_code=422)
+            except (StarletteHTTPException, WarehouseUnavailable):
+                raise  # answered by the app's handlers
+            except duckdb.Error:
+                logger.exception("the API could not read the warehouse")
+                return JSONResponse({"detail": UNREADABLE}, status_code=503)
+            except Exception:
+                logger.exception("unexpected error in %s", request.url.path)
+                return JSONResponse(
+                    {"detail": "Something went wrong on our side; the error has been logged."},
+                    status_code=500,
+                )
 
         return handle
 
@@ -319,87 +333,13 @@ def _problems_response(
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-def _unavailable(message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=503)
-
-
-class _Unavailable(Exception):
-    """The warehouse is missing or unreadable: answered with 503."""
-
-
-class _Connections:
-    """One read-only connection to the warehouse per version of its file, shared by requests.
-
-    Each request works on its own cursor of it (DuckDB's way for threads to share a database),
-    so the file is not opened and its pages not read again on every request. When
-    ``gpequity data load`` renames a new warehouse over the old one (a new inode), the next
-    request opens the new file; requests still running keep the old one until they finish.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: tuple[int, int, int] | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
-
-    def cursor(self, path: Path) -> duckdb.DuckDBPyConnection:
-        stat = path.stat()
-        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if self._con is None or version != self._version:
-                self._con = connect(path)
-                self._version = version
-            return self._con.cursor()
-
-
-_CONNECTIONS_LOCK = threading.Lock()
-
-
-def _connections(request: Request) -> _Connections:
-    state = request.app.state
-    with _CONNECTIONS_LOCK:
-        connections: _Connections | None = getattr(state, "api_connections", None)
-        if connections is None:
-            connections = _Connections()
-            state.api_connections = connections
-        return connections
-
-
-@contextmanager
-def _warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = warehouse_path(request)
-    if not path.exists():
-        raise _Unavailable(
-            "No data is loaded yet: build the warehouse with 'gpequity data load --source DIR' "
-            "(or 'gpequity data demo --load')."
-        )
-    try:
-        con = _connections(request).cursor(path)
-    except (GpequityError, duckdb.Error, OSError) as error:
-        raise _Unavailable(f"The warehouse cannot be read: {error}") from error
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def _answer(
-    request: Request, work: Callable[[duckdb.DuckDBPyConnection], JSONResponse]
-) -> JSONResponse:
-    """Run ``work`` on the warehouse; turn every failure into a JSON answer."""
-    try:
-        with _warehouse(request) as con:
-            return work(con)
-    except _Unavailable as error:
-        return _unavailable(str(error))
-    except duckdb.Error as error:
-        logger.exception("the API could not read the warehouse")
-        return _unavailable(f"The warehouse cannot be read: {error}")
-    except Exception:
-        logger.exception("unexpected error in %s", request.url.path)
-        return JSONResponse(
-            {"detail": "Something went wrong on our side; the error has been logged."},
-            status_code=500,
-        )
+#: The 503 answer without a warehouse (one that cannot be read: ``web.warehouse.UNREADABLE``).
+NO_DATA = (
+    "No data is loaded yet: build the warehouse with 'gpequity data load --source DIR' "
+    "(or 'gpequity data demo --load')."
+)
+#: A route's parameter: the request's cursor on the warehouse; 503 without one.
+ApiReading = Annotated[Reading, Depends(reading_or_unavailable(NO_DATA))]
 
 
 # --- the routes ---------------------------------------------------------------------------
@@ -411,7 +351,7 @@ def _answer(
     responses=ERROR_RESPONSES,
     summary="Allocate an amount across an ICB's practices",
 )
-def create_allocation(request: Request, body: AllocationIn) -> JSONResponse:
+def create_allocation(reading: ApiReading, body: AllocationIn) -> JSONResponse:
     """Split ``amount`` across the ICB's practices by the chosen components and method.
 
     ``method`` is ``recommended`` (shares of need) or ``efit-classic`` (the published eFIT
@@ -429,15 +369,11 @@ def create_allocation(request: Request, body: AllocationIn) -> JSONResponse:
         excluded_practices=frozenset(body.excluded_practices),
         baseline=body.baseline,
     )
-
-    def work(con: duckdb.DuckDBPyConnection) -> JSONResponse:
-        try:
-            outcome = allocate_scenario(con, scenario)
-        except AllocationInputError as error:
-            return _problems_response(error.problems)
-        return JSONResponse(outcome_as_dict(outcome))
-
-    return _answer(request, work)
+    try:
+        outcome = allocate_scenario(reading.con, scenario)
+    except AllocationInputError as error:
+        return _problems_response(error.problems)
+    return JSONResponse(outcome_as_dict(outcome))
 
 
 @router.get(
@@ -446,9 +382,9 @@ def create_allocation(request: Request, body: AllocationIn) -> JSONResponse:
     responses={503: ERROR_RESPONSES[503]},
     summary="The ICBs",
 )
-def get_icbs(request: Request) -> JSONResponse:
+def get_icbs(reading: ApiReading) -> JSONResponse:
     """The ICBs of the newest data loaded (those of April 2026 with the eFIT files), by name."""
-    return _answer(request, lambda con: JSONResponse([i.as_dict() for i in list_icbs(con)]))
+    return JSONResponse([i.as_dict() for i in list_icbs(reading.con)])
 
 
 @router.get(
@@ -461,20 +397,17 @@ def get_icbs(request: Request) -> JSONResponse:
     summary="The indicators an ICB's allocation can use",
 )
 def get_indicators(
-    request: Request, icb: str = Query(min_length=1, description="ICB code, e.g. QHM.")
+    reading: ApiReading,
+    icb: str = Query(min_length=1, description="ICB code, e.g. QHM."),
 ) -> JSONResponse:
     """The indicator catalogue of the ICB: ids for ``components``, with unit, default
     direction, period, source and coverage (share of the ICB's practices with a value)."""
-
-    def work(con: duckdb.DuckDBPyConnection) -> JSONResponse:
-        try:
-            entries = build_catalogue(con, icb)
-        except UnknownIcbError as error:
-            problems = [InputProblem("icb", p.message) for p in error.problems]
-            return _problems_response(problems, 404, where="query")
-        return JSONResponse([e.as_dict() for e in entries])
-
-    return _answer(request, work)
+    try:
+        entries = build_catalogue(reading.con, icb)
+    except UnknownIcbError as error:
+        problems = [InputProblem("icb", p.message) for p in error.problems]
+        return _problems_response(problems, 404, where="query")
+    return JSONResponse([e.as_dict() for e in entries])
 
 
 # --- the documentation page -------------------------------------------------------------------

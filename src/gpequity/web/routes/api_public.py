@@ -15,9 +15,9 @@ slug, code or year, 503 when no warehouse is loaded.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -29,15 +29,17 @@ from gpequity.analysis.profiles import (
     icb_profile,
 )
 from gpequity.library import PER_PAGE, Resource, ResourceType
-from gpequity.web.routes.library import library_of, open_warehouse
-from gpequity.web.routes.profiles import find_practice
-from gpequity.web.warehouse import warehouse_path
+from gpequity.web.results import find_practice
+from gpequity.web.state import library_of
+from gpequity.web.warehouse import Reading, reading_or_unavailable
 
 PREFIX = "/api/v1"
 #: Most resources on one page of ``/api/v1/resources``.
 MAX_PER_PAGE = 100
 
 router = APIRouter(tags=["Library and profiles (open data)"])
+#: A route's parameter: the request's cursor on the warehouse; 503 without one.
+ApiReading = Annotated[Reading, Depends(reading_or_unavailable("no warehouse is loaded yet"))]
 
 
 class ErrorOut(BaseModel):
@@ -314,10 +316,10 @@ def practice_out(profile: PracticeProfile) -> dict[str, object]:
     responses=ERRORS,
     summary="A practice's profile",
 )
-def get_practice(request: Request, code: str) -> dict[str, object] | JSONResponse:
-    if not warehouse_path(request).exists():
-        return _error(503, "no warehouse is loaded yet")
-    profile = find_practice(request, code)
+def get_practice(
+    request: Request, reading: ApiReading, code: str
+) -> dict[str, object] | JSONResponse:
+    profile = find_practice(request, reading, code)
     if profile is None:
         return _error(404, f"no practice has the code '{code}' in the payments files")
     return practice_out(profile)
@@ -432,17 +434,15 @@ def icb_out(profile: IcbProfile) -> dict[str, object]:
     summary="An ICB's profile",
 )
 def get_icb(
-    request: Request,
+    reading: ApiReading,
     code: str,
     year: str = Query("", description="Financial year, e.g. 2022/23 [default: the latest]."),
 ) -> dict[str, object] | JSONResponse:
     chosen = parse_year(year) if year.strip() else None
     if year.strip() and chosen is None:
         return _error(404, f"'{year}' is not a financial year like 2022/23")
-    with open_warehouse(request) as con:
-        if con is None:
-            return _error(503, "no warehouse is loaded yet")
-        profile = icb_profile(con, code, chosen) if has_payments(con) else None
+    con = reading.con
+    profile = icb_profile(con, code, chosen) if has_payments(con) else None
     if profile is None:
         detail = f"no practice is in ICB '{code}'" + (f" in {chosen}" if chosen else "")
         return _error(404, detail + " in the payments files")

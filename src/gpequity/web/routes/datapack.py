@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -25,23 +23,21 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity.analysis.icb import UnknownIcb
-from gpequity.analysis.payments import UnknownYear, loaded_years
-from gpequity.errors import WarehouseMissing
+from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
 from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
 from gpequity.reports.render import stylesheet as datapack_stylesheet
-from gpequity.warehouse.build import connect
 from gpequity.web.rendering import render
-from gpequity.web.warehouse import warehouse_path
+from gpequity.web.warehouse import PageReading, Reading, VersionedCache
 
 router = APIRouter(include_in_schema=False)
 
 #: What an ICB code in a URL may look like (anything else is a 404 without opening the file).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
-#: Packs kept in memory (each a few hundred kilobytes).
+#: Packs kept in memory (each a few hundred kilobytes), as views and as PDFs.
 CACHED_PACKS = 8
-#: One version of the warehouse file: path, inode, modification time, size.
-FileVersion = tuple[str, int, int, int]
+_views = VersionedCache(CACHED_PACKS)
+_pdfs = VersionedCache(CACHED_PACKS)
 EMPTY = Markup("")
 
 
@@ -59,48 +55,20 @@ class DatapackPage:
     html_href: str = ""
 
 
-def _version(db_path: Path) -> FileVersion | None:
-    try:
-        stat = db_path.stat()
-    except FileNotFoundError:
-        return None
-    return (str(db_path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=CACHED_PACKS)
-def _view(version: FileVersion, code: str, year: str | None) -> DatapackView:
-    """The pack of ICB ``code`` for ``year`` (the latest loaded when ``None``)."""
-    with connect(Path(version[0])) as con:
-        if year is None:
-            loaded = loaded_years(con)
-            if not loaded:
-                raise UnknownYear("latest", loaded)
-            year = loaded[-1]
-        return present_datapack(build_datapack(con, code, year))
-
-
-@lru_cache(maxsize=CACHED_PACKS)
-def _pdf(version: FileVersion, code: str, year: str | None) -> bytes:
-    return render_pdf(render_html(_view(version, code, year)))
-
-
-def _pack(request: Request, code: str, year: str) -> tuple[FileVersion, str | None] | None:
-    """The warehouse version and the year asked for; ``None`` when there is no warehouse; the
-    404 page for a code that cannot be an ICB's."""
+def _view(reading: Reading, code: str, year: str) -> DatapackView:
+    """The pack of ICB ``code`` for ``year`` (the latest loaded when blank), or the 404 page
+    for an ICB or a year the warehouse does not have."""
     if not CODE.match(code):
         raise StarletteHTTPException(status_code=404)
-    version = _version(warehouse_path(request))
-    if version is None:
-        return None
-    return version, (year.strip() or None)
+    code, chosen = code.upper(), year.strip()
 
+    def make() -> DatapackView:
+        con = reading.con
+        return present_datapack(build_datapack(con, code, resolve_year(con, chosen)))
 
-def _not_found_unless_known(version: FileVersion, code: str, year: str | None) -> DatapackView:
     try:
-        return _view(version, code.upper(), year)
-    except (UnknownIcb, UnknownYear) as exc:
-        raise StarletteHTTPException(status_code=404) from exc
-    except WarehouseMissing as exc:  # removed since it was looked at
+        return _views.get(reading.version, (code, chosen), make)
+    except (UnknownIcb, UnknownYear, NoPaymentYears) as exc:
         raise StarletteHTTPException(status_code=404) from exc
 
 
@@ -118,12 +86,10 @@ def _href(code: str, suffix: str, year: str) -> str:
 
 
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
-def datapack_page(request: Request, code: str, year: str = "") -> Response:
-    found = _pack(request, code, year)
-    if found is None:
+def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
+    if reading is None:
         return _no_data(request)
-    version, chosen = found
-    view = _not_found_unless_known(version, code, chosen)
+    view = _view(reading, code, year)
     page = DatapackPage(
         title=f"Inequality datapack: {view.icb_name}, {view.year}",
         has_data=True,
@@ -138,13 +104,13 @@ def datapack_page(request: Request, code: str, year: str = "") -> Response:
 
 
 @router.get("/icbs/{code}/datapack.pdf", name="icb_datapack_pdf")
-def datapack_pdf(request: Request, code: str, year: str = "") -> Response:
-    found = _pack(request, code, year)
-    if found is None:
+def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
+    if reading is None:
         return _no_data(request)
-    version, chosen = found
-    view = _not_found_unless_known(version, code, chosen)
-    content = _pdf(version, view.icb_code, chosen)
+    view = _view(reading, code, year)
+    content = _pdfs.get(
+        reading.version, (view.icb_code, view.year), lambda: render_pdf(render_html(view))
+    )
     name = file_name(view.icb_code, view.year, Format.pdf)
     return Response(
         content,
@@ -154,12 +120,10 @@ def datapack_pdf(request: Request, code: str, year: str = "") -> Response:
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
-def datapack_html(request: Request, code: str, year: str = "") -> Response:
-    found = _pack(request, code, year)
-    if found is None:
+def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
+    if reading is None:
         return _no_data(request)
-    version, chosen = found
-    view = _not_found_unless_known(version, code, chosen)
+    view = _view(reading, code, year)
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(
         render_html(view),

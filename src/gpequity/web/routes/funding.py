@@ -8,9 +8,6 @@ template serve the plain form and its htmx enhancement (which swaps the page's c
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import duckdb
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -28,7 +25,6 @@ from gpequity.analysis.payments import (
     payments_trend,
 )
 from gpequity.tables import has_table
-from gpequity.warehouse.build import connect
 from gpequity.web.downloads import csv_response
 from gpequity.web.presenters_funding import (
     CSV_TABLES,
@@ -44,20 +40,11 @@ from gpequity.web.presenters_funding import (
     total_unavailable,
 )
 from gpequity.web.rendering import render
-from gpequity.web.warehouse import warehouse_path, warehouse_status
+from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
 TEMPLATE = "funding.html"
-
-
-@contextlib.contextmanager
-def _warehouse(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(warehouse_path(request))
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def payment_years(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -107,6 +94,7 @@ def analyse_funding(con: duckdb.DuckDBPyConnection, query: FundingQuery) -> Fund
 
 def _funding(
     request: Request,
+    reading: Reading | None,
     year: str | None,
     total: str | None,
     exclude_prescribing: str | None,
@@ -115,35 +103,35 @@ def _funding(
     """The page (or, with ``table``, that table's CSV) for the request's choice."""
     if table is not None and table not in CSV_TABLES:
         raise StarletteHTTPException(status_code=404)
-    if warehouse_status(request) is None:
+    if reading is None:
         # Nothing to show or download yet: the page says why (a download, with the status of
         # a resource not ready, as on the Data page).
         page = present_funding_without_payments(has_data=False)
         return render(request, TEMPLATE, page, status_code=503 if table else 200)
-    with _warehouse(request) as con:
-        years = payment_years(con)
-        if not years:
-            page = present_funding_without_payments(has_data=True)
-            return render(request, TEMPLATE, page, status_code=404 if table else 200)
-        query, errors = read_funding_query(years, year, total, exclude_prescribing)
-        if errors:
-            return render(
-                request,
-                TEMPLATE,
-                present_funding_problem(years, query, errors),
-                status_code=query_status(errors),
-            )
-        try:
-            analysis = analyse_funding(con, query)
-        except TotalUnavailable as exc:
-            # A choice the form offers, so the page answers it (htmx swaps only a success).
-            problem = [total_unavailable(exc.year, exc.reason)]
-            return render(
-                request,
-                TEMPLATE,
-                present_funding_problem(years, query, problem),
-                status_code=404 if table else 200,
-            )
+    con = reading.con
+    years = payment_years(con)
+    if not years:
+        page = present_funding_without_payments(has_data=True)
+        return render(request, TEMPLATE, page, status_code=404 if table else 200)
+    query, errors = read_funding_query(years, year, total, exclude_prescribing)
+    if errors:
+        return render(
+            request,
+            TEMPLATE,
+            present_funding_problem(years, query, errors),
+            status_code=query_status(errors),
+        )
+    try:
+        analysis = analyse_funding(con, query)
+    except TotalUnavailable as exc:
+        # A choice the form offers, so the page answers it (htmx swaps only a success).
+        problem = [total_unavailable(exc.year, exc.reason)]
+        return render(
+            request,
+            TEMPLATE,
+            present_funding_problem(years, query, problem),
+            status_code=404 if table else 200,
+        )
     if table is not None:
         tables = funding_tables(analysis)
         if table not in tables:
@@ -155,19 +143,21 @@ def _funding(
 @router.get("/funding", response_class=HTMLResponse, name="funding")
 def funding(
     request: Request,
+    reading: PageReading,
     year: str | None = None,
     total: str | None = None,
     exclude_prescribing: str | None = None,
 ) -> Response:
-    return _funding(request, year, total, exclude_prescribing)
+    return _funding(request, reading, year, total, exclude_prescribing)
 
 
 @router.get("/funding/{table}.csv", name="funding_csv")
 def funding_csv(
     request: Request,
+    reading: PageReading,
     table: str,
     year: str | None = None,
     total: str | None = None,
     exclude_prescribing: str | None = None,
 ) -> Response:
-    return _funding(request, year, total, exclude_prescribing, table=table)
+    return _funding(request, reading, year, total, exclude_prescribing, table=table)

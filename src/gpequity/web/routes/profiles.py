@@ -19,7 +19,6 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import NoMatchFound
 
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profiles import (
@@ -27,8 +26,6 @@ from gpequity.analysis.profiles import (
     PracticeProfile,
     has_payments,
     icb_profile,
-    practice_profile,
-    profile_comparators,
     search_directory,
 )
 from gpequity.web.downloads import csv_response
@@ -45,15 +42,14 @@ from gpequity.web.presenters_profiles import (
     read_table_query,
 )
 from gpequity.web.rendering import render
-from gpequity.web.routes.library import cached, open_warehouse
+from gpequity.web.results import find_practice
+from gpequity.web.state import datapack_href
+from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
 #: What a code in a URL may look like (anything else is a 404 without touching the warehouse).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
-#: The datapack page of another part of the site, linked from an ICB profile when it exists.
-#: The name of the datapack page's route (routes/datapack.py).
-DATAPACK_ROUTE = "icb_datapack"
 
 
 def _download(table: CsvTable) -> Response:
@@ -61,32 +57,25 @@ def _download(table: CsvTable) -> Response:
 
 
 @router.get("/practices", response_class=HTMLResponse, name="directory")
-def directory(request: Request, q: str = "") -> HTMLResponse:
-    with open_warehouse(request) as con:
-        results = search_directory(con, q) if con is not None and has_payments(con) else None
+def directory(request: Request, reading: PageReading, q: str = "") -> HTMLResponse:
+    con = None if reading is None else reading.con
+    results = search_directory(con, q) if con is not None and has_payments(con) else None
     return render(request, "profiles/search.html", present_directory(results, q))
 
 
-def find_practice(request: Request, code: str) -> PracticeProfile | None:
-    """The practice's profile, or ``None`` (no such practice, or no warehouse). What it is
-    compared with is the same for every practice: kept while the warehouse is unchanged."""
-    with open_warehouse(request) as con:
-        if con is None:
-            return None
-        comparators = cached(request, ("profile comparators",), lambda: profile_comparators(con))
-        return practice_profile(con, code, comparators)
-
-
-def load_practice(request: Request, code: str) -> PracticeProfile:
-    profile = find_practice(request, code) if CODE.match(code) else None
+def load_practice(request: Request, reading: Reading | None, code: str) -> PracticeProfile:
+    """The practice's profile, or the 404 page (no such practice, or no warehouse)."""
+    profile = None
+    if reading is not None and CODE.match(code):
+        profile = find_practice(request, reading, code)
     if profile is None:
         raise StarletteHTTPException(status_code=404)
     return profile
 
 
 @router.get("/practices/{code}", response_class=HTMLResponse, name="practice")
-def practice(request: Request, code: str) -> Response:
-    profile = load_practice(request, code)
+def practice(request: Request, reading: PageReading, code: str) -> Response:
+    profile = load_practice(request, reading, code)
     if profile.details.code != code:
         # One address per practice: /practices/f81004 goes to /practices/F81004.
         return RedirectResponse(f"/practices/{profile.details.code}", status_code=301)
@@ -94,47 +83,32 @@ def practice(request: Request, code: str) -> Response:
 
 
 @router.get("/practices/{code}/payments.csv", name="practice_payments_csv")
-def practice_payments_download(request: Request, code: str) -> Response:
-    return _download(practice_payments_csv(load_practice(request, code)))
+def practice_payments_download(request: Request, reading: PageReading, code: str) -> Response:
+    return _download(practice_payments_csv(load_practice(request, reading, code)))
 
 
 @router.get("/practices/{code}/indicators.csv", name="practice_indicators_csv")
-def practice_indicators_download(request: Request, code: str) -> Response:
-    return _download(practice_indicators_csv(load_practice(request, code)))
+def practice_indicators_download(request: Request, reading: PageReading, code: str) -> Response:
+    return _download(practice_indicators_csv(load_practice(request, reading, code)))
 
 
-def load_icb(request: Request, code: str, year: str) -> IcbProfile:
+def load_icb(reading: Reading | None, code: str, year: str) -> IcbProfile:
     if not CODE.match(code):
         raise StarletteHTTPException(status_code=404)
     chosen = parse_year(year) if year.strip() else None
     if year.strip() and chosen is None:
         raise StarletteHTTPException(status_code=404)
-    with open_warehouse(request) as con:
-        profile = icb_profile(con, code, chosen) if con is not None and has_payments(con) else None
+    con = None if reading is None else reading.con
+    profile = icb_profile(con, code, chosen) if con is not None and has_payments(con) else None
     if profile is None:
         raise StarletteHTTPException(status_code=404)
     return profile
 
 
-def datapack_href(request: Request, code: str) -> str | None:
-    """The ICB's datapack page, if this app serves one.
-
-    Asked by route name: routers included in the app do not all show in ``app.routes``.
-    """
-    try:
-        return str(request.app.url_path_for(DATAPACK_ROUTE, code=code))
-    except NoMatchFound:
-        return None
-
-
-def serves_datapacks(request: Request) -> bool:
-    """Whether this app has the datapack pages (so other pages may offer them)."""
-    return datapack_href(request, "ICB") is not None
-
-
 @router.get("/icbs/{code}", response_class=HTMLResponse, name="icb")
 def icb(
     request: Request,
+    reading: PageReading,
     code: str,
     year: str = "",
     sort: str = "",
@@ -142,7 +116,7 @@ def icb(
     filter: str = "",
     quintile: str = "",
 ) -> Response:
-    profile = load_icb(request, code, year)
+    profile = load_icb(reading, code, year)
     if profile.code != code:
         return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
     query = read_table_query(sort, order, filter, quintile)
@@ -152,7 +126,7 @@ def icb(
 
 @router.get("/icbs/{code}/practices.csv", name="icb_practices_csv")
 def icb_practices_download(
-    request: Request,
+    reading: PageReading,
     code: str,
     year: str = "",
     sort: str = "",
@@ -160,15 +134,15 @@ def icb_practices_download(
     filter: str = "",
     quintile: str = "",
 ) -> Response:
-    profile = load_icb(request, code, year)
+    profile = load_icb(reading, code, year)
     return _download(icb_practices_csv(profile, read_table_query(sort, order, filter, quintile)))
 
 
 @router.get("/icbs/{code}/quintiles.csv", name="icb_quintiles_csv")
-def icb_quintiles_download(request: Request, code: str, year: str = "") -> Response:
-    return _download(icb_spread_csv(load_icb(request, code, year)))
+def icb_quintiles_download(reading: PageReading, code: str, year: str = "") -> Response:
+    return _download(icb_spread_csv(load_icb(reading, code, year)))
 
 
 @router.get("/icbs/{code}/gradient.csv", name="icb_gradient_csv")
-def icb_gradient_download(request: Request, code: str, year: str = "") -> Response:
-    return _download(icb_gradient_csv(load_icb(request, code, year)))
+def icb_gradient_download(reading: PageReading, code: str, year: str = "") -> Response:
+    return _download(icb_gradient_csv(load_icb(reading, code, year)))

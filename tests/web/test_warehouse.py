@@ -1,0 +1,131 @@
+"""The web app's shared warehouse: one connection per file version, a cursor per request; it
+notices a rebuilt warehouse and a removed one, and closes an old connection once unused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from gpequity.warehouse.version import file_version
+from gpequity.web.warehouse import SharedWarehouse, VersionedCache, WarehouseUnreadable
+
+
+def rebuild(tmp_path: Path, db: Path, make_warehouse: Callable[..., Path], **kwargs: object) -> None:
+    """A load builds beside the old file and renames over it, as build_warehouse does."""
+    building = tmp_path / ".gpequity.duckdb.building"
+    make_warehouse(building, **kwargs)
+    os.replace(building, db)
+
+
+def test_reader_sees_a_warehouse_swapped_in_and_removed(
+    tmp_path: Path, make_warehouse: Callable[..., Path]
+) -> None:
+    db = tmp_path / "gpequity.duckdb"
+    reader = SharedWarehouse(db)
+    assert reader.status() is None
+
+    make_warehouse(db, synthetic=True)
+    first = reader.status()
+    assert first is not None and first.synthetic
+    assert reader.status() is first  # read once per version of the file
+
+    rebuild(tmp_path, db, make_warehouse, synthetic=False, sources=())
+    second = reader.status()
+    assert second is not None and not second.synthetic and second.sources == []
+
+    db.unlink()
+    assert reader.status() is None
+
+
+def test_a_reading_started_before_a_rebuild_keeps_its_file_until_it_ends(
+    tmp_path: Path, make_warehouse: Callable[..., Path]
+) -> None:
+    db = tmp_path / "gpequity.duckdb"
+    make_warehouse(db, synthetic=True)
+    shared = SharedWarehouse(db)
+    meta = "SELECT value FROM meta WHERE key = 'synthetic'"
+
+    with shared.reading() as old:
+        assert old is not None
+        rebuild(tmp_path, db, make_warehouse, synthetic=False)
+        with shared.reading() as new:
+            assert new is not None
+            assert new.version == file_version(db) != old.version
+            assert new.con.execute(meta).fetchall() == [("false",)]
+            # The request that started on the old file reads it to the end.
+            assert old.con.execute(meta).fetchall() == [("true",)]
+    # Nobody reads the old file any more: its connection is closed, the cursor with it.
+    with pytest.raises(duckdb.ConnectionException):
+        old.con.execute(meta)
+    with shared.reading() as again:
+        assert again is not None and again.con.execute(meta).fetchall() == [("false",)]
+    shared.close()
+
+
+def test_readings_of_one_version_share_its_connection(
+    tmp_path: Path, make_warehouse: Callable[..., Path]
+) -> None:
+    db = make_warehouse(tmp_path / "gpequity.duckdb", synthetic=True)
+    shared = SharedWarehouse(db)
+    with shared.reading() as first, shared.reading() as second:
+        assert first is not None and second is not None
+        assert first.con is not second.con  # a cursor each
+        assert first.version == second.version
+        # Both read the one attached database (not the in-memory one a cursor starts in).
+        path = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        assert first.con.execute(path).fetchall() == second.con.execute(path).fetchall()
+        assert first.con.execute(path).fetchall() == [(str(db),)]
+    # The connection of the current version stays open for the next request.
+    with shared.reading() as third:
+        assert third is not None and third.con.execute("SELECT 1").fetchall() == [(1,)]
+    shared.close()
+
+
+def test_the_warehouse_is_read_only(tmp_path: Path, make_warehouse: Callable[..., Path]) -> None:
+    db = make_warehouse(tmp_path / "gpequity.duckdb", synthetic=True)
+    with SharedWarehouse(db).reading() as reading:
+        assert reading is not None
+        with pytest.raises(duckdb.Error, match="read-only"):
+            reading.con.execute("DELETE FROM meta")
+
+
+def test_an_unreadable_file_names_itself_and_why(tmp_path: Path) -> None:
+    db = tmp_path / "broken.duckdb"
+    db.write_bytes(b"this is not a DuckDB file" * 100)
+    shared = SharedWarehouse(db)
+    with pytest.raises(WarehouseUnreadable, match=r"broken\.duckdb cannot be read"):
+        shared.status()
+    with pytest.raises(WarehouseUnreadable), shared.reading():
+        pass
+
+
+def test_the_cache_keeps_a_result_per_version_and_drops_the_least_used(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_text("one")
+    old = file_version(path)
+    assert old is not None
+    cache = VersionedCache(2)
+    calls: list[str] = []
+
+    def compute(value: str) -> Callable[[], str]:
+        def run() -> str:
+            calls.append(value)
+            return value
+
+        return run
+
+    assert cache.get(old, ("a",), compute("a1")) == "a1"
+    assert cache.get(old, ("a",), compute("a2")) == "a1"
+    path.unlink()
+    path.write_text("a new file")
+    new = file_version(path)
+    assert new is not None and new != old
+    assert cache.get(new, ("a",), compute("a3")) == "a3"
+    assert cache.get(new, ("b",), compute("b1")) == "b1"
+    # Two kept: the old version's result went first.
+    assert cache.get(old, ("a",), compute("a4")) == "a4"
+    assert calls == ["a1", "a3", "b1", "a4"]
