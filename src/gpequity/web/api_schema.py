@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from gpequity.allocation import Baseline, ComponentKind, Direction, Method, MissingPolicy, Unit
 from gpequity.allocation.catalogue import OLDEST_AGE, Sex
@@ -371,7 +371,18 @@ class ResourceDetailOut(ResourceOut):
 # --- profiles ----------------------------------------------------------------------------------
 
 
-class PracticeDetailsOut(Out):
+class ProfileOut(Out):
+    """A profile's model, read straight from the analysis's result (its attributes), so that
+    each figure is named once, in :mod:`gpequity.analysis.profiles`."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+#: The analysis calls it ``quintile``; the API, as its other answers, ``imd_quintile``.
+IMD_QUINTILE = AliasChoices("imd_quintile", "quintile")
+
+
+class PracticeDetailsOut(ProfileOut):
     code: str
     name: str
     year: str = Field(description="The latest payments year the practice is in.")
@@ -391,7 +402,7 @@ class PracticeDetailsOut(Out):
     imd_method: str | None
 
 
-class PaymentYearOut(Out):
+class PaymentYearOut(ProfileOut):
     year: str
     total_payments: float | None
     per_weighted_patient: float | None
@@ -400,12 +411,12 @@ class PaymentYearOut(Out):
     icb_practices: int
     england_median: float | None
     england_practices: int
-    imd_quintile: int | None
+    imd_quintile: int | None = Field(validation_alias=IMD_QUINTILE)
     quintile_median: float | None
     quintile_practices: int
 
 
-class PracticeIndicatorOut(Out):
+class PracticeIndicatorOut(ProfileOut):
     source: str
     indicator_id: str
     name: str
@@ -420,14 +431,14 @@ class PracticeIndicatorOut(Out):
     england_value: float | None
 
 
-class PracticeProfileOut(Out):
-    practice: PracticeDetailsOut
+class PracticeProfileOut(ProfileOut):
+    practice: PracticeDetailsOut = Field(validation_alias=AliasChoices("practice", "details"))
     payments: list[PaymentYearOut]
     indicators: list[PracticeIndicatorOut]
     definition: str
 
 
-class IcbPracticeOut(Out):
+class IcbPracticeOut(ProfileOut):
     code: str
     name: str
     pcn_name: str | None
@@ -435,15 +446,17 @@ class IcbPracticeOut(Out):
     registered_patients: float | None
     weighted_patients: float | None
     imd_score: float | None
-    imd_quintile: int | None
+    imd_quintile: int | None = Field(validation_alias=IMD_QUINTILE)
     dispensing: str | None
     rurality: str | None
     total_payments: float | None
     per_weighted_patient: float | None
 
 
-class QuintileShareOut(Out):
-    imd_quintile: int | None = Field(description="null: the practices with no IMD score.")
+class QuintileShareOut(ProfileOut):
+    imd_quintile: int | None = Field(
+        validation_alias=IMD_QUINTILE, description="null: the practices with no IMD score."
+    )
     label: str
     practices: int
     registered_patients: float
@@ -451,8 +464,8 @@ class QuintileShareOut(Out):
     share_of_patients: float | None
 
 
-class GradientOut(Out):
-    imd_quintile: int
+class GradientOut(ProfileOut):
+    imd_quintile: int = Field(validation_alias=IMD_QUINTILE)
     label: str
     icb_practices: int
     icb_per_weighted_patient: float | None
@@ -460,7 +473,7 @@ class GradientOut(Out):
     england_per_weighted_patient: float | None
 
 
-class IcbProfileOut(Out):
+class IcbProfileOut(ProfileOut):
     code: str
     name: str
     year: str

@@ -20,27 +20,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from gpequity.analysis.payments import parse_year
-from gpequity.analysis.profiles import (
-    IcbProfile,
-    PracticeProfile,
-    has_payments,
-    icb_profile,
-)
+from gpequity.analysis.profiles import has_payments, icb_profile
 from gpequity.library import PER_PAGE, Hit, Resource, ResourceType
 from gpequity.web.api_errors import JsonErrorsRoute, error_response
 from gpequity.web.api_schema import (
     NOT_FOUND,
     PREFIX,
     UNAVAILABLE,
-    GradientOut,
-    IcbPracticeOut,
     IcbProfileOut,
     LinkOut,
-    PaymentYearOut,
-    PracticeDetailsOut,
-    PracticeIndicatorOut,
     PracticeProfileOut,
-    QuintileShareOut,
     RelatedOut,
     ResourceDetailOut,
     ResourceHitOut,
@@ -148,66 +137,6 @@ def get_resource(
 # --- practices ----------------------------------------------------------------------------------
 
 
-def practice_out(profile: PracticeProfile) -> PracticeProfileOut:
-    """A practice's profile as the API sends it."""
-    d = profile.details
-    return PracticeProfileOut(
-        practice=PracticeDetailsOut(
-            code=d.code,
-            name=d.name,
-            year=d.year,
-            in_latest_year=d.in_latest_year,
-            postcode=d.postcode,
-            icb_code=d.icb_code,
-            icb_name=d.icb_name,
-            pcn_code=d.pcn_code,
-            pcn_name=d.pcn_name,
-            registered_patients=d.registered_patients,
-            weighted_patients=d.weighted_patients,
-            dispensing=d.dispensing,
-            rurality=d.rurality,
-            contract_type=d.contract_type,
-            imd_score=d.imd_score,
-            imd_quintile=d.imd_quintile,
-            imd_method=d.imd_method,
-        ),
-        payments=[
-            PaymentYearOut(
-                year=y.year,
-                total_payments=None if y.total_payments is None else float(y.total_payments),
-                per_weighted_patient=y.per_weighted_patient,
-                icb_code=y.icb_code,
-                icb_median=y.icb_median,
-                icb_practices=y.icb_practices,
-                england_median=y.england_median,
-                england_practices=y.england_practices,
-                imd_quintile=y.quintile,
-                quintile_median=y.quintile_median,
-                quintile_practices=y.quintile_practices,
-            )
-            for y in profile.payments
-        ],
-        indicators=[
-            PracticeIndicatorOut(
-                source=i.source,
-                indicator_id=i.indicator_id,
-                name=i.name,
-                period=i.period,
-                sex=i.sex,
-                age=i.age,
-                value=i.value,
-                icb_median=i.icb_median,
-                icb_practices=i.icb_practices,
-                england_median=i.england_median,
-                england_practices=i.england_practices,
-                england_value=i.england_value,
-            )
-            for i in profile.indicators
-        ],
-        definition=profile.definition,
-    )
-
-
 @router.get(
     f"{PREFIX}/practices/{{code}}",
     response_model=PracticeProfileOut,
@@ -220,63 +149,10 @@ def get_practice(
     profile = find_practice(request, reading, code)
     if profile is None:
         return error_response(404, f"no practice has the code '{code}' in the payments files")
-    return practice_out(profile)
+    return PracticeProfileOut.model_validate(profile)
 
 
 # --- ICBs ---------------------------------------------------------------------------------------
-
-
-def icb_out(profile: IcbProfile) -> IcbProfileOut:
-    """An ICB's profile as the API sends it."""
-    return IcbProfileOut(
-        code=profile.code,
-        name=profile.name,
-        year=profile.year,
-        years=list(profile.years),
-        practices=[
-            IcbPracticeOut(
-                code=p.code,
-                name=p.name,
-                pcn_name=p.pcn_name,
-                postcode=p.postcode,
-                registered_patients=p.registered_patients,
-                weighted_patients=p.weighted_patients,
-                imd_score=p.imd_score,
-                imd_quintile=p.quintile,
-                dispensing=p.dispensing,
-                rurality=p.rurality,
-                total_payments=None if p.total_payments is None else float(p.total_payments),
-                per_weighted_patient=p.per_weighted_patient,
-            )
-            for p in profile.practices
-        ],
-        spread=[
-            QuintileShareOut(
-                imd_quintile=s.quintile,
-                label=s.label,
-                practices=s.practices,
-                registered_patients=s.registered_patients,
-                share_of_practices=s.share_of_practices,
-                share_of_patients=s.share_of_patients,
-            )
-            for s in profile.spread
-        ],
-        gradient=[
-            GradientOut(
-                imd_quintile=g.quintile,
-                label=g.label,
-                icb_practices=g.icb_practices,
-                icb_per_weighted_patient=g.icb_per_weighted_patient,
-                england_practices=g.england_practices,
-                england_per_weighted_patient=g.england_per_weighted_patient,
-            )
-            for g in profile.gradient
-        ],
-        icb_gap_q1_minus_q5=profile.icb_gap_q1_minus_q5,
-        england_gap_q1_minus_q5=profile.england_gap_q1_minus_q5,
-        notes=list(profile.notes),
-        definition=profile.definition,
-    )
 
 
 @router.get(
@@ -298,4 +174,4 @@ def get_icb(
     if profile is None:
         detail = f"no practice is in ICB '{code}'" + (f" in {chosen}" if chosen else "")
         return error_response(404, detail + " in the payments files")
-    return icb_out(profile)
+    return IcbProfileOut.model_validate(profile)
