@@ -36,9 +36,11 @@ demo: setup system-deps
 system-deps:
 	bash tools/install-system-deps.sh
 
+## make lint: style, formatting and the import contracts of pyproject.toml (the layers)
 lint: setup
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy

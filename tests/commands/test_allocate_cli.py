@@ -27,6 +27,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from gpequity.allocation import Baseline, Method, MissingPolicy
 from gpequity.cli import app
 
 ICB = "QZZ"
@@ -176,8 +177,8 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "age_to": None,
         "target_population": "all registered patients",
         "population_source": "registered patients by single year of age (efit files, 2026/27)",
-        "missing_policy": "impute_median",
-        "baseline": "per_head",
+        "missing_policy": "impute",
+        "baseline": "per-head",
         "excluded_practices": [],
         "description": [],
     }
@@ -246,7 +247,25 @@ def test_target_population_exclusions_and_weighted_baseline(db: Path) -> None:
     ]
     assert data["inputs"]["target_population"] == "female patients aged 18 to 64"
     assert data["inputs"]["missing_policy"] == "exclude"
-    assert data["inputs"]["baseline"] == "weighted_population"
+    assert data["inputs"]["baseline"] == "weighted"
+
+
+@pytest.mark.parametrize(
+    ("option", "field", "words"),
+    [
+        ("--method", "method", [m.value for m in Method]),
+        ("--missing", "missing_policy", [m.value for m in MissingPolicy]),
+        ("--baseline", "baseline", [b.value for b in Baseline]),
+    ],
+)
+def test_each_choice_is_spelt_as_the_json_and_the_api_spell_it(
+    db: Path, option: str, field: str, words: list[str]
+) -> None:
+    """One spelling: the CLI takes the engine's own values (which the API takes too), and its
+    JSON gives back the word it was given."""
+    for word in words:
+        data = allocate_json(db, *BASE, option, word)
+        assert (data if field == "method" else data["inputs"])[field] == word
 
 
 def test_component_direction_can_be_turned_round(db: Path) -> None:

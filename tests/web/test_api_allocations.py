@@ -31,9 +31,9 @@ GOOD: dict[str, Any] = {
     "sex": "all",
     "age_from": 0,
     "age_to": None,
-    "missing_policy": "impute_median",
+    "missing_policy": "impute",
     "excluded_practices": [],
-    "baseline": "per_head",
+    "baseline": "per-head",
 }
 
 
@@ -96,7 +96,7 @@ def test_defaults_and_every_option(client: TestClient, db: Path) -> None:
         "age_to": 64,
         "missing_policy": "exclude",
         "excluded_practices": ["P00004"],
-        "baseline": "weighted_population",
+        "baseline": "weighted",
     }
     response = client.post(URL, json=body)
     assert response.status_code == 200, response.text
@@ -129,6 +129,60 @@ def test_defaults_and_every_option(client: TestClient, db: Path) -> None:
     )
     assert minimal.status_code == 200
     assert sum(p["allocation"] for p in minimal.json()["practices"]) == pytest.approx(1)
+
+
+def test_the_old_spellings_are_accepted_for_one_release(client: TestClient) -> None:
+    """0.1 spelt these choices with underscores; they give the same answer, spelt as today."""
+    today = client.post(URL, json=_with(missing_policy="impute", baseline="weighted"))
+    old = client.post(
+        URL, json=_with(missing_policy="impute_median", baseline="weighted_population")
+    )
+    assert today.status_code == old.status_code == 200, old.text
+    assert old.json() == today.json()
+    assert (old.json()["inputs"]["missing_policy"], old.json()["inputs"]["baseline"]) == (
+        "impute",
+        "weighted",
+    )
+    per_head = client.post(URL, json=_with(baseline="per_head"))
+    assert per_head.json()["inputs"]["baseline"] == "per-head"
+
+
+def test_the_schema_marks_the_old_spellings_deprecated(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    fields = schema["components"]["schemas"]["AllocationIn"]["properties"]
+    assert fields["baseline"]["anyOf"] == [
+        {"$ref": "#/components/schemas/Baseline"},
+        {"type": "string", "enum": ["per_head", "weighted_population"], "deprecated": True},
+    ]
+    assert fields["missing_policy"]["anyOf"][1]["enum"] == ["impute_median"]
+    assert schema["components"]["schemas"]["Baseline"]["enum"] == ["per-head", "weighted"]
+    description = schema["paths"]["/api/v1/allocations"]["post"]["description"]
+    assert "``per_head`` (now ``per-head``)" in description
+
+
+def test_a_practice_without_target_patients_has_no_amount_per_patient(client: TestClient) -> None:
+    """eFIT classic pays the weighted-list component to practices with no target patients (none
+    aged 60 and over here but P00001): their amount per patient is null, as the schema says."""
+    body = {
+        "icb": ICB,
+        "amount": 1000,
+        "method": "efit-classic",
+        "components": [{"id": "weighted-population", "weight": 100}],
+        "age_from": 60,
+    }
+    response = client.post(URL, json=body)
+    assert response.status_code == 200, response.text
+    assert [
+        (p["practice_code"], p["allocation_per_patient"]) for p in response.json()["practices"]
+    ] == [
+        ("P00001", 0.202),
+        ("P00002", None),
+        ("P00003", None),
+        ("P00004", None),
+    ]
+    schema = client.get("/api/openapi.json").json()
+    field = schema["components"]["schemas"]["PracticeOut"]["properties"]["allocation_per_patient"]
+    assert {"type": "null"} in field["anyOf"]
 
 
 def test_icbs(client: TestClient) -> None:
@@ -217,14 +271,14 @@ BAD_FIELDS = [
     (_with(age_from=96), ["body", "age_from"], "less than or equal to 95"),
     (_with(age_from=60, age_to=20), ["body", "age_to"], "The oldest age must be"),
     (_with(age_to=200), ["body", "age_to"], "less than or equal to 95"),
-    (_with(missing_policy="zero"), ["body", "missing_policy"], "'impute_median' or 'exclude'"),
+    (_with(missing_policy="zero"), ["body", "missing_policy"], "'impute' or 'exclude'"),
     (
         _with(excluded_practices=["X00001"]),
         ["body", "excluded_practices"],
         "These codes are not practices of ICB QZZ: X00001.",
     ),
     (_with(excluded_practices="P00001"), ["body", "excluded_practices"], "valid list"),
-    (_with(baseline="flat"), ["body", "baseline"], "'per_head' or 'weighted_population'"),
+    (_with(baseline="flat"), ["body", "baseline"], "'per-head' or 'weighted'"),
     (_with(colour="blue"), ["body", "colour"], "Extra inputs are not permitted"),
 ]
 
@@ -266,6 +320,7 @@ def test_every_problem_is_listed_at_once(client: TestClient) -> None:
         (b"[1, 2]", "application/json"),
         (b"icb=QZZ", "application/x-www-form-urlencoded"),
         (b"\xff\xfe", "application/json"),
+        (b'{"icb": "\x80"}', "application/json"),  # not UTF-8: FastAPI's own answer is a 400 page
         (
             b'{"icb": "QZZ", "amount": NaN, "components": [{"id": "imd", "weight": 100}]}',
             "application/json",
@@ -315,6 +370,7 @@ def test_openapi_and_docs_page(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "POST /api/v1/allocations" in docs.text
     assert "AllocationIn" in docs.text
+    assert "per_head | weighted_population (deprecated)" in docs.text
     # Works offline: nothing is loaded from another site.
     assert "http://" not in docs.text
     assert "https://" not in docs.text
@@ -352,9 +408,10 @@ FIELD_VALUES = {
     "sex": st.sampled_from(["all", "female", "male"]) | JSON_VALUES,
     "age_from": st.integers(-2, 100) | JSON_VALUES,
     "age_to": st.none() | st.integers(-2, 100) | JSON_VALUES,
-    "missing_policy": st.sampled_from(["impute_median", "exclude"]) | JSON_VALUES,
+    "missing_policy": st.sampled_from(["impute", "exclude", "impute_median"]) | JSON_VALUES,
     "excluded_practices": st.lists(st.sampled_from(["P00001", "P00004", "ZZZ"])) | JSON_VALUES,
-    "baseline": st.sampled_from(["per_head", "weighted_population"]) | JSON_VALUES,
+    "baseline": st.sampled_from(["per-head", "weighted", "per_head", "weighted_population"])
+    | JSON_VALUES,
 }
 
 

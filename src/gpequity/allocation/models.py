@@ -50,14 +50,14 @@ class ComponentKind(StrEnum):
     #: "Population only": a plain per-head share (need per person is 1).
     POPULATION = "population"
     #: The NHS England weighted list (``PracticeInput.weighted_population``), used as the need.
-    WEIGHTED_POPULATION = "weighted_population"
+    WEIGHTED_POPULATION = "weighted-population"
 
 
 class MissingPolicy(StrEnum):
     """What the recommended method does with a practice that has no value for a component."""
 
     #: Use the median of the pool's practices that have a value, and mark the cell imputed.
-    IMPUTE_MEDIAN = "impute_median"
+    IMPUTE_MEDIAN = "impute"
     #: Give that practice no share of that component, and say so in the output.
     EXCLUDE = "exclude"
 
@@ -66,9 +66,9 @@ class Baseline(StrEnum):
     """The plain split shown beside each allocation, so a committee sees who gains and loses."""
 
     #: ``F * P_i / sum_j P_j`` over the target population.
-    PER_HEAD = "per_head"
+    PER_HEAD = "per-head"
     #: ``F * W_i / sum_j W_j`` over the NHS England weighted list.
-    WEIGHTED_POPULATION = "weighted_population"
+    WEIGHTED_POPULATION = "weighted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,121 +14,69 @@ slug, code or year, 503 when no warehouse is loaded.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from gpequity.analysis.payments import parse_year
-from gpequity.analysis.profiles import (
-    IcbProfile,
-    PracticeProfile,
-    has_payments,
-    icb_profile,
+from gpequity.analysis.profiles import has_payments, icb_profile
+from gpequity.library import PER_PAGE, Hit, Resource, ResourceType
+from gpequity.web.api_errors import JsonErrorsRoute, error_response
+from gpequity.web.api_schema import (
+    NOT_FOUND,
+    PREFIX,
+    UNAVAILABLE,
+    IcbProfileOut,
+    LinkOut,
+    PracticeProfileOut,
+    RelatedOut,
+    ResourceDetailOut,
+    ResourceHitOut,
+    ResourceListOut,
+    ResourceOut,
+    ShortcodeOut,
 )
-from gpequity.library import PER_PAGE, Resource, ResourceType
 from gpequity.web.results import find_practice
 from gpequity.web.state import library_of
 from gpequity.web.warehouse import Reading, reading_or_unavailable
 
-PREFIX = "/api/v1"
 #: Most resources on one page of ``/api/v1/resources``.
 MAX_PER_PAGE = 100
 
-router = APIRouter(tags=["Library and profiles (open data)"])
+router = APIRouter(tags=["Library and profiles (open data)"], route_class=JsonErrorsRoute)
 #: A route's parameter: the request's cursor on the warehouse; 503 without one.
 ApiReading = Annotated[Reading, Depends(reading_or_unavailable("no warehouse is loaded yet"))]
-
-
-class ErrorOut(BaseModel):
-    detail: str
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "Not found."},
-    503: {"model": ErrorOut, "description": "No warehouse is loaded yet."},
-}
-
-
-def _error(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
 
 
 # --- resources ----------------------------------------------------------------------------------
 
 
-class LinkOut(BaseModel):
-    title: str
-    href: str
-
-
-class RelatedOut(BaseModel):
-    resources: list[str]
-    practices: list[str]
-    icbs: list[str]
-    links: list[LinkOut]
-
-
-class ResourceOut(BaseModel):
-    slug: str
-    title: str
-    type: str = Field(description="Blog, Evidence brief, Data analysis or Tool.")
-    published: date
-    authors: list[str]
-    summary: str
-    tags: list[str]
-    url: str = Field(description="The resource's page on this site.")
-    related: RelatedOut
-
-
-class ResourceHitOut(ResourceOut):
-    snippet: str | None = Field(
-        description="With a query: the best-matching text, matched words in [brackets]."
+def _resource_fields(resource: Resource) -> ResourceOut:
+    meta = resource.meta
+    return ResourceOut(
+        slug=meta.slug,
+        title=meta.title,
+        type=meta.type.value,
+        published=meta.published,
+        authors=list(meta.authors),
+        summary=meta.summary,
+        tags=list(meta.tags),
+        url=f"/resources/{meta.slug}",
+        related=RelatedOut(
+            resources=list(meta.related.resources),
+            practices=list(meta.related.practices),
+            icbs=list(meta.related.icbs),
+            links=[LinkOut(title=link.title, href=link.href) for link in meta.related.links],
+        ),
     )
 
 
-class ResourceListOut(BaseModel):
-    query: str
-    type: str | None
-    tag: str | None
-    total: int
-    page: int
-    pages: int
-    per_page: int
-    results: list[ResourceHitOut]
-
-
-class ShortcodeOut(BaseModel):
-    name: str
-    params: dict[str, str]
-    csv: str = Field(description="Its table as CSV, computed from the warehouse.")
-
-
-class ResourceDetailOut(ResourceOut):
-    markdown: str = Field(description="The body as written (Markdown, shortcodes in place).")
-    shortcodes: list[ShortcodeOut]
-
-
-def resource_out(resource: Resource) -> dict[str, object]:
-    meta = resource.meta
-    return {
-        "slug": meta.slug,
-        "title": meta.title,
-        "type": meta.type.value,
-        "published": meta.published,
-        "authors": list(meta.authors),
-        "summary": meta.summary,
-        "tags": list(meta.tags),
-        "url": f"/resources/{meta.slug}",
-        "related": {
-            "resources": list(meta.related.resources),
-            "practices": list(meta.related.practices),
-            "icbs": list(meta.related.icbs),
-            "links": [{"title": link.title, "href": link.href} for link in meta.related.links],
-        },
-    }
+def _hit_out(hit: Hit) -> ResourceHitOut:
+    snippet = (
+        "".join(f"[{p.text}]" if p.hit else p.text for p in hit.snippet) if hit.snippet else None
+    )
+    return ResourceHitOut(**dict(_resource_fields(hit.resource)), snippet=snippet)
 
 
 @router.get(
@@ -143,307 +91,87 @@ def list_resources(
     tag: str = Query("", description="Only resources with this tag."),
     page: int = Query(1, ge=1, le=100_000),
     per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
-) -> dict[str, object]:
+) -> ResourceListOut:
     type_ = ResourceType.from_slug(type.strip())
     results = library_of(request).find(
         q, type_=type_, tag=tag.strip() or None, page=page, per_page=per_page
     )
-    return {
-        "query": q,
-        "type": type_.slug if type_ else None,
-        "tag": tag.strip() or None,
-        "total": results.total,
-        "page": results.page,
-        "pages": results.pages,
-        "per_page": results.per_page,
-        "results": [
-            {
-                **resource_out(hit.resource),
-                "snippet": "".join(f"[{p.text}]" if p.hit else p.text for p in hit.snippet)
-                if hit.snippet
-                else None,
-            }
-            for hit in results.hits
-        ],
-    }
+    return ResourceListOut(
+        query=q,
+        type=type_.slug if type_ else None,
+        tag=tag.strip() or None,
+        total=results.total,
+        page=results.page,
+        pages=results.pages,
+        per_page=results.per_page,
+        results=[_hit_out(hit) for hit in results.hits],
+    )
 
 
 @router.get(
     f"{PREFIX}/resources/{{slug}}",
     response_model=ResourceDetailOut,
-    responses={404: ERRORS[404]},
+    responses={404: NOT_FOUND},
     summary="One resource",
 )
-def get_resource(request: Request, slug: str) -> dict[str, object] | JSONResponse:
+def get_resource(
+    request: Request, slug: Annotated[str, Path(examples=["introducing-gpequity"])]
+) -> ResourceDetailOut | JSONResponse:
     resource = library_of(request).get(slug)
     if resource is None:
-        return _error(404, f"no resource has the slug '{slug}'")
-    return {
-        **resource_out(resource),
-        "markdown": resource.body,
-        "shortcodes": [
-            {
-                "name": call.name,
-                "params": dict(call.params),
-                "csv": f"/resources/{resource.slug}/tables/{call.index + 1}.csv",
-            }
+        return error_response(404, f"no resource has the slug '{slug}'")
+    return ResourceDetailOut(
+        **dict(_resource_fields(resource)),
+        markdown=resource.body,
+        shortcodes=[
+            ShortcodeOut(
+                name=call.name,
+                params=dict(call.params),
+                csv=f"/resources/{resource.slug}/tables/{call.index + 1}.csv",
+            )
             for call in resource.shortcodes
         ],
-    }
+    )
 
 
 # --- practices ----------------------------------------------------------------------------------
 
 
-class PracticeDetailsOut(BaseModel):
-    code: str
-    name: str
-    year: str = Field(description="The latest payments year the practice is in.")
-    in_latest_year: bool
-    postcode: str | None
-    icb_code: str
-    icb_name: str
-    pcn_code: str | None
-    pcn_name: str | None
-    registered_patients: float | None
-    weighted_patients: float | None
-    dispensing: str | None
-    rurality: str | None
-    contract_type: str | None
-    imd_score: float | None
-    imd_quintile: int | None
-    imd_method: str | None
-
-
-class PaymentYearOut(BaseModel):
-    year: str
-    total_payments: float | None
-    per_weighted_patient: float | None
-    icb_code: str
-    icb_median: float | None
-    icb_practices: int
-    england_median: float | None
-    england_practices: int
-    imd_quintile: int | None
-    quintile_median: float | None
-    quintile_practices: int
-
-
-class IndicatorOut(BaseModel):
-    source: str
-    indicator_id: str
-    name: str
-    period: str
-    sex: str | None
-    age: str | None
-    value: float | None
-    icb_median: float | None
-    icb_practices: int
-    england_median: float | None
-    england_practices: int
-    england_value: float | None
-
-
-class PracticeProfileOut(BaseModel):
-    practice: PracticeDetailsOut
-    payments: list[PaymentYearOut]
-    indicators: list[IndicatorOut]
-    definition: str
-
-
-def practice_out(profile: PracticeProfile) -> dict[str, object]:
-    d = profile.details
-    return {
-        "practice": {
-            "code": d.code,
-            "name": d.name,
-            "year": d.year,
-            "in_latest_year": d.in_latest_year,
-            "postcode": d.postcode,
-            "icb_code": d.icb_code,
-            "icb_name": d.icb_name,
-            "pcn_code": d.pcn_code,
-            "pcn_name": d.pcn_name,
-            "registered_patients": d.registered_patients,
-            "weighted_patients": d.weighted_patients,
-            "dispensing": d.dispensing,
-            "rurality": d.rurality,
-            "contract_type": d.contract_type,
-            "imd_score": d.imd_score,
-            "imd_quintile": d.imd_quintile,
-            "imd_method": d.imd_method,
-        },
-        "payments": [
-            {
-                "year": y.year,
-                "total_payments": None if y.total_payments is None else float(y.total_payments),
-                "per_weighted_patient": y.per_weighted_patient,
-                "icb_code": y.icb_code,
-                "icb_median": y.icb_median,
-                "icb_practices": y.icb_practices,
-                "england_median": y.england_median,
-                "england_practices": y.england_practices,
-                "imd_quintile": y.quintile,
-                "quintile_median": y.quintile_median,
-                "quintile_practices": y.quintile_practices,
-            }
-            for y in profile.payments
-        ],
-        "indicators": [
-            {
-                "source": i.source,
-                "indicator_id": i.indicator_id,
-                "name": i.name,
-                "period": i.period,
-                "sex": i.sex,
-                "age": i.age,
-                "value": i.value,
-                "icb_median": i.icb_median,
-                "icb_practices": i.icb_practices,
-                "england_median": i.england_median,
-                "england_practices": i.england_practices,
-                "england_value": i.england_value,
-            }
-            for i in profile.indicators
-        ],
-        "definition": profile.definition,
-    }
-
-
 @router.get(
     f"{PREFIX}/practices/{{code}}",
     response_model=PracticeProfileOut,
-    responses=ERRORS,
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
     summary="A practice's profile",
 )
 def get_practice(
-    request: Request, reading: ApiReading, code: str
-) -> dict[str, object] | JSONResponse:
+    request: Request, reading: ApiReading, code: Annotated[str, Path(examples=["A81001"])]
+) -> PracticeProfileOut | JSONResponse:
     profile = find_practice(request, reading, code)
     if profile is None:
-        return _error(404, f"no practice has the code '{code}' in the payments files")
-    return practice_out(profile)
+        return error_response(404, f"no practice has the code '{code}' in the payments files")
+    return PracticeProfileOut.model_validate(profile)
 
 
 # --- ICBs ---------------------------------------------------------------------------------------
 
 
-class IcbPracticeOut(BaseModel):
-    code: str
-    name: str
-    pcn_name: str | None
-    postcode: str | None
-    registered_patients: float | None
-    weighted_patients: float | None
-    imd_score: float | None
-    imd_quintile: int | None
-    dispensing: str | None
-    rurality: str | None
-    total_payments: float | None
-    per_weighted_patient: float | None
-
-
-class QuintileShareOut(BaseModel):
-    imd_quintile: int | None = Field(description="null: the practices with no IMD score.")
-    label: str
-    practices: int
-    registered_patients: float
-    share_of_practices: float | None
-    share_of_patients: float | None
-
-
-class GradientOut(BaseModel):
-    imd_quintile: int
-    label: str
-    icb_practices: int
-    icb_per_weighted_patient: float | None
-    england_practices: int
-    england_per_weighted_patient: float | None
-
-
-class IcbProfileOut(BaseModel):
-    code: str
-    name: str
-    year: str
-    years: list[str]
-    practices: list[IcbPracticeOut]
-    spread: list[QuintileShareOut]
-    gradient: list[GradientOut]
-    icb_gap_q1_minus_q5: float | None
-    england_gap_q1_minus_q5: float | None
-    notes: list[str]
-    definition: str
-
-
-def icb_out(profile: IcbProfile) -> dict[str, object]:
-    return {
-        "code": profile.code,
-        "name": profile.name,
-        "year": profile.year,
-        "years": list(profile.years),
-        "practices": [
-            {
-                "code": p.code,
-                "name": p.name,
-                "pcn_name": p.pcn_name,
-                "postcode": p.postcode,
-                "registered_patients": p.registered_patients,
-                "weighted_patients": p.weighted_patients,
-                "imd_score": p.imd_score,
-                "imd_quintile": p.quintile,
-                "dispensing": p.dispensing,
-                "rurality": p.rurality,
-                "total_payments": None if p.total_payments is None else float(p.total_payments),
-                "per_weighted_patient": p.per_weighted_patient,
-            }
-            for p in profile.practices
-        ],
-        "spread": [
-            {
-                "imd_quintile": s.quintile,
-                "label": s.label,
-                "practices": s.practices,
-                "registered_patients": s.registered_patients,
-                "share_of_practices": s.share_of_practices,
-                "share_of_patients": s.share_of_patients,
-            }
-            for s in profile.spread
-        ],
-        "gradient": [
-            {
-                "imd_quintile": g.quintile,
-                "label": g.label,
-                "icb_practices": g.icb_practices,
-                "icb_per_weighted_patient": g.icb_per_weighted_patient,
-                "england_practices": g.england_practices,
-                "england_per_weighted_patient": g.england_per_weighted_patient,
-            }
-            for g in profile.gradient
-        ],
-        "icb_gap_q1_minus_q5": profile.icb_gap_q1_minus_q5,
-        "england_gap_q1_minus_q5": profile.england_gap_q1_minus_q5,
-        "notes": list(profile.notes),
-        "definition": profile.definition,
-    }
-
-
 @router.get(
     f"{PREFIX}/icbs/{{code}}",
     response_model=IcbProfileOut,
-    responses=ERRORS,
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
     summary="An ICB's profile",
 )
 def get_icb(
     reading: ApiReading,
-    code: str,
+    code: Annotated[str, Path(examples=["QHM"])],
     year: str = Query("", description="Financial year, e.g. 2022/23 [default: the latest]."),
-) -> dict[str, object] | JSONResponse:
+) -> IcbProfileOut | JSONResponse:
     chosen = parse_year(year) if year.strip() else None
     if year.strip() and chosen is None:
-        return _error(404, f"'{year}' is not a financial year like 2022/23")
+        return error_response(404, f"'{year}' is not a financial year like 2022/23")
     con = reading.con
     profile = icb_profile(con, code, chosen) if has_payments(con) else None
     if profile is None:
         detail = f"no practice is in ICB '{code}'" + (f" in {chosen}" if chosen else "")
-        return _error(404, detail + " in the payments files")
-    return icb_out(profile)
+        return error_response(404, detail + " in the payments files")
+    return IcbProfileOut.model_validate(profile)

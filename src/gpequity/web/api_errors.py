@@ -1,0 +1,114 @@
+"""Errors of the JSON API: always JSON, in the shapes ``api_schema`` documents, never a page and
+never a traceback. Shared by the routers of ``routes/api.py`` and ``routes/api_public.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import duckdb
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from gpequity.allocation import InputProblem
+from gpequity.web.warehouse import UNREADABLE, WarehouseUnavailable
+
+logger = logging.getLogger(__name__)
+
+#: Engine fields and the request fields they come from.
+BODY_FIELD_OF = {"icb_code": "icb", "practices": "icb"}
+#: ``components[1].weight`` -> ``components``, ``1``, ``weight``.
+FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+#: FastAPI answers a body it cannot decode (not UTF-8) with this 400, as an HTML page of the
+#: site; the API says instead what it says of any other malformed JSON: a 422 on the body.
+UNREADABLE_BODY = "The body is not JSON: it must be UTF-8 text."
+
+
+def _validation_errors(error: RequestValidationError) -> JSONResponse:
+    detail = [
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+class JsonErrorsRoute(APIRoute):
+    """A route whose errors are always JSON: never a page, never a traceback.
+
+    Request-validation errors are a 422 that can be encoded: FastAPI's own answer echoes each
+    wrong ``input``, and an input of ``NaN`` or ``Infinity`` (which Python's JSON parser
+    accepts) cannot be written back as JSON: that was a 500. Here each error keeps its ``loc``,
+    ``msg`` and ``type`` only. A body that is not UTF-8 is a 422 too (FastAPI's 400 was an HTML
+    page). A warehouse that fails while it is read is a 503, any other failure a 500, each with
+    a ``detail`` that shows nothing of the server (the log has it).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as error:
+                return _validation_errors(error)
+            except StarletteHTTPException as error:
+                if error.status_code == HTTPStatus.BAD_REQUEST:
+                    unreadable = {"loc": ["body"], "msg": UNREADABLE_BODY, "type": "json_invalid"}
+                    return JSONResponse(
+                        {"detail": [unreadable]}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY
+                    )
+                raise  # answered by the app's handlers
+            except WarehouseUnavailable:
+                raise  # answered by the app's handler: 503
+            except duckdb.Error:
+                logger.exception("the API could not read the warehouse")
+                return JSONResponse(
+                    {"detail": UNREADABLE}, status_code=HTTPStatus.SERVICE_UNAVAILABLE
+                )
+            except Exception:
+                logger.exception("unexpected error in %s", request.url.path)
+                return JSONResponse(
+                    {"detail": "Something went wrong on our side; the error has been logged."},
+                    status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+                )
+
+        return handle
+
+
+def _loc(field: str) -> list[str | int]:
+    parts: list[str | int] = ["body"]
+    for name, index in FIELD_PART.findall(field):
+        parts.append(int(index) if index else BODY_FIELD_OF.get(name, name))
+    return parts
+
+
+def problems_response(
+    problems: Sequence[InputProblem],
+    status: int = HTTPStatus.UNPROCESSABLE_ENTITY,
+    where: str = "body",
+) -> JSONResponse:
+    """The service's input problems as ``{"detail": [{"loc", "msg"}, ...]}``, each ``loc``
+    naming the request's field (``["body", "components", 0, "weight"]``)."""
+    detail = []
+    for problem in problems:
+        loc = _loc(problem.field)
+        loc[0] = where
+        detail.append({"loc": loc, "msg": problem.message})
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def error_response(status: int, detail: str) -> JSONResponse:
+    """``{"detail": "..."}`` with ``status``."""
+    return JSONResponse({"detail": detail}, status_code=status)

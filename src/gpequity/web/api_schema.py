@@ -1,0 +1,487 @@
+"""What the JSON API receives and sends, as pydantic models: ``/api/openapi.json`` is built from
+them, and every answer is one of them, checked on the way out.
+
+The allocation's JSON is built once, by :func:`gpequity.allocation.catalogue.outcome_as_dict`
+(what ``gpequity allocate --format json`` prints); :class:`AllocationOut` is its shape, with
+``extra="forbid"`` so that a key the builder adds and the schema lacks fails loudly instead of
+being dropped. The profiles and the library are built straight into their models by the routes
+of ``routes/api_public.py``.
+
+Choice values have one spelling everywhere (``per-head``, ``weighted``, ``impute``, the enums of
+:mod:`gpequity.allocation.models`). The spellings of 0.1 that the API took
+(:data:`OLD_SPELLINGS`) are still accepted for one release, marked ``deprecated`` in the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+
+from gpequity.allocation import Baseline, ComponentKind, Direction, Method, MissingPolicy, Unit
+from gpequity.allocation.catalogue import OLDEST_AGE, Sex
+
+PREFIX = "/api/v1"
+
+# --- choices: one spelling, the old one accepted for one release -------------------------------
+
+#: The API's spellings of 0.1, the release that spelt these choices with underscores, and what
+#: they are now. Accepted until the next release; the README's API section says so.
+OLD_SPELLINGS: Mapping[type[StrEnum], Mapping[str, StrEnum]] = {
+    MissingPolicy: {"impute_median": MissingPolicy.IMPUTE_MEDIAN},
+    Baseline: {
+        "per_head": Baseline.PER_HEAD,
+        "weighted_population": Baseline.WEIGHTED_POPULATION,
+    },
+}
+DEPRECATION_NOTE = (
+    "Until the next release the API also accepts the spellings of 0.1, deprecated: "
+    + ", ".join(
+        f"``{old}`` (now ``{new}``)"
+        for spellings in OLD_SPELLINGS.values()
+        for old, new in spellings.items()
+    )
+    + "."
+)
+
+
+def _respelled(choice: type[StrEnum]) -> Callable[[Any], Any]:
+    """A value in its spelling of today (an old spelling of ``choice`` replaced)."""
+    old = OLD_SPELLINGS[choice]
+
+    def respell(value: Any) -> Any:
+        return old.get(value, value) if isinstance(value, str) else value
+
+    return respell
+
+
+def _with_old_spellings(choice: type[StrEnum]) -> Callable[[dict[str, Any]], None]:
+    """The field's schema: the enum of today, or one of its old spellings marked deprecated."""
+    old = sorted(OLD_SPELLINGS[choice])
+
+    def extend(schema: dict[str, Any]) -> None:
+        today = {"$ref": schema.pop("$ref")}
+        schema["anyOf"] = [today, {"type": "string", "enum": old, "deprecated": True}]
+
+    return extend
+
+
+def _old_spellings_field(choice: type[StrEnum], description: str) -> Any:
+    """The field of an enum that also takes the choice's old spellings, documented as such."""
+    old = ", ".join(f"``{o}``" for o in OLD_SPELLINGS[choice])
+    return Field(
+        description=f"{description} Deprecated: {old} (the spellings of 0.1).",
+        json_schema_extra=_with_old_spellings(choice),
+    )
+
+
+MissingPolicyIn = Annotated[
+    MissingPolicy,
+    BeforeValidator(_respelled(MissingPolicy)),
+    _old_spellings_field(
+        MissingPolicy,
+        "A missing value: ``impute`` the ICB median (flagged) or ``exclude`` the practice from "
+        "that component.",
+    ),
+]
+BaselineIn = Annotated[
+    Baseline,
+    BeforeValidator(_respelled(Baseline)),
+    _old_spellings_field(
+        Baseline, "The plain split shown beside each allocation: ``per-head`` or ``weighted``."
+    ),
+]
+
+
+# --- the allocation: request -------------------------------------------------------------------
+
+
+class ComponentIn(BaseModel):
+    """One component: a catalogue id (``GET /api/v1/indicators``), a weight, a direction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, description="Indicator id, e.g. imd or population.")
+    weight: Decimal = Field(description="Weight in percent; the weights add up to 100.")
+    direction: Direction | None = Field(
+        default=None,
+        description="higher or lower = more need [default: the indicator's own direction].",
+    )
+
+
+#: The example body shown in the documentation (and sent by the schema tests).
+EXAMPLE_BODY: dict[str, Any] = {
+    "icb": "QHM",
+    "amount": "250000",
+    "method": "recommended",
+    "components": [
+        {"id": "imd", "weight": 50},
+        {"id": "hypertension-prevalence", "weight": 50},
+    ],
+    "sex": "all",
+    "age_from": 0,
+    "age_to": None,
+    "missing_policy": "impute",
+    "excluded_practices": [],
+    "baseline": "per-head",
+}
+
+
+class AllocationIn(BaseModel):
+    """An allocation to compute: an amount for an ICB, split by one to three components."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_BODY]})
+
+    icb: str = Field(min_length=1, description="ICB code (GET /api/v1/icbs).")
+    amount: Decimal = Field(description="Pounds, more than 0, at most two decimals.")
+    method: Method = Method.RECOMMENDED
+    components: list[ComponentIn]
+    sex: Sex = Sex.ALL
+    age_from: int = Field(default=0, ge=0, le=OLDEST_AGE)
+    age_to: int | None = Field(
+        default=None,
+        ge=0,
+        le=OLDEST_AGE,
+        description=f"Oldest age; null = and over ({OLDEST_AGE}+).",
+    )
+    missing_policy: MissingPolicyIn = MissingPolicy.IMPUTE_MEDIAN
+    excluded_practices: list[str] = Field(
+        default_factory=list, description="Practice codes to leave out."
+    )
+    baseline: BaselineIn = Baseline.PER_HEAD
+
+
+# --- the allocation: answer (the shape of outcome_as_dict) -------------------------------------
+
+
+class Out(BaseModel):
+    """An answer's model: a key it does not know is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComponentOut(Out):
+    id: str
+    name: str
+    weight: float = Field(description="Weight in percent.")
+    direction: Direction
+    unit: Unit
+    kind: ComponentKind
+    source: str | None
+    period: str | None
+    amount: float = Field(description="The component's pot, in pounds.")
+    need_rule: str
+
+
+class CellOut(Out):
+    id: str
+    value: float | None = Field(
+        description="The value used (the imputed median when imputed); null for the "
+        "population components and for a missing value that was not imputed."
+    )
+    imputed: bool
+    excluded: bool
+    part: float = Field(description="The part of the practice's money from this component.")
+    note: str | None
+
+
+class PracticeOut(Out):
+    practice_code: str
+    practice_name: str
+    pcn_code: str | None
+    pcn_name: str | None
+    imd_score: float | None
+    imd_quintile: int | None
+    target_population: float
+    weighted_population: float | None
+    components: list[CellOut]
+    allocation: float
+    allocation_per_patient: float | None = Field(
+        description="null for a practice with no target population (which gets money only in "
+        "eFIT classic, from the weighted-list component)."
+    )
+    baseline: float
+    difference: float
+
+
+class QuintileOut(Out):
+    quintile: int | None = Field(description="1 least deprived to 5; null: no IMD score.")
+    label: str
+    practices: int
+    target_population: float
+    population_share: float
+    allocation: float
+    money_share: float
+    allocation_per_patient: float | None
+
+
+class ExcludedOut(Out):
+    practice_code: str
+    practice_name: str
+    reason: str
+
+
+class PcnOut(Out):
+    pcn_code: str | None
+    pcn_name: str | None
+    practices: int
+    target_population: float
+    allocation: float
+    baseline: float
+    difference: float
+
+
+class InputsOut(Out):
+    icb_name: str
+    method_label: str
+    sex: Sex
+    age_from: int
+    age_to: int | None
+    target_population: str
+    population_source: str
+    missing_policy: MissingPolicy
+    baseline: Baseline
+    excluded_practices: list[str]
+    description: list[str]
+
+
+class AllocationOut(Out):
+    """The allocation, as ``gpequity allocate --format json`` prints it: money in pounds,
+    shares as fractions of 1."""
+
+    icb: str
+    amount: float
+    method: Method
+    components: list[ComponentOut]
+    practices: list[PracticeOut]
+    by_quintile: list[QuintileOut]
+    concentration_index: float | None = Field(
+        description="Of allocation per target patient across the practices with an IMD score: "
+        "negative when the money goes more to deprived practices; null when it cannot be "
+        "computed."
+    )
+    excluded: list[ExcludedOut]
+    by_pcn: list[PcnOut]
+    inputs: InputsOut
+
+
+class IcbOut(Out):
+    code: str
+    name: str
+    practices: int
+    source: str | None
+    first_period: str | None
+
+
+class IndicatorOut(Out):
+    id: str
+    name: str
+    unit: Unit
+    direction: Direction
+    period: str | None
+    source: str
+    coverage: float | None = Field(
+        description="Share (0 to 1) of the ICB's practices with a value."
+    )
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class FieldErrors(BaseModel):
+    detail: list[ErrorItem]
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+FIELD_ERRORS: dict[str, Any] = {
+    "model": FieldErrors,
+    "description": "A field is wrong: one entry per problem.",
+}
+NOT_FOUND: dict[str, Any] = {"model": ErrorOut, "description": "Not found."}
+UNAVAILABLE: dict[str, Any] = {"model": ErrorOut, "description": "No warehouse is loaded."}
+
+
+# --- the library -------------------------------------------------------------------------------
+
+
+class LinkOut(Out):
+    title: str
+    href: str
+
+
+class RelatedOut(Out):
+    resources: list[str]
+    practices: list[str]
+    icbs: list[str]
+    links: list[LinkOut]
+
+
+class ResourceOut(Out):
+    slug: str
+    title: str
+    type: str = Field(description="Blog, Evidence brief, Data analysis or Tool.")
+    published: date
+    authors: list[str]
+    summary: str
+    tags: list[str]
+    url: str = Field(description="The resource's page on this site.")
+    related: RelatedOut
+
+
+class ResourceHitOut(ResourceOut):
+    snippet: str | None = Field(
+        description="With a query: the best-matching text, matched words in [brackets]."
+    )
+
+
+class ResourceListOut(Out):
+    query: str
+    type: str | None
+    tag: str | None
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    results: list[ResourceHitOut]
+
+
+class ShortcodeOut(Out):
+    name: str
+    params: dict[str, str]
+    csv: str = Field(description="Its table as CSV, computed from the warehouse.")
+
+
+class ResourceDetailOut(ResourceOut):
+    markdown: str = Field(description="The body as written (Markdown, shortcodes in place).")
+    shortcodes: list[ShortcodeOut]
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+class ProfileOut(Out):
+    """A profile's model, read straight from the analysis's result (its attributes), so that
+    each figure is named once, in :mod:`gpequity.analysis.profiles`."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+#: The analysis calls it ``quintile``; the API, as its other answers, ``imd_quintile``.
+IMD_QUINTILE = AliasChoices("imd_quintile", "quintile")
+
+
+class PracticeDetailsOut(ProfileOut):
+    code: str
+    name: str
+    year: str = Field(description="The latest payments year the practice is in.")
+    in_latest_year: bool
+    postcode: str | None
+    icb_code: str
+    icb_name: str
+    pcn_code: str | None
+    pcn_name: str | None
+    registered_patients: float | None
+    weighted_patients: float | None
+    dispensing: str | None
+    rurality: str | None
+    contract_type: str | None
+    imd_score: float | None
+    imd_quintile: int | None
+    imd_method: str | None
+
+
+class PaymentYearOut(ProfileOut):
+    year: str
+    total_payments: float | None
+    per_weighted_patient: float | None
+    icb_code: str
+    icb_median: float | None
+    icb_practices: int
+    england_median: float | None
+    england_practices: int
+    imd_quintile: int | None = Field(validation_alias=IMD_QUINTILE)
+    quintile_median: float | None
+    quintile_practices: int
+
+
+class PracticeIndicatorOut(ProfileOut):
+    source: str
+    indicator_id: str
+    name: str
+    period: str
+    sex: str | None
+    age: str | None
+    value: float | None
+    icb_median: float | None
+    icb_practices: int
+    england_median: float | None
+    england_practices: int
+    england_value: float | None
+
+
+class PracticeProfileOut(ProfileOut):
+    practice: PracticeDetailsOut = Field(validation_alias=AliasChoices("practice", "details"))
+    payments: list[PaymentYearOut]
+    indicators: list[PracticeIndicatorOut]
+    definition: str
+
+
+class IcbPracticeOut(ProfileOut):
+    code: str
+    name: str
+    pcn_name: str | None
+    postcode: str | None
+    registered_patients: float | None
+    weighted_patients: float | None
+    imd_score: float | None
+    imd_quintile: int | None = Field(validation_alias=IMD_QUINTILE)
+    dispensing: str | None
+    rurality: str | None
+    total_payments: float | None
+    per_weighted_patient: float | None
+
+
+class QuintileShareOut(ProfileOut):
+    imd_quintile: int | None = Field(
+        validation_alias=IMD_QUINTILE, description="null: the practices with no IMD score."
+    )
+    label: str
+    practices: int
+    registered_patients: float
+    share_of_practices: float | None
+    share_of_patients: float | None
+
+
+class GradientOut(ProfileOut):
+    imd_quintile: int = Field(validation_alias=IMD_QUINTILE)
+    label: str
+    icb_practices: int
+    icb_per_weighted_patient: float | None
+    england_practices: int
+    england_per_weighted_patient: float | None
+
+
+class IcbProfileOut(ProfileOut):
+    code: str
+    name: str
+    year: str
+    years: list[str]
+    practices: list[IcbPracticeOut]
+    spread: list[QuintileShareOut]
+    gradient: list[GradientOut]
+    icb_gap_q1_minus_q5: float | None
+    england_gap_q1_minus_q5: float | None
+    notes: list[str]
+    definition: str
