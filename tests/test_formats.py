@@ -26,6 +26,7 @@ from gpequity.formats import (
     format_pounds_short,
     format_pounds_whole,
     format_share,
+    list_in_words,
     round_to,
 )
 
@@ -164,3 +165,25 @@ def test_every_signed_format_uses_the_true_minus(value: float | Decimal) -> None
 def _shows_a_nonzero_digit(text: str) -> bool:
     """A text with the minus sign shows some digit other than nought."""
     return any(ch in "123456789" for ch in text)
+
+
+def test_the_funding_page_examples_keep_their_figures() -> None:
+    """Moved from tests/web/test_funding.py; the negative ones now take the true minus."""
+    assert format_pounds(170.735) == "£170.74"
+    assert format_pounds(-3.25) == f"{MINUS}£3.25"
+    assert format_pounds(Decimal("1234567.891")) == "£1,234,567.89"
+    assert format_pounds(None) == "Not available"
+    assert format_pounds_whole(Decimal("10230094803.70")) == "£10,230,094,804"
+    assert format_pounds_whole(Decimal("-0.50")) == f"{MINUS}£1"
+    assert format_pounds_short(Decimal("10230094803.70")) == "£10.2bn"
+    assert format_pounds_short(Decimal("870279769.13")) == "£870.3m"
+    assert format_pounds_short(Decimal("12500")) == "£12.5k"
+    assert format_pounds_short(Decimal("950.49")) == "£950"
+    assert format_people(62134644.75) == "62,134,645"
+    assert format_people(0.5) == "1"
+    assert format_people_short(62134644.75) == "62.1 million"
+    assert format_people_short(388659.75) == "388,660"
+    assert format_index(0.02351) == "0.0235"
+    assert format_index(-0.1) == f"{MINUS}0.1000"
+    assert list_in_words(["2020/21", "2021/22", "2022/23"]) == "2020/21, 2021/22 or 2022/23"
+    assert list_in_words(["2022/23"]) == "2022/23"

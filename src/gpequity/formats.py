@@ -21,6 +21,7 @@ Pure: no imports from the rest of gpequity, so every layer can use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
@@ -52,6 +53,8 @@ SHORT_SCALES: Final = ((THOUSAND, "k"), (MILLION, "m"), (BILLION, "bn"))
 
 Number = Decimal | float | int
 Word = Literal["more", "less", "the same"]
+#: The word for a difference, by its sign as written.
+WORDS: Final[dict[int, Word]] = {1: "more", -1: "less", 0: "the same"}
 
 
 def as_decimal(value: Number) -> Decimal:
@@ -137,12 +140,17 @@ def compare_word(difference: Number) -> Word:
     A difference under half a penny is "the same": the page shows the figure to the penny, and
     "received £0.00 more" contradicts itself.
     """
-    amount = round_to(difference, PENNY)
-    if amount > 0:
-        return "more"
-    if amount < 0:
-        return "less"
-    return "the same"
+    return WORDS[sign_as_written(difference, places=2)]
+
+
+def sign_as_written(value: Number, places: int) -> int:
+    """1, -1 or 0: the sign of ``value`` once rounded to ``places`` decimals, as it is shown.
+
+    A sentence about a figure ("Negative: ...") must agree with the figure beside it, so it
+    asks this, not the unrounded value.
+    """
+    amount = round_to(value, _step(places))
+    return (amount > 0) - (amount < 0)
 
 
 # --- percentages ----------------------------------------------------------------------------
@@ -207,3 +215,20 @@ def format_index(value: Number | None) -> str:
     :func:`format_pounds`.
     """
     return format_number(value, places=INDEX_PLACES)
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def list_in_words(items: Sequence[str], last: str = "or") -> str:
+    """``2020/21, 2021/22 or 2022/23``; ``none`` for no items."""
+    if not items:
+        return "none"
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def sentence_case(text: str) -> str:
+    """The text with its first letter in capitals."""
+    return text[:1].upper() + text[1:]
