@@ -187,3 +187,8 @@ def test_the_funding_page_examples_keep_their_figures() -> None:
     assert format_index(-0.1) == f"{MINUS}0.1000"
     assert list_in_words(["2020/21", "2021/22", "2022/23"]) == "2020/21, 2021/22 or 2022/23"
     assert list_in_words(["2022/23"]) == "2022/23"
+
+
+def test_format_count() -> None:
+    """Moved from tests/web/test_presenters.py."""
+    assert [format_count(n) for n in (0, 999, 1000, 1234567)] == ["0", "999", "1,000", "1,234,567"]

@@ -22,6 +22,7 @@ Pure: no imports from the rest of gpequity, so every layer can use it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
@@ -143,6 +144,12 @@ def compare_word(difference: Number) -> Word:
     return WORDS[sign_as_written(difference, places=2)]
 
 
+def compare_amounts(amount: Number, other: Number) -> Word:
+    """Whether ``amount`` is "more", "less" or "the same" as ``other``, both as written to the
+    penny: two sums that both read £170.74 are "the same"."""
+    return compare_word(round_to(amount, PENNY) - round_to(other, PENNY))
+
+
 def sign_as_written(value: Number, places: int) -> int:
     """1, -1 or 0: the sign of ``value`` once rounded to ``places`` decimals, as it is shown.
 
@@ -215,6 +222,11 @@ def format_index(value: Number | None) -> str:
     :func:`format_pounds`.
     """
     return format_number(value, places=INDEX_PLACES)
+
+
+def format_date(day: date) -> str:
+    """A day as a sentence writes it: ``14 March 2025``."""
+    return f"{day.day} {day:%B %Y}"
 
 
 # --- words ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 
+from gpequity.formats import format_count
 from gpequity.warehouse.status import SourceRow, WarehouseStatus
 from gpequity.web import site
 
@@ -255,11 +256,6 @@ def present_error(status_code: int) -> ErrorPage:
 
 
 # --- formats ----------------------------------------------------------------------------------
-
-
-def format_count(n: int) -> str:
-    """A count with thousands separators: ``12,345``."""
-    return f"{n:,}"
 
 
 def format_timestamp(value: str | None) -> str:
