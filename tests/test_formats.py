@@ -192,3 +192,25 @@ def test_the_funding_page_examples_keep_their_figures() -> None:
 def test_format_count() -> None:
     """Moved from tests/web/test_presenters.py."""
     assert [format_count(n) for n in (0, 999, 1000, 1234567)] == ["0", "999", "1,000", "1,234,567"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (160.674, "£160.67"),
+        (-3.254, f"{MINUS}£3.25"),
+        (1234.5, "£1,234.50"),
+        (-0.001, "£0.00"),
+        (None, NOT_AVAILABLE),
+    ],
+)
+def test_the_datapack_examples_of_pounds(value: float | None, text: str) -> None:
+    """Moved from tests/reports/test_datapack.py; now with the true minus and the one word."""
+    assert format_pounds(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.2961, "29.6%"), (1.0, "100.0%"), (None, NOT_AVAILABLE)]
+)
+def test_the_datapack_examples_of_shares(value: float | None, text: str) -> None:
+    assert format_share(value) == text
