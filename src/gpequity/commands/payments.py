@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +32,13 @@ from gpequity.analysis.payments import (
     resolve_year,
 )
 from gpequity.errors import GpequityError
+from gpequity.formats import (
+    NOT_AVAILABLE,
+    format_count,
+    format_index,
+    format_people,
+    format_pounds,
+)
 from gpequity.output import Format, render_rows
 
 payments_app = typer.Typer(
@@ -112,27 +118,22 @@ def _year(con: duckdb.DuckDBPyConnection, year: str | None) -> str:
     return loaded[-1]
 
 
-def _pounds(value: Any) -> str:
+def _cell(name: str, value: Any) -> Any:
+    """One value of a table for people, written as the web pages and datapacks write it."""
+    if name in MONEY_COLUMNS or name.endswith("_per_weighted_patient"):
+        return format_pounds(value)
+    if name in PATIENT_COLUMNS:
+        return format_people(value)
     if value is None:
-        return "-"
-    number = float(value)
-    return f"-£{-number:,.2f}" if number < 0 else f"£{number:,.2f}"
+        return NOT_AVAILABLE
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value)
+    return value
 
 
 def _display(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """Rows for people: money in pounds and pence, patients in whole numbers."""
-    out = []
-    for row in rows:
-        cells: list[Any] = []
-        for name, value in zip(header, row, strict=True):
-            if name in MONEY_COLUMNS or name.endswith("_per_weighted_patient"):
-                cells.append(_pounds(value))
-            elif name in PATIENT_COLUMNS and value is not None:
-                cells.append(f"{float(value):,.0f}")
-            else:
-                cells.append("-" if value is None else value)
-        out.append(cells)
-    return out
+    return [[_cell(name, value) for name, value in zip(header, row, strict=True)] for row in rows]
 
 
 def _render(console: Console, fmt: Format, table: Table, json_value: Any, *, title: str) -> None:
@@ -149,7 +150,8 @@ def _render(console: Console, fmt: Format, table: Table, json_value: Any, *, tit
 def _print_exclusions(console: Console, excluded: Sequence[Exclusion]) -> None:
     for e in excluded:
         console.print(
-            f"Excluded ({e.key}): {e.practices:,} practices, {_pounds(e.payments)} — {e.reason}",
+            f"Excluded ({e.key}): {format_count(e.practices)} practices, "
+            f"{format_pounds(e.payments)} — {e.reason}",
             highlight=False,
             soft_wrap=True,
         )
@@ -197,12 +199,11 @@ def _measure_lines(result: DeprivationResult) -> list[str]:
     lines = []
     for key in result.gap_q1_minus_q5:
         where = "" if result.by is None else f"{result.by.value} {key}: "
-        ci = result.concentration_index[key]
         lines.append(
             f"{where}gap Q1 (least deprived) minus Q5 (most deprived) "
-            f"{_pounds(result.gap_q1_minus_q5[key])} per weighted patient; slope index of "
-            f"inequality {_pounds(result.slope_index[key])}; concentration index "
-            f"{'-' if ci is None else f'{ci:.4f}'}"
+            f"{format_pounds(result.gap_q1_minus_q5[key])} per weighted patient; slope index of "
+            f"inequality {format_pounds(result.slope_index[key])}; concentration index "
+            f"{format_index(result.concentration_index[key])}"
         )
     return lines
 
@@ -287,8 +288,8 @@ def trend(
     if format is Format.table:
         for y in result.years:
             console.print(
-                f"{y.year}: gap Q1 minus Q5 {_pounds(y.gap_q1_minus_q5)} per weighted patient "
-                f"(IMD: {', '.join(y.imd_methods) or 'unknown'})",
+                f"{y.year}: gap Q1 minus Q5 {format_pounds(y.gap_q1_minus_q5)} per weighted "
+                f"patient (IMD: {', '.join(y.imd_methods) or 'unknown'})",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -334,14 +335,9 @@ def chart(
     if format is Format.table:
         console.print(f"Wrote {out}", highlight=False, soft_wrap=True)
         console.print(built.reading, highlight=False, soft_wrap=True)
-        rows = [
-            [
-                _pounds(v) if isinstance(v, float | Decimal) and "per_" in h else v
-                for h, v in zip(built.header, r, strict=True)
-            ]
-            for r in built.rows
-        ]
-        render_rows(console, format, built.header, rows, title=built.title)
+        render_rows(
+            console, format, built.header, _display(built.header, built.rows), title=built.title
+        )
     else:
         render_rows(
             console,
