@@ -18,6 +18,7 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
+from gpequity.formats import NO_PERIODS, format_count
 from gpequity.output import Format, render_rows
 
 app = typer.Typer(
@@ -164,7 +165,7 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             console,
             format,
             ["dataset", "periods"],
-            [[d, ", ".join(p) or "-"] for d, p in status.datasets.items()],
+            [[d, ", ".join(p) or NO_PERIODS] for d, p in status.datasets.items()],
             title="Datasets",
         )
         render_rows(
@@ -174,17 +175,23 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             [
                 [
                     s.dataset,
-                    s.period or "",
+                    s.period or NO_PERIODS,
                     Path(s.path).name,
-                    s.rows_read,
-                    s.rows_loaded,
-                    s.rows_rejected,
+                    format_count(s.rows_read),
+                    format_count(s.rows_loaded),
+                    format_count(s.rows_rejected),
                 ]
                 for s in status.sources
             ],
             title="Sources",
         )
-        render_rows(console, format, ["table", "rows"], list(status.tables.items()), title="Tables")
+        render_rows(
+            console,
+            format,
+            ["table", "rows"],
+            [[name, format_count(rows)] for name, rows in status.tables.items()],
+            title="Tables",
+        )
     else:
         render_rows(console, format, header, rows, json_value=to_jsonable(value))
 

@@ -30,6 +30,8 @@ from typing import Final, Literal
 MINUS: Final = "\u2212"
 #: The one way every output writes a value that does not exist (no practice, no data).
 NOT_AVAILABLE: Final = "Not available"
+#: The periods of a dataset that has none (the lookups): not a missing value, a fact.
+NO_PERIODS: Final = "None"
 
 #: Pounds and pence.
 PENNY: Final = Decimal("0.01")

@@ -62,6 +62,7 @@ from gpequity.analysis.payments import (
 )
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import (
+    NO_PERIODS,
     NOT_AVAILABLE,
     compare_word,
     format_count,
@@ -75,8 +76,6 @@ from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
 
-#: A dataset without periods (the lookups), as the web's Data page writes it.
-NO_PERIODS = "None"
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
 NOT_LOADED = (DeprivationMissing, TotalUnavailable)
 LOAD_HINT = "Load it with 'gpequity data load --source DIR' and make the pack again."
