@@ -283,16 +283,21 @@ def figure_csv_href(slug: str, call: ShortcodeCall) -> str:
     return f"{resource_href(slug)}/tables/{call.index + 1}.csv"
 
 
-def _gap_sentence(gap: float | None, year: str) -> str:
+def gap_sentence(gap: float | None, where: str) -> str:
+    """Who received more per weighted patient, the least or the most deprived fifth, and by how
+    much (the Q1 - Q5 ``gap``), after ``where`` ("In 2022/23", "In England"); no full stop."""
     if gap is None:
-        return f"In {year} the gap between the least and most deprived fifths cannot be computed."
+        return (
+            f"{where} the gap between the least and most deprived fifths cannot be computed "
+            "(one of them has no practices)"
+        )
     word = compare_word(gap)
     if word == "the same":
-        return f"In {year} both fifths received the same per weighted patient."
+        return f"{where} the least and most deprived fifths received the same per weighted patient"
     first, second = ("least", "most") if word == "more" else ("most", "least")
     return (
-        f"In {year} practices in the {first} deprived fifth received {format_pounds(abs(gap))} "
-        f"more per weighted patient than those in the {second} deprived fifth."
+        f"{where} practices in the {first} deprived fifth received {format_pounds(abs(gap))} "
+        f"more per weighted patient than those in the {second} deprived fifth"
     )
 
 
@@ -413,7 +418,7 @@ def present_figure(
         return FigureTable(
             kind="table",
             caption=f"Payments per patient by deprivation quintile, England, {result.year}",
-            summary=_gap_sentence(result.gap_q1_minus_q5.get("all"), result.year),
+            summary=gap_sentence(result.gap_q1_minus_q5.get("all"), f"In {result.year}") + ".",
             columns=columns,
             rows=rows,
             notes=notes,
@@ -438,7 +443,7 @@ def present_figure(
         return FigureTable(
             kind="table",
             caption="Payments per weighted patient by deprivation quintile, every loaded year",
-            summary=_gap_sentence(last.gap_q1_minus_q5, last.year)
+            summary=gap_sentence(last.gap_q1_minus_q5, f"In {last.year}") + "."
             if last
             else "No year could be shown.",
             columns=columns,

@@ -23,14 +23,13 @@ from gpequity.analysis.profiles import (
 )
 from gpequity.formats import (
     compare_amounts,
-    compare_word,
     format_count,
     format_number,
     format_people,
     format_pounds,
     format_share,
 )
-from gpequity.web.presenters_library import CsvTable
+from gpequity.web.presenters_library import CsvTable, gap_sentence
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
@@ -521,26 +520,10 @@ class IcbPage:
     datapack_href: str | None
 
 
-def _gap_words(gap: float | None, where: str) -> str:
-    if gap is None:
-        return (
-            f"{where} the gap between the least and most deprived fifths cannot be computed "
-            "(one of them has no practices)"
-        )
-    word = compare_word(gap)
-    if word == "the same":
-        return f"{where} the least and most deprived fifths received the same per weighted patient"
-    first, second = ("least", "most") if word == "more" else ("most", "least")
-    return (
-        f"{where} practices in the {first} deprived fifth received {format_pounds(abs(gap))} "
-        f"more per weighted patient than those in the {second} deprived fifth"
-    )
-
-
 def gradient_sentence(profile: IcbProfile) -> str:
     """The gradient's reading: the ICB's Q1-Q5 gap, then England's, in words."""
-    icb = _gap_words(profile.icb_gap_q1_minus_q5, f"In {profile.year}, in this ICB,")
-    england = _gap_words(profile.england_gap_q1_minus_q5, "In England")
+    icb = gap_sentence(profile.icb_gap_q1_minus_q5, f"In {profile.year}, in this ICB,")
+    england = gap_sentence(profile.england_gap_q1_minus_q5, "In England")
     return f"{icb}. {england}."
 
 
