@@ -18,7 +18,7 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
-from gpequity.formats import NO_PERIODS, format_count
+from gpequity.formats import NO_PERIODS
 from gpequity.output import Format, render_rows
 
 app = typer.Typer(
@@ -177,21 +177,15 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
                     s.dataset,
                     s.period or NO_PERIODS,
                     Path(s.path).name,
-                    format_count(s.rows_read),
-                    format_count(s.rows_loaded),
-                    format_count(s.rows_rejected),
+                    s.rows_read,
+                    s.rows_loaded,
+                    s.rows_rejected,
                 ]
                 for s in status.sources
             ],
             title="Sources",
         )
-        render_rows(
-            console,
-            format,
-            ["table", "rows"],
-            [[name, format_count(rows)] for name, rows in status.tables.items()],
-            title="Tables",
-        )
+        render_rows(console, format, ["table", "rows"], list(status.tables.items()), title="Tables")
     else:
         render_rows(console, format, header, rows, json_value=to_jsonable(value))
 

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from gpequity.formats import NOT_AVAILABLE, format_count
+
 
 class Format(StrEnum):
     """Output formats of data commands."""
@@ -62,7 +64,14 @@ def render_rows(
         for name in header:
             table.add_column(name)
         for row in rows:
-            table.add_row(
-                *("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row)
-            )
+            table.add_row(*(_table_cell(v) for v in row))
         console.print(table)
+
+
+def _table_cell(value: Any) -> str:
+    """A value in a table for people: counts with commas, the one word for no value."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value)
+    return str(value)

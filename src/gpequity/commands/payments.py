@@ -33,7 +33,6 @@ from gpequity.analysis.payments import (
 )
 from gpequity.errors import GpequityError
 from gpequity.formats import (
-    NOT_AVAILABLE,
     format_count,
     format_index,
     format_people,
@@ -124,11 +123,7 @@ def _cell(name: str, value: Any) -> Any:
         return format_pounds(value)
     if name in PATIENT_COLUMNS:
         return format_people(value)
-    if value is None:
-        return NOT_AVAILABLE
-    if isinstance(value, int) and not isinstance(value, bool):
-        return format_count(value)
-    return value
+    return value  # render_rows writes counts and missing values
 
 
 def _display(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
