@@ -78,6 +78,17 @@ def _step(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
+def _written(
+    value: Number | None, places: int, *, prefix: str = "", suffix: str = "", plus: bool = False
+) -> str:
+    """The one rule: rounded half up to ``places``, thousands separated, the sign of the rounded
+    figure in front (``−`` U+2212; ``+`` too with ``plus``), :data:`NOT_AVAILABLE` for none."""
+    if value is None:
+        return NOT_AVAILABLE
+    amount = round_to(value, _step(places))
+    return _signed(amount, f"{prefix}{abs(amount):,.{places}f}{suffix}", plus=plus)
+
+
 def _signed(amount: Decimal, text: str, *, plus: bool = False) -> str:
     """``text`` (written from the absolute value) with the sign of the rounded ``amount``.
 
@@ -95,10 +106,7 @@ def _signed(amount: Decimal, text: str, *, plus: bool = False) -> str:
 
 def format_pounds(value: Number | None, places: int = 2) -> str:
     """Pounds and pence: ``£170.74``, ``−£3.25``, ``£1,234,567.89``; :data:`NOT_AVAILABLE`."""
-    if value is None:
-        return NOT_AVAILABLE
-    amount = round_to(value, _step(places))
-    return _signed(amount, f"£{abs(amount):,.{places}f}")
+    return _written(value, places, prefix="£")
 
 
 def format_pounds_whole(value: Number | None) -> str:
@@ -126,10 +134,7 @@ def format_pounds_short(value: Number | None) -> str:
 
 def format_change(value: Number | None) -> str:
     """A change of money, always signed: ``+£822.51``, ``−£1,225.10``, ``£0.00``."""
-    if value is None:
-        return NOT_AVAILABLE
-    amount = round_to(value, PENNY)
-    return _signed(amount, f"£{abs(amount):,.2f}", plus=True)
+    return _written(value, 2, prefix="£", plus=True)
 
 
 def format_per_patient(value: Number | None) -> str:
@@ -167,10 +172,7 @@ def sign_as_written(value: Number, places: int) -> int:
 
 def format_percent(value: Number | None, places: int = PERCENT_PLACES) -> str:
     """A figure already in percent: ``12.3%``, ``−4.0%``."""
-    if value is None:
-        return NOT_AVAILABLE
-    amount = round_to(value, _step(places))
-    return _signed(amount, f"{abs(amount):,.{places}f}%")
+    return _written(value, places, suffix="%")
 
 
 def format_share(value: Number | None, places: int = PERCENT_PLACES) -> str:
@@ -182,8 +184,7 @@ def format_points(value: Number | None) -> str:
     """A difference of two fractions in percentage points, signed: ``+2.3 points``."""
     if value is None:
         return NOT_AVAILABLE
-    points = round_to(as_decimal(value) * 100, TENTH)
-    return _signed(points, f"{abs(points)} points", plus=True)
+    return _written(as_decimal(value) * 100, 1, suffix=" points", plus=True)
 
 
 # --- counts and plain numbers -----------------------------------------------------------------
@@ -211,10 +212,7 @@ def format_people_short(value: Number | None) -> str:
 
 def format_number(value: Number | None, places: int = 1) -> str:
     """A plain number to ``places`` decimals with thousands separators: ``1,234.5``."""
-    if value is None:
-        return NOT_AVAILABLE
-    amount = round_to(value, _step(places))
-    return _signed(amount, f"{abs(amount):,.{places}f}")
+    return _written(value, places)
 
 
 def format_index(value: Number | None) -> str:
