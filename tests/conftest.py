@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gpequity.config import shared_data_dir
+from gpequity.sources.demo import generate_demo
 from gpequity.warehouse.build import build_warehouse
 
 
@@ -28,6 +29,14 @@ def require_real_data() -> Path:
 def real_data_dir() -> Path:
     """The folder of real public NHS files (``../shared/data``)."""
     return require_real_data()
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic files in the official layouts (300 practices), written once per session."""
+    folder = tmp_path_factory.mktemp("datapack-demo") / "demo"
+    generate_demo(folder, seed=23, practices=300)
+    return folder
 
 
 # --- a small warehouse of eFIT files: one ICB (QZZ), four practices -------------------------

@@ -104,7 +104,7 @@ def test_dispensing_split_chart_reads_and_tabulates_the_results() -> None:
     assert chart.reading == (
         "In 2022/23 the least deprived fifth of practices received £170.00 per weighted "
         "patient and the most deprived fifth £154.00, a gap of £16.00; among non-dispensing "
-        "practices the gap is -£0.25."
+        "practices the gap is \u2212£0.25."
     )
     assert chart.header == ("quintile", "series", "practices", "per_weighted_patient")
     assert chart.rows[:3] == (
@@ -135,8 +135,8 @@ def test_dispensing_distribution_chart() -> None:
         ("Q5 (most deprived)", 0, 0.0, 0.0),
     )
     assert chart.reading == (
-        "In 2022/23, 40% of the 10 dispensing practices were in the least deprived fifth and "
-        "0% in the most deprived fifth."
+        "In 2022/23, 40.0% of the 10 dispensing practices were in the least deprived fifth and "
+        "0.0% in the most deprived fifth."
     )
 
 

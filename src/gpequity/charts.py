@@ -32,6 +32,7 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.errors import GpequityError
+from gpequity.formats import format_count, format_percent, format_pounds
 
 #: The Vega-Lite version the specs are written for (and rendered with).
 VEGA_LITE_VERSION = "5.20"
@@ -90,13 +91,6 @@ class Chart:
         return [dict(zip(self.header, row, strict=True)) for row in self.rows]
 
 
-def _pounds(value: float | None) -> str:
-    if value is None:
-        return "not available"
-    sign = "-" if value < 0 else ""
-    return f"{sign}£{abs(value):,.2f}"
-
-
 def _spec(
     title: str, subtitle: str, reading: str, values: list[dict[str, Any]], **body: Any
 ) -> dict[str, Any]:
@@ -145,9 +139,10 @@ def dispensing_split_chart(
     q1, q5 = all_practices.group(1), all_practices.group(QUINTILES)
     reading = (
         f"In {all_practices.year} the least deprived fifth of practices received "
-        f"{_pounds(q1.per_weighted_patient if q1 else None)} per weighted patient and the most "
-        f"deprived fifth {_pounds(q5.per_weighted_patient if q5 else None)}, a gap of "
-        f"{_pounds(gap_all)}; among non-dispensing practices the gap is {_pounds(gap_no)}."
+        f"{format_pounds(q1.per_weighted_patient if q1 else None)} per weighted patient and "
+        f"the most deprived fifth {format_pounds(q5.per_weighted_patient if q5 else None)}, a "
+        f"gap of {format_pounds(gap_all)}; among non-dispensing practices the gap is "
+        f"{format_pounds(gap_no)}."
     )
     header = ("quintile", "series", "practices", "per_weighted_patient")
     values = [dict(zip(header, r, strict=True)) for r in rows]
@@ -208,9 +203,9 @@ def dispensing_distribution_chart(by_dispensing: DeprivationResult) -> Chart:
     )
     first, last = rows[0], rows[-1]
     reading = (
-        f"In {by_dispensing.year}, {_percent(first[2])} of the {total_yes:,} dispensing "
-        f"practices were in the least deprived fifth and {_percent(last[2])} in the most "
-        "deprived fifth."
+        f"In {by_dispensing.year}, {format_percent(first[2])} of the "
+        f"{format_count(total_yes)} dispensing practices were in the least deprived fifth and "
+        f"{format_percent(last[2])} in the most deprived fifth."
     )
     header = (
         "quintile",
@@ -264,7 +259,7 @@ def trend_chart(trend: TrendResult) -> Chart:
         reading = (
             f"From {first.year} to {last.year} the gap in payments per weighted patient between "
             "the least and the most deprived fifths of practices went from "
-            f"{_pounds(first.gap_q1_minus_q5)} to {_pounds(last.gap_q1_minus_q5)}."
+            f"{format_pounds(first.gap_q1_minus_q5)} to {format_pounds(last.gap_q1_minus_q5)}."
         )
         span = f"{first.year} to {last.year}"
     else:
@@ -384,10 +379,6 @@ def payment_lines_chart(result: PaymentLinesResult, top: int = TOP_PAYMENT_LINES
 
 def _round2(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
-
-
-def _percent(value: float | None) -> str:
-    return "no" if value is None else f"{value:g}%"
 
 
 def _total_words(result: DeprivationResult | TrendResult) -> str:

@@ -18,6 +18,7 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
+from gpequity.formats import NO_PERIODS
 from gpequity.output import Format, progress_bar, render_rows
 
 app = typer.Typer(
@@ -158,7 +159,7 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             console,
             format,
             ["dataset", "periods"],
-            [[d, ", ".join(p) or "-"] for d, p in status.datasets.items()],
+            [[d, ", ".join(p) or NO_PERIODS] for d, p in status.datasets.items()],
             title="Datasets",
         )
         render_rows(
@@ -168,7 +169,7 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
             [
                 [
                     s.dataset,
-                    s.period or "",
+                    s.period or NO_PERIODS,
                     Path(s.path).name,
                     s.rows_read,
                     s.rows_loaded,

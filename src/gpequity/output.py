@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gpequity.formats import NOT_AVAILABLE, format_count
+
 
 class Format(StrEnum):
     """Output formats of data commands."""
@@ -78,7 +80,14 @@ def render_rows(
         for name in header:
             table.add_column(name)
         for row in rows:
-            table.add_row(
-                *("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row)
-            )
+            table.add_row(*(_table_cell(v) for v in row))
         console.print(table)
+
+
+def _table_cell(value: Any) -> str:
+    """A value in a table for people: counts with commas, the one word for no value."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value)
+    return str(value)

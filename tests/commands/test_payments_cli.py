@@ -633,7 +633,7 @@ def test_chart_reading_on_the_fixture(db: Path, tmp_path: Path) -> None:
     assert data["reading"] == (
         "In 2022/23 the least deprived fifth of practices received £106.56 per weighted patient "
         "and the most deprived fifth £101.51, a gap of £5.06; among non-dispensing practices "
-        "the gap is -£1.01."
+        "the gap is \u2212£1.01."
     )
     assert data["data"][:3] == [
         {

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from gpequity.analysis.profiles import IcbProfile, icb_profile, practice_profile
-from gpequity.web.presenters_library import format_pounds
+from gpequity.formats import format_pounds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 

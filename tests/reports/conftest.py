@@ -1,8 +1,8 @@
 """Warehouses for the datapack tests: a small synthetic one, the same without indicators (or
 without deprivation scores), and one of the real files.
 
-Each is built once per test session (per xdist worker) from files written by
-``gpequity.sources.demo.generate_demo`` or linked from the real data folder.
+Each is built once per test session (per xdist worker) from the demonstration files
+(``demo_files`` in tests/conftest.py) or linked from the real data folder.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from gpequity.sources.demo import generate_demo
 from gpequity.warehouse.build import build_warehouse
 
 #: The year and ICB most tests make a pack of.
@@ -22,13 +21,6 @@ ICB = "QHM"
 DEMO_FOLDERS = ("lookups", "nhs-payments", "deprivation", "fingertips")
 #: The real files a real-data pack needs (folders of ``../shared/data``).
 REAL_FOLDERS = ("lookups", "nhs-payments", "deprivation", "fingertips")
-
-
-@pytest.fixture(scope="session")
-def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("datapack-demo") / "demo"
-    generate_demo(folder, seed=23, practices=300)
-    return folder
 
 
 @pytest.fixture(scope="session")

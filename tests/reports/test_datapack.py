@@ -15,12 +15,11 @@ import pytest
 
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import By, UnknownYear, payments_by_deprivation
+from gpequity.formats import format_pounds
 from gpequity.reports.datapack import (
     MemoisedDeprivation,
     build_datapack,
     indicator_places,
-    percent,
-    pounds,
     present_datapack,
 )
 from gpequity.reports.render import external_links, render_body, render_html
@@ -66,26 +65,7 @@ class _Links(HTMLParser):
 
 
 # ---------------------------------------------------------------------------------------------
-# Formatting: spec tables
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (160.674, "£160.67"),
-        (-3.254, "-£3.25"),
-        (1234.5, "£1,234.50"),
-        (-0.001, "£0.00"),
-        (None, "–"),
-    ],
-)
-def test_pounds(value: float | None, text: str) -> None:
-    assert pounds(value) == text
-
-
-@pytest.mark.parametrize(("value", "text"), [(0.2961, "29.6%"), (1.0, "100.0%"), (None, "–")])
-def test_percent(value: float | None, text: str) -> None:
-    assert percent(value) == text
+# Formatting: spec tables (money and percentages: tests/test_formats.py)
 
 
 @pytest.mark.parametrize(
@@ -111,11 +91,11 @@ def test_payments_figures_are_the_payments_analysis(con: duckdb.DuckDBPyConnecti
             icb_group, england_group = by_icb.group(q, ICB), england.group(q)
             assert england_group is not None
             row = rows[england_group.label]
-            assert row[3] == pounds(icb_group.per_weighted_patient if icb_group else None)
-            assert row[4] == pounds(england_group.per_weighted_patient)
+            assert row[3] == format_pounds(icb_group.per_weighted_patient if icb_group else None)
+            assert row[4] == format_pounds(england_group.per_weighted_patient)
         gap = by_icb.gap_q1_minus_q5[ICB]
         assert gap is not None
-        assert f"{pounds(abs(gap))} {'less' if gap > 0 else 'more'}" in figure.reading
+        assert f"{format_pounds(abs(gap))} {'less' if gap > 0 else 'more'}" in figure.reading
 
 
 def test_every_chart_has_a_reading_and_its_data_table(con: duckdb.DuckDBPyConnection) -> None:

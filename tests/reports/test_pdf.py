@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from gpequity.analysis.payments import By, payments_by_deprivation, rank_label
+from gpequity.formats import format_pounds
 from gpequity.reports.batch import make_datapack
-from gpequity.reports.datapack import pounds
 from gpequity.reports.render import ExternalResource, Format, render_pdf
 
 from .conftest import ICB, YEAR
@@ -30,7 +30,7 @@ def pdf_pages(content: bytes) -> list[str]:
 def payments_rows(text: str) -> dict[str, list[str]]:
     """The payments tables' rows as printed: quintile label -> the cells after it, of each
     table whose third and fourth cells are money (the overview's are percentages)."""
-    money = r"(?:-?£[\d,.]+|–)"
+    money = r"(?:−?£[\d,.]+|Not available)"
     rows: dict[str, list[str]] = {}
     for q in range(1, 6):
         label = rank_label(q)
@@ -55,8 +55,8 @@ def assert_payments_figures_printed(pages: list[str], con: duckdb.DuckDBPyConnec
             cells = rows[rank_label(q)][table].split()
             practices, _weighted, icb_value, england_value, _difference = cells
             assert practices == str(icb_group.practices if icb_group else 0)
-            assert icb_value == pounds(icb_group.per_weighted_patient if icb_group else None)
-            assert england_value == pounds(england_group.per_weighted_patient)
+            assert icb_value == format_pounds(icb_group.per_weighted_patient if icb_group else None)
+            assert england_value == format_pounds(england_group.per_weighted_patient)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from gpequity.analysis.payment_results import EXCLUSIONS_HEADER
 from gpequity.analysis.payments import (
     By,
     DeprivationResult,
@@ -33,23 +34,15 @@ from gpequity.charts import dispensing_distribution_chart, dispensing_split_char
 from gpequity.exports import write_csv
 from gpequity.warehouse.build import connect
 from gpequity.web.app import create_app
-from gpequity.web.presenters_funding import (
+from gpequity.web.funding.charts import prefix_svg_ids
+from gpequity.web.funding.query import (
     CSV_TABLES,
-    EXCLUSIONS_HEADER,
     FieldError,
     FundingQuery,
-    format_index,
-    format_people,
-    format_people_short,
-    format_pounds,
-    format_pounds_short,
-    format_pounds_whole,
-    gap_words,
-    list_in_words,
-    prefix_svg_ids,
     query_status,
     read_funding_query,
 )
+from gpequity.web.funding.sections import gap_words
 
 DEMO_SEED = 11
 DEMO_PRACTICES = 300
@@ -158,12 +151,12 @@ def pounds(value: float | Decimal | None) -> str:
     if value is None:
         return "Not available"
     d = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return ("-" if d < 0 else "") + "£" + f"{abs(d):,}"
+    return ("\u2212" if d < 0 else "") + "£" + f"{abs(d):,}"
 
 
 def whole_pounds(value: Decimal) -> str:
     d = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return ("-" if d < 0 else "") + "£" + f"{abs(d):,}"
+    return ("\u2212" if d < 0 else "") + "£" + f"{abs(d):,}"
 
 
 def whole(n: float) -> str:
@@ -343,7 +336,7 @@ def test_the_table_by_deprivation_and_its_measures_are_the_analysis_modules(
         f"{pounds(gap)} per weighted patient"
     )
     assert measures["Slope index of inequality"].startswith(f"{pounds(slope)} per weighted")
-    assert measures["Concentration index"].startswith(f"{concentration:.4f}")
+    assert measures["Concentration index"].startswith(f"{concentration:.4f}".replace("-", "\u2212"))
     # What each measure means is said in words, by its sign.
     assert ("Negative" if slope < 0 else "Positive") in measures["Slope index of inequality"]
     assert ("Positive" if concentration > 0 else "Negative") in measures["Concentration index"]
@@ -791,27 +784,6 @@ def test_query_string_names_only_what_is_not_the_default() -> None:
     assert FundingQuery("2022/23", Total.incl_covid, True).query_string() == (
         "year=2022%2F23&total=incl_covid&exclude_prescribing=1"
     )
-
-
-def test_formats() -> None:
-    assert format_pounds(170.735) == "£170.74"
-    assert format_pounds(-3.25) == "-£3.25"
-    assert format_pounds(Decimal("1234567.891")) == "£1,234,567.89"
-    assert format_pounds(None) == "Not available"
-    assert format_pounds_whole(Decimal("10230094803.70")) == "£10,230,094,804"
-    assert format_pounds_whole(Decimal("-0.50")) == "-£1"
-    assert format_pounds_short(Decimal("10230094803.70")) == "£10.2bn"
-    assert format_pounds_short(Decimal("870279769.13")) == "£870.3m"
-    assert format_pounds_short(Decimal("12500")) == "£12.5k"
-    assert format_pounds_short(Decimal("950.49")) == "£950"
-    assert format_people(62134644.75) == "62,134,645"
-    assert format_people(0.5) == "1"
-    assert format_people_short(62134644.75) == "62.1 million"
-    assert format_people_short(388659.75) == "388,660"
-    assert format_index(0.02351) == "0.0235"
-    assert format_index(-0.1) == "-0.1000"
-    assert list_in_words(["2020/21", "2021/22", "2022/23"]) == "2020/21, 2021/22 or 2022/23"
-    assert list_in_words(["2022/23"]) == "2022/23"
 
 
 def test_gap_words_say_who_receives_more() -> None:

@@ -417,7 +417,7 @@ def test_the_home_page_lists_the_latest_resources_and_headline_figures(
     latest = html.split('data-testid="latest-resources"')[1].split("</ul>")[0]
     assert re.findall(r'href="/resources/([a-z0-9]+)"', latest) == ["r19", "r18", "r17"]
     headlines = html.split('data-testid="headlines"')[1].split("</section>")[0]
-    assert '<p class="app-headline">£400,000</p>' in headlines
+    assert '<p class="app-headline">£400.0k</p>' in headlines
     assert "paid to 5 general practices in England in 2022/23" in headlines
     assert '<p class="app-headline">£40.00</p>' in headlines
     offers = html.split('data-testid="offers"')[1].split("</ul>")[0]

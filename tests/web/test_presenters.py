@@ -7,7 +7,6 @@ import pytest
 from gpequity.warehouse.status import SourceRow, WarehouseStatus
 from gpequity.web.presenters import (
     file_name,
-    format_count,
     format_time,
     format_timestamp,
     nav_current,
@@ -56,10 +55,6 @@ def test_file_name(path: str, expected: str) -> None:
 )
 def test_format_timestamp(value: str | None, expected: str) -> None:
     assert format_timestamp(value) == expected
-
-
-def test_format_count() -> None:
-    assert [format_count(n) for n in (0, 999, 1000, 1234567)] == ["0", "999", "1,000", "1,234,567"]
 
 
 @pytest.mark.parametrize(

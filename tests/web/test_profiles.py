@@ -210,25 +210,25 @@ def test_an_icb_profile_lists_its_practices_spread_and_gradient(client: TestClie
     assert '<h1 data-testid="icb-name">NHS Alpha Integrated Care Board</h1>' in html
     assert table_rows(html, "practices-table") == [
         ["=Cmd() House", "A00003", "One Pcn", "10", "0", "Not recorded", "No IMD score", "No",
-         "No value"],
+         "Not available"],
         ["Elm Practice", "A00002", "One Pcn", "2,100", "2,000", "40.0", "Q5 (most deprived)",
          "No", "£80.00"],
         ["Oak Surgery", "A00001", "One Pcn", "1,100", "1,000", "5.0", "Q1 (least deprived)",
          "No", "£100.00"],
     ]  # fmt: skip
     assert table_rows(html, "spread-table") == [
-        ["National quintile Q1 (least deprived)", "Practices 1", "Share of practices 33%",
-         "Registered patients 1,100", "Share of patients 34%"],
-        ["National quintile Q2", "Practices 0", "Share of practices 0%",
-         "Registered patients 0", "Share of patients 0%"],
-        ["National quintile Q3", "Practices 0", "Share of practices 0%",
-         "Registered patients 0", "Share of patients 0%"],
-        ["National quintile Q4", "Practices 0", "Share of practices 0%",
-         "Registered patients 0", "Share of patients 0%"],
-        ["National quintile Q5 (most deprived)", "Practices 1", "Share of practices 33%",
-         "Registered patients 2,100", "Share of patients 65%"],
-        ["National quintile No IMD score", "Practices 1", "Share of practices 33%",
-         "Registered patients 10", "Share of patients 0%"],
+        ["National quintile Q1 (least deprived)", "Practices 1", "Share of practices 33.3%",
+         "Registered patients 1,100", "Share of patients 34.3%"],
+        ["National quintile Q2", "Practices 0", "Share of practices 0.0%",
+         "Registered patients 0", "Share of patients 0.0%"],
+        ["National quintile Q3", "Practices 0", "Share of practices 0.0%",
+         "Registered patients 0", "Share of patients 0.0%"],
+        ["National quintile Q4", "Practices 0", "Share of practices 0.0%",
+         "Registered patients 0", "Share of patients 0.0%"],
+        ["National quintile Q5 (most deprived)", "Practices 1", "Share of practices 33.3%",
+         "Registered patients 2,100", "Share of patients 65.4%"],
+        ["National quintile No IMD score", "Practices 1", "Share of practices 33.3%",
+         "Registered patients 10", "Share of patients 0.3%"],
     ]  # fmt: skip
     gradient = table_rows(html, "gradient-table")
     assert gradient[0] == [

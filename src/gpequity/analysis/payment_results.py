@@ -7,6 +7,7 @@ the CLI, the charts and the web pages show the same figures in the same words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -139,6 +140,35 @@ class Exclusion:
             "payments": self.payments,
             "reason": self.reason,
         }
+
+
+#: The columns of :func:`exclusions_table`.
+EXCLUSIONS_HEADER = (
+    "reason_key",
+    "reason",
+    "practices",
+    "registered_patients",
+    "weighted_patients",
+    "payments",
+)
+
+
+def exclusions_table(excluded: Sequence[Exclusion]) -> Table:
+    """The practices a result left out, one row per reason (as in its JSON ``excluded``)."""
+    return Table(
+        EXCLUSIONS_HEADER,
+        tuple(
+            (
+                e.key,
+                e.reason,
+                e.practices,
+                round(e.registered_patients, PATIENT_PLACES),
+                round(e.weighted_patients, PATIENT_PLACES),
+                e.payments,
+            )
+            for e in excluded
+        ),
+    )
 
 
 @dataclass(frozen=True)

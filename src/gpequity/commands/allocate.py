@@ -49,6 +49,14 @@ from gpequity.allocation.scenario import (
     outcome_as_dict,
 )
 from gpequity.errors import GpequityError
+from gpequity.formats import (
+    NOT_AVAILABLE,
+    format_count,
+    format_index,
+    format_people,
+    format_pounds,
+    format_share,
+)
 from gpequity.output import Format, render_rows
 
 # No emoji codes: "bowel-screening:x" must not print a cross.
@@ -239,15 +247,11 @@ def _read_upload(
 # --- formatting the result ------------------------------------------------------------------
 
 
-def _pounds(value: Decimal | float | None) -> str:
-    return "" if value is None else f"£{value:,.2f}"
-
-
 def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
     out.print(
-        f"[bold]{_pounds(result.request.amount)}[/] for {outcome.icb.code} "
+        f"[bold]{format_pounds(result.request.amount)}[/] for {outcome.icb.code} "
         f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
         f"{len(result.practices)} practices.",
         highlight=False,
@@ -267,17 +271,17 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         values = []
         for pot in shown:
             cell = cells[pot.id]
-            text = "none" if cell.value is None else f"{cell.value:,.4g}"
+            text = NOT_AVAILABLE if cell.value is None else f"{cell.value:,.4g}"
             values.append(text + ("*" if cell.imputed else ""))
         table.add_row(
             p.code,
             p.name,
             "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
-            f"{p.target_population:,.0f}",
+            format_people(p.target_population),
             *values,
-            _pounds(p.allocation),
-            _pounds(p.baseline),
-            _pounds(p.difference),
+            format_pounds(p.allocation),
+            format_pounds(p.baseline),
+            format_pounds(p.difference),
         )
     out.print(table)
     quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
@@ -286,17 +290,16 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     for q in result.quintiles:
         quintiles.add_row(
             q.label,
-            str(q.practices),
-            f"{q.target_population:,.0f}",
-            f"{q.population_share * 100:.1f}%",
-            _pounds(q.allocation),
-            f"{q.money_share * 100:.1f}%",
+            format_count(q.practices),
+            format_people(q.target_population),
+            format_share(q.population_share),
+            format_pounds(q.allocation),
+            format_share(q.money_share),
         )
     out.print(quintiles)
-    index = result.concentration_index
     out.print(
         "Concentration index of allocation per patient: "
-        + ("not computable" if index is None else f"{index:.4f}")
+        + format_index(result.concentration_index)
         + " (negative: money goes more to deprived practices).",
         highlight=False,
     )
@@ -484,7 +487,7 @@ def indicators_command(
             d["direction"],
             d["period"] or "",
             d["source"],
-            "" if d["coverage"] is None else f"{d['coverage'] * 100:.1f}%",
+            format_share(d["coverage"]),
         ]
         for d in data
     ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
@@ -30,6 +29,12 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     payments_trend,
     resolve_year,
+)
+from gpequity.formats import (
+    format_count,
+    format_index,
+    format_people,
+    format_pounds,
 )
 from gpequity.output import Format, render_rows
 
@@ -101,27 +106,18 @@ def _warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _pounds(value: Any) -> str:
-    if value is None:
-        return "-"
-    number = float(value)
-    return f"-£{-number:,.2f}" if number < 0 else f"£{number:,.2f}"
+def _cell(name: str, value: Any) -> Any:
+    """One value of a table for people, written as the web pages and datapacks write it."""
+    if name in MONEY_COLUMNS or name.endswith("_per_weighted_patient"):
+        return format_pounds(value)
+    if name in PATIENT_COLUMNS:
+        return format_people(value)
+    return value  # render_rows writes counts and missing values
 
 
 def _display(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """Rows for people: money in pounds and pence, patients in whole numbers."""
-    out = []
-    for row in rows:
-        cells: list[Any] = []
-        for name, value in zip(header, row, strict=True):
-            if name in MONEY_COLUMNS or name.endswith("_per_weighted_patient"):
-                cells.append(_pounds(value))
-            elif name in PATIENT_COLUMNS and value is not None:
-                cells.append(f"{float(value):,.0f}")
-            else:
-                cells.append("-" if value is None else value)
-        out.append(cells)
-    return out
+    return [[_cell(name, value) for name, value in zip(header, row, strict=True)] for row in rows]
 
 
 class _Result(Protocol):
@@ -147,7 +143,8 @@ def _render(console: Console, fmt: Format, result: _Result, *, title: str) -> No
 def _print_exclusions(console: Console, excluded: Sequence[Exclusion]) -> None:
     for e in excluded:
         console.print(
-            f"Excluded ({e.key}): {e.practices:,} practices, {_pounds(e.payments)} — {e.reason}",
+            f"Excluded ({e.key}): {format_count(e.practices)} practices, "
+            f"{format_pounds(e.payments)} — {e.reason}",
             highlight=False,
             soft_wrap=True,
         )
@@ -195,12 +192,11 @@ def _measure_lines(result: DeprivationResult) -> list[str]:
     lines = []
     for key in result.gap_q1_minus_q5:
         where = "" if result.by is None else f"{result.by.value} {key}: "
-        ci = result.concentration_index[key]
         lines.append(
             f"{where}gap Q1 (least deprived) minus Q5 (most deprived) "
-            f"{_pounds(result.gap_q1_minus_q5[key])} per weighted patient; slope index of "
-            f"inequality {_pounds(result.slope_index[key])}; concentration index "
-            f"{'-' if ci is None else f'{ci:.4f}'}"
+            f"{format_pounds(result.gap_q1_minus_q5[key])} per weighted patient; slope index of "
+            f"inequality {format_pounds(result.slope_index[key])}; concentration index "
+            f"{format_index(result.concentration_index[key])}"
         )
     return lines
 
@@ -275,8 +271,8 @@ def trend(
     if format is Format.table:
         for y in result.years:
             console.print(
-                f"{y.year}: gap Q1 minus Q5 {_pounds(y.gap_q1_minus_q5)} per weighted patient "
-                f"(IMD: {', '.join(y.imd_methods) or 'unknown'})",
+                f"{y.year}: gap Q1 minus Q5 {format_pounds(y.gap_q1_minus_q5)} per weighted "
+                f"patient (IMD: {', '.join(y.imd_methods) or 'unknown'})",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -322,14 +318,9 @@ def chart(
     if format is Format.table:
         console.print(f"Wrote {out}", highlight=False, soft_wrap=True)
         console.print(built.reading, highlight=False, soft_wrap=True)
-        rows = [
-            [
-                _pounds(v) if isinstance(v, float | Decimal) and "per_" in h else v
-                for h, v in zip(built.header, r, strict=True)
-            ]
-            for r in built.rows
-        ]
-        render_rows(console, format, built.header, rows, title=built.title)
+        render_rows(
+            console, format, built.header, _display(built.header, built.rows), title=built.title
+        )
     else:
         render_rows(
             console,

@@ -61,12 +61,21 @@ from gpequity.analysis.payments import (
     resolve_year,
 )
 from gpequity.charts import Chart, render_svg
+from gpequity.formats import (
+    NO_PERIODS,
+    NOT_AVAILABLE,
+    compare_word,
+    format_count,
+    format_index,
+    format_number,
+    format_people,
+    format_pounds,
+    format_share,
+)
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
 
-#: Shown in a table cell with no figure (a quintile in which the ICB has no practice).
-NO_VALUE = "–"
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
 NOT_LOADED = (DeprivationMissing, TotalUnavailable)
 LOAD_HINT = "Load it with 'gpequity data load --source DIR' and make the pack again."
@@ -166,27 +175,6 @@ def build_datapack(
 # Formatting
 
 
-def pounds(value: float | None) -> str:
-    """``£1,234.56``, ``-£3.25``; the no-value mark when there is none."""
-    if value is None:
-        return NO_VALUE
-    sign = "-" if round(value, 2) < 0 else ""
-    return f"{sign}£{abs(value):,.2f}"
-
-
-def percent(value: float | None, places: int = 1) -> str:
-    return NO_VALUE if value is None else f"{100 * value:.{places}f}%"
-
-
-def whole(value: float | None) -> str:
-    """A count of patients or practices, to the unit, with thousands separators."""
-    return NO_VALUE if value is None else f"{round(value):,}"
-
-
-def index(value: float | None) -> str:
-    return NO_VALUE if value is None else f"{value:+.4f}"
-
-
 def indicator_places(values: Sequence[float | None]) -> int:
     """Decimal places for an indicator's values: fewer as they grow (0.74, 14.7, 985)."""
     largest = max((abs(v) for v in values if v is not None), default=0.0)
@@ -195,17 +183,13 @@ def indicator_places(values: Sequence[float | None]) -> int:
     return 1 if largest < 100 else 0
 
 
-def number(value: float | None, places: int) -> str:
-    return NO_VALUE if value is None else f"{value:,.{places}f}"
-
-
 def _gap_words(gap: float | None) -> str:
-    """``£13.96 less`` when the most deprived fifth receives less (a positive Q1-Q5 gap)."""
+    """``£13.96 less`` when the most deprived fifth receives less (a positive Q1-Q5 gap);
+    ``the same`` when the gap is under half a penny."""
     if gap is None:
         return "not measurable"
-    if round(gap, 2) == 0:
-        return "the same"
-    return f"{pounds(abs(gap))} {'less' if gap > 0 else 'more'}"
+    word = compare_word(-gap)
+    return word if word == "the same" else f"{format_pounds(abs(gap))} {word}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,9 +295,9 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
     o = pack.overview.result
     q5 = o.most_deprived
     reading = (
-        f"{percent(q5.share_of_patients)} of the registered patients of {_short(o.icb)}'s "
+        f"{format_share(q5.share_of_patients)} of the registered patients of {_short(o.icb)}'s "
         f"practices with an IMD score are with practices in England's most deprived fifth "
-        f"(Q5), against {percent(q5.england_share_of_patients)} across England."
+        f"(Q5), against {format_share(q5.england_share_of_patients)} across England."
     )
     table = TableView(
         caption="Practices and registered patients in each national deprivation fifth",
@@ -329,21 +313,21 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             *(
                 (
                     g.label,
-                    whole(g.practices),
-                    whole(g.registered_patients),
-                    percent(g.share_of_patients),
-                    whole(g.england_practices),
-                    percent(g.england_share_of_patients),
+                    format_count(g.practices),
+                    format_people(g.registered_patients),
+                    format_share(g.share_of_patients),
+                    format_count(g.england_practices),
+                    format_share(g.england_share_of_patients),
                 )
                 for g in o.groups
             ),
             (
                 "No IMD score",
-                whole(o.no_score_practices),
-                whole(o.no_score_patients),
-                NO_VALUE,
-                whole(o.england_no_score_practices),
-                NO_VALUE,
+                format_count(o.no_score_practices),
+                format_people(o.no_score_patients),
+                NOT_AVAILABLE,
+                format_count(o.england_no_score_practices),
+                NOT_AVAILABLE,
             ),
         ),
         notes=(
@@ -363,10 +347,10 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             "its practices in each.",
         ),
         facts=(
-            ("Practices", whole(o.practices)),
-            ("Registered patients", whole(o.registered_patients)),
-            ("Patients in the most deprived fifth (Q5)", percent(q5.share_of_patients)),
-            ("England, most deprived fifth", percent(q5.england_share_of_patients)),
+            ("Practices", format_count(o.practices)),
+            ("Registered patients", format_people(o.registered_patients)),
+            ("Patients in the most deprived fifth (Q5)", format_share(q5.share_of_patients)),
+            ("England, most deprived fifth", format_share(q5.england_share_of_patients)),
         ),
         figures=(figures.add(charts.patients_chart(o, reading), table),),
     )
@@ -383,8 +367,8 @@ def _payments_reading(c: PaymentsComparison, year: str, icb: Icb) -> str:
         return (
             f"{_short(icb)} has no practice in England's {missing} deprived fifth in {year}, so "
             f"the gap between the two cannot be measured{basis}; its slope index of inequality "
-            f"is {pounds(c.icb_slope_index)} per weighted patient (England: "
-            f"{pounds(c.england_slope_index)})."
+            f"is {format_pounds(c.icb_slope_index)} per weighted patient (England: "
+            f"{format_pounds(c.england_slope_index)})."
         )
     return (
         f"In {year}, practices in {_short(icb)} serving the most deprived fifth of patients "
@@ -401,22 +385,24 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
         rows.append(
             (
                 r.label,
-                whole(r.icb.practices if r.icb else 0),
-                whole(r.icb.weighted_patients if r.icb else None),
-                pounds(icb),
-                pounds(england),
-                pounds(None if icb is None or england is None else icb - england),
+                format_count(r.icb.practices if r.icb else 0),
+                format_people(r.icb.weighted_patients if r.icb else None),
+                format_pounds(icb),
+                format_pounds(england),
+                format_pounds(None if icb is None or england is None else icb - england),
             )
         )
     icb_all, england_all = c.icb_per_weighted_patient, c.england_per_weighted_patient
     rows.append(
         (
             "All fifths",
-            whole(sum(r.icb.practices for r in c.rows if r.icb)),
-            whole(sum(r.icb.weighted_patients for r in c.rows if r.icb)),
-            pounds(icb_all),
-            pounds(england_all),
-            pounds(None if icb_all is None or england_all is None else icb_all - england_all),
+            format_count(sum(r.icb.practices for r in c.rows if r.icb)),
+            format_people(sum(r.icb.weighted_patients for r in c.rows if r.icb)),
+            format_pounds(icb_all),
+            format_pounds(england_all),
+            format_pounds(
+                None if icb_all is None or england_all is None else icb_all - england_all
+            ),
         )
     )
     return TableView(
@@ -447,24 +433,24 @@ def _measures_table(p: IcbPayments) -> TableView:
         rows=(
             (
                 "Gap: Q1 minus Q5, £ per weighted patient",
-                pounds(a.icb_gap_q1_minus_q5),
-                pounds(a.england_gap_q1_minus_q5),
-                pounds(w.icb_gap_q1_minus_q5),
-                pounds(w.england_gap_q1_minus_q5),
+                format_pounds(a.icb_gap_q1_minus_q5),
+                format_pounds(a.england_gap_q1_minus_q5),
+                format_pounds(w.icb_gap_q1_minus_q5),
+                format_pounds(w.england_gap_q1_minus_q5),
             ),
             (
                 "Slope index of inequality, £ per weighted patient",
-                pounds(a.icb_slope_index),
-                pounds(a.england_slope_index),
-                pounds(w.icb_slope_index),
-                pounds(w.england_slope_index),
+                format_pounds(a.icb_slope_index),
+                format_pounds(a.england_slope_index),
+                format_pounds(w.icb_slope_index),
+                format_pounds(w.england_slope_index),
             ),
             (
                 "Concentration index",
-                index(a.icb_concentration_index),
-                index(a.england_concentration_index),
-                index(w.icb_concentration_index),
-                index(w.england_concentration_index),
+                format_index(a.icb_concentration_index),
+                format_index(a.england_concentration_index),
+                format_index(w.icb_concentration_index),
+                format_index(w.england_concentration_index),
             ),
         ),
         notes=(
@@ -485,8 +471,9 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
     first = top[0]
     reading = (
         f"The payment line that differs most from England is {first.label}: "
-        f"{pounds(first.icb_per_weighted_patient)} per weighted patient in {_short(lines.icb)} "
-        f"against {pounds(first.england_per_weighted_patient)} in England."
+        f"{format_pounds(first.icb_per_weighted_patient)} per weighted patient in "
+        f"{_short(lines.icb)} "
+        f"against {format_pounds(first.england_per_weighted_patient)} in England."
     )
     table = TableView(
         caption=f"The {len(top)} payment lines that differ most from England, "
@@ -502,11 +489,11 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
         rows=tuple(
             (
                 line.label,
-                pounds(line.icb_per_weighted_patient),
-                pounds(line.england_per_weighted_patient),
-                pounds(line.difference),
-                pounds(line.icb_q1_per_weighted_patient),
-                pounds(line.icb_q5_per_weighted_patient),
+                format_pounds(line.icb_per_weighted_patient),
+                format_pounds(line.england_per_weighted_patient),
+                format_pounds(line.difference),
+                format_pounds(line.icb_q1_per_weighted_patient),
+                format_pounds(line.icb_q5_per_weighted_patient),
             )
             for line in top
         ),
@@ -543,8 +530,8 @@ def _payments_section(pack: Datapack, figures: _Figures) -> SectionView:
         )
     excluded = [e for e in p.excluded if e.practices]
     notes = tuple(
-        f"Left out: {whole(e.practices)} of the ICB's practices ({e.reason}), with "
-        f"{pounds(float(e.payments))} of payments."
+        f"Left out: {format_count(e.practices)} of the ICB's practices ({e.reason}), with "
+        f"{format_pounds(float(e.payments))} of payments."
         for e in excluded
     ) or ("No practice of the ICB is left out.",)
     return SectionView(
@@ -570,24 +557,26 @@ def _indicator_reading(ind: IndicatorComparison, icb: Icb, places: int) -> str:
     name = ind.name[0].lower() + ind.name[1:] if ind.name[1:2].islower() else ind.name
     if q1.value is None or q5.value is None:
         return (
-            f"In {_short(icb)}, {name} is {number(ind.icb_all.value, places)} over the "
-            f"{whole(ind.icb_all.practices)} practices with a value (England: "
-            f"{number(ind.england_all.value, places)}); the ICB has no value in its "
+            f"In {_short(icb)}, {name} is {format_number(ind.icb_all.value, places)} over the "
+            f"{format_count(ind.icb_all.practices)} practices with a value (England: "
+            f"{format_number(ind.england_all.value, places)}); the ICB has no value in its "
             f"{'least' if q1.value is None else 'most'} deprived fifth to compare."
         )
     return (
-        f"In {_short(icb)}, {name} is {number(q5.value, places)} in practices serving the "
-        f"most deprived fifth against {number(q1.value, places)} in the least deprived fifth "
-        f"(England: {number(e5.value, places)} and {number(e1.value, places)})."
+        f"In {_short(icb)}, {name} is {format_number(q5.value, places)} in practices serving "
+        f"the most deprived fifth against {format_number(q1.value, places)} in the least "
+        "deprived fifth "
+        f"(England: {format_number(e5.value, places)} and {format_number(e1.value, places)})."
     )
 
 
 def _indicator_table(ind: IndicatorComparison, places: int, icbs: int) -> TableView:
     def cells(groups: Sequence[IndicatorGroup], overall: IndicatorGroup) -> tuple[str, ...]:
-        return (*(number(g.value, places) for g in groups), number(overall.value, places))
+        values = (*(g.value for g in groups), overall.value)
+        return tuple(format_number(v, places) for v in values)
 
     def counts(groups: Sequence[IndicatorGroup], overall: IndicatorGroup) -> tuple[str, ...]:
-        return (*(whole(g.practices) for g in groups), whole(overall.practices))
+        return (*(format_count(g.practices) for g in groups), format_count(overall.practices))
 
     who = ", ".join(x for x in (ind.sex, ind.age) if x)
     notes = [
@@ -602,12 +591,12 @@ def _indicator_table(ind: IndicatorComparison, places: int, icbs: int) -> TableV
         ),
     ]
     if ind.published_england is not None:
-        notes.append(f"England value published: {number(ind.published_england, places)}.")
+        notes.append(f"England value published: {format_number(ind.published_england, places)}.")
     if ind.england_icbs < icbs:
         notes.append(
-            f"The England figures cover the {whole(ind.england_all.practices)} practices with "
-            f"a value, in {ind.england_icbs} of the {icbs} ICBs: the files loaded do not cover "
-            "all of England."
+            f"The England figures cover the {format_count(ind.england_all.practices)} practices "
+            f"with a value, in {ind.england_icbs} of the {icbs} ICBs: the files loaded do not "
+            "cover all of England."
         )
     return TableView(
         caption=ind.name,
@@ -672,8 +661,8 @@ def _practices_section(pack: Datapack) -> SectionView:
     intro = (
         f"Practices of {_short(r.icb)} in England's more deprived fifths ({fifths}) that "
         "received less per weighted patient than the ICB as a whole "
-        f"({pounds(r.icb_per_weighted_patient_without_dispensing)}), without prescribing and "
-        "dispensing payments so that dispensing income does not decide the list; least first.",
+        f"({format_pounds(r.icb_per_weighted_patient_without_dispensing)}), without prescribing "
+        "and dispensing payments so that dispensing income does not decide the list; least first.",
     )
     if not r.candidates:
         return SectionView(
@@ -702,12 +691,12 @@ def _practices_section(pack: Datapack) -> SectionView:
         rows=tuple(
             (
                 f"{p.practice_code} {p.practice_name or ''}".strip(),
-                f"{p.imd_score:.1f}",
+                format_number(p.imd_score),
                 f"Q{p.quintile}",
-                whole(p.registered_patients),
-                pounds(p.per_weighted_patient),
-                pounds(p.per_weighted_patient_without_dispensing),
-                pounds(p.below_icb),
+                format_people(p.registered_patients),
+                format_pounds(p.per_weighted_patient),
+                format_pounds(p.per_weighted_patient_without_dispensing),
+                format_pounds(p.below_icb),
             )
             for p in r.practices
         ),
@@ -827,8 +816,8 @@ def _sources_table(provenance: Provenance) -> TableView:
             (
                 titles.get(d.dataset, d.dataset),
                 _periods(d.periods),
-                whole(d.files),
-                whole(d.rows_loaded),
+                format_count(d.files),
+                format_count(d.rows_loaded),
             )
             for d in provenance.datasets
         ),
@@ -838,7 +827,7 @@ def _sources_table(provenance: Provenance) -> TableView:
 def _periods(periods: Sequence[str]) -> str:
     """Every period, or the first and last of a long run of financial years."""
     if not periods:
-        return NO_VALUE
+        return NO_PERIODS
     if len(periods) > 4 and all(len(p) == 7 and p[4] == "/" for p in periods):
         return f"{periods[0]} to {periods[-1]} ({len(periods)} years)"
     return ", ".join(periods)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 
+from gpequity.formats import NO_PERIODS, format_count
 from gpequity.warehouse.status import SourceRow, WarehouseStatus
 from gpequity.web import site
 
@@ -21,7 +22,6 @@ from gpequity.web import site
 #: for copying, visually hidden.
 SHA256_SHOWN = 12
 #: Shown in a table cell that has no value (a dataset without periods).
-NO_VALUE = "None"
 #: Where the Data page's files table is downloaded as CSV.
 SOURCES_CSV_PATH = "/data/sources.csv"
 #: The columns of that CSV, in order.
@@ -185,7 +185,7 @@ def present_data_page(status: WarehouseStatus | None) -> DataPage:
         datasets=[
             DatasetSummary(
                 title=titles[name],
-                periods=", ".join(periods) if periods else NO_VALUE,
+                periods=", ".join(periods) if periods else NO_PERIODS,
                 files=format_count(files_per_dataset[name]),
             )
             for name, periods in status.datasets.items()
@@ -199,7 +199,7 @@ def present_data_page(status: WarehouseStatus | None) -> DataPage:
 def present_source_file(source: SourceRow) -> SourceFile:
     return SourceFile(
         dataset_title=source.title,
-        period=source.period or NO_VALUE,
+        period=source.period or NO_PERIODS,
         file_name=file_name(source.path),
         rows_read=format_count(source.rows_read),
         rows_loaded=format_count(source.rows_loaded),
@@ -255,11 +255,6 @@ def present_error(status_code: int) -> ErrorPage:
 
 
 # --- formats ----------------------------------------------------------------------------------
-
-
-def format_count(n: int) -> str:
-    """A count with thousands separators: ``12,345``."""
-    return f"{n:,}"
 
 
 def format_timestamp(value: str | None) -> str:

@@ -11,15 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gpequity.analysis.payments import DeprivationResult, NationalSummary
+from gpequity.formats import (
+    compare_word,
+    format_count,
+    format_people_short,
+    format_pounds,
+    format_pounds_short,
+)
 from gpequity.library import Resource
 from gpequity.web import site
-from gpequity.web.presenters import format_count
-from gpequity.web.presenters_library import (
-    ResourceCard,
-    format_big_pounds,
-    format_pounds,
-    present_card,
-)
+from gpequity.web.presenters_library import ResourceCard, present_card
 
 HOME_TITLE = "Fair general practice funding"
 #: Resources listed under "Latest from the library".
@@ -103,31 +104,33 @@ def present_headlines(
         return ()
     headlines = [
         Headline(
-            figure=format_big_pounds(summary.total_payments),
+            figure=format_pounds_short(summary.total_payments),
             text=(
                 f"paid to {format_count(summary.practices)} general practices in England in "
                 f"{summary.year} (Total NHS Payments to General Practice)."
             ),
         ),
         Headline(
-            figure=f"{summary.registered_patients / 1e6:,.1f} million",
+            figure=format_people_short(summary.registered_patients),
             text=f"patients registered with those practices in {summary.year}.",
         ),
     ]
     gap = deprivation.gap_q1_minus_q5.get("all") if deprivation is not None else None
     if gap is not None and deprivation is not None:
-        direction = "least" if gap >= 0 else "most"
-        other = "most" if gap >= 0 else "least"
-        headlines.append(
-            Headline(
-                figure=format_pounds(abs(gap)),
-                text=(
-                    f"more per weighted patient to practices in the {direction} deprived fifth "
-                    f"of England than to those in the {other} deprived fifth, in "
-                    f"{deprivation.year}."
-                ),
+        word = compare_word(gap)
+        if word == "the same":
+            text = (
+                "between the least and most deprived fifths of England per weighted patient: "
+                f"both received the same in {deprivation.year}."
             )
-        )
+        else:
+            first, second = ("least", "most") if word == "more" else ("most", "least")
+            text = (
+                f"more per weighted patient to practices in the {first} deprived fifth "
+                f"of England than to those in the {second} deprived fifth, in "
+                f"{deprivation.year}."
+            )
+        headlines.append(Headline(figure=format_pounds(abs(gap)), text=text))
     return tuple(headlines)
 
 

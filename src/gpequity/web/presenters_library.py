@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -21,6 +19,14 @@ from gpequity.analysis.payments import (
     NationalSummary,
     TrendResult,
 )
+from gpequity.formats import (
+    compare_word,
+    format_count,
+    format_date,
+    format_people,
+    format_pounds,
+    format_pounds_short,
+)
 from gpequity.library import (
     Library,
     Resource,
@@ -29,53 +35,12 @@ from gpequity.library import (
     ShortcodeCall,
     SnippetPart,
 )
-from gpequity.web.presenters import format_count
 
 LIBRARY_PATH = "/resources"
 #: Page numbers shown either side of the current one in the pagination.
 PAGINATION_NEIGHBOURS = 1
 #: What the figure of a shortcode says when there is nothing to show.
 NO_DATA_FIGURE = "No data is loaded yet, so this figure cannot be shown."
-
-
-# --- formats ------------------------------------------------------------------------------------
-
-
-def format_date(day: date) -> str:
-    """``14 March 2025``."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def format_pounds(value: float | Decimal | None, places: int = 2) -> str:
-    """``£1,234.56`` (``-£3.20`` when negative); ``No value`` for none."""
-    if value is None:
-        return "No value"
-    amount = float(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.{places}f}"
-
-
-def format_big_pounds(value: float | Decimal) -> str:
-    """``£10.2 billion``, ``£912.4 million``, ``£45,210``: money a reader takes in at a glance."""
-    amount = float(value)
-    if abs(amount) >= 1e9:
-        return f"£{amount / 1e9:,.1f} billion"
-    if abs(amount) >= 1e6:
-        return f"£{amount / 1e6:,.1f} million"
-    return f"£{amount:,.0f}"
-
-
-def format_patients(value: float | None) -> str:
-    """Patients to the whole person: list sizes in the files are averages over quarters."""
-    return "No value" if value is None else f"{round(value):,}"
-
-
-def format_number(value: float | None, places: int = 1) -> str:
-    return "No value" if value is None else f"{value:,.{places}f}"
-
-
-def format_share(value: float | None) -> str:
-    return "No value" if value is None else f"{value * 100:.0f}%"
 
 
 def results_counter(first: int, last: int, total: int) -> str:
@@ -318,20 +283,22 @@ def figure_csv_href(slug: str, call: ShortcodeCall) -> str:
     return f"{resource_href(slug)}/tables/{call.index + 1}.csv"
 
 
-def _gap_sentence(gap: float | None, year: str) -> str:
+def gap_sentence(gap: float | None, where: str) -> str:
+    """Who received more per weighted patient, the least or the most deprived fifth, and by how
+    much (the Q1 - Q5 ``gap``), after ``where`` ("In 2022/23", "In England"); no full stop."""
     if gap is None:
-        return f"In {year} the gap between the least and most deprived fifths cannot be computed."
-    if gap > 0:
         return (
-            f"In {year} practices in the least deprived fifth received {format_pounds(gap)} more "
-            "per weighted patient than those in the most deprived fifth."
+            f"{where} the gap between the least and most deprived fifths cannot be computed "
+            "(one of them has no practices)"
         )
-    if gap < 0:
-        return (
-            f"In {year} practices in the most deprived fifth received {format_pounds(-gap)} more "
-            "per weighted patient than those in the least deprived fifth."
-        )
-    return f"In {year} both fifths received the same per weighted patient."
+    word = compare_word(gap)
+    if word == "the same":
+        return f"{where} the least and most deprived fifths received the same per weighted patient"
+    first, second = ("least", "most") if word == "more" else ("most", "least")
+    return (
+        f"{where} practices in the {first} deprived fifth received {format_pounds(abs(gap))} "
+        f"more per weighted patient than those in the {second} deprived fifth"
+    )
 
 
 def quintile_csv(result: DeprivationResult, slug: str, call: ShortcodeCall) -> CsvTable:
@@ -433,8 +400,8 @@ def present_figure(
             (
                 Cell(g.label, header=True),
                 Cell(format_count(g.practices), numeric=True),
-                Cell(format_patients(g.weighted_patients), numeric=True),
-                Cell(format_big_pounds(g.payments), numeric=True),
+                Cell(format_people(g.weighted_patients), numeric=True),
+                Cell(format_pounds_short(g.payments), numeric=True),
                 Cell(format_pounds(g.per_registered_patient), numeric=True),
                 Cell(format_pounds(g.per_weighted_patient), numeric=True),
             )
@@ -451,7 +418,7 @@ def present_figure(
         return FigureTable(
             kind="table",
             caption=f"Payments per patient by deprivation quintile, England, {result.year}",
-            summary=_gap_sentence(result.gap_q1_minus_q5.get("all"), result.year),
+            summary=gap_sentence(result.gap_q1_minus_q5.get("all"), f"In {result.year}") + ".",
             columns=columns,
             rows=rows,
             notes=notes,
@@ -476,7 +443,7 @@ def present_figure(
         return FigureTable(
             kind="table",
             caption="Payments per weighted patient by deprivation quintile, every loaded year",
-            summary=_gap_sentence(last.gap_q1_minus_q5, last.year)
+            summary=gap_sentence(last.gap_q1_minus_q5, f"In {last.year}") + "."
             if last
             else "No year could be shown.",
             columns=columns,
@@ -492,7 +459,7 @@ def present_figure(
         kind="table",
         caption=f"General practice in England, {result.year}",
         summary=(
-            f"In {result.year} NHS England paid {format_big_pounds(result.total_payments)} to "
+            f"In {result.year} NHS England paid {format_pounds_short(result.total_payments)} to "
             f"{format_count(result.practices)} practices."
         ),
         columns=(Cell("Measure", header=True), Cell("Value", numeric=True, header=True)),
@@ -500,19 +467,19 @@ def present_figure(
             (Cell("Practices", header=True), Cell(format_count(result.practices), numeric=True)),
             (
                 Cell("Registered patients", header=True),
-                Cell(format_patients(result.registered_patients), numeric=True),
+                Cell(format_people(result.registered_patients), numeric=True),
             ),
             (
                 Cell("Weighted patients", header=True),
-                Cell(format_patients(result.weighted_patients), numeric=True),
+                Cell(format_people(result.weighted_patients), numeric=True),
             ),
             (
                 Cell("Total NHS Payments to General Practice", header=True),
-                Cell(format_big_pounds(result.total_payments), numeric=True),
+                Cell(format_pounds_short(result.total_payments), numeric=True),
             ),
             (
                 Cell("Prescribing- and dispensing-related payments", header=True),
-                Cell(format_big_pounds(result.prescribing_dispensing_payments), numeric=True),
+                Cell(format_pounds_short(result.prescribing_dispensing_payments), numeric=True),
             ),
         ),
         notes=result.notes,

@@ -21,14 +21,15 @@ from gpequity.analysis.profiles import (
     PaymentYear,
     PracticeProfile,
 )
-from gpequity.web.presenters import format_count
-from gpequity.web.presenters_library import (
-    CsvTable,
+from gpequity.formats import (
+    compare_amounts,
+    format_count,
     format_number,
-    format_patients,
+    format_people,
     format_pounds,
     format_share,
 )
+from gpequity.web.presenters_library import CsvTable, gap_sentence
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
@@ -172,11 +173,10 @@ class PracticePage:
 def _comparison(value: float, other: float | None, whose: str) -> str:
     if other is None:
         return ""
-    if value > other:
-        return f"more than the median of {whose} ({format_pounds(other)})"
-    if value < other:
-        return f"less than the median of {whose} ({format_pounds(other)})"
-    return f"the same as the median of {whose}"
+    word = compare_amounts(value, other)
+    if word == "the same":
+        return f"the same as the median of {whose}"
+    return f"{word} than the median of {whose} ({format_pounds(other)})"
 
 
 def payments_sentence(latest: PaymentYear | None) -> str:
@@ -216,8 +216,8 @@ def present_practice(profile: PracticeProfile) -> PracticePage:
             f"{d.pcn_name.title()} ({d.pcn_code})" if d.pcn_name and d.pcn_code else NOT_RECORDED,
         ),
         SummaryRow("Postcode", " ".join(d.postcode.split()) if d.postcode else NOT_RECORDED),
-        SummaryRow(f"Registered patients ({d.year})", format_patients(d.registered_patients)),
-        SummaryRow(f"Weighted patients ({d.year})", format_patients(d.weighted_patients)),
+        SummaryRow(f"Registered patients ({d.year})", format_people(d.registered_patients)),
+        SummaryRow(f"Weighted patients ({d.year})", format_people(d.weighted_patients)),
         SummaryRow(
             f"IMD score ({d.year})",
             format_number(d.imd_score) if d.imd_score is not None else NOT_RECORDED,
@@ -520,29 +520,10 @@ class IcbPage:
     datapack_href: str | None
 
 
-def _gap_words(gap: float | None, where: str) -> str:
-    if gap is None:
-        return (
-            f"{where} the gap between the least and most deprived fifths cannot be computed "
-            "(one of them has no practices)"
-        )
-    if gap > 0:
-        return (
-            f"{where} practices in the least deprived fifth received {format_pounds(gap)} more "
-            "per weighted patient than those in the most deprived fifth"
-        )
-    if gap < 0:
-        return (
-            f"{where} practices in the most deprived fifth received {format_pounds(-gap)} more "
-            "per weighted patient than those in the least deprived fifth"
-        )
-    return f"{where} the least and most deprived fifths received the same per weighted patient"
-
-
 def gradient_sentence(profile: IcbProfile) -> str:
     """The gradient's reading: the ICB's Q1-Q5 gap, then England's, in words."""
-    icb = _gap_words(profile.icb_gap_q1_minus_q5, f"In {profile.year}, in this ICB,")
-    england = _gap_words(profile.england_gap_q1_minus_q5, "In England")
+    icb = gap_sentence(profile.icb_gap_q1_minus_q5, f"In {profile.year}, in this ICB,")
+    england = gap_sentence(profile.england_gap_q1_minus_q5, "In England")
     return f"{icb}. {england}."
 
 
@@ -550,7 +531,7 @@ def spread_sentence(profile: IcbProfile) -> str:
     if not profile.practices:
         return f"The ICB has no practices in the {profile.year} payments file."
     most = next((s for s in profile.spread if s.quintile == QUINTILES), None)
-    share = format_share(most.share_of_patients) if most else "0%"
+    share = format_share(most.share_of_patients if most else 0)
     return (
         f"{share} of the ICB's registered patients are in practices in England's most deprived "
         f"fifth ({rank_label(QUINTILES)}); an even spread would be 20%."
@@ -600,7 +581,7 @@ def present_icb(
             SummaryRow(f"Practices ({profile.year})", format_count(total)),
             SummaryRow(
                 f"Registered patients ({profile.year})",
-                format_patients(profile.registered_patients),
+                format_people(profile.registered_patients),
             ),
         ),
         spread_summary=spread_sentence(profile),
@@ -609,7 +590,7 @@ def present_icb(
                 label=s.label,
                 practices=format_count(s.practices),
                 share_of_practices=format_share(s.share_of_practices),
-                patients=format_patients(s.registered_patients),
+                patients=format_people(s.registered_patients),
                 share_of_patients=format_share(s.share_of_patients),
             )
             for s in profile.spread
@@ -635,8 +616,8 @@ def present_icb(
                 name=p.name.title(),
                 href=practice_href(p.code),
                 pcn=p.pcn_name.title() if p.pcn_name else NOT_RECORDED,
-                registered=format_patients(p.registered_patients),
-                weighted=format_patients(p.weighted_patients),
+                registered=format_people(p.registered_patients),
+                weighted=format_people(p.weighted_patients),
                 imd=format_number(p.imd_score) if p.imd_score is not None else NOT_RECORDED,
                 quintile=quintile_words(p.quintile),
                 dispensing=_or_not_recorded(p.dispensing),

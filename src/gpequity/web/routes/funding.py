@@ -26,19 +26,20 @@ from gpequity.analysis.payments import (
 )
 from gpequity.tables import has_table
 from gpequity.web.downloads import csv_response
-from gpequity.web.presenters_funding import (
-    CSV_TABLES,
-    FundingAnalysis,
-    FundingQuery,
-    csv_filename,
-    funding_tables,
+from gpequity.web.funding.page import (
     present_funding,
     present_funding_problem,
     present_funding_without_payments,
+)
+from gpequity.web.funding.query import (
+    CSV_TABLES,
+    FundingQuery,
+    csv_filename,
     query_status,
     read_funding_query,
     total_unavailable,
 )
+from gpequity.web.funding.results import FundingAnalysis, funding_tables
 from gpequity.web.rendering import render
 from gpequity.web.warehouse import PageReading, Reading
 

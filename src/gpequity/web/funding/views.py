@@ -1,0 +1,128 @@
+"""The view objects of the Funding and deprivation page: what its template reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from gpequity.web.funding.query import FieldError
+
+# --- view objects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a select."""
+
+    value: str
+    text: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FundingForm:
+    """The year picker and the choice of total; ``errors`` maps a field to its message."""
+
+    action: str
+    years: list[Option]
+    totals: list[Option]
+    exclude_prescribing: bool
+    year_error: str | None
+    total_error: str | None
+    exclude_error: str | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a table: a row header (``th scope="row"``) or data, numeric or text."""
+
+    text: str
+    header: bool = False
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A table as the page shows it, with the link to its exact CSV."""
+
+    id: str
+    caption: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+    csv_href: str
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One row of a summary list: a name, its value and, optionally, what it means."""
+
+    key: str
+    value: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart: its heading, its reading in words, the inline SVG and its data as a table."""
+
+    id: str
+    heading: str
+    reading: str
+    svg: Markup
+    table: DataTable | None
+
+
+@dataclass(frozen=True)
+class FundingResults:
+    """Everything the page shows for one year."""
+
+    year: str
+    choice: str
+    notes: list[str]
+    summary_heading: str
+    summary_sentences: list[str]
+    summary_list: list[SummaryItem]
+    dispensing_status_table: DataTable
+    deprivation_missing: str | None
+    deprivation_sentences: list[str]
+    deprivation_table: DataTable | None
+    measures: list[SummaryItem]
+    split_chart: ChartView | None
+    dispensing_sentences: list[str]
+    distribution_chart: ChartView | None
+    by_dispensing_table: DataTable | None
+    lines_chart: ChartView | None
+    lines_table: DataTable | None
+    trend_chart: ChartView | None
+    trend_sentences: list[str]
+    exclusions_sentences: list[str]
+    exclusions_table: DataTable | None
+    imd_sentence: str
+
+
+@dataclass(frozen=True)
+class FundingPage:
+    """The Funding and deprivation page in any of its states.
+
+    No warehouse (``has_data`` false), no payments loaded (``no_payments``), a request with
+    problems (``errors``, shown in an error summary and at their fields) or the figures of a
+    year (``results``).
+    """
+
+    title: str
+    heading: str
+    has_data: bool
+    no_payments: bool
+    form: FundingForm | None
+    errors: list[FieldError]
+    results: FundingResults | None
+    status_text: str
+    method: list[str] = field(default_factory=list)
