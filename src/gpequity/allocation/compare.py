@@ -60,6 +60,16 @@ class PracticeChange:
     reason_a: str | None
     reason_b: str | None
 
+    @property
+    def money_a(self) -> Decimal:
+        """What A pays the practice (£0 when it gives it nothing)."""
+        return Decimal(0) if self.allocation_a is None else self.allocation_a
+
+    @property
+    def money_b(self) -> Decimal:
+        """What B pays the practice (£0 when it gives it nothing)."""
+        return Decimal(0) if self.allocation_b is None else self.allocation_b
+
 
 @dataclass(frozen=True, slots=True)
 class QuintileChange:
