@@ -1,0 +1,278 @@
+"""``gpequity compare`` and ``gpequity sensitivity``: two allocations side by side, and how an
+allocation moves with one component's weight, from the command line.
+
+Thin: the scenarios are read with ``gpequity allocate``'s options
+(:mod:`gpequity.commands.allocate`); the figures are :mod:`gpequity.allocation.compare`'s and
+:mod:`gpequity.allocation.sensitivity`'s, the same as the web's compare and sensitivity pages.
+``--format json`` prints :func:`~gpequity.allocation.compare.comparison_as_dict` and
+:func:`~gpequity.allocation.sensitivity.sensitivity_as_dict`, the API's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+from gpequity.allocation import AllocationInputError, Method
+from gpequity.allocation.catalogue import (
+    IMD_ID,
+    Scenario,
+    ScenarioOutcome,
+    Sex,
+    allocate_scenario,
+)
+from gpequity.allocation.compare import Comparison, compare_outcomes, comparison_as_dict
+from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity, sensitivity_as_dict
+from gpequity.commands.allocate import (
+    AgeOption,
+    AmountOption,
+    BaselineChoice,
+    BaselineOption,
+    ComponentOption,
+    DbOption,
+    ExcludeOption,
+    IcbOption,
+    MethodOption,
+    MissingChoice,
+    MissingOption,
+    SexOption,
+    connect_warehouse,
+    console,
+    fail,
+    parse_components,
+    pounds,
+    print_problems,
+    read_scenario,
+)
+from gpequity.errors import GpequityError
+from gpequity.output import Format, render_rows
+
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+COMPARE_COLUMNS = [
+    "practice_code",
+    "practice_name",
+    "imd_quintile",
+    "allocation_a",
+    "allocation_b",
+    "difference",
+    "allocation_per_patient_a",
+    "allocation_per_patient_b",
+]
+
+
+def _allocate(
+    con: duckdb.DuckDBPyConnection, scenario: Scenario, texts: Sequence[str], option: str
+) -> ScenarioOutcome:
+    try:
+        return allocate_scenario(con, scenario)
+    except AllocationInputError as error:
+        print_problems(error.problems, texts, option)
+        raise typer.Exit(1) from None
+
+
+def _comparison_rows(comparison: Comparison) -> list[list[Any]]:
+    return [
+        [
+            p.code,
+            p.name,
+            p.imd_quintile,
+            p.allocation_a,
+            p.allocation_b,
+            p.difference,
+            p.per_patient_a,
+            p.per_patient_b,
+        ]
+        for p in comparison.practices
+    ]
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    data = comparison_as_dict(comparison)
+    for label, outcome in (("A", comparison.a), ("B", comparison.b)):
+        components = ", ".join(f"{pot.id} {pot.weight}%" for pot in outcome.result.pots)
+        console.print(
+            f"{label}: {outcome.result.method_label}; {components}; concentration index "
+            f"{outcome.result.concentration_index}",
+            highlight=False,
+            markup=False,
+        )
+    summary = data["summary"]
+    console.print(
+        f"B gives more to {summary['practices_gaining']} practices and less to "
+        f"{summary['practices_losing']}.",
+        highlight=False,
+    )
+    rows = [
+        [
+            p.code,
+            p.name,
+            "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
+            pounds(p.allocation_a),
+            pounds(p.allocation_b),
+            pounds(p.difference),
+        ]
+        for p in comparison.practices
+    ]
+    render_rows(
+        console,
+        Format.table,
+        ["Practice", "Name", "IMD", "Allocation A", "Allocation B", "Difference (B − A)"],
+        rows,
+        title=f"{pounds(comparison.a.result.request.amount)} for {comparison.a.icb.code}: "
+        "A and B by practice",
+    )
+    quintiles = [
+        [
+            q.label,
+            f"{q.money_share_a * 100:.1f}%",
+            "" if q.money_share_b is None else f"{q.money_share_b * 100:.1f}%",
+            "" if q.change is None else f"{q.change * 100:+.1f} points",
+        ]
+        for q in comparison.quintiles
+    ]
+    render_rows(
+        console,
+        Format.table,
+        ["Quintile", "Share of money A", "Share of money B", "Change (B − A)"],
+        quintiles,
+        title="By IMD quintile",
+    )
+
+
+def compare_command(
+    icb: IcbOption,
+    amount: AmountOption,
+    component: ComponentOption,
+    method: MethodOption = Method.RECOMMENDED,
+    with_component: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with-component",
+            help="Scenario B's components, like --component (default: A's); repeatable.",
+        ),
+    ] = None,
+    with_method: Annotated[
+        Method | None,
+        typer.Option("--with-method", help="Scenario B's method (default: A's)."),
+    ] = None,
+    sex: SexOption = Sex.ALL,
+    age: AgeOption = None,
+    missing: MissingOption = MissingChoice.impute,
+    exclude_practice: ExcludeOption = None,
+    baseline: BaselineOption = BaselineChoice.per_head,
+    format: FormatOption = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Compare two allocations of the same amount: A (--component, --method) and B
+    (--with-component, --with-method), practice by practice and quintile by quintile."""
+    a, problems = read_scenario(
+        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
+    )
+    if problems:
+        print_problems(problems, component)
+        raise typer.Exit(1)
+    b_texts = with_component or component
+    b_choices, b_problems = parse_components(b_texts)
+    if b_problems:
+        print_problems(b_problems, b_texts, "--with-component")
+        raise typer.Exit(1)
+    b = replace(a, components=tuple(b_choices), method=with_method or method)
+    try:
+        with connect_warehouse(db) as con:
+            outcome_a = _allocate(con, a, component, "--component")
+            outcome_b = _allocate(con, b, b_texts, "--with-component")
+    except GpequityError as error:
+        raise fail(str(error)) from None
+    except duckdb.Error as error:
+        raise fail(f"the warehouse cannot be read: {error}") from None
+    comparison = compare_outcomes(outcome_a, outcome_b)
+    if format is Format.json:
+        print(json.dumps(comparison_as_dict(comparison), indent=2, ensure_ascii=False))
+    elif format is Format.csv:
+        render_rows(console, format, COMPARE_COLUMNS, _comparison_rows(comparison))
+    else:
+        _print_comparison(comparison)
+
+
+def _sensitivity_rows(sensitivity: Sensitivity) -> tuple[list[str], list[list[Any]]]:
+    groups = [q for q in sensitivity.outcome(0).result.quintiles if q.practices > 0]
+    header = ["weight", *(f"{q.label} share of money" for q in groups), "concentration_index"]
+    rows = []
+    for weight, outcome in sensitivity.outcomes.items():
+        shares = {q.quintile: q.money_share for q in outcome.result.quintiles}
+        rows.append(
+            [
+                weight,
+                *(shares.get(q.quintile) for q in groups),
+                outcome.result.concentration_index,
+            ]
+        )
+    return header, rows
+
+
+def sensitivity_command(
+    icb: IcbOption,
+    amount: AmountOption,
+    component: ComponentOption,
+    vary: Annotated[
+        str,
+        typer.Option(
+            "--vary",
+            help="The component whose weight goes from 0% to 100% in steps of 10 (the others "
+            "share the rest in proportion to their weights).",
+        ),
+    ] = IMD_ID,
+    method: MethodOption = Method.RECOMMENDED,
+    sex: SexOption = Sex.ALL,
+    age: AgeOption = None,
+    missing: MissingOption = MissingChoice.impute,
+    exclude_practice: ExcludeOption = None,
+    baseline: BaselineOption = BaselineChoice.per_head,
+    format: FormatOption = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Each IMD quintile's share of the money as one component's weight goes from 0% to 100%."""
+    scenario, problems = read_scenario(
+        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
+    )
+    if problems:
+        print_problems(problems, component)
+        raise typer.Exit(1)
+    try:
+        with connect_warehouse(db) as con:
+            sensitivity = run_sensitivity(con, scenario, vary.strip())
+    except AllocationInputError as error:
+        # The problems are those of a scenario of the sweep, not of a --component as typed.
+        print_problems(error.problems)
+        raise typer.Exit(1) from None
+    except GpequityError as error:
+        raise fail(str(error)) from None
+    except duckdb.Error as error:
+        raise fail(f"the warehouse cannot be read: {error}") from None
+    if format is Format.json:
+        print(json.dumps(sensitivity_as_dict(sensitivity), indent=2, ensure_ascii=False))
+        return
+    header, rows = _sensitivity_rows(sensitivity)
+    if format is Format.table:
+        rows = [
+            [
+                f"{row[0]}%",
+                *("" if v is None else f"{v * 100:.1f}%" for v in row[1:-1]),
+                "" if row[-1] is None else f"{row[-1]:.4f}",
+            ]
+            for row in rows
+        ]
+    render_rows(
+        console,
+        format,
+        header,
+        rows,
+        title=f"Share of the money by IMD quintile as the weight on {sensitivity.component_id} "
+        f"goes from 0% to 100% (the rest on {', '.join(sensitivity.other_ids)})",
+    )
