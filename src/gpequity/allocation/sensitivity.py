@@ -69,7 +69,8 @@ def _plain(weight: Decimal) -> Decimal:
 def sweep_scenario(scenario: Scenario, component_id: str, weight: int) -> Scenario:
     """``scenario`` with ``weight`` percent on component ``component_id``, the rest rescaled.
 
-    A component at 0% is left out, as are the others at 100%. The swept component keeps the
+    A component at 0% is left out, as are the others at 100% (and any other whose share of
+    the rest rounds to 0.00%). The swept component keeps the
     direction it has in ``scenario`` (its usual one if it is not there).
     """
     swept = next(
@@ -81,8 +82,13 @@ def sweep_scenario(scenario: Scenario, component_id: str, weight: int) -> Scenar
     if weight > 0:
         components.append(replace(swept, weight=Decimal(weight)))
     if weight < FULL_WEIGHT:
-        for choice, share in zip(others, _rest_weights(others, FULL_WEIGHT - weight), strict=True):
-            components.append(replace(choice, weight=share))
+        rest = _rest_weights(others, FULL_WEIGHT - weight)
+        # A component whose share of the rest rounds to 0.00% would get nothing: left out.
+        components += [
+            replace(choice, weight=share)
+            for choice, share in zip(others, rest, strict=True)
+            if share > 0
+        ]
     return replace(scenario, components=tuple(components))
 
 
