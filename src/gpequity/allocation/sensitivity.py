@@ -188,6 +188,7 @@ def sensitivity_as_dict(sensitivity: Sensitivity) -> dict[str, Any]:
                     {
                         "quintile": q.quintile,
                         "label": q.label,
+                        "practices": q.practices,
                         "population_share": float(q.population_share),
                         "money_share": float(q.money_share),
                     }
