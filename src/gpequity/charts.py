@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -37,6 +37,7 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.errors import GpequityError
+from gpequity.formats import format_count, format_number, format_per_patient, format_share
 
 #: The Vega-Lite version the specs are written for (and rendered with).
 VEGA_LITE_VERSION = "5.20"
@@ -410,26 +411,13 @@ def _total_words(result: DeprivationResult | TrendResult) -> str:
 # The allocation tool's charts, from an allocation (or a sweep of them)
 
 
-def _per_patient_text(value: Decimal | None) -> str:
-    return "Not available" if value is None else f"£{value:,.4f}"
-
-
-def _score_text(value: float | None, unit: Unit) -> str:
-    # An IMD score as the allocation tables give it: at most two decimals.
+def format_indicator_value(value: float | None, unit: Unit) -> str:
+    """An indicator value as the allocation tool writes it: ``72.5%``, ``13.98``, ``1,234.57``
+    (at most two decimals, no trailing zeros); ``missing`` when the practice has none."""
     if value is None:
         return "missing"
-    number = Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    text = format_number(value, places=2).rstrip("0").rstrip(".")
     return f"{text}%" if unit == Unit.PERCENTAGE else text
-
-
-def _share_text(value: Decimal) -> str:
-    percent = (value * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return f"{percent}%"
-
-
-def _count_text(n: int, singular: str, plural: str) -> str:
-    return f"{n:,} {singular if n == 1 else plural}"
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -475,19 +463,21 @@ def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
             )
     least = min(points, key=lambda p: (p.imd_score or 0, p.code))
     most = max(points, key=lambda p: (p.imd_score or 0, p.code))
+    least_score = format_indicator_value(least.imd_score, Unit.SCORE)
+    most_score = format_indicator_value(most.imd_score, Unit.SCORE)
     reading = (
-        f"The least deprived practice (IMD score {_score_text(least.imd_score, Unit.SCORE)}) "
-        f"gets {_per_patient_text(least.allocation_per_patient)} per patient and the most "
-        f"deprived (IMD score {_score_text(most.imd_score, Unit.SCORE)}) "
-        f"{_per_patient_text(most.allocation_per_patient)}"
+        f"The least deprived practice (IMD score {least_score}) "
+        f"gets {format_per_patient(least.allocation_per_patient)} per patient and the most "
+        f"deprived (IMD score {most_score}) "
+        f"{format_per_patient(most.allocation_per_patient)}"
     )
     if not weighted:
         base = baseline_per_patient(least)
-        reading += f", against a per-head baseline of {_per_patient_text(base)}"
+        reading += f", against a per-head baseline of {format_per_patient(base)}"
     reading += "."
     missing = len(result.practices) - len(points)
     if missing:
-        left_out = _count_text(missing, "practice", "practices")
+        left_out = f"{format_count(missing)} {'practice' if missing == 1 else 'practices'}"
         reading += f" {left_out} without an IMD score not shown."
     x = {
         "field": "imd_score",
@@ -569,9 +559,9 @@ def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
         reading = (
             f"As the deprivation weight goes from 0% to 100% (the rest on {other_name}), the "
             f"share of the ICB's most deprived practices, in {move.label}, goes from "
-            f"{_share_text(move.money_share_first)} to "
-            f"{_share_text(move.money_share_last)} of the money; their share of the patients is "
-            f"{_share_text(move.population_share)}."
+            f"{format_share(move.money_share_first)} to "
+            f"{format_share(move.money_share_last)} of the money; their share of the patients is "
+            f"{format_share(move.population_share)}."
         )
     colours = dict(
         zip([q.label for q in first.quintiles if q.quintile], QUINTILE_COLOURS, strict=False)

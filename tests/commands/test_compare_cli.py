@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from gpequity.cli import app
-from gpequity.web.allocate.formatting import (
+from gpequity.formats import (
     format_change,
     format_index,
     format_per_patient,

@@ -14,7 +14,7 @@ from gpequity.allocation.catalogue import (
     Scenario,
 )
 from gpequity.allocation.measures import component_spread
-from gpequity.web.allocate.formatting import format_change, format_pounds
+from gpequity.formats import format_change, format_pounds
 
 from .conftest import (
     engine,

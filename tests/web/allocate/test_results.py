@@ -21,8 +21,8 @@ from gpequity.allocation.catalogue import (
     icb_practice_codes,
     list_icbs,
 )
+from gpequity.formats import format_change, format_pounds, format_share
 from gpequity.warehouse.build import connect
-from gpequity.web.allocate.formatting import format_change, format_pounds, format_share
 from gpequity.web.app import create_app
 
 from .conftest import (

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from gpequity.allocation.catalogue import (
     IcbEntry,
 )
-from gpequity.web.allocate.formatting import format_share
+from gpequity.formats import format_share
 
 from .conftest import (
     engine,

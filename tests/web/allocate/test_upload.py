@@ -22,8 +22,8 @@ from gpequity.allocation.catalogue import (
     list_icbs,
 )
 from gpequity.exports import FORMULA_TRIGGERS
+from gpequity.formats import format_pounds
 from gpequity.warehouse.build import connect
-from gpequity.web.allocate.formatting import format_pounds
 
 from .conftest import (
     AMOUNT,

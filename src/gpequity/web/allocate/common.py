@@ -22,12 +22,8 @@ from gpequity.allocation import (
 from gpequity.allocation.catalogue import IMD_ID, POPULATION_ID, UPLOAD, ScenarioOutcome, Sex
 from gpequity.allocation.measures import least_deprived_quintile, most_deprived_quintile
 from gpequity.charts import Chart, render_svg
-from gpequity.web.allocate.formatting import (
-    count,
-    format_pounds,
-    format_share,
-    format_weight,
-)
+from gpequity.formats import format_pounds, format_share
+from gpequity.web.allocate.formatting import count, format_weight
 from gpequity.web.views import FieldError
 
 # --- where things are --------------------------------------------------------------------------

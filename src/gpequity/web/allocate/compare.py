@@ -15,6 +15,16 @@ from urllib.parse import urlencode
 from gpequity.allocation import Unit
 from gpequity.allocation.catalogue import IcbEntry, IndicatorEntry, ScenarioOutcome
 from gpequity.allocation.compare import ClassicFlaw, Comparison, PracticeChange, QuintileChange
+from gpequity.charts import format_indicator_value
+from gpequity.formats import (
+    NOT_AVAILABLE,
+    format_change,
+    format_index,
+    format_per_patient,
+    format_points,
+    format_pounds,
+    format_share,
+)
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     COMPARE_PATH,
@@ -26,19 +36,7 @@ from gpequity.web.allocate.common import (
 )
 from gpequity.web.allocate.fields import MethodFields, SharedFields, method_fields, shared_fields
 from gpequity.web.allocate.form import ScenarioInput, compare_query
-from gpequity.web.allocate.formatting import (
-    NOT_AVAILABLE,
-    count,
-    format_change,
-    format_index,
-    format_per_patient,
-    format_points,
-    format_pounds,
-    format_share,
-    format_times,
-    format_value,
-    sort_text,
-)
+from gpequity.web.allocate.formatting import count, format_times, sort_text
 from gpequity.web.views import (
     Cell,
     Column,
@@ -100,7 +98,7 @@ class ComparePage:
 def _imd_text(p: PracticeChange) -> str:
     if p.imd_score is None:
         return NOT_AVAILABLE
-    return f"Q{p.imd_quintile} ({format_value(p.imd_score, Unit.SCORE)})"
+    return f"Q{p.imd_quintile} ({format_indicator_value(p.imd_score, Unit.SCORE)})"
 
 
 def compare_practices_table(

@@ -16,7 +16,16 @@ from urllib.parse import urlencode
 
 from gpequity.allocation import AllocationResult, Baseline, Method, Unit
 from gpequity.allocation.catalogue import POPULATION_ID, IcbEntry, IndicatorEntry, ScenarioOutcome
-from gpequity.charts import Chart, allocation_chart
+from gpequity.charts import Chart, allocation_chart, format_indicator_value
+from gpequity.formats import (
+    NOT_AVAILABLE,
+    format_change,
+    format_index,
+    format_people,
+    format_per_patient,
+    format_pounds,
+    format_share,
+)
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     BASELINE_CHOICES,
@@ -42,18 +51,7 @@ from gpequity.web.allocate.form import (
     compare_href,
     without_uploads,
 )
-from gpequity.web.allocate.formatting import (
-    NOT_AVAILABLE,
-    count,
-    format_change,
-    format_index,
-    format_people,
-    format_per_patient,
-    format_pounds,
-    format_share,
-    format_value,
-    sort_text,
-)
+from gpequity.web.allocate.formatting import count, sort_text
 from gpequity.web.allocate.upload import UploadState, UploadView, present_upload, upload_fields
 from gpequity.web.views import (
     Cell,
@@ -151,7 +149,7 @@ def practices_table(
             Cell(
                 NOT_AVAILABLE
                 if p.imd_score is None
-                else f"Q{p.imd_quintile} ({format_value(p.imd_score, Unit.SCORE)})",
+                else f"Q{p.imd_quintile} ({format_indicator_value(p.imd_score, Unit.SCORE)})",
                 sort_value=sort_text(p.imd_score),
             ),
             Cell(
@@ -169,7 +167,7 @@ def practices_table(
                 note = "no share"
             cells.append(
                 Cell(
-                    format_value(cell.value, unit),
+                    format_indicator_value(cell.value, unit),
                     numeric=True,
                     sort_value=sort_text(cell.value),
                     note=note,
@@ -294,7 +292,7 @@ def chart_view(chart: Chart) -> ChartView:
         rows=tuple(
             (
                 Cell(str(name), header=True, secondary=str(code)),
-                Cell(format_value(score, Unit.SCORE), numeric=True),
+                Cell(format_indicator_value(score, Unit.SCORE), numeric=True),
                 Cell(format_per_patient(Decimal(str(per))), numeric=True),
                 Cell(
                     format_per_patient(None if base is None else Decimal(str(base))),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from gpequity.allocation.catalogue import IMD_ID, POPULATION_ID, IcbEntry, IndicatorEntry
 from gpequity.allocation.sensitivity import Sensitivity
 from gpequity.charts import sensitivity_chart
+from gpequity.formats import format_index, format_share
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     METHOD_CHOICES,
@@ -26,7 +27,7 @@ from gpequity.web.allocate.common import (
 )
 from gpequity.web.allocate.fields import SharedFields, indicator_groups, shared_fields
 from gpequity.web.allocate.form import ComponentInput, ScenarioInput, component_inputs
-from gpequity.web.allocate.formatting import format_index, format_share, format_weight
+from gpequity.web.allocate.formatting import format_weight
 from gpequity.web.views import (
     Cell,
     ChartView,
