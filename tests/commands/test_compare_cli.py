@@ -289,3 +289,27 @@ def test_sensitivity_of_another_component(db: Path) -> None:
     table = run(db, "sensitivity", *AMOUNT, "--component", "imd:100")
     assert table.exit_code == 0, table.output
     assert "the rest on population" in table.stdout
+
+
+def test_compare_table_writes_the_figures_as_the_web_page_does(
+    db: Path, client: TestClient
+) -> None:
+    result = run(db, "compare", *AMOUNT, *PER_HEAD, *NEED)
+    assert result.exit_code == 0, result.output
+    page = client.get(
+        "/allocate/compare",
+        params={
+            "icb": ICB,
+            "amount": "10000",
+            "a.c1": "population",
+            "a.w1": "100",
+            "b.c1": "imd",
+            "b.w1": "50",
+            "b.c2": "hypertension-prevalence",
+            "b.w2": "50",
+        },
+    )
+    differences = [row[4] for row in Tables(page.text).tables["compare-practices"]]
+    assert differences == ["−£1,010.01", "+£487.21", "−£171.30", "+£694.10"]
+    for text in differences:
+        assert text in result.stdout

@@ -346,7 +346,7 @@ def _read_upload(
 # --- formatting the result ------------------------------------------------------------------
 
 
-def pounds(value: Decimal | float | None) -> str:
+def _pounds(value: Decimal | float | None) -> str:
     return "" if value is None else f"£{value:,.2f}"
 
 
@@ -354,7 +354,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
     out.print(
-        f"[bold]{pounds(result.request.amount)}[/] for {outcome.icb.code} "
+        f"[bold]{_pounds(result.request.amount)}[/] for {outcome.icb.code} "
         f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
         f"{len(result.practices)} practices.",
         highlight=False,
@@ -382,9 +382,9 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
             f"{p.target_population:,.0f}",
             *values,
-            pounds(p.allocation),
-            pounds(p.baseline),
-            pounds(p.difference),
+            _pounds(p.allocation),
+            _pounds(p.baseline),
+            _pounds(p.difference),
         )
     out.print(table)
     quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
@@ -396,7 +396,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             str(q.practices),
             f"{q.target_population:,.0f}",
             f"{q.population_share * 100:.1f}%",
-            pounds(q.allocation),
+            _pounds(q.allocation),
             f"{q.money_share * 100:.1f}%",
         )
     out.print(quintiles)
@@ -419,7 +419,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         out.print(f"- {paragraph}", highlight=False)
 
 
-def emit_text(text: str, out: Path | None) -> None:
+def _emit_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
@@ -482,9 +482,9 @@ def allocate_command(
         raise fail(f"the warehouse cannot be read: {error}") from None
 
     if format is AllocateFormat.json:
-        emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
+        _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
     elif format is AllocateFormat.csv:
-        emit_text(allocation_csv(outcome), out)
+        _emit_text(allocation_csv(outcome), out)
     elif format is AllocateFormat.xlsx:
         assert out is not None  # checked above
         out.write_bytes(allocation_xlsx(outcome))

@@ -45,11 +45,17 @@ from gpequity.commands.allocate import (
     console,
     fail,
     parse_components,
-    pounds,
     print_problems,
     read_scenario,
 )
 from gpequity.errors import GpequityError
+from gpequity.formats import (
+    format_change,
+    format_index,
+    format_points,
+    format_pounds,
+    format_share,
+)
 from gpequity.output import Format, render_rows
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
@@ -98,7 +104,7 @@ def _print_comparison(comparison: Comparison) -> None:
         components = ", ".join(f"{pot.id} {pot.weight}%" for pot in outcome.result.pots)
         console.print(
             f"{label}: {outcome.result.method_label}; {components}; concentration index "
-            f"{outcome.result.concentration_index}",
+            f"{format_index(outcome.result.concentration_index)}",
             highlight=False,
             markup=False,
         )
@@ -113,9 +119,9 @@ def _print_comparison(comparison: Comparison) -> None:
             p.code,
             p.name,
             "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
-            pounds(p.allocation_a),
-            pounds(p.allocation_b),
-            pounds(p.difference),
+            format_pounds(p.money_a),
+            format_pounds(p.money_b),
+            format_change(p.difference),
         ]
         for p in comparison.practices
     ]
@@ -124,15 +130,15 @@ def _print_comparison(comparison: Comparison) -> None:
         Format.table,
         ["Practice", "Name", "IMD", "Allocation A", "Allocation B", "Difference (B − A)"],
         rows,
-        title=f"{pounds(comparison.a.result.request.amount)} for {comparison.a.icb.code}: "
+        title=f"{format_pounds(comparison.a.result.request.amount)} for {comparison.a.icb.code}: "
         "A and B by practice",
     )
     quintiles = [
         [
             q.label,
-            f"{q.money_share_a * 100:.1f}%",
-            "" if q.money_share_b is None else f"{q.money_share_b * 100:.1f}%",
-            "" if q.change is None else f"{q.change * 100:+.1f} points",
+            format_share(q.money_share_a),
+            format_share(q.money_share_b),
+            format_points(q.change),
         ]
         for q in comparison.quintiles
     ]
@@ -261,11 +267,7 @@ def sensitivity_command(
     header, rows = _sensitivity_rows(sensitivity)
     if format is Format.table:
         rows = [
-            [
-                f"{row[0]}%",
-                *("" if v is None else f"{v * 100:.1f}%" for v in row[1:-1]),
-                "" if row[-1] is None else f"{row[-1]:.4f}",
-            ]
+            [f"{row[0]}%", *(format_share(v) for v in row[1:-1]), format_index(row[-1])]
             for row in rows
         ]
     render_rows(
