@@ -313,3 +313,10 @@ def test_compare_table_writes_the_figures_as_the_web_page_does(
     assert differences == ["−£1,010.01", "+£487.21", "−£171.30", "+£694.10"]
     for text in differences:
         assert text in result.stdout
+
+
+def test_without_a_warehouse_each_command_says_so(tmp_path: Path) -> None:
+    for command in (("compare", *PER_HEAD), ("sensitivity", "--component", "imd:100")):
+        result = run(tmp_path / "missing.duckdb", *command, *AMOUNT)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: ")

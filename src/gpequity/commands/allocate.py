@@ -12,9 +12,10 @@ command exits with status 1; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -310,6 +311,23 @@ def connect_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:
     return connect(config.db_path(db))
 
 
+@contextlib.contextmanager
+def reading_warehouse(
+    components: Sequence[str] = (), component_option: str = "--component"
+) -> Iterator[None]:
+    """A command's work on the warehouse: input problems are printed option by option, any
+    other error in one line, and the command exits with status 1; never a traceback."""
+    try:
+        yield
+    except AllocationInputError as error:
+        print_problems(error.problems, components, component_option)
+        raise typer.Exit(1) from None
+    except GpequityError as error:
+        raise fail(str(error)) from None
+    except duckdb.Error as error:
+        raise fail(f"the warehouse cannot be read: {error}") from None
+
+
 def _read_upload(
     con: duckdb.DuckDBPyConnection, path: Path, icb_code: str, method: Method
 ) -> tuple[UploadedColumn, ...]:
@@ -467,19 +485,11 @@ def allocate_command(
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)
-    try:
-        with connect_warehouse(db) as con:
-            uploaded: tuple[UploadedColumn, ...] = ()
-            if indicators_file is not None:
-                uploaded = _read_upload(con, indicators_file, icb, method)
-            outcome = allocate_scenario(con, scenario, uploaded)
-    except AllocationInputError as error:
-        print_problems(error.problems, component)
-        raise typer.Exit(1) from None
-    except GpequityError as error:
-        raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    with reading_warehouse(component), connect_warehouse(db) as con:
+        uploaded: tuple[UploadedColumn, ...] = ()
+        if indicators_file is not None:
+            uploaded = _read_upload(con, indicators_file, icb, method)
+        outcome = allocate_scenario(con, scenario, uploaded)
 
     if format is AllocateFormat.json:
         _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
@@ -506,16 +516,8 @@ def indicators_command(
     db: DbOption = None,
 ) -> None:
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""
-    try:
-        with connect_warehouse(db) as con:
-            entries = build_catalogue(con, icb)
-    except AllocationInputError as error:
-        print_problems(error.problems)
-        raise typer.Exit(1) from None
-    except GpequityError as error:
-        raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    with reading_warehouse(), connect_warehouse(db) as con:
+        entries = build_catalogue(con, icb)
     data = [entry.as_dict() for entry in entries]
     if format is Format.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))

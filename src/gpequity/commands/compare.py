@@ -11,18 +11,14 @@ Thin: the scenarios are read with ``gpequity allocate``'s options
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
-import duckdb
 import typer
 
-from gpequity.allocation import AllocationInputError, Method
+from gpequity.allocation import Method
 from gpequity.allocation.catalogue import (
     IMD_ID,
-    Scenario,
-    ScenarioOutcome,
     Sex,
     allocate_scenario,
 )
@@ -43,12 +39,11 @@ from gpequity.commands.allocate import (
     SexOption,
     connect_warehouse,
     console,
-    fail,
     parse_components,
     print_problems,
     read_scenario,
+    reading_warehouse,
 )
-from gpequity.errors import GpequityError
 from gpequity.formats import (
     format_change,
     format_index,
@@ -70,16 +65,6 @@ COMPARE_COLUMNS = [
     "allocation_per_patient_a",
     "allocation_per_patient_b",
 ]
-
-
-def _allocate(
-    con: duckdb.DuckDBPyConnection, scenario: Scenario, texts: Sequence[str], option: str
-) -> ScenarioOutcome:
-    try:
-        return allocate_scenario(con, scenario)
-    except AllocationInputError as error:
-        print_problems(error.problems, texts, option)
-        raise typer.Exit(1) from None
 
 
 def _comparison_rows(comparison: Comparison) -> list[list[Any]]:
@@ -189,14 +174,11 @@ def compare_command(
         print_problems(b_problems, b_texts, "--with-component")
         raise typer.Exit(1)
     b = replace(a, components=tuple(b_choices), method=with_method or method)
-    try:
-        with connect_warehouse(db) as con:
-            outcome_a = _allocate(con, a, component, "--component")
-            outcome_b = _allocate(con, b, b_texts, "--with-component")
-    except GpequityError as error:
-        raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    with reading_warehouse(), connect_warehouse(db) as con:
+        with reading_warehouse(component):
+            outcome_a = allocate_scenario(con, a)
+        with reading_warehouse(b_texts, "--with-component"):
+            outcome_b = allocate_scenario(con, b)
     comparison = compare_outcomes(outcome_a, outcome_b)
     if format is Format.json:
         print(json.dumps(comparison_as_dict(comparison), indent=2, ensure_ascii=False))
@@ -250,17 +232,9 @@ def sensitivity_command(
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)
-    try:
-        with connect_warehouse(db) as con:
-            sensitivity = run_sensitivity(con, scenario, vary.strip())
-    except AllocationInputError as error:
-        # The problems are those of a scenario of the sweep, not of a --component as typed.
-        print_problems(error.problems)
-        raise typer.Exit(1) from None
-    except GpequityError as error:
-        raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    # The problems are those of a scenario of the sweep, not of a --component as typed.
+    with reading_warehouse(), connect_warehouse(db) as con:
+        sensitivity = run_sensitivity(con, scenario, vary.strip())
     if format is Format.json:
         print(json.dumps(sensitivity_as_dict(sensitivity), indent=2, ensure_ascii=False))
         return
