@@ -13,7 +13,6 @@ import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.web.app import create_app
+
+from ..web.allocate.conftest import read
 
 ICB = "QZZ"
 AMOUNT = ("--icb", ICB, "--amount", "10000")
@@ -58,52 +59,6 @@ def run_json(db: Path, *args: str) -> dict[str, Any]:
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
-
-
-class Tables(HTMLParser):
-    """The body rows of a page's tables, by table id, as the text of their cells."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._hidden = 0
-        self._body = False
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "table" and a.get("id"):
-            self._table = str(a["id"])
-            self.tables[self._table] = []
-        elif tag == "tbody":
-            self._body = True
-        elif tag == "tr" and self._table and self._body:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-        elif tag == "span" and self._cell is not None and (self._hidden or a.get("aria-hidden")):
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self._table = None
-        elif tag == "tbody":
-            self._body = False
-        elif tag == "tr" and self._row is not None and self._table:
-            self.tables[self._table].append(self._row)
-            self._row = None
-        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "span" and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None and not self._hidden:
-            self._cell.append(data)
 
 
 def money(value: float | None) -> Decimal | None:
@@ -156,7 +111,7 @@ def test_compare_gives_the_figures_of_the_web_page(db: Path, client: TestClient)
         },
     )
     assert page.status_code == 200
-    tables = Tables(page.text).tables
+    tables = read(page.text).tables
     shown = {row[0].split()[-1]: row for row in tables["compare-practices"]}
     assert len(shown) == len(data["practices"])
     for p in data["practices"]:
@@ -238,7 +193,7 @@ def test_sensitivity_gives_the_figures_of_the_web_page(db: Path, client: TestCli
         },
     )
     assert page.status_code == 200
-    table = Tables(page.text).tables["sensitivity-table"]
+    table = read(page.text).tables["sensitivity-table"]
     assert [row[0] for row in table[1:]] == [f"{p['weight']}%" for p in data["weights"]]
     groups = [q["quintile"] for q in data["weights"][0]["by_quintile"] if q["practices"] > 0]
     for row, point in zip(table[1:], data["weights"], strict=True):
@@ -309,7 +264,7 @@ def test_compare_table_writes_the_figures_as_the_web_page_does(
             "b.w2": "50",
         },
     )
-    differences = [row[4] for row in Tables(page.text).tables["compare-practices"]]
+    differences = [row[4] for row in read(page.text).tables["compare-practices"]]
     assert differences == ["−£1,010.01", "+£487.21", "−£171.30", "+£694.10"]
     for text in differences:
         assert text in result.stdout
