@@ -5,6 +5,8 @@ their words, and the few sentences more than one page says.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from markupsafe import Markup
 
@@ -24,7 +26,7 @@ from gpequity.allocation.measures import least_deprived_quintile, most_deprived_
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import format_pounds, format_share
 from gpequity.web.allocate.formatting import count, format_weight
-from gpequity.web.views import FieldError
+from gpequity.web.views import FieldError, page_title
 
 # --- where things are --------------------------------------------------------------------------
 
@@ -147,9 +149,59 @@ def chart_svg(chart: Chart) -> Markup:
     return Markup(render_svg(chart))
 
 
-def problem_status(errors: Sequence[FieldError]) -> str:
-    return f"There is a problem: {count(len(errors), 'error', 'errors')} to correct."
-
-
 #: The status line of a page without data.
 NO_DATA_STATUS = "No data loaded."
+
+FormT = TypeVar("FormT")
+ResultsT = TypeVar("ResultsT")
+
+
+@dataclass(frozen=True)
+class ToolPage(Generic[FormT, ResultsT]):
+    """A page of the allocation tool: its form (as typed), the errors, and the results when
+    there are; ``form`` ``None``: no data loaded (``has_data`` says whether a warehouse is)."""
+
+    title: str
+    heading: str
+    has_data: bool
+    errors: tuple[FieldError, ...]
+    form: FormT | None
+    results: ResultsT | None
+    status_text: str
+    has_icbs: bool = True
+
+
+def present_page(
+    heading: str,
+    form: FormT,
+    errors: Sequence[FieldError],
+    idle_status: str,
+    results: ResultsT | None = None,
+    *,
+    results_heading: str = "",
+    results_status: str = "",
+    has_icbs: bool = True,
+) -> ToolPage[FormT, ResultsT]:
+    """The page: titled and announced (``status_text``) by its results, its errors, or else
+    ``idle_status``."""
+    title, status = heading, idle_status
+    if errors:
+        results = None
+        status = f"There is a problem: {count(len(errors), 'error', 'errors')} to correct."
+    elif results is not None:
+        title, status = f"{results_heading} – {heading}", results_status
+    return ToolPage(
+        title=page_title(title, errors),
+        heading=heading,
+        has_data=True,
+        errors=tuple(errors),
+        form=form,
+        results=results,
+        status_text=status,
+        has_icbs=has_icbs,
+    )
+
+
+def present_without_data(heading: str, *, has_data: bool) -> ToolPage[Any, Any]:
+    """A page of the tool when there is no warehouse, or no ICB in it."""
+    return ToolPage(heading, heading, has_data, (), None, None, NO_DATA_STATUS, has_icbs=False)

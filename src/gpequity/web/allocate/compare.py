@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeAlias
 from urllib.parse import urlencode
 
 from gpequity.allocation import Unit
@@ -28,9 +29,10 @@ from gpequity.formats import (
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     COMPARE_PATH,
-    NO_DATA_STATUS,
+    ToolPage,
     describe_components,
-    problem_status,
+    present_page,
+    present_without_data,
     quintile_sentence,
     result_heading,
 )
@@ -45,7 +47,6 @@ from gpequity.web.views import (
     SortChoice,
     TableView,
     errors_by_field,
-    page_title,
     sort_table_rows,
     sortable_columns,
 )
@@ -84,15 +85,8 @@ class CompareForm:
     sides: tuple[MethodFields, ...]
 
 
-@dataclass(frozen=True)
-class ComparePage:
-    title: str
-    heading: str
-    has_data: bool
-    errors: tuple[FieldError, ...]
-    form: CompareForm | None
-    results: CompareResults | None
-    status_text: str
+#: The compare page.
+ComparePage: TypeAlias = ToolPage[CompareForm, CompareResults]
 
 
 def _imd_text(p: PracticeChange) -> str:
@@ -282,8 +276,6 @@ def present_compare(
         ),
     )
     results = None
-    title = COMPARE_HEADING
-    status = "Choose two scenarios to compare."
     if comparison is not None and not errors:
         query = compare_query(a_input, b_input)
 
@@ -305,20 +297,16 @@ def present_compare(
                 for inp, (_, name) in zip(inputs, SIDES, strict=True)
             ),
         )
-        title = f"{results.heading} – {COMPARE_HEADING}"
-        status = f"Compared: {results.sentences[0]}"
-    elif errors:
-        status = problem_status(errors)
-    return ComparePage(
-        title=page_title(title, errors),
-        heading=COMPARE_HEADING,
-        has_data=True,
-        errors=tuple(errors),
-        form=form,
-        results=results,
-        status_text=status,
+    return present_page(
+        COMPARE_HEADING,
+        form,
+        errors,
+        "Choose two scenarios to compare.",
+        results,
+        results_heading="" if results is None else results.heading,
+        results_status="" if results is None else f"Compared: {results.sentences[0]}",
     )
 
 
 def present_compare_without_data(*, has_data: bool) -> ComparePage:
-    return ComparePage(COMPARE_HEADING, COMPARE_HEADING, has_data, (), None, None, NO_DATA_STATUS)
+    return present_without_data(COMPARE_HEADING, has_data=has_data)

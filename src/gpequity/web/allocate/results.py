@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TypeAlias
 from urllib.parse import urlencode
 
 from gpequity.allocation import AllocationResult, Baseline, Method, Unit
@@ -33,14 +34,15 @@ from gpequity.web.allocate.common import (
     METHOD_PATH,
     METHOD_WORDS,
     MISSING_CHOICES,
-    NO_DATA_STATUS,
     PAGE_HEADING,
     SENSITIVITY_PATH,
     WORKED_EXAMPLE_ANCHOR,
+    ToolPage,
     chart_svg,
     component_columns,
     describe_components,
-    problem_status,
+    present_page,
+    present_without_data,
     quintile_sentence,
     result_heading,
 )
@@ -63,7 +65,6 @@ from gpequity.web.views import (
     SummaryItem,
     TableView,
     errors_by_field,
-    page_title,
     sort_table_rows,
     sortable_columns,
 )
@@ -446,16 +447,8 @@ class FormView:
     plain_query: str
 
 
-@dataclass(frozen=True)
-class AllocatePage:
-    title: str
-    heading: str
-    has_data: bool
-    has_icbs: bool
-    errors: tuple[FieldError, ...]
-    form: FormView | None
-    results: ResultsView | None
-    status_text: str
+#: The allocation page.
+AllocatePage: TypeAlias = ToolPage[FormView, ResultsView]
 
 
 def present_allocate(
@@ -485,38 +478,24 @@ def present_allocate(
         plain_query=urlencode(without_uploads(inp).query_items()),
     )
     results = None
-    heading = PAGE_HEADING
-    title = PAGE_HEADING
-    status = "Choose the ICB, the amount and the components, then calculate."
     if outcome is not None and not errors:
         results = present_results(
             outcome, inp, sort or SortChoice(), base_url=base_url, upload=upload
         )
-        title = f"{results.heading} – {PAGE_HEADING}"
-        status = f"Results: {results.heading}. {results.sentences[0]}"
-    elif errors:
-        status = problem_status(errors)
-    return AllocatePage(
-        title=page_title(title, errors),
-        heading=heading,
-        has_data=True,
+    return present_page(
+        PAGE_HEADING,
+        form,
+        errors,
+        "Choose the ICB, the amount and the components, then calculate.",
+        results,
+        results_heading="" if results is None else results.heading,
+        results_status=""
+        if results is None
+        else f"Results: {results.heading}. {results.sentences[0]}",
         has_icbs=bool(icbs),
-        errors=tuple(errors),
-        form=form,
-        results=results,
-        status_text=status,
     )
 
 
 def present_allocate_without_data(*, has_data: bool) -> AllocatePage:
     """The page when there is no warehouse, or no ICB in it."""
-    return AllocatePage(
-        title=PAGE_HEADING,
-        heading=PAGE_HEADING,
-        has_data=has_data,
-        has_icbs=False,
-        errors=(),
-        form=None,
-        results=None,
-        status_text=NO_DATA_STATUS,
-    )
+    return present_without_data(PAGE_HEADING, has_data=has_data)

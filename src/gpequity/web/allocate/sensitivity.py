@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TypeAlias
 
 from gpequity.allocation.catalogue import IMD_ID, POPULATION_ID, IcbEntry, IndicatorEntry
 from gpequity.allocation.sensitivity import Sensitivity
@@ -19,10 +20,11 @@ from gpequity.formats import format_index, format_share
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     METHOD_CHOICES,
-    NO_DATA_STATUS,
     SENSITIVITY_PATH,
+    ToolPage,
     chart_svg,
-    problem_status,
+    present_page,
+    present_without_data,
     result_heading,
 )
 from gpequity.web.allocate.fields import SharedFields, indicator_groups, shared_fields
@@ -38,7 +40,6 @@ from gpequity.web.views import (
     SelectField,
     TableView,
     errors_by_field,
-    page_title,
     radio_group,
 )
 
@@ -87,15 +88,8 @@ class SensitivityForm:
     other: SelectField
 
 
-@dataclass(frozen=True)
-class SensitivityPage:
-    title: str
-    heading: str
-    has_data: bool
-    errors: tuple[FieldError, ...]
-    form: SensitivityForm | None
-    results: SensitivityResults | None
-    status_text: str
+#: The sensitivity page.
+SensitivityPage: TypeAlias = ToolPage[SensitivityForm, SensitivityResults]
 
 
 def sensitivity_table(sensitivity: Sensitivity) -> TableView:
@@ -165,8 +159,6 @@ def present_sensitivity(
         other=other_select,
     )
     results = None
-    title = SENSITIVITY_HEADING
-    status = "Choose the ICB and the amount."
     if sensitivity is not None and not errors:
         other_name = next((e.name for e in catalogue if e.id == other.id), other.id)
         chart = sensitivity_chart(sensitivity, other_name)
@@ -184,22 +176,16 @@ def present_sensitivity(
                 ),
             ),
         )
-        title = f"{results.heading} – {SENSITIVITY_HEADING}"
-        status = f"Results: {chart.reading}"
-    elif errors:
-        status = problem_status(errors)
-    return SensitivityPage(
-        title=page_title(title, errors),
-        heading=SENSITIVITY_HEADING,
-        has_data=True,
-        errors=tuple(errors),
-        form=form,
-        results=results,
-        status_text=status,
+    return present_page(
+        SENSITIVITY_HEADING,
+        form,
+        errors,
+        "Choose the ICB and the amount.",
+        results,
+        results_heading="" if results is None else results.heading,
+        results_status="" if results is None else f"Results: {results.reading}",
     )
 
 
 def present_sensitivity_without_data(*, has_data: bool) -> SensitivityPage:
-    return SensitivityPage(
-        SENSITIVITY_HEADING, SENSITIVITY_HEADING, has_data, (), None, None, NO_DATA_STATUS
-    )
+    return present_without_data(SENSITIVITY_HEADING, has_data=has_data)
