@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from gpequity.allocation import ComponentKind, Direction
 from gpequity.allocation.catalogue import OLDEST_AGE, IcbEntry, IndicatorEntry
+from gpequity.formats import format_share
 from gpequity.web.allocate.common import (
     BASELINE_CHOICES,
     CORE_IDS,
@@ -70,8 +70,7 @@ def _coverage_text(coverage: float | None) -> str:
         return ""
     if coverage >= 1:
         return "every practice has a value"
-    percent = Decimal(str(coverage * 100)).quantize(Decimal("1"), ROUND_HALF_UP)
-    return f"{percent}% of practices have a value"
+    return f"{format_share(coverage, places=0)} of practices have a value"
 
 
 def _group_of(entry: IndicatorEntry) -> str:
