@@ -15,6 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from gpequity.allocation import Unit
+from gpequity.allocation.scenario import ComponentChoice, Scenario, allocate_scenario
+from gpequity.allocation.sensitivity import most_deprived_move, run_sensitivity
 from gpequity.analysis.payments import (
     By,
     DeprivationGroup,
@@ -33,15 +36,20 @@ from gpequity.charts import (
     Chart,
     UnknownChart,
     UnsupportedChartFile,
+    allocation_chart,
     build_chart,
     dispensing_distribution_chart,
     dispensing_split_chart,
+    format_indicator_value,
     payment_lines_chart,
     render_png,
     render_svg,
+    sensitivity_chart,
     trend_chart,
     write_chart,
 )
+from gpequity.formats import format_share
+from gpequity.warehouse.build import connect
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -239,3 +247,58 @@ def test_unknown_chart_and_file_type() -> None:
     with pytest.raises(UnsupportedChartFile, match=r"\.svg or \.png"):
         write_chart(dispensing_split_chart(ALL, SPLIT), Path("chart.pdf"))
     assert CHART_NAMES == ("dispensing-split", "dispensing-distribution", "trend", "payment-lines")
+
+
+# --- the allocation tool's charts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (72.5, Unit.PERCENTAGE, "72.5%"),
+        (13.98, Unit.SCORE, "13.98"),
+        (1234.567, Unit.SCORE, "1,234.57"),
+        (40.0, Unit.SCORE, "40"),
+        (-3.5, Unit.SCORE, "\u22123.5"),
+        (None, Unit.SCORE, "missing"),
+    ],
+)
+def test_indicator_values_are_written_to_at_most_two_decimals(
+    value: float | None, unit: Unit, expected: str
+) -> None:
+    assert format_indicator_value(value, unit) == expected
+
+
+def small_scenario(*components: tuple[str, int]) -> Scenario:
+    return Scenario(
+        "QZZ", Decimal(10000), tuple(ComponentChoice(i, Decimal(w)) for i, w in components)
+    )
+
+
+def test_allocation_chart_shows_each_practice_beside_its_baseline(small_efit_db: Path) -> None:
+    with connect(small_efit_db) as con:
+        outcome = allocate_scenario(con, small_scenario(("imd", 50), ("population", 50)))
+    chart = allocation_chart(outcome)
+    assert chart is not None
+    practices = outcome.result.practices
+    assert [row[0] for row in chart.rows] == [
+        p.code for p in sorted(practices, key=lambda p: p.imd_score or 0)
+    ]
+    # Per head: £10,000 over 10,000 patients, £1 a patient, on every row.
+    assert {row[4] for row in chart.rows} == {1.0}
+    assert "against a per-head baseline of £1.0000" in chart.reading
+    assert chart.spec["description"] == chart.reading
+    assert len(chart.spec["data"]["values"]) == 2 * len(practices)
+
+
+def test_sensitivity_chart_has_a_line_per_quintile_over_the_weights(small_efit_db: Path) -> None:
+    with connect(small_efit_db) as con:
+        sensitivity = run_sensitivity(con, small_scenario(("imd", 50), ("population", 50)))
+    chart = sensitivity_chart(sensitivity, "Population only")
+    assert [row[0] for row in chart.rows] == list(range(0, 101, 10))
+    labels = chart.header[1:]
+    assert len(chart.spec["data"]["values"]) == 11 * len(labels)
+    move = most_deprived_move(sensitivity)
+    assert move is not None
+    assert f"in {move.label}, goes from {format_share(move.money_share_first)}" in chart.reading
+    assert "the rest on Population only" in chart.reading

@@ -1,4 +1,4 @@
-"""Charts of the payments analysis: Vega-Lite specs built from the analysis results.
+"""Charts of the payments analysis and the allocation tool: Vega-Lite specs built from results.
 
 One spec per chart, used everywhere: the web page inlines its SVG, reports embed its SVG or
 PNG, and ``gpequity payments chart`` writes either. Rendering is offline: ``vl-convert-python``
@@ -13,12 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import duckdb
 
+from gpequity.allocation import Baseline, Unit
+from gpequity.allocation.measures import baseline_per_patient
+from gpequity.allocation.scenario import ScenarioOutcome
+from gpequity.allocation.sensitivity import Sensitivity, most_deprived_move
 from gpequity.analysis.payments import (
     QUINTILES,
     By,
@@ -32,7 +37,14 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.errors import GpequityError
-from gpequity.formats import format_count, format_percent, format_pounds
+from gpequity.formats import (
+    format_count,
+    format_number,
+    format_per_patient,
+    format_percent,
+    format_pounds,
+    format_share,
+)
 
 #: The Vega-Lite version the specs are written for (and rendered with).
 VEGA_LITE_VERSION = "5.20"
@@ -390,6 +402,214 @@ def _total_words(result: DeprivationResult | TrendResult) -> str:
     if result.exclude_prescribing:
         words += " less prescribing and dispensing"
     return words
+
+
+# ---------------------------------------------------------------------------------------------
+# The allocation tool's charts, from an allocation (or a sweep of them)
+
+
+def format_indicator_value(value: float | None, unit: Unit) -> str:
+    """An indicator value as the allocation tool writes it: ``72.5%``, ``13.98``, ``1,234.57``
+    (at most two decimals, no trailing zeros); ``missing`` when the practice has none."""
+    if value is None:
+        return "missing"
+    text = format_number(value, places=2).rstrip("0").rstrip(".")
+    return f"{text}%" if unit == Unit.PERCENTAGE else text
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
+    """Allocation per patient against the practice's IMD score, with the baseline per patient."""
+    result = outcome.result
+    weighted = result.request.baseline == Baseline.WEIGHTED_POPULATION
+    baseline_label = "Baseline (weighted list)" if weighted else "Baseline (per head)"
+    allocation_label = "Allocation per patient"
+    points = [
+        p
+        for p in result.practices
+        if p.imd_score is not None and p.allocation_per_patient is not None
+    ]
+    if not points:
+        return None
+    rows: list[tuple[Any, ...]] = []
+    values: list[dict[str, Any]] = []
+    for p in sorted(points, key=lambda p: (p.imd_score or 0, p.code)):
+        base = baseline_per_patient(p)
+        per_patient = p.allocation_per_patient
+        assert per_patient is not None  # filtered above
+        rows.append((p.code, p.name, p.imd_score, float(per_patient), _float(base)))
+        values.append(
+            {
+                "practice": f"{p.name} ({p.code})",
+                "imd_score": p.imd_score,
+                "series": allocation_label,
+                "per_patient": float(per_patient),
+            }
+        )
+        if base is not None:
+            values.append(
+                {
+                    "practice": f"{p.name} ({p.code})",
+                    "imd_score": p.imd_score,
+                    "series": baseline_label,
+                    "per_patient": float(base),
+                }
+            )
+    least = min(points, key=lambda p: (p.imd_score or 0, p.code))
+    most = max(points, key=lambda p: (p.imd_score or 0, p.code))
+    least_score = format_indicator_value(least.imd_score, Unit.SCORE)
+    most_score = format_indicator_value(most.imd_score, Unit.SCORE)
+    reading = (
+        f"The least deprived practice (IMD score {least_score}) "
+        f"gets {format_per_patient(least.allocation_per_patient)} per patient and the most "
+        f"deprived (IMD score {most_score}) "
+        f"{format_per_patient(most.allocation_per_patient)}"
+    )
+    if not weighted:
+        base = baseline_per_patient(least)
+        reading += f", against a per-head baseline of {format_per_patient(base)}"
+    reading += "."
+    missing = len(result.practices) - len(points)
+    if missing:
+        left_out = f"{format_count(missing)} {'practice' if missing == 1 else 'practices'}"
+        reading += f" {left_out} without an IMD score not shown."
+    x = {
+        "field": "imd_score",
+        "type": "quantitative",
+        "title": "Deprivation score (IMD) of the practice: higher = more deprived",
+        "scale": {"zero": False},
+    }
+    y = {
+        "field": "per_patient",
+        "type": "quantitative",
+        "title": "£ per target patient",
+        "axis": {"format": "$,.2f"},
+    }
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": [allocation_label, baseline_label], "range": ["#005eb8", "#425563"]},
+    }
+    tooltip = [
+        {"field": "practice", "title": "Practice"},
+        {"field": "imd_score", "title": "IMD score"},
+        {"field": "per_patient", "title": "£ per patient", "format": "$,.4f"},
+    ]
+    baseline_layer: dict[str, Any] = {
+        "transform": [{"filter": {"field": "series", "equal": baseline_label}}],
+        "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
+    }
+    if weighted:
+        baseline_layer["mark"] = {"type": "point", "shape": "diamond", "size": 50}
+    else:
+        baseline_layer["mark"] = {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2}
+    title = "Allocation per patient against deprivation"
+    spec = {
+        "$schema": SCHEMA,
+        "title": {
+            "text": title,
+            "subtitle": f"{outcome.icb.name} ({outcome.icb.code}), {result.method_label}",
+        },
+        "description": reading,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"values": values},
+        "config": CONFIG,
+        "layer": [
+            baseline_layer,
+            {
+                "transform": [{"filter": {"field": "series", "equal": allocation_label}}],
+                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 0.85},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
+            },
+        ],
+    }
+    header = ("practice_code", "practice_name", "imd_score", "per_patient", "baseline_per_patient")
+    return Chart("allocation-per-patient", title, reading, spec, header, tuple(rows))
+
+
+def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
+    """Each quintile's share of the money against the deprivation weight (the sweep of
+    :mod:`gpequity.allocation.sensitivity`), the rest on ``other_name``."""
+    first = sensitivity.outcome(0).result
+    labels = [q.label for q in first.quintiles if q.practices > 0]
+    values = []
+    rows = []
+    for weight, outcome in sensitivity.outcomes.items():
+        shares = {q.label: q.money_share for q in outcome.result.quintiles}
+        rows.append((int(weight), *(float(shares.get(label, 0)) for label in labels)))
+        for label in labels:
+            values.append(
+                {
+                    "weight": int(weight),
+                    "quintile": label,
+                    "money_share": float(shares.get(label, Decimal(0))),
+                }
+            )
+    move = most_deprived_move(sensitivity)
+    reading = "No practice has an IMD score."
+    if move is not None:
+        reading = (
+            f"As the deprivation weight goes from 0% to 100% (the rest on {other_name}), the "
+            f"share of the ICB's most deprived practices, in {move.label}, goes from "
+            f"{format_share(move.money_share_first)} to "
+            f"{format_share(move.money_share_last)} of the money; their share of the patients is "
+            f"{format_share(move.population_share)}."
+        )
+    colours = dict(
+        zip([q.label for q in first.quintiles if q.quintile], QUINTILE_COLOURS, strict=False)
+    )
+    domain = labels
+    spec = {
+        "$schema": SCHEMA,
+        "title": {
+            "text": "Share of the money by IMD quintile",
+            "subtitle": f"Deprivation weight from 0% to 100%, the rest on {other_name}",
+        },
+        "description": reading,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"values": values},
+        "config": CONFIG,
+        "mark": {"type": "line", "point": True, "strokeWidth": 2},
+        "encoding": {
+            "x": {
+                "field": "weight",
+                "type": "quantitative",
+                "title": "Weight on deprivation (%)",
+                "scale": {"domain": [0, 100]},
+            },
+            "y": {
+                "field": "money_share",
+                "type": "quantitative",
+                "title": "Share of the money",
+                "axis": {"format": ".0%"},
+            },
+            "color": {
+                "field": "quintile",
+                "type": "nominal",
+                "title": None,
+                "sort": domain,
+                "scale": {
+                    "domain": domain,
+                    "range": [colours.get(label, "#768692") for label in domain],
+                },
+            },
+            "tooltip": [
+                {"field": "quintile", "title": "Quintile"},
+                {"field": "weight", "title": "Deprivation weight (%)"},
+                {"field": "money_share", "title": "Share of money", "format": ".1%"},
+            ],
+        },
+    }
+    header = ("deprivation_weight", *labels)
+    return Chart(
+        "sensitivity", "Share of the money by IMD quintile", reading, spec, header, tuple(rows)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
 from gpequity.commands.allocate import allocate_command, indicators_command
+from gpequity.commands.compare import compare_command, sensitivity_command
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
@@ -35,6 +36,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(payments_app, name="payments")
 app.command("allocate")(allocate_command)
 app.command("indicators")(indicators_command)
+app.command("compare")(compare_command)
+app.command("sensitivity")(sensitivity_command)
 app.command("datapack")(datapack_command)
 
 console = Console()

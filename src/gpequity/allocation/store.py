@@ -3,13 +3,13 @@
 The catalogue's definitions, the newest membership period, the registered-population source and
 the list of tables are the same for every request against one version of the warehouse file, so
 they are read once per version (:func:`remembered`). A warehouse is never changed in place
-(``gpequity data load`` renames a new file over it), so a rebuilt file is always a new key;
-in-memory databases are read afresh each time.
+(``gpequity data load`` renames a new file over it), so a rebuilt file is always a new key
+(:func:`gpequity.warehouse.version.version_of`: the version a cursor reads, which may be older
+than the file now at the path); in-memory databases are read afresh each time.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from gpequity.tables import table_names
+from gpequity.warehouse.version import FileVersion, version_of
 
 Connection = duckdb.DuckDBPyConnection
 T = TypeVar("T")
@@ -24,7 +25,7 @@ T = TypeVar("T")
 #: How many (file version, name) entries are kept before the memory is cleared.
 REMEMBERED_KEPT = 32
 
-_REMEMBERED: dict[tuple[tuple[str, int, int, int], str], object] = {}
+_REMEMBERED: dict[tuple[FileVersion, str], object] = {}
 _LOCK = threading.Lock()
 
 
@@ -39,22 +40,9 @@ def fetch_value(con: Connection, sql: str, params: Mapping[str, object] | None =
     return rows[0][0] if rows else None
 
 
-def _file_version(con: Connection) -> tuple[str, int, int, int] | None:
-    path = fetch_value(
-        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    )
-    if not path:
-        return None
-    try:
-        stat = os.stat(str(path))
-    except OSError:
-        return None
-    return (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
 def remembered(con: Connection, name: str, read: Callable[[Connection], T]) -> T:
     """``read(con)``, computed once per version of the warehouse file and ``name``."""
-    version = _file_version(con)
+    version = version_of(con)
     if version is None:
         return read(con)
     key = (version, name)

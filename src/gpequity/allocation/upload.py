@@ -683,3 +683,25 @@ def parse_indicator_upload(
         ignored_columns=tuple(ignored),
         rows_read=len(body),
     )
+
+
+#: The header of the practice-code column of the carried data.
+CARRIED_CODE_HEADER = "Practice code"
+
+
+def upload_as_csv(columns: Sequence[UploadedColumn]) -> str:
+    """The good values of an upload as CSV text (code, then one column per upload column).
+
+    The column headers are the user's own, so that reading it back gives the same ids; it is
+    read only by :func:`gpequity.allocation.parse_indicator_upload`, never by a spreadsheet.
+    """
+    if not columns:
+        return ""
+    codes = sorted({code for column in columns for code in column.values})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([CARRIED_CODE_HEADER, *(column.name for column in columns)])
+    for code in codes:
+        values = [column.values.get(code) for column in columns]
+        writer.writerow([code, *("" if v is None else repr(v) for v in values)])
+    return buffer.getvalue()

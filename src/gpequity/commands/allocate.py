@@ -12,9 +12,10 @@ command exits with status 1; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -123,6 +124,49 @@ IcbOption = Annotated[
         "--icb", help="ICB code, e.g. QHM (the codes of the newest data, 2026 ones included)."
     ),
 ]
+# The options of a scenario, shared by ``allocate``, ``compare`` and ``sensitivity``.
+AmountOption = Annotated[str, typer.Option("--amount", help="Pounds to share out, e.g. 250000.")]
+ComponentOption = Annotated[
+    list[str],
+    typer.Option(
+        "--component",
+        help="ID:WEIGHT[:lower|higher], e.g. imd:50; repeatable, up to 3, weights adding "
+        "to 100 ('gpequity indicators' lists the ids).",
+    ),
+]
+MethodOption = Annotated[
+    Method,
+    typer.Option(
+        "--method",
+        help="recommended (shares of need) or efit-classic (the published eFIT formula).",
+    ),
+]
+SexOption = Annotated[Sex, typer.Option("--sex", help="Target population's sex.")]
+AgeOption = Annotated[
+    str | None,
+    typer.Option("--age", help="Target ages: 18-64, 65+ or 0-4 (default: all ages)."),
+]
+MissingOption = Annotated[
+    MissingChoice,
+    typer.Option(
+        "--missing",
+        help="A missing value: impute the ICB median (flagged) or exclude the practice "
+        "from that component.",
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude-practice",
+        help="Practice code to leave out (e.g. funded another way); repeatable.",
+    ),
+]
+BaselineOption = Annotated[
+    BaselineChoice,
+    typer.Option(
+        "--baseline", help="Baseline shown beside each allocation: per-head or weighted list."
+    ),
+]
 
 
 # --- parsing the options -------------------------------------------------------------------
@@ -179,6 +223,58 @@ def parse_age(text: str | None) -> tuple[int, int | None, list[InputProblem]]:
         return 0, None, problem
 
 
+def parse_components(texts: Sequence[str]) -> tuple[list[ComponentChoice], list[InputProblem]]:
+    """Read every ``--component``; the problems of those that cannot be read."""
+    choices: list[ComponentChoice] = []
+    problems: list[InputProblem] = []
+    for index, text in enumerate(texts):
+        choice, found = parse_component(text, index)
+        problems += found
+        if choice is not None:
+            choices.append(choice)
+    return choices, problems
+
+
+def read_scenario(
+    icb: str,
+    amount: str,
+    components: Sequence[str],
+    method: Method,
+    sex: Sex,
+    age: str | None,
+    missing: MissingChoice,
+    exclude_practice: Sequence[str] | None,
+    baseline: BaselineChoice,
+) -> tuple[Scenario, list[InputProblem]]:
+    """The scenario of the options (``allocate``, ``compare``, ``sensitivity``), with every
+    problem found reading them (the scenario then has stand-ins for what could not be read)."""
+    problems: list[InputProblem] = []
+    try:
+        money = Decimal(amount.strip().replace(",", "").removeprefix("£"))
+        if not money.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        money = Decimal(0)
+        problems.append(
+            InputProblem("amount", f"'{amount}' is not an amount: give pounds like 250000.50.")
+        )
+    choices, found = parse_components(components)
+    problems += found
+    age_from, age_to, found = parse_age(age)
+    problems += found
+    scenario = Scenario(
+        icb_code=icb,
+        amount=money,
+        components=tuple(choices),
+        method=method,
+        target=TargetPopulation(sex, age_from, age_to),
+        missing_policy=MISSING_POLICIES[missing],
+        excluded_practices=frozenset(exclude_practice or ()),
+        baseline=BASELINES[baseline],
+    )
+    return scenario, problems
+
+
 def _option_name(field: str, components: Sequence[str]) -> str:
     if field.startswith("components["):
         index_text = field[len("components[") :].split("]", 1)[0]
@@ -188,27 +284,52 @@ def _option_name(field: str, components: Sequence[str]) -> str:
     return OPTION_OF_FIELD.get(field, field)
 
 
-def print_problems(problems: Sequence[InputProblem], components: Sequence[str] = ()) -> None:
-    """Print input problems one per line, named after the options they come from."""
+def print_problems(
+    problems: Sequence[InputProblem],
+    components: Sequence[str] = (),
+    component_option: str = "--component",
+) -> None:
+    """Print input problems one per line, named after the options they come from
+    (``component_option``: the option the ``components`` were given with)."""
     err_console.print("error: the inputs need correcting:", highlight=False, markup=False)
     for problem in problems:
+        name = _option_name(problem.field, components)
+        if name.startswith("--component"):
+            name = component_option + name.removeprefix("--component")
         err_console.print(
-            f"- {_option_name(problem.field, components)}: {problem.message}",
+            f"- {name}: {problem.message}",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
 
 
-def _fail(message: str) -> typer.Exit:
+def fail(message: str) -> typer.Exit:
     err_console.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(1)
 
 
-def _connect(db: Path | None) -> duckdb.DuckDBPyConnection:
+def connect_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:
     from gpequity.warehouse.build import connect
 
     return connect(config.db_path(db))
+
+
+@contextlib.contextmanager
+def reading_warehouse(
+    components: Sequence[str] = (), component_option: str = "--component"
+) -> Iterator[None]:
+    """A command's work on the warehouse: input problems are printed option by option, any
+    other error in one line, and the command exits with status 1; never a traceback."""
+    try:
+        yield
+    except AllocationInputError as error:
+        print_problems(error.problems, components, component_option)
+        raise typer.Exit(1) from None
+    except GpequityError as error:
+        raise fail(str(error)) from None
+    except duckdb.Error as error:
+        raise fail(f"the warehouse cannot be read: {error}") from None
 
 
 def _read_upload(
@@ -218,7 +339,7 @@ def _read_upload(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise _fail(f"--indicators-file {path}: cannot be read ({error.strerror}).") from None
+        raise fail(f"--indicators-file {path}: cannot be read ({error.strerror}).") from None
     icb = find_icb(con, icb_code)
     upload = parse_indicator_upload(
         data, path.name, icb_practice_codes(con, icb.code, method), known_practice_codes(con)
@@ -236,7 +357,7 @@ def _read_upload(
             soft_wrap=True,
         )
     if not upload.columns:
-        raise _fail(f"--indicators-file {path}: no usable column of values (see above).")
+        raise fail(f"--indicators-file {path}: no usable column of values (see above).")
     ids = ", ".join(f"{c.id} ({c.name})" for c in upload.columns)
     err_console.print(
         f"note: {path.name} gives the components {ids}", highlight=False, markup=False
@@ -328,48 +449,14 @@ def _emit_text(text: str, out: Path | None) -> None:
 
 def allocate_command(
     icb: IcbOption,
-    amount: Annotated[str, typer.Option("--amount", help="Pounds to share out, e.g. 250000.")],
-    component: Annotated[
-        list[str],
-        typer.Option(
-            "--component",
-            help="ID:WEIGHT[:lower|higher], e.g. imd:50; repeatable, up to 3, weights adding "
-            "to 100 ('gpequity indicators' lists the ids).",
-        ),
-    ],
-    method: Annotated[
-        Method,
-        typer.Option(
-            "--method",
-            help="recommended (shares of need) or efit-classic (the published eFIT formula).",
-        ),
-    ] = Method.RECOMMENDED,
-    sex: Annotated[Sex, typer.Option("--sex", help="Target population's sex.")] = Sex.ALL,
-    age: Annotated[
-        str | None,
-        typer.Option("--age", help="Target ages: 18-64, 65+ or 0-4 (default: all ages)."),
-    ] = None,
-    missing: Annotated[
-        MissingChoice,
-        typer.Option(
-            "--missing",
-            help="A missing value: impute the ICB median (flagged) or exclude the practice "
-            "from that component.",
-        ),
-    ] = MissingChoice.impute,
-    exclude_practice: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude-practice",
-            help="Practice code to leave out (e.g. funded another way); repeatable.",
-        ),
-    ] = None,
-    baseline: Annotated[
-        BaselineChoice,
-        typer.Option(
-            "--baseline", help="Baseline shown beside each allocation: per-head or weighted list."
-        ),
-    ] = BaselineChoice.per_head,
+    amount: AmountOption,
+    component: ComponentOption,
+    method: MethodOption = Method.RECOMMENDED,
+    sex: SexOption = Sex.ALL,
+    age: AgeOption = None,
+    missing: MissingOption = MissingChoice.impute,
+    exclude_practice: ExcludeOption = None,
+    baseline: BaselineOption = BaselineChoice.per_head,
     indicators_file: Annotated[
         Path | None,
         typer.Option(
@@ -387,24 +474,9 @@ def allocate_command(
     db: DbOption = None,
 ) -> None:
     """Split an amount across an ICB's practices by deprivation and need (the eFIT method)."""
-    problems: list[InputProblem] = []
-    try:
-        money = Decimal(amount.strip().replace(",", "").removeprefix("£"))
-        if not money.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        money = Decimal(0)
-        problems.append(
-            InputProblem("amount", f"'{amount}' is not an amount: give pounds like 250000.50.")
-        )
-    choices: list[ComponentChoice] = []
-    for index, text in enumerate(component):
-        choice, found = parse_component(text, index)
-        problems += found
-        if choice is not None:
-            choices.append(choice)
-    age_from, age_to, found = parse_age(age)
-    problems += found
+    scenario, problems = read_scenario(
+        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
+    )
     if format is AllocateFormat.xlsx and out is None:
         problems.append(
             InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
@@ -412,29 +484,11 @@ def allocate_command(
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)
-    scenario = Scenario(
-        icb_code=icb,
-        amount=money,
-        components=tuple(choices),
-        method=method,
-        target=TargetPopulation(sex, age_from, age_to),
-        missing_policy=MISSING_POLICIES[missing],
-        excluded_practices=frozenset(exclude_practice or ()),
-        baseline=BASELINES[baseline],
-    )
-    try:
-        with _connect(db) as con:
-            uploaded: tuple[UploadedColumn, ...] = ()
-            if indicators_file is not None:
-                uploaded = _read_upload(con, indicators_file, icb, method)
-            outcome = allocate_scenario(con, scenario, uploaded)
-    except AllocationInputError as error:
-        print_problems(error.problems, component)
-        raise typer.Exit(1) from None
-    except GpequityError as error:
-        raise _fail(str(error)) from None
-    except duckdb.Error as error:
-        raise _fail(f"the warehouse cannot be read: {error}") from None
+    with reading_warehouse(component), connect_warehouse(db) as con:
+        uploaded: tuple[UploadedColumn, ...] = ()
+        if indicators_file is not None:
+            uploaded = _read_upload(con, indicators_file, icb, method)
+        outcome = allocate_scenario(con, scenario, uploaded)
 
     if format is AllocateFormat.json:
         _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
@@ -461,16 +515,8 @@ def indicators_command(
     db: DbOption = None,
 ) -> None:
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""
-    try:
-        with _connect(db) as con:
-            entries = build_catalogue(con, icb)
-    except AllocationInputError as error:
-        print_problems(error.problems)
-        raise typer.Exit(1) from None
-    except GpequityError as error:
-        raise _fail(str(error)) from None
-    except duckdb.Error as error:
-        raise _fail(f"the warehouse cannot be read: {error}") from None
+    with reading_warehouse(), connect_warehouse(db) as con:
+        entries = build_catalogue(con, icb)
     data = [entry.as_dict() for entry in entries]
     if format is Format.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))

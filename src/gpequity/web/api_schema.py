@@ -1,7 +1,7 @@
 """What the JSON API receives and sends, as pydantic models: ``/api/openapi.json`` is built from
 them, and every answer is one of them, checked on the way out.
 
-The allocation's JSON is built once, by :func:`gpequity.allocation.catalogue.outcome_as_dict`
+The allocation's JSON is built once, by :func:`gpequity.allocation.scenario.outcome_as_dict`
 (what ``gpequity allocate --format json`` prints); :class:`AllocationOut` is its shape, with
 ``extra="forbid"`` so that a key the builder adds and the schema lacks fails loudly instead of
 being dropped. The profiles and the library are built straight into their models by the routes
@@ -23,7 +23,8 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from gpequity.allocation import Baseline, ComponentKind, Direction, Method, MissingPolicy, Unit
-from gpequity.allocation.catalogue import OLDEST_AGE, Sex
+from gpequity.allocation.catalogue import OLDEST_AGE
+from gpequity.allocation.pools import Sex
 
 PREFIX = "/api/v1"
 

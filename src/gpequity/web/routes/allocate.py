@@ -3,7 +3,7 @@
 * ``GET /allocate``: without a query, the choice of ICB; with ``?icb=`` only, the form for that
   ICB; with a scenario (``icb``, ``amount``, ``method``, ``sex``, ``age_from``, ``age_to``,
   ``c1``-``c3``, ``w1``-``w3``, ``d1``-``d3``, ``missing``, ``baseline``, ``exclude``; see
-  :mod:`gpequity.web.presenters_allocate`) its results, sortable with ``sort`` and ``order``.
+  :mod:`gpequity.web.allocate.form`) its results, sortable with ``sort`` and ``order``.
   A form submission is redirected to the scenario's canonical query (no empty fields), which is
   the link that reproduces it; ``action=refresh`` shows the form again (for the ICB chosen)
   without calculating.
@@ -19,7 +19,9 @@
   as the weight on deprivation goes from 0% to 100%, the rest on ``other``.
 * ``GET /allocate/method``: the method in plain English with the worked example.
 
-Every figure comes from :func:`gpequity.allocation.scenario.allocate_scenario` (the engine). Bad
+Every figure comes from :func:`gpequity.allocation.scenario.allocate_scenario` (the engine),
+:mod:`gpequity.allocation.compare` and :mod:`gpequity.allocation.sensitivity`; the pages are
+:mod:`gpequity.web.allocate`'s. Bad
 input is answered with the page and its error summary (422; 200 to htmx, which swaps only a
 success), never a 500.
 """
@@ -27,11 +29,9 @@ success), never a 500.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import duckdb
@@ -51,40 +51,47 @@ from gpequity.allocation.catalogue import (
     build_catalogue,
     upload_entries,
 )
+from gpequity.allocation.compare import compare_outcomes
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, known_practice_codes, list_icbs
 from gpequity.allocation.scenario import ScenarioOutcome, allocate_scenario
-from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE
+from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity
+from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
-from gpequity.library.markdown import level_one_headings, render_markdown
-from gpequity.web.presenters_allocate import (
-    ALLOCATE_PATH,
+from gpequity.web.allocate.common import ALLOCATE_PATH
+from gpequity.web.allocate.compare import (
     COMPARE_SORT_KEYS,
+    present_compare,
+    present_compare_without_data,
+)
+from gpequity.web.allocate.form import (
     ComponentInput,
-    FieldError,
+    ParsedScenario,
     ScenarioInput,
-    UploadState,
-    carried_data,
     compare_query,
     default_compare_inputs,
-    download_filename,
     engine_errors,
     order_errors,
     parse_scenario,
-    present_allocate,
-    present_allocate_without_data,
-    present_compare,
-    present_compare_without_data,
-    present_method,
-    present_sensitivity,
-    present_sensitivity_without_data,
     read_scenario_input,
-    read_sort,
-    sensitivity_inputs,
-    sensitivity_other,
     starting_input,
 )
+from gpequity.web.allocate.method import packaged_method_html, present_method
+from gpequity.web.allocate.results import (
+    SORT_KEYS,
+    download_filename,
+    present_allocate,
+    present_allocate_without_data,
+)
+from gpequity.web.allocate.sensitivity import (
+    present_sensitivity,
+    present_sensitivity_without_data,
+    sensitivity_other,
+    sweep_input,
+)
+from gpequity.web.allocate.upload import UploadState
 from gpequity.web.rendering import render
+from gpequity.web.views import FieldError, read_sort
 from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
@@ -93,8 +100,6 @@ TEMPLATE = "allocate.html"
 COMPARE_TEMPLATE = "allocate_compare.html"
 SENSITIVITY_TEMPLATE = "allocate_sensitivity.html"
 METHOD_TEMPLATE = "allocate_method.html"
-#: The method for users, with its worked example (a test checks its figures against the engine).
-METHOD_DOC = Path(__file__).resolve().parents[4] / "docs" / "allocation-method.md"
 #: A posted form is read up to this size, all in memory (a file over the upload limit still
 #: arrives whole, so the page can say how big it was); anything larger is refused unread.
 MAX_POST_BYTES = 2 * MAX_UPLOAD_BYTES
@@ -213,7 +218,7 @@ def read_upload(
     result = parse_indicator_upload(
         data, filename, icb_practice_codes(con, inp.icb, method), known_practice_codes(con)
     )
-    return UploadState(filename, result.columns, result.problems, carried_data(result.columns))
+    return UploadState(filename, result.columns, result.problems, upload_as_csv(result.columns))
 
 
 # --- the allocation page ------------------------------------------------------------------------
@@ -232,7 +237,7 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
     if reading is None:
         return _no_data(request)
     params = _query(request)
-    sort = read_sort(params.get("sort"), params.get("order"))
+    sort = read_sort(params.get("sort"), params.get("order"), SORT_KEYS)
     con = reading.con
     icbs = list_icbs(con)
     if not icbs:
@@ -524,14 +529,19 @@ def allocate_compare(reading: PageReading, request: Request) -> Response:
     outcome_a, errors_a = run_scenario(con, a, icbs, prefix="a.")
     outcome_b, errors_b = run_scenario(con, b, icbs, prefix="b.")
     errors = order_errors(errors_a + errors_b)
-    outcomes = None
+    comparison = None
     if outcome_a is not None and outcome_b is not None and not errors:
-        outcomes = (outcome_a, outcome_b)
+        comparison = compare_outcomes(outcome_a, outcome_b)
     page = present_compare(
-        icbs=icbs, catalogue=catalogue, inputs=(a, b), errors=errors, outcomes=outcomes, sort=sort
+        icbs=icbs,
+        catalogue=catalogue,
+        inputs=(a, b),
+        errors=errors,
+        comparison=comparison,
+        sort=sort,
     )
     response = render(request, COMPARE_TEMPLATE, page, status_code=_error_status(request, errors))
-    if outcomes is not None and _is_htmx(request):
+    if comparison is not None and _is_htmx(request):
         items = compare_query(a, b) + sort.items()
         response.headers["HX-Push-Url"] = f"{request.url.path}?{urlencode(items)}"
     return response
@@ -560,6 +570,31 @@ def _sensitivity_errors(errors: Sequence[FieldError]) -> list[FieldError]:
     return order_errors(moved)
 
 
+def _sweep(
+    con: duckdb.DuckDBPyConnection, inp: ScenarioInput, icbs: Sequence[IcbEntry]
+) -> tuple[Sensitivity | None, list[FieldError]]:
+    """The sweep of the deprivation weight from the form's scenario; or its problems."""
+    parsed = parse_scenario(inp)
+    icb_problem = _icb_error(inp, icbs)
+    if icb_problem is not None:
+        return None, _sensitivity_errors([icb_problem, *parsed.errors])
+    try:
+        sensitivity = run_sensitivity(con, parsed.scenario, IMD_ID)
+    except AllocationInputError as error:
+        found = engine_errors(error.problems, _as_swept(parsed))
+        return None, _sensitivity_errors([*parsed.errors, *found])
+    except GpequityError as error:
+        return None, _sensitivity_errors([*parsed.errors, FieldError("icb", str(error))])
+    if parsed.errors:
+        return None, _sensitivity_errors(parsed.errors)
+    return sensitivity, []
+
+
+def _as_swept(parsed: ParsedScenario) -> ParsedScenario:
+    # A scenario of the sweep has its components in the form's first rows.
+    return replace(parsed, rows=tuple(range(1, len(parsed.scenario.components) + 1)))
+
+
 @router.get("/allocate/sensitivity", response_class=HTMLResponse, name="allocate_sensitivity")
 def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
     if reading is None:
@@ -577,14 +612,9 @@ def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
     other = _other_component(params, inp)
     catalogue = load_catalogue(con, icbs, inp.icb)
     errors: list[FieldError] = []
-    outcomes: list[ScenarioOutcome] = []
+    sensitivity: Sensitivity | None = None
     if chosen:
-        for scenario in sensitivity_inputs(inp, other):
-            outcome, found = run_scenario(con, scenario, icbs)
-            if outcome is None:
-                errors = _sensitivity_errors(found)
-                break
-            outcomes.append(outcome)
+        sensitivity, errors = _sweep(con, sweep_input(inp, other), icbs)
     elif "icb" in params:
         problem = _icb_error(inp, icbs)
         errors = [] if problem is None else [problem]
@@ -594,7 +624,7 @@ def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
         inp=inp,
         other=other,
         errors=errors,
-        outcomes=outcomes if not errors else None,
+        sensitivity=sensitivity if not errors else None,
     )
     return render(request, SENSITIVITY_TEMPLATE, page, status_code=_error_status(request, errors))
 
@@ -602,31 +632,9 @@ def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
 # --- the method ---------------------------------------------------------------------------------
 
 
-def _heading_id(text: str) -> str:
-    plain = re.sub(r"<[^>]+>", "", text)
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-
-
-@functools.lru_cache(maxsize=2)
-def _method_html(path: Path, version: float) -> str:
-    """The method document as sanitised HTML, each section heading with an id to link to."""
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    headings = level_one_headings(text)
-    kept = [line for index, line in enumerate(lines) if index not in headings]
-    rendered = render_markdown("\n".join(kept), [])
-    html = "".join(part for part in rendered.parts if isinstance(part, str))
-    # Sanitising drops ids; the headings get theirs back, from their own text.
-    return re.sub(
-        r"<h2>(.*?)</h2>",
-        lambda m: f'<h2 id="{_heading_id(m.group(1))}">{m.group(1)}</h2>',
-        html,
-    )
-
-
 @router.get("/allocate/method", response_class=HTMLResponse, name="allocate_method")
 def allocate_method(request: Request) -> Response:
     body: str | None = None
     with contextlib.suppress(OSError):
-        body = _method_html(METHOD_DOC, METHOD_DOC.stat().st_mtime)
+        body = packaged_method_html()
     return render(request, METHOD_TEMPLATE, present_method(body))

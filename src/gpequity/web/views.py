@@ -1,0 +1,269 @@
+"""The view types every page family fills in and the templates place: form fields, tables,
+links, charts, errors.
+
+A presenter builds these from results (every text already formatted); a template only lays
+them out (``templates/partials``). Nothing here knows about a particular page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from markupsafe import Markup
+
+ASCENDING = "asc"
+DESCENDING = "desc"
+
+
+# --- form fields ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A problem with one field: the id of its control (the error summary links to it)."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    text: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """Options of a select; ``label`` ``None``: not in an ``optgroup``."""
+
+    label: str | None
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class SelectField:
+    id: str
+    name: str
+    label: str
+    groups: tuple[OptionGroup, ...]
+    hint: str | None = None
+    error: str | None = None
+    hx_refresh: bool = False
+
+
+@dataclass(frozen=True)
+class TextField:
+    id: str
+    name: str
+    label: str
+    value: str
+    hint: str | None = None
+    error: str | None = None
+    width: int | None = None
+    numeric: bool = False
+    prefix: str | None = None
+    suffix: str | None = None
+    multiline: bool = False
+    data_weight: bool = False
+
+
+@dataclass(frozen=True)
+class RadioItem:
+    id: str
+    value: str
+    label: str
+    checked: bool
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class RadioGroup:
+    id: str
+    name: str
+    legend: str
+    items: tuple[RadioItem, ...]
+    hint: str | None = None
+    error: str | None = None
+    inline: bool = False
+    small: bool = False
+
+
+def errors_by_field(errors: Iterable[FieldError]) -> dict[str, str]:
+    """Each field's messages, joined: what its control shows."""
+    out: dict[str, str] = {}
+    for e in errors:
+        out[e.field] = f"{out[e.field]} {e.message}" if e.field in out else e.message
+    return out
+
+
+def radio_group(
+    group_id: str,
+    name: str,
+    legend: str,
+    choices: Sequence[tuple[str, str, str | None]],
+    value: str,
+    errors: Mapping[str, str],
+    *,
+    hint: str | None = None,
+    inline: bool = False,
+    small: bool = False,
+) -> RadioGroup:
+    """Radios for ``choices`` (value, label, hint), ``value`` checked (else the first)."""
+    values = [c[0] for c in choices]
+    chosen = value if value in values else values[0]
+    items = tuple(
+        RadioItem(
+            id=group_id if index == 0 else f"{group_id}-{choice or 'usual'}",
+            value=choice,
+            label=label,
+            checked=choice == chosen,
+            hint=item_hint,
+        )
+        for index, (choice, label, item_hint) in enumerate(choices)
+    )
+    return RadioGroup(group_id, name, legend, items, hint, errors.get(group_id), inline, small)
+
+
+def page_title(heading: str, errors: Sequence[FieldError]) -> str:
+    """The page's ``<title>``: "Error: " first when the form has errors."""
+    return f"Error: {heading}" if errors else heading
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text, and the value it sorts by (``None``: sorts last)."""
+
+    text: str
+    numeric: bool = False
+    header: bool = False
+    sort_value: str | None = None
+    note: str | None = None
+    secondary: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    numeric: bool = False
+    key: str | None = None
+    href: str | None = None
+    aria_sort: str | None = None
+    next_order: str | None = None
+
+
+@dataclass(frozen=True)
+class TableView:
+    id: str
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    foot: tuple[Cell, ...] | None = None
+    sortable: bool = False
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class SortChoice:
+    """The order of a table: a column key (``None``: by the first column) and the direction."""
+
+    key: str | None = None
+    descending: bool = False
+
+    def items(self) -> list[tuple[str, str]]:
+        if self.key is None:
+            return []
+        return [("sort", self.key), ("order", DESCENDING if self.descending else ASCENDING)]
+
+
+def read_sort(sort: str | None, order: str | None, keys: Sequence[str]) -> SortChoice:
+    """``?sort=allocation&order=desc``; anything unknown falls back to the first column."""
+    key = (sort or "").strip().lower()
+    if key not in keys:
+        return SortChoice()
+    return SortChoice(key, (order or "").strip().lower() == DESCENDING)
+
+
+def _sort_key(value: str | None) -> tuple[int, Decimal | str]:
+    if value is None or value == "":
+        return (1, "")
+    try:
+        return (0, Decimal(value))
+    except InvalidOperation:
+        return (0, value.lower())
+
+
+def sort_rows(
+    rows: Sequence[tuple[Cell, ...]], index: int, descending: bool
+) -> list[tuple[Cell, ...]]:
+    """Rows in the order of column ``index``'s sort values; rows without a value stay last."""
+    present = [r for r in rows if _sort_key(r[index].sort_value)[0] == 0]
+    missing = [r for r in rows if _sort_key(r[index].sort_value)[0] == 1]
+    ordered = sorted(present, key=lambda r: _sort_key(r[index].sort_value)[1], reverse=descending)
+    return ordered + missing
+
+
+def sort_table_rows(
+    rows: Sequence[tuple[Cell, ...]], columns: Sequence[Column], sort: SortChoice
+) -> list[tuple[Cell, ...]]:
+    """Rows in the chosen order (as given when the choice is no column of the table)."""
+    keys = [c.key for c in columns]
+    if sort.key in keys:
+        return sort_rows(rows, keys.index(sort.key), sort.descending)
+    return list(rows)
+
+
+def sortable_columns(
+    columns: Sequence[Column], sort: SortChoice, href: Callable[[SortChoice], str]
+) -> tuple[Column, ...]:
+    """Columns with links that sort by them (ascending first, then descending)."""
+    out = []
+    for column in columns:
+        if column.key is None:
+            out.append(column)
+            continue
+        current = sort.key == column.key
+        next_choice = SortChoice(column.key, current and not sort.descending)
+        aria = None
+        if current:
+            aria = "descending" if sort.descending else "ascending"
+        out.append(
+            replace(
+                column,
+                href=href(next_choice),
+                aria_sort=aria,
+                next_order=DESCENDING if next_choice.descending else ASCENDING,
+            )
+        )
+    return tuple(out)
+
+
+# --- the rest ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart as the page shows it: its SVG, its reading and (optionally) its data table."""
+
+    id: str
+    heading: str
+    reading: str
+    svg: Markup
+    table: TableView | None
