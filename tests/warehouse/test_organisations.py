@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,9 @@ from types import ModuleType
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from gpequity.cli import app
 from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.organisations import GEOGRAPHY_2022, GEOGRAPHY_2026
 from gpequity.warehouse.status import read_status
@@ -376,3 +379,19 @@ def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
         "lsoa_icb_lookup",
         "lsoa_icb_lookup",
     )
+
+
+def test_data_status_shows_the_geographies_and_the_warnings(source, build):
+    _, _, db = build(source)
+    runner = CliRunner()
+    table = runner.invoke(app, ["data", "status", "--db", str(db)], catch_exceptions=False)
+    assert table.exit_code == 0
+    text = " ".join(table.stdout.split())
+    assert "ICB geography from 2026-04-01 (in force): 2 ICBs (derived from the eFIT tool's " in text
+    assert "warning: eFIT QBB: no indicators file" in text
+    done = runner.invoke(
+        app, ["data", "status", "--db", str(db), "--format", "json"], catch_exceptions=False
+    )
+    assert json.loads(done.stdout)["icb_geographies"] == [
+        g.description for g in read_status(db).geographies
+    ]
