@@ -395,3 +395,35 @@ def test_data_status_shows_the_geographies_and_the_warnings(source, build):
     assert json.loads(done.stdout)["icb_geographies"] == [
         g.description for g in read_status(db).geographies
     ]
+
+
+@pytest.mark.realdata
+def test_without_the_ons_list_the_derived_geography_is_the_official_one(real, tmp_path):
+    """The 2026 geography derived from the eFIT files alone agrees with the ONS list."""
+    _, official, data = real
+    src = tmp_path / "src"
+    (src / "lookups").mkdir(parents=True)
+    (src / "nhs-payments").mkdir()
+    (src / "lookups" / "ccg-icb-lookup.csv").symlink_to(data / "lookups" / "ccg-icb-lookup.csv")
+    (src / "efit").symlink_to(data / "efit")
+    name = "nhspaymentsgp-22-23-prac-csv.csv"
+    (src / "nhs-payments" / name).symlink_to(data / "nhs-payments" / name)
+    build_warehouse(tmp_path / "w.duckdb", [src])
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as derived:
+        assert [c for c, *_ in icbs(derived, GEOGRAPHY_2026)] == [
+            c for c, *_ in icbs(official, GEOGRAPHY_2026)
+        ]
+        # The six new ICBs have no name until the ONS list is loaded; the others keep theirs.
+        unnamed = [c for c, _, name, *_ in icbs(derived, GEOGRAPHY_2026) if name is None]
+        assert sorted(unnamed) == sorted(NEW)
+        query = (
+            "SELECT practice_code, icb_code FROM practice_memberships WHERE valid_from = ? "
+            "ORDER BY 1"
+        )
+        assert (
+            derived.execute(query, [GEOGRAPHY_2026]).fetchall()
+            == official.execute(query, [GEOGRAPHY_2026]).fetchall()
+        )
+        links = "SELECT code, successor_code FROM organisation_successors ORDER BY 1, 2"
+        assert derived.execute(links).fetchall() == official.execute(links).fetchall()
+        assert read_status(tmp_path / "w.duckdb").geographies[1].icb_source == "efit"
