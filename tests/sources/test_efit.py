@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from gpequity.errors import InputFileError
-from gpequity.sources.efit import DATASET, indicator_id
+from gpequity.sources.efit import DATASET, indicator_id, label_icb_name, label_sub_icb
 
 AGES = [str(a) for a in range(96)]
 POPULATION = ["GP code", *AGES]
@@ -349,3 +350,21 @@ def test_a_new_code_whose_practices_share_one_label_keeps_that_name(source, writ
     assert con.execute("SELECT icb_name FROM icbs WHERE icb_code = 'Y1Z2X'").fetchall() == [
         ("Devon ICB",)
     ]
+
+
+@pytest.mark.parametrize(
+    ("label", "icb", "sub_icb"),
+    [
+        ("Devon ICB - 15N ", "Devon ICB", "15N"),
+        ("Surrey Heartlands  ICB - 92A ", "Surrey Heartlands ICB", "92A"),
+        ("North East and North Cumbria ICB - 00L", "North East and North Cumbria ICB", "00L"),
+        # Frimley's practices in Thames Valley, under the code their location has now.
+        ("Frimley ICB - (old D4U1Y  - now U2G6B)", "Frimley ICB", "U2G6B"),
+        ("Zed ICB", "Zed ICB", None),
+    ],
+)
+def test_an_indicator_label_gives_the_icb_of_2022_and_the_sub_icb(label, icb, sub_icb) -> None:
+    with duckdb.connect() as con:
+        assert con.execute(
+            f"SELECT {label_icb_name('x')}, {label_sub_icb('x')} FROM (SELECT ? AS x)", [label]
+        ).fetchall() == [(icb, sub_icb)]
