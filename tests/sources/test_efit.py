@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from gpequity.errors import InputFileError
-from gpequity.sources.efit import DATASET, indicator_id
+from gpequity.sources.efit import DATASET, indicator_id, label_icb_name, label_sub_icb
 
 AGES = [str(a) for a in range(96)]
 POPULATION = ["GP code", *AGES]
@@ -131,8 +132,8 @@ def test_loads_population_indicators_and_membership(source, build):
         (indicator_id(INDICATORS[1]), INDICATORS[1], "2025/26", None),
     ]
     assert con.execute("SELECT * FROM icbs WHERE source = 'efit' ORDER BY icb_code").fetchall() == [
-        # No official list names them: the code stands for the name, never a predecessor's
-        # ("Mid and South Essex ICB", as D7T5G's indicator file labels its practices).
+        # No official list names them, and D7T5G's practices are labelled with two ICBs of
+        # 2022: a merger, named by its code, never by a predecessor's name.
         ("D7T5G", "D7T5G", "efit", "2026/27"),
         ("QXU", "QXU", "efit", "2026/27"),
     ]
@@ -336,3 +337,34 @@ def test_a_batch_of_indicator_files_keeps_each_file_apart(write_csv, build, tmp_
         "SELECT icb_code, count(DISTINCT practice_code) FROM practice_icb "
         "WHERE source = 'efit' GROUP BY 1 ORDER BY 1"
     ).fetchall() == [("QHM", 1), ("QWE", 1)]
+
+
+def test_a_new_code_whose_practices_share_one_label_keeps_that_name(source, write_csv, build):
+    # Every practice labelled with one ICB of 2022: that ICB under a new code, not a merger.
+    write_csv(
+        source / "efit" / "indicators" / "indicator_Y1Z2X_2025-26_v1.csv",
+        IND_HEADER,
+        [indicators("Devon ICB - 15N ", "L83001", "1", "2", "3")],
+    )
+    _, con = build(source)
+    assert con.execute("SELECT icb_name FROM icbs WHERE icb_code = 'Y1Z2X'").fetchall() == [
+        ("Devon ICB",)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "icb", "sub_icb"),
+    [
+        ("Devon ICB - 15N ", "Devon ICB", "15N"),
+        ("Surrey Heartlands  ICB - 92A ", "Surrey Heartlands ICB", "92A"),
+        ("North East and North Cumbria ICB - 00L", "North East and North Cumbria ICB", "00L"),
+        # Frimley's practices in Thames Valley, under the code their location has now.
+        ("Frimley ICB - (old D4U1Y  - now U2G6B)", "Frimley ICB", "U2G6B"),
+        ("Zed ICB", "Zed ICB", None),
+    ],
+)
+def test_an_indicator_label_gives_the_icb_of_2022_and_the_sub_icb(label, icb, sub_icb) -> None:
+    with duckdb.connect() as con:
+        assert con.execute(
+            f"SELECT {label_icb_name('x')}, {label_sub_icb('x')} FROM (SELECT ? AS x)", [label]
+        ).fetchall() == [(icb, sub_icb)]

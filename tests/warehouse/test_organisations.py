@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,9 @@ from types import ModuleType
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from gpequity.cli import app
 from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.organisations import GEOGRAPHY_2022, GEOGRAPHY_2026
 from gpequity.warehouse.status import read_status
@@ -376,3 +379,51 @@ def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
         "lsoa_icb_lookup",
         "lsoa_icb_lookup",
     )
+
+
+def test_data_status_shows_the_geographies_and_the_warnings(source, build):
+    _, _, db = build(source)
+    runner = CliRunner()
+    table = runner.invoke(app, ["data", "status", "--db", str(db)], catch_exceptions=False)
+    assert table.exit_code == 0
+    text = " ".join(table.stdout.split())
+    assert "ICB geography from 2026-04-01 (in force): 2 ICBs (derived from the eFIT tool's " in text
+    assert "warning: eFIT QBB: no indicators file" in text
+    done = runner.invoke(
+        app, ["data", "status", "--db", str(db), "--format", "json"], catch_exceptions=False
+    )
+    assert json.loads(done.stdout)["icb_geographies"] == [
+        g.description for g in read_status(db).geographies
+    ]
+
+
+@pytest.mark.realdata
+def test_without_the_ons_list_the_derived_geography_is_the_official_one(real, tmp_path):
+    """The 2026 geography derived from the eFIT files alone agrees with the ONS list."""
+    _, official, data = real
+    src = tmp_path / "src"
+    (src / "lookups").mkdir(parents=True)
+    (src / "nhs-payments").mkdir()
+    (src / "lookups" / "ccg-icb-lookup.csv").symlink_to(data / "lookups" / "ccg-icb-lookup.csv")
+    (src / "efit").symlink_to(data / "efit")
+    name = "nhspaymentsgp-22-23-prac-csv.csv"
+    (src / "nhs-payments" / name).symlink_to(data / "nhs-payments" / name)
+    build_warehouse(tmp_path / "w.duckdb", [src])
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as derived:
+        assert [c for c, *_ in icbs(derived, GEOGRAPHY_2026)] == [
+            c for c, *_ in icbs(official, GEOGRAPHY_2026)
+        ]
+        # The six new ICBs have no name until the ONS list is loaded; the others keep theirs.
+        unnamed = [c for c, _, name, *_ in icbs(derived, GEOGRAPHY_2026) if name is None]
+        assert sorted(unnamed) == sorted(NEW)
+        query = (
+            "SELECT practice_code, icb_code FROM practice_memberships WHERE valid_from = ? "
+            "ORDER BY 1"
+        )
+        assert (
+            derived.execute(query, [GEOGRAPHY_2026]).fetchall()
+            == official.execute(query, [GEOGRAPHY_2026]).fetchall()
+        )
+        links = "SELECT code, successor_code FROM organisation_successors ORDER BY 1, 2"
+        assert derived.execute(links).fetchall() == official.execute(links).fetchall()
+        assert read_status(tmp_path / "w.duckdb").geographies[1].icb_source == "efit"

@@ -668,16 +668,27 @@ def label_sub_icb(column: str) -> str:
 def _add_icbs(con: duckdb.DuckDBPyConnection) -> None:
     """Add the eFIT files' ICB codes that no official list has named (the 2026 ICBs).
 
-    The code stands for the name: an indicator file's ``ICB name`` column names the practice's
-    ICB of 2022 (D7T5G's practices are labelled "Mid and South Essex ICB"), never the new one,
-    and an ICB is named only as it names itself (the ONS list of April 2026 does).
+    An indicator file's ``ICB name`` column names each practice's ICB of 2022, not the file's:
+    when every practice carries the same name, the ICB is that one under a new code and keeps
+    its name; when they carry several (D7T5G's are "Mid and South Essex ICB", "Hertfordshire
+    and West Essex ICB" and "Suffolk and North East Essex ICB") the ICB is a merger, and the
+    code stands for the name: a predecessor's name would name it wrongly. The ONS list of
+    April 2026 names them all, when it is loaded.
     """
     con.execute(
         f"""
         INSERT INTO icbs
-        SELECT icb_code, icb_code, '{NAME}', max(period) FROM efit_practices
-        WHERE icb_code NOT IN (SELECT icb_code FROM icbs)
-        GROUP BY icb_code ORDER BY icb_code
+        SELECT e.icb_code, coalesce(n.label, e.icb_code), '{NAME}', e.first_period
+        FROM (SELECT icb_code, max(period) AS first_period FROM efit_practices
+              GROUP BY icb_code) e
+        LEFT JOIN (
+            SELECT icb_code, any_value(label) AS label FROM (
+                SELECT DISTINCT icb_code, {label_icb_name("icb_label")} AS label
+                FROM efit_practices WHERE icb_label IS NOT NULL)
+            GROUP BY icb_code HAVING count(*) = 1
+        ) n USING (icb_code)
+        WHERE e.icb_code NOT IN (SELECT icb_code FROM icbs)
+        ORDER BY e.icb_code
         """
     )
 

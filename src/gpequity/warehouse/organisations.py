@@ -185,18 +185,19 @@ def _derive_2026(con: duckdb.DuckDBPyConnection) -> bool:
     indicator_period = _scalar(
         con, "SELECT max(period) FROM efit_practices WHERE kind = 'indicators'"
     )
+    start: dict[str, object] = {"start": GEOGRAPHY_2026}
     if named:
         current = (
             "SELECT ods_code AS code, ons_code, name FROM icb_official_names "
             "WHERE valid_from = $start"
         )
-        source = icb_names.NAME
+        source, params = icb_names.NAME, start
     elif in_lookup:
         current = (
             "SELECT icb_code AS code, any_value(icb_ons) AS ons_code, any_value(icb_name) AS name "
             "FROM lsoa_icb_lookup WHERE valid_from = $start GROUP BY icb_code"
         )
-        source = lsoa_icb_lookup.NAME
+        source, params = lsoa_icb_lookup.NAME, start
     elif indicator_period:
         # Derived: the ICBs the eFIT tool has an indicator file for. An ICB keeping its code
         # keeps its name; a new one has none until the ONS list is loaded (never its
@@ -207,6 +208,7 @@ def _derive_2026(con: duckdb.DuckDBPyConnection) -> bool:
             "AND o.valid_from = $old WHERE e.kind = 'indicators' AND e.period = $period"
         )
         source = efit.NAME
+        params = start | {"old": GEOGRAPHY_2022, "period": indicator_period}
     else:
         return False
     con.execute(
@@ -216,8 +218,7 @@ def _derive_2026(con: duckdb.DuckDBPyConnection) -> bool:
             '{source}'
         FROM ({current}) ORDER BY code
         """,
-        {"start": GEOGRAPHY_2026}
-        | ({"old": GEOGRAPHY_2022, "period": indicator_period} if source == efit.NAME else {}),
+        params,
     )
     _derive_2026_practices(con)
     if in_lookup:
