@@ -14,7 +14,9 @@ from gpequity.warehouse.version import file_version
 from gpequity.web.warehouse import SharedWarehouse, VersionedCache, WarehouseUnreadable
 
 
-def rebuild(tmp_path: Path, db: Path, make_warehouse: Callable[..., Path], **kwargs: object) -> None:
+def rebuild(
+    tmp_path: Path, db: Path, make_warehouse: Callable[..., Path], **kwargs: object
+) -> None:
     """A load builds beside the old file and renames over it, as build_warehouse does."""
     building = tmp_path / ".gpequity.duckdb.building"
     make_warehouse(building, **kwargs)
