@@ -16,9 +16,11 @@ from gpequity.analysis.payments import (
     QUINTILES,
     By,
     Dispensing,
+    NoPaymentYears,
     Total,
     TotalUnavailable,
     UnknownYear,
+    latest_year,
     national_summary,
     parse_year,
     payment_lines_by_deprivation,
@@ -104,6 +106,35 @@ def link_real_files(real_data_dir: Path, folder: Path) -> Path:
         for path in sorted((real_data_dir / sub).glob(pattern)):
             (folder / sub / path.name).symlink_to(path)
     return folder
+
+
+def payments_years(*years: str, table: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``payments`` table holds only these years (or has no such table)."""
+    con = duckdb.connect()
+    if table:
+        con.execute("CREATE TABLE payments (year VARCHAR)")
+        for year in years:
+            con.execute("INSERT INTO payments VALUES (?)", [year])
+    return con
+
+
+def test_the_latest_year_is_the_newest_loaded() -> None:
+    con = payments_years("2021/22", "2022/23", "2020/21", "2022/23")
+    assert latest_year(con) == "2022/23"
+    # Without a year asked for, every figure is of the latest; a year asked for is resolved.
+    assert resolve_year(con) == resolve_year(con, None) == resolve_year(con, " ") == "2022/23"
+    assert resolve_year(con, "21-22") == "2021/22"
+    with pytest.raises(UnknownYear):
+        resolve_year(con, "2019/20")
+
+
+@pytest.mark.parametrize("table", [False, True])
+def test_without_payments_there_is_no_latest_year(table: bool) -> None:
+    con = payments_years(table=table)
+    with pytest.raises(NoPaymentYears, match="no payments files loaded: load them first"):
+        latest_year(con)
+    with pytest.raises(NoPaymentYears):
+        resolve_year(con)
 
 
 @pytest.fixture(scope="module")

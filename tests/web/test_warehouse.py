@@ -9,9 +9,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi.testclient import TestClient
 
 from gpequity.warehouse.version import file_version
-from gpequity.web.warehouse import SharedWarehouse, VersionedCache, WarehouseUnreadable
+from gpequity.web.app import create_app
+from gpequity.web.warehouse import (
+    UNREADABLE,
+    SharedWarehouse,
+    VersionedCache,
+    WarehouseUnreadable,
+)
 
 
 def rebuild(
@@ -131,3 +138,23 @@ def test_the_cache_keeps_a_result_per_version_and_drops_the_least_used(tmp_path:
     # Two kept: the old version's result went first.
     assert cache.get(old, ("a",), compute("a4")) == "a4"
     assert calls == ["a1", "a3", "b1", "a4"]
+
+
+def test_the_api_says_an_unreadable_warehouse_is_unavailable_and_nothing_more(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "secret-folder" / "broken.duckdb"
+    db.parent.mkdir()
+    db.write_bytes(b"this is not a DuckDB file" * 100)
+    with TestClient(create_app(db)) as client:
+        answers = [
+            client.get("/api/v1/icbs"),
+            client.get("/api/v1/indicators", params={"icb": "QHM"}),
+            client.get("/api/v1/practices/P00001"),
+            client.get("/api/v1/icbs/QHM"),
+        ]
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json() == {"detail": UNREADABLE}
+    # The operator finds the file and DuckDB's reason in the log.
+    assert "secret-folder" in caplog.text and "not a valid DuckDB database" in caplog.text

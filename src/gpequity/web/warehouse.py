@@ -30,7 +30,7 @@ from starlette.requests import Request
 
 from gpequity.errors import GpequityError
 from gpequity.warehouse.status import WarehouseStatus, status_of
-from gpequity.warehouse.version import FileVersion, file_version, open_version, use_warehouse
+from gpequity.warehouse.version import FileVersion, file_version, open_version, use_version
 
 T = TypeVar("T")
 
@@ -128,7 +128,7 @@ class SharedWarehouse:
             yield None
             return
         try:
-            cursor = use_warehouse(opened.con.cursor())
+            cursor = use_version(opened.con.cursor(), opened.version)
             try:
                 yield Reading(opened.version, cursor)
             finally:

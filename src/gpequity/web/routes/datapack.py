@@ -32,7 +32,7 @@ from gpequity.web.warehouse import PageReading, Reading, VersionedCache
 
 router = APIRouter(include_in_schema=False)
 
-#: What an ICB code in a URL may look like (anything else is a 404 without opening the file).
+#: What an ICB code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
 #: Packs kept in memory (each a few hundred kilobytes), as views and as PDFs.
 CACHED_PACKS = 8

@@ -15,8 +15,9 @@ the site's 404 page.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +32,7 @@ from gpequity.analysis.profiles import (
 from gpequity.web.downloads import csv_response
 from gpequity.web.presenters_library import CsvTable
 from gpequity.web.presenters_profiles import (
+    TableQuery,
     icb_gradient_csv,
     icb_practices_csv,
     icb_spread_csv,
@@ -48,7 +50,7 @@ from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
-#: What a code in a URL may look like (anything else is a 404 without touching the warehouse).
+#: What a code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
 
 
@@ -105,37 +107,33 @@ def load_icb(reading: Reading | None, code: str, year: str) -> IcbProfile:
     return profile
 
 
+def table_query(
+    sort: str = "", order: str = "", filter: str = "", quintile: str = ""
+) -> TableQuery:
+    """Dependency: how the ICB's table of practices is sorted and filtered (its URL's query)."""
+    return read_table_query(sort, order, filter, quintile)
+
+
+#: A route's parameter: the table query of the request's URL.
+TableQueryParam = Annotated[TableQuery, Depends(table_query)]
+
+
 @router.get("/icbs/{code}", response_class=HTMLResponse, name="icb")
 def icb(
-    request: Request,
-    reading: PageReading,
-    code: str,
-    year: str = "",
-    sort: str = "",
-    order: str = "",
-    filter: str = "",
-    quintile: str = "",
+    request: Request, reading: PageReading, query: TableQueryParam, code: str, year: str = ""
 ) -> Response:
     profile = load_icb(reading, code, year)
     if profile.code != code:
         return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
-    query = read_table_query(sort, order, filter, quintile)
     page = present_icb(profile, query, datapack_href=datapack_href(request, profile.code))
     return render(request, "profiles/icb.html", page)
 
 
 @router.get("/icbs/{code}/practices.csv", name="icb_practices_csv")
 def icb_practices_download(
-    reading: PageReading,
-    code: str,
-    year: str = "",
-    sort: str = "",
-    order: str = "",
-    filter: str = "",
-    quintile: str = "",
+    reading: PageReading, query: TableQueryParam, code: str, year: str = ""
 ) -> Response:
-    profile = load_icb(reading, code, year)
-    return _download(icb_practices_csv(profile, read_table_query(sort, order, filter, quintile)))
+    return _download(icb_practices_csv(load_icb(reading, code, year), query))
 
 
 @router.get("/icbs/{code}/quintiles.csv", name="icb_quintiles_csv")
