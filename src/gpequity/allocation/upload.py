@@ -10,10 +10,10 @@ becomes a component the user can choose, with the id ``upload:<slug of the heade
 A small file can ask for a great deal of work: a spreadsheet is a zip of XML, and a few hundred
 kilobytes can unpack to gigabytes, hold twenty million pieces of text, or declare a sheet 16,384
 columns wide. So every limit below is enforced while the file is read, before the work it asks
-for is done: the zip's parts are measured (declared and actual sizes) and the shared text
-counted by a streaming parser before openpyxl sees the file, the sheet's declared size is
-checked before its rows are read, and rows, columns, cells and the time spent are counted as
-the rows arrive. A breach stops the reading with a message naming the limit and what was found.
+for is done: the zip's parts are measured (declared and actual sizes), and the shared text and
+the formats counted by a streaming parser, before openpyxl sees the file; the sheet's declared
+size is checked before its rows are read; rows, columns, cells and the time spent are counted
+as the rows arrive. A breach stops the reading with a message naming the limit and what was found.
 """
 
 from __future__ import annotations
