@@ -29,6 +29,7 @@ from gpequity.allocation.upload import (
     MAX_UPLOAD_CELLS,
     MAX_UPLOAD_COLUMNS,
     MAX_UPLOAD_ROWS,
+    MAX_XLSX_OTHER_ELEMENTS,
     UploadResult,
     parse_indicator_upload,
 )
@@ -233,6 +234,14 @@ def a_zip_bomb_that_lies() -> bytes:
     return workbook(lying(worksheet(HEADER_ROW, chunk=row, times=300), 1024))
 
 
+def a_million_formats() -> bytes:
+    """A 91 KB file whose styles hold a million cell formats: 129 s and 737 MB to read."""
+    head = f'<styleSheet xmlns="{MAIN}"><cellXfs count="1000000">'.encode()
+    tail = b"</cellXfs></styleSheet>"
+    styles = deflated("xl/styles.xml", head, b'<xf numFmtId="0"/>' * 1000, 1000, tail)
+    return zip_of(*_parts(workbook()), styles)
+
+
 def billion_laughs() -> bytes:
     """Entities that expand to gigabytes, in the shared strings."""
     entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
@@ -325,6 +334,13 @@ HOSTILE = (
         a_zip_bomb_that_lies,
         "bomb.xlsx",
         "This Excel file cannot be opened. Save it again as .xlsx or CSV.",
+    ),
+    Hostile(
+        a_million_formats,
+        "formats.xlsx",
+        f"The file's formatting and other settings have more than {MAX_XLSX_OTHER_ELEMENTS:,} "
+        f"entries; at most {MAX_XLSX_OTHER_ELEMENTS:,} are read. Copy the data to a new "
+        "workbook, or save it as CSV.",
     ),
     Hostile(
         billion_laughs,

@@ -10,10 +10,10 @@ becomes a component the user can choose, with the id ``upload:<slug of the heade
 A small file can ask for a great deal of work: a spreadsheet is a zip of XML, and a few hundred
 kilobytes can unpack to gigabytes, hold twenty million pieces of text, or declare a sheet 16,384
 columns wide. So every limit below is enforced while the file is read, before the work it asks
-for is done: the zip's parts are measured (declared and actual sizes) and the shared text
-counted by a streaming parser before openpyxl sees the file, the sheet's declared size is
-checked before its rows are read, and rows, columns, cells and the time spent are counted as
-the rows arrive. A breach stops the reading with a message naming the limit and what was found.
+for is done: the zip's parts are measured (declared and actual sizes), and the shared text and
+the formats counted by a streaming parser, before openpyxl sees the file; the sheet's declared
+size is checked before its rows are read; rows, columns, cells and the time spent are counted
+as the rows arrive. A breach stops the reading with a message naming the limit and what was found.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ MAX_SHARED_STRINGS = 500_000
 MAX_SHARED_STRING_CHARACTERS = 10_000_000
 #: What the parts of an Excel file (a zip) may unpack to, together.
 MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+#: XML elements in the parts of an Excel file other than its sheets and shared strings:
+#: formats, names, properties. A heavily formatted workbook has a few thousand.
+MAX_XLSX_OTHER_ELEMENTS = 50_000
 #: Wall-clock time spent reading one file; a normal upload takes a fraction of a second.
 MAX_UPLOAD_SECONDS = 10.0
 #: The largest value accepted (in either direction): far above any practice's indicator, far
@@ -112,6 +115,7 @@ CONTENT_TYPES_PART = "[Content_Types].xml"
 SHARED_STRINGS_TYPE = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 #: Where Excel puts the shared strings when the content types do not say.
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 CANNOT_OPEN_XLSX = "This Excel file cannot be opened. Save it again as .xlsx or CSV."
@@ -276,18 +280,37 @@ def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budg
         _parse_part(archive, info, stop, budget)
 
 
-def _shared_strings_parts(archive: zipfile.ZipFile, budget: _Budget) -> set[str]:
-    """The parts holding shared strings, as the content types name them (as openpyxl finds
-    them), and Excel's usual place."""
-    parts = {SHARED_STRINGS_PART}
+class _ElementCounter:
+    """Counts the XML elements of the parts openpyxl turns into objects one by one (formats,
+    names, properties, relationships): a file of a million formats took two minutes."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.elements += 1
+        if self.elements > MAX_XLSX_OTHER_ELEMENTS:
+            raise _Fatal(
+                f"The file's formatting and other settings have more than "
+                f"{MAX_XLSX_OTHER_ELEMENTS:,} entries; at most {MAX_XLSX_OTHER_ELEMENTS:,} are "
+                "read. Copy the data to a new workbook, or save it as CSV."
+            )
+
+
+def _content_types(
+    archive: zipfile.ZipFile, counter: _ElementCounter, budget: _Budget
+) -> dict[str, str]:
+    """Each part's content type, as the file declares it (part name -> type)."""
+    types: dict[str, str] = {}
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        if _local(name) == "Override" and attributes.get("ContentType") == SHARED_STRINGS_TYPE:
-            parts.add(attributes.get("PartName", "").lstrip("/"))
+        counter.start(name, attributes)
+        if _local(name) == "Override":
+            types[attributes.get("PartName", "").lstrip("/")] = attributes.get("ContentType", "")
 
     if CONTENT_TYPES_PART in archive.namelist():  # without it, openpyxl refuses the file
         _parse_part(archive, archive.getinfo(CONTENT_TYPES_PART), start, budget)
-    return parts
+    return types
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> None:
@@ -336,13 +359,20 @@ def _check_xlsx_parts(data: bytes, budget: _Budget) -> None:
                     f"The file unpacks to {declared / MEGABYTE:,.1f} MB; at most "
                     f"{MAX_XLSX_UNPACKED_BYTES / MEGABYTE:.0f} MB is read."
                 )
+            counter = _ElementCounter()
+            types = _content_types(archive, counter, budget)
             for info in infos:
-                if info.filename.lower().endswith((".xml", ".rels")):
+                name = info.filename
+                if name == CONTENT_TYPES_PART or not name.lower().endswith((".xml", ".rels")):
+                    continue
+                kind = types.get(name, "")
+                if kind == WORKSHEET_TYPE:
+                    # Read by openpyxl a row at a time, within the limits on rows and cells.
                     _check_prolog(archive, info, budget)
-            names = {info.filename: info for info in infos}
-            for name in _shared_strings_parts(archive, budget):
-                if name in names:
-                    _check_shared_strings(archive, names[name], budget)
+                elif kind == SHARED_STRINGS_TYPE or name == SHARED_STRINGS_PART:
+                    _check_shared_strings(archive, info, budget)
+                else:
+                    _parse_part(archive, info, counter.start, budget)
     except (zipfile.BadZipFile, zlib.error, expat.ExpatError, EOFError, NotImplementedError):
         raise _Fatal(CANNOT_OPEN_XLSX) from None
 
