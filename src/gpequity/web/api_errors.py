@@ -101,12 +101,19 @@ def problems_response(
 ) -> JSONResponse:
     """The service's input problems as ``{"detail": [{"loc", "msg"}, ...]}``, each ``loc``
     naming the request's field (``["body", "components", 0, "weight"]``)."""
+    return JSONResponse({"detail": problems_detail(problems, where)}, status_code=status)
+
+
+def problems_detail(
+    problems: Sequence[InputProblem], where: str = "body", *within: str | int
+) -> list[dict[str, Any]]:
+    """The ``detail`` entries of :func:`problems_response`; ``within`` names the part of the
+    body the problems are about (``"a"`` for scenario A of a comparison)."""
     detail = []
     for problem in problems:
         loc = _loc(problem.field)
-        loc[0] = where
-        detail.append({"loc": loc, "msg": problem.message})
-    return JSONResponse({"detail": detail}, status_code=status)
+        detail.append({"loc": [where, *within, *loc[1:]], "msg": problem.message})
+    return detail
 
 
 def error_response(status: int, detail: str) -> JSONResponse:

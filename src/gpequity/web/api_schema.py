@@ -270,6 +270,128 @@ class AllocationOut(Out):
     inputs: InputsOut
 
 
+class CompareIn(BaseModel):
+    """Two allocations of the same ICB to compare: B against A."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "a": {**EXAMPLE_BODY, "components": [{"id": "population", "weight": 100}]},
+                    "b": EXAMPLE_BODY,
+                }
+            ]
+        },
+    )
+
+    a: AllocationIn
+    b: AllocationIn
+
+
+class PracticeChangeOut(Out):
+    practice_code: str
+    practice_name: str
+    imd_score: float | None
+    imd_quintile: int | None
+    allocation_a: float | None = Field(description="Null: not in scenario A's pool.")
+    allocation_b: float | None = Field(description="Null: not in scenario B's pool.")
+    difference: float | None = Field(description="B − A, pounds.")
+    allocation_per_patient_a: float | None
+    allocation_per_patient_b: float | None
+    reason_a: str | None = Field(description="Why the practice gets nothing under A.")
+    reason_b: str | None = Field(description="Why the practice gets nothing under B.")
+
+
+class QuintileChangeOut(Out):
+    quintile: int | None
+    label: str
+    population_share_a: float | None
+    population_share_b: float | None
+    money_share_a: float | None
+    money_share_b: float | None
+    change: float | None = Field(description="B − A of the share of the money.")
+    allocation_per_patient_a: float | None
+    allocation_per_patient_b: float | None
+
+
+class CompareSummaryOut(Out):
+    practices_gaining: int
+    practices_losing: int
+    largest_change: PracticeChangeOut | None
+    most_deprived_quintile: QuintileChangeOut | None
+    same_patients: bool
+    concentration_index_a: float | None
+    concentration_index_b: float | None
+
+
+class ClassicFlawOut(Out):
+    scenario: str
+    component: str
+    name: str
+    spread: float | None
+    recommended_scenario: str | None
+    recommended_spread: float | None
+
+
+class ComparisonOut(Out):
+    """Two allocations and how B differs from A, as ``gpequity compare --format json``."""
+
+    a: AllocationOut
+    b: AllocationOut
+    practices: list[PracticeChangeOut]
+    by_quintile: list[QuintileChangeOut]
+    summary: CompareSummaryOut
+    classic_flaw: list[ClassicFlawOut]
+
+
+class SensitivityIn(AllocationIn):
+    """An allocation, and the component whose weight to sweep from 0% to 100%."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{**EXAMPLE_BODY, "component": "imd"}]},
+    )
+
+    component: str = Field(
+        default="imd",
+        min_length=1,
+        description="Id of the component whose weight is swept; the other components share "
+        "the rest of the weight in their proportions.",
+    )
+
+
+class SweepQuintileOut(Out):
+    quintile: int | None
+    label: str
+    practices: int
+    population_share: float
+    money_share: float
+
+
+class SweepPointOut(Out):
+    weight: int = Field(description="The swept component's weight, in percent.")
+    concentration_index: float | None
+    by_quintile: list[SweepQuintileOut]
+    allocation: AllocationOut
+
+
+class ShareMoveOut(Out):
+    label: str
+    population_share: float
+    money_share_at_0: float
+    money_share_at_100: float
+
+
+class SensitivityOut(Out):
+    """The sweep, as ``gpequity sensitivity --format json``."""
+
+    component: str
+    others: list[str]
+    weights: list[SweepPointOut]
+    most_deprived_quintile: ShareMoveOut | None
+
+
 class IcbOut(Out):
     code: str
     name: str

@@ -1,4 +1,5 @@
-"""The JSON API: ``POST /api/v1/allocations``, ``GET /api/v1/icbs``, ``GET /api/v1/indicators``.
+"""The JSON API: ``POST /api/v1/allocations`` (and ``/compare``, ``/sensitivity``), ``GET
+/api/v1/icbs``, ``GET /api/v1/indicators``.
 
 The same engine as the web tool and the CLI
 (:func:`~gpequity.allocation.scenario.allocate_scenario`);
@@ -34,6 +35,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from gpequity.allocation import AllocationInputError, InputProblem
 from gpequity.allocation.catalogue import build_catalogue
+from gpequity.allocation.compare import compare_outcomes, comparison_as_dict
 from gpequity.allocation.icbs import UnknownIcbError, list_icbs
 from gpequity.allocation.pools import TargetPopulation
 from gpequity.allocation.scenario import (
@@ -42,7 +44,8 @@ from gpequity.allocation.scenario import (
     allocate_scenario,
     outcome_as_dict,
 )
-from gpequity.web.api_errors import JsonErrorsRoute, problems_response
+from gpequity.allocation.sensitivity import run_sensitivity, sensitivity_as_dict
+from gpequity.web.api_errors import JsonErrorsRoute, problems_detail, problems_response
 from gpequity.web.api_schema import (
     DEPRECATION_NOTE,
     EXAMPLE_BODY,
@@ -51,9 +54,13 @@ from gpequity.web.api_schema import (
     UNAVAILABLE,
     AllocationIn,
     AllocationOut,
+    CompareIn,
+    ComparisonOut,
     FieldErrors,
     IcbOut,
     IndicatorOut,
+    SensitivityIn,
+    SensitivityOut,
 )
 from gpequity.web.warehouse import Reading, reading_or_unavailable
 
@@ -95,7 +102,16 @@ up to the amount to the penny; each practice is shown beside the ``baseline`` (`
     description=ALLOCATION_DESCRIPTION,
 )
 def create_allocation(reading: ApiReading, body: AllocationIn) -> AllocationOut | JSONResponse:
-    scenario = Scenario(
+    try:
+        outcome = allocate_scenario(reading.con, _scenario(body))
+    except AllocationInputError as error:
+        return problems_response(error.problems)
+    # One builder, the CLI's: the model checks its shape (and the schema documents it).
+    return AllocationOut.model_validate(outcome_as_dict(outcome))
+
+
+def _scenario(body: AllocationIn) -> Scenario:
+    return Scenario(
         icb_code=body.icb,
         amount=body.amount,
         components=tuple(ComponentChoice(c.id, c.weight, c.direction) for c in body.components),
@@ -105,12 +121,49 @@ def create_allocation(reading: ApiReading, body: AllocationIn) -> AllocationOut 
         excluded_practices=frozenset(body.excluded_practices),
         baseline=body.baseline,
     )
+
+
+@router.post(
+    f"{PREFIX}/allocations/compare",
+    response_model=ComparisonOut,
+    responses={422: FIELD_ERRORS, 503: UNAVAILABLE},
+    summary="Compare two allocations of an ICB",
+    description="Allocate scenarios ``a`` and ``b`` (each the body of ``POST "
+    f"{PREFIX}/allocations``) and line them up practice by practice and by IMD quintile: "
+    "``difference`` and ``change`` are B − A. Every problem of either scenario is reported at "
+    "once, its ``loc`` starting ``body.a`` or ``body.b``. The answer is the JSON of "
+    "``gpequity compare --format json``; the same figures as the web page "
+    "``/allocate/compare``.\n\n" + DEPRECATION_NOTE,
+)
+def compare_allocations(reading: ApiReading, body: CompareIn) -> ComparisonOut | JSONResponse:
+    outcomes = []
+    detail: list[dict[str, Any]] = []
+    for side, scenario in (("a", body.a), ("b", body.b)):
+        try:
+            outcomes.append(allocate_scenario(reading.con, _scenario(scenario)))
+        except AllocationInputError as error:
+            detail += problems_detail(error.problems, "body", side)
+    if detail:
+        return JSONResponse({"detail": detail}, status_code=422)
+    return ComparisonOut.model_validate(comparison_as_dict(compare_outcomes(*outcomes)))
+
+
+@router.post(
+    f"{PREFIX}/allocations/sensitivity",
+    response_model=SensitivityOut,
+    responses={422: FIELD_ERRORS, 503: UNAVAILABLE},
+    summary="How an allocation moves as one component's weight goes from 0% to 100%",
+    description="Allocate the scenario with ``component``'s weight at 0%, 10%, ... 100%, the "
+    "other components sharing the rest in their proportions. The answer is the JSON of "
+    "``gpequity sensitivity --format json``; the same figures as the web page "
+    "``/allocate/sensitivity``.\n\n" + DEPRECATION_NOTE,
+)
+def sweep_allocation(reading: ApiReading, body: SensitivityIn) -> SensitivityOut | JSONResponse:
     try:
-        outcome = allocate_scenario(reading.con, scenario)
+        sensitivity = run_sensitivity(reading.con, _scenario(body), body.component.strip())
     except AllocationInputError as error:
         return problems_response(error.problems)
-    # One builder, the CLI's: the model checks its shape (and the schema documents it).
-    return AllocationOut.model_validate(outcome_as_dict(outcome))
+    return SensitivityOut.model_validate(sensitivity_as_dict(sensitivity))
 
 
 @router.get(
