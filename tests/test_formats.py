@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpequity.formats import (
+    INDEX_PLACES,
     MINUS,
     NOT_AVAILABLE,
     PENNY,
+    compare_amounts,
     compare_word,
     format_change,
     format_count,
@@ -28,6 +30,7 @@ from gpequity.formats import (
     format_share,
     list_in_words,
     round_to,
+    sign_as_written,
 )
 
 EXAMPLES = settings(max_examples=200, deadline=None)
@@ -133,6 +136,24 @@ def test_the_word_agrees_with_the_rounded_figure(difference: float | Decimal) ->
     word = compare_word(difference)
     assert (word == "the same") == (text == "£0.00")
     assert (word == "less") == text.startswith(MINUS)
+
+
+@EXAMPLES
+@given(money, money)
+def test_two_sums_are_the_same_exactly_when_they_read_the_same(
+    amount: float | Decimal, other: float | Decimal
+) -> None:
+    same = compare_amounts(amount, other) == "the same"
+    assert same == (format_pounds(amount) == format_pounds(other))
+
+
+@EXAMPLES
+@given(st.floats(min_value=-1, max_value=1, allow_nan=False))
+def test_the_sign_of_an_index_is_that_of_the_index_as_written(value: float) -> None:
+    text = format_index(value)
+    sign = sign_as_written(value, INDEX_PLACES)
+    assert (sign < 0) == text.startswith(MINUS)
+    assert (sign == 0) == (text == "0.0000")
 
 
 @EXAMPLES

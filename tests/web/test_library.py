@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from gpequity.analysis.payments import payments_by_deprivation
 from gpequity.warehouse.build import CORE_SCHEMA
 from gpequity.web.app import create_app
-from gpequity.web.presenters_library import page_numbers, results_counter
+from gpequity.web.presenters_library import CsvTable, csv_table, page_numbers, results_counter
 
 START = date(2025, 1, 1)
 
@@ -514,3 +515,22 @@ def test_results_counter(first: int, last: int, total: int, text: str) -> None:
 )
 def test_page_numbers_with_ellipses(current: int, pages: int, shown: list[int]) -> None:
     assert page_numbers(current, pages) == shown
+
+
+def test_csv_table_puts_the_lead_columns_first_then_each_attribute_or_function() -> None:
+    @dataclass(frozen=True)
+    class Row:
+        code: str
+        rank: int
+
+    table = csv_table(
+        [Row("A1", 1), Row("B2", 5)],
+        ["code", ("quintile", "rank"), ("lower", lambda r: r.code.lower())],
+        "rows.csv",
+        lead={"year": "2022/23"},
+    )
+    assert table == CsvTable(
+        ("year", "code", "quintile", "lower"),
+        (("2022/23", "A1", 1, "a1"), ("2022/23", "B2", 5, "b2")),
+        "rows.csv",
+    )

@@ -8,8 +8,10 @@ computes one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -276,6 +278,30 @@ class CsvTable:
     filename: str
 
 
+#: A CSV column: the name of the item's attribute it shows (also its header), or a header and
+#: that attribute's name, or a header and a function of the item.
+CsvColumn = str | tuple[str, str | Callable[[Any], object]]
+
+
+def csv_table(
+    items: Iterable[Any],
+    columns: Sequence[CsvColumn],
+    filename: str,
+    *,
+    lead: Mapping[str, object] | None = None,
+) -> CsvTable:
+    """One row per item: first the ``lead`` columns (the same value in every row, such as the
+    year), then each of ``columns``."""
+    lead = lead or {}
+    named = [(c, c) if isinstance(c, str) else c for c in columns]
+    getters = [attrgetter(get) if isinstance(get, str) else get for _, get in named]
+    return CsvTable(
+        header=(*lead, *(header for header, _ in named)),
+        rows=tuple((*lead.values(), *(get(item) for get in getters)) for item in items),
+        filename=filename,
+    )
+
+
 FigureResult = DeprivationResult | TrendResult | NationalSummary
 
 
@@ -302,10 +328,10 @@ def gap_sentence(gap: float | None, where: str) -> str:
 
 
 def quintile_csv(result: DeprivationResult, slug: str, call: ShortcodeCall) -> CsvTable:
-    return CsvTable(
-        header=(
-            "year",
-            "quintile",
+    return csv_table(
+        result.groups,
+        [
+            ("quintile", "rank"),
             "label",
             "practices",
             "registered_patients",
@@ -313,22 +339,9 @@ def quintile_csv(result: DeprivationResult, slug: str, call: ShortcodeCall) -> C
             "payments",
             "per_registered_patient",
             "per_weighted_patient",
-        ),
-        rows=tuple(
-            (
-                result.year,
-                g.rank,
-                g.label,
-                g.practices,
-                g.registered_patients,
-                g.weighted_patients,
-                g.payments,
-                g.per_registered_patient,
-                g.per_weighted_patient,
-            )
-            for g in result.groups
-        ),
-        filename=f"{slug}-table-{call.index + 1}-quintiles-{result.year.replace('/', '-')}.csv",
+        ],
+        f"{slug}-table-{call.index + 1}-quintiles-{result.year.replace('/', '-')}.csv",
+        lead={"year": result.year},
     )
 
 

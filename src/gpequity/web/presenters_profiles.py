@@ -29,7 +29,7 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
-from gpequity.web.presenters_library import CsvTable, gap_sentence
+from gpequity.web.presenters_library import CsvTable, csv_table, gap_sentence
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
@@ -277,79 +277,46 @@ def present_practice(profile: PracticeProfile) -> PracticePage:
 
 def practice_payments_csv(profile: PracticeProfile) -> CsvTable:
     code = profile.details.code
-    return CsvTable(
-        header=(
+    return csv_table(
+        profile.payments,
+        [
             "year",
-            "practice_code",
+            ("practice_code", lambda _: code),
             "total_payments",
-            "payments_per_weighted_patient",
+            ("payments_per_weighted_patient", "per_weighted_patient"),
             "icb_code",
             "icb_median",
             "icb_practices",
             "england_median",
             "england_practices",
-            "imd_quintile",
+            ("imd_quintile", "quintile"),
             "quintile_median",
             "quintile_practices",
-        ),
-        rows=tuple(
-            (
-                y.year,
-                code,
-                y.total_payments,
-                y.per_weighted_patient,
-                y.icb_code,
-                y.icb_median,
-                y.icb_practices,
-                y.england_median,
-                y.england_practices,
-                y.quintile,
-                y.quintile_median,
-                y.quintile_practices,
-            )
-            for y in profile.payments
-        ),
-        filename=f"practice-{code}-payments.csv",
+        ],
+        f"practice-{code}-payments.csv",
     )
 
 
 def practice_indicators_csv(profile: PracticeProfile) -> CsvTable:
     code = profile.details.code
-    return CsvTable(
-        header=(
-            "practice_code",
+    return csv_table(
+        profile.indicators,
+        [
             "source",
             "indicator_id",
-            "indicator_name",
+            ("indicator_name", "name"),
             "period",
             "sex",
             "age",
-            "practice_value",
+            ("practice_value", "value"),
             "icb_median",
             "icb_practices",
             "england_median",
             "england_practices",
             "england_value",
-        ),
-        rows=tuple(
-            (
-                code,
-                i.source,
-                i.indicator_id,
-                i.name,
-                i.period,
-                i.sex,
-                i.age,
-                i.value,
-                i.icb_median,
-                i.icb_practices,
-                i.england_median,
-                i.england_practices,
-                i.england_value,
-            )
-            for i in profile.indicators
-        ),
-        filename=f"practice-{code}-indicators.csv",
+        ],
+        f"practice-{code}-indicators.csv",
+        lead={"practice_code": code},
     )
 
 
@@ -648,101 +615,64 @@ def _year_query(year: str) -> str:
     return "?" + urlencode([("year", year)])
 
 
+def _icb_lead(profile: IcbProfile) -> dict[str, object]:
+    return {"year": profile.year, "icb_code": profile.code}
+
+
+def _icb_filename(profile: IcbProfile, table: str) -> str:
+    return f"icb-{profile.code}-{table}-{profile.year.replace('/', '-')}.csv"
+
+
 def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
     """The practices table as CSV: the rows the page shows, in its order, numbers unformatted."""
-    return CsvTable(
-        header=(
-            "year",
-            "icb_code",
-            "practice_code",
-            "practice_name",
+    return csv_table(
+        select_practices(profile.practices, query),
+        [
+            ("practice_code", "code"),
+            ("practice_name", "name"),
             "pcn_name",
-            "postcode",
+            ("postcode", lambda p: p.postcode and " ".join(p.postcode.split())),
             "registered_patients",
             "weighted_patients",
             "imd_score",
-            "imd_quintile",
+            ("imd_quintile", "quintile"),
             "dispensing",
             "rurality",
             "total_payments",
-            "payments_per_weighted_patient",
-        ),
-        rows=tuple(
-            (
-                profile.year,
-                profile.code,
-                p.code,
-                p.name,
-                p.pcn_name,
-                p.postcode and " ".join(p.postcode.split()),
-                p.registered_patients,
-                p.weighted_patients,
-                p.imd_score,
-                p.quintile,
-                p.dispensing,
-                p.rurality,
-                p.total_payments,
-                p.per_weighted_patient,
-            )
-            for p in select_practices(profile.practices, query)
-        ),
-        filename=f"icb-{profile.code}-practices-{profile.year.replace('/', '-')}.csv",
+            ("payments_per_weighted_patient", "per_weighted_patient"),
+        ],
+        _icb_filename(profile, "practices"),
+        lead=_icb_lead(profile),
     )
 
 
 def icb_spread_csv(profile: IcbProfile) -> CsvTable:
-    return CsvTable(
-        header=(
-            "year",
-            "icb_code",
-            "imd_quintile",
+    return csv_table(
+        profile.spread,
+        [
+            ("imd_quintile", "quintile"),
             "label",
             "practices",
             "registered_patients",
             "share_of_practices",
             "share_of_patients",
-        ),
-        rows=tuple(
-            (
-                profile.year,
-                profile.code,
-                s.quintile,
-                s.label,
-                s.practices,
-                s.registered_patients,
-                s.share_of_practices,
-                s.share_of_patients,
-            )
-            for s in profile.spread
-        ),
-        filename=f"icb-{profile.code}-quintiles-{profile.year.replace('/', '-')}.csv",
+        ],
+        _icb_filename(profile, "quintiles"),
+        lead=_icb_lead(profile),
     )
 
 
 def icb_gradient_csv(profile: IcbProfile) -> CsvTable:
-    return CsvTable(
-        header=(
-            "year",
-            "icb_code",
-            "imd_quintile",
+    return csv_table(
+        profile.gradient,
+        [
+            ("imd_quintile", "quintile"),
             "label",
             "icb_practices",
             "icb_per_weighted_patient",
             "england_practices",
             "england_per_weighted_patient",
-        ),
-        rows=tuple(
-            (
-                profile.year,
-                profile.code,
-                g.quintile,
-                g.label,
-                g.icb_practices,
-                g.icb_per_weighted_patient,
-                g.england_practices,
-                g.england_per_weighted_patient,
-            )
-            for g in profile.gradient
-        ),
-        filename=f"icb-{profile.code}-gradient-{profile.year.replace('/', '-')}.csv",
+        ],
+        _icb_filename(profile, "gradient"),
+        lead=_icb_lead(profile),
     )
