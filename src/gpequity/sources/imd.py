@@ -28,9 +28,8 @@ from gpequity.sources.base import (
     NUMBER_REGEX,
     LoadReport,
     has_columns,
-    match_columns,
-    read_csv_text,
     read_header,
+    read_raw,
     reject_where,
 )
 from gpequity.tables import has_table
@@ -121,9 +120,7 @@ class ImdDataset:
             code, name = fingertips.text(col, "area_code"), fingertips.text(col, "area_name")
             release, value = fingertips.text(col, "period"), fingertips.text(col, "value")
         else:
-            col = match_columns(path, header, SHORT_COLUMNS)
-            report.rows_read = read_csv_text(con, path, RAW, header)
-            con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+            col = read_raw(con, path, RAW, report, SHORT_COLUMNS, header=header)
             practice = "true"
             columns = {
                 "indicator_id": col["indicator_id"],

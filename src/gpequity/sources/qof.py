@@ -19,9 +19,7 @@ from gpequity.sources.base import (
     NUMBER_REGEX,
     LoadReport,
     has_columns,
-    match_columns,
-    read_csv_text,
-    read_header,
+    read_raw,
     reject_repeats,
     reject_where,
     require_year_in_name,
@@ -69,10 +67,7 @@ class QofDataset:
         )
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
-        header = read_header(path)
-        col = match_columns(path, header, COLUMNS)
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+        col = read_raw(con, path, RAW, report, COLUMNS)
         code = f"upper({fingertips.text(col, 'practice_code')})"
         raw = fingertips.text(col, "value")
         value = f"nullif({raw}, '{NOT_AVAILABLE}')"
