@@ -13,6 +13,7 @@ from gpequity.sources.base import (
     LoadReport,
     financial_year,
     read_raw,
+    reject_non_numbers,
     require_year_in_name,
     year_in_name,
 )
@@ -95,3 +96,21 @@ def test_read_raw_refuses_a_file_without_a_required_column(
     report = LoadReport(dataset="d", period=None, path=str(path), sha256="")
     with pytest.raises(InputFileError, match="missing required column 'Value'"):
         read_raw(duckdb.connect(), path, "raw_f", report, {"value": ("Value",)})
+
+
+def test_values_that_are_not_numbers_are_rejected_and_blanks_kept(
+    tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    values = [["1"], ["-2.5"], ["1.2E-05"], [""], ["n/a"], ["inf"], ["1_000"]]
+    path = write_csv(tmp_path / "f.csv", ["Value"], values)
+    report = LoadReport(dataset="d", period=None, path=str(path), sha256="")
+    con = duckdb.connect()
+    col = read_raw(con, path, "raw_f", report, {"value": ("Value",)})
+    reject_non_numbers(con, "raw_f", report, '"Value"', col["value"], "score")
+    assert [(r.row, r.reason) for r in report.rejections] == [
+        (6, "score 'n/a' is not a number"),
+        (7, "score 'inf' is not a number"),
+        (8, "score '1_000' is not a number"),
+    ]
+    kept = con.execute('SELECT "Value" FROM raw_f WHERE NOT _rejected ORDER BY _row').fetchall()
+    assert kept == [("1",), ("-2.5",), ("1.2E-05",), (None,)]

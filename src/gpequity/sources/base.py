@@ -294,6 +294,30 @@ def reject_where(
     con.execute(f"UPDATE {table} SET _rejected = true WHERE NOT _rejected AND ({condition})")
 
 
+def reject_non_numbers(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    report: LoadReport,
+    value: str,
+    column: str,
+    what: str,
+) -> None:
+    """Reject the rows whose ``value`` (SQL) is given but is not a number (``NUMBER_REGEX``).
+
+    The reason names ``what`` the value is: "IMD score 'n/a' is not a number". A blank is
+    left for the caller to decide: missing is not the same as wrong.
+    """
+    reject_where(
+        con,
+        table,
+        report,
+        f"{value} IS NOT NULL AND NOT regexp_full_match({value}, '{NUMBER_REGEX}')",
+        column,
+        lambda v: f"{what} {v!r} is not a number",
+        value_expr=value,
+    )
+
+
 def quote_ident(name: str) -> str:
     """Quote a column name for SQL."""
     return '"' + name.replace('"', '""') + '"'

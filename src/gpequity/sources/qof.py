@@ -16,10 +16,10 @@ import duckdb
 
 from gpequity.sources import fingertips
 from gpequity.sources.base import (
-    NUMBER_REGEX,
     LoadReport,
     has_columns,
     read_raw,
+    reject_non_numbers,
     reject_repeats,
     reject_where,
     require_year_in_name,
@@ -72,15 +72,7 @@ class QofDataset:
         raw = fingertips.text(col, "value")
         value = f"nullif({raw}, '{NOT_AVAILABLE}')"
         reject_where(con, RAW, report, f"{code} IS NULL", col["practice_code"], "no practice code")
-        reject_where(
-            con,
-            RAW,
-            report,
-            f"{value} IS NOT NULL AND NOT regexp_full_match({value}, '{NUMBER_REGEX}')",
-            col["value"],
-            lambda v: f"achievement {v!r} is not a number",
-            value_expr=value,
-        )
+        reject_non_numbers(con, RAW, report, value, col["value"], "achievement")
         reject_where(
             con,
             RAW,
