@@ -458,13 +458,12 @@ class IndicatorGroup:
 
 
 @dataclass(frozen=True)
-class IndicatorComparison:
-    """One practice-level indicator, by national quintile, in the ICB and in England.
+class Indicator:
+    """An indicator as the warehouse tells one from another: source, id, period, sex and age.
 
-    ``icb`` and ``england`` hold Q1 to Q5; ``icb_all`` and ``england_all`` every practice with
-    a value (with or without an IMD score). ``england_icbs`` is how many ICBs the England
-    figures' practices come from (fewer than all when the files loaded cover only some ICBs);
-    ``published_england`` the publisher's own England value, when loaded.
+    ``name`` is the publisher's. A practice profile and an ICB datapack compare the same
+    indicators, each in its own way (:class:`IndicatorComparison` here and in
+    :mod:`gpequity.analysis.profiles`).
     """
 
     source: str
@@ -473,6 +472,18 @@ class IndicatorComparison:
     period: str
     sex: str | None
     age: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorComparison(Indicator):
+    """One practice-level indicator, by national quintile, in the ICB and in England.
+
+    ``icb`` and ``england`` hold Q1 to Q5; ``icb_all`` and ``england_all`` every practice with
+    a value (with or without an IMD score). ``england_icbs`` is how many ICBs the England
+    figures' practices come from (fewer than all when the files loaded cover only some ICBs);
+    ``published_england`` the publisher's own England value, when loaded.
+    """
+
     method: str
     icb: tuple[IndicatorGroup, ...]
     england: tuple[IndicatorGroup, ...]

@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 
+from gpequity.analysis.icb import Indicator
 from gpequity.analysis.payments import (
     QUINTILES,
     By,
@@ -118,15 +119,9 @@ class PaymentYear:
 
 
 @dataclass(frozen=True)
-class IndicatorComparison:
+class IndicatorComparison(Indicator):
     """One indicator's latest value for a practice, beside its ICB and England."""
 
-    source: str
-    indicator_id: str
-    name: str
-    period: str
-    sex: str | None
-    age: str | None
     value: float | None
     icb_median: float | None
     icb_practices: int

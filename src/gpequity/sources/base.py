@@ -207,6 +207,29 @@ def read_csv_text(
     return int(row[0]) if row else 0
 
 
+def read_raw(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    report: LoadReport,
+    required: Mapping[str, Sequence[str]],
+    optional: Mapping[str, Sequence[str]] | None = None,
+    *,
+    header: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """Read a file into temporary ``table`` with a ``_rejected`` flag; return its columns.
+
+    The first step of every loader: find the columns it needs (:func:`match_columns`), read
+    every row as text (:func:`read_csv_text`, counted in ``report.rows_read``) and add the
+    flag that the checks set on the rows they reject. ``header``: when already read.
+    """
+    header = read_header(path) if header is None else header
+    col = match_columns(path, header, required, optional)
+    report.rows_read = read_csv_text(con, path, table, header)
+    con.execute(f"ALTER TABLE {table} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+    return col
+
+
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "unknown error"
 
@@ -291,6 +314,30 @@ def finish_load(con: duckdb.DuckDBPyConnection, table: str, report: LoadReport) 
     kept = con.execute(f"SELECT count(*) FROM {table} WHERE NOT _rejected").fetchall()
     report.rows_loaded = int(kept[0][0])
     con.execute(f"DROP TABLE {table}")
+
+
+def reject_non_numbers(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    report: LoadReport,
+    value: str,
+    column: str,
+    what: str,
+) -> None:
+    """Reject the rows whose ``value`` (SQL) is given but is not a number (``NUMBER_REGEX``).
+
+    The reason names ``what`` the value is: "IMD score 'n/a' is not a number". A blank is
+    left for the caller to decide: missing is not the same as wrong.
+    """
+    reject_where(
+        con,
+        table,
+        report,
+        f"{value} IS NOT NULL AND NOT regexp_full_match({value}, '{NUMBER_REGEX}')",
+        column,
+        lambda v: f"{what} {v!r} is not a number",
+        value_expr=value,
+    )
 
 
 def quote_ident(name: str) -> str:

@@ -27,10 +27,9 @@ from gpequity.sources.base import (
     LoadReport,
     first_data_row,
     has_columns,
-    match_columns,
     quote_ident,
-    read_csv_text,
     read_header,
+    read_raw,
     reject_cells,
     reject_where,
 )
@@ -147,10 +146,7 @@ def read_export(
     Rejects rows without an area code or type and rows with a cell that should be a number
     and is not. A row without an indicator id takes the file's, when the file has just one.
     """
-    header = read_header(path)
-    col = match_columns(path, header, REQUIRED, OPTIONAL)
-    report.rows_read = read_csv_text(con, path, table, header)
-    con.execute(f"ALTER TABLE {table} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+    col = read_raw(con, path, table, report, REQUIRED, OPTIONAL)
     reject_where(
         con, table, report, f"{text(col, 'area_code')} IS NULL", col["area_code"], "no area code"
     )

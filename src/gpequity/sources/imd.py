@@ -25,12 +25,11 @@ import duckdb
 
 from gpequity.sources import fingertips
 from gpequity.sources.base import (
-    NUMBER_REGEX,
     LoadReport,
     has_columns,
-    match_columns,
-    read_csv_text,
     read_header,
+    read_raw,
+    reject_non_numbers,
     reject_where,
 )
 from gpequity.tables import has_table
@@ -121,9 +120,7 @@ class ImdDataset:
             code, name = fingertips.text(col, "area_code"), fingertips.text(col, "area_name")
             release, value = fingertips.text(col, "period"), fingertips.text(col, "value")
         else:
-            col = match_columns(path, header, SHORT_COLUMNS)
-            report.rows_read = read_csv_text(con, path, RAW, header)
-            con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+            col = read_raw(con, path, RAW, report, SHORT_COLUMNS, header=header)
             practice = "true"
             columns = {
                 "indicator_id": col["indicator_id"],
@@ -134,15 +131,7 @@ class ImdDataset:
             code, name = fingertips.text(col, "area_code"), fingertips.text(col, "area_name")
             release, value = fingertips.text(col, "year"), fingertips.text(col, "value")
             reject_where(con, RAW, report, f"{code} IS NULL", col["area_code"], "no practice code")
-            reject_where(
-                con,
-                RAW,
-                report,
-                f"{value} IS NOT NULL AND NOT regexp_full_match({value}, '{NUMBER_REGEX}')",
-                col["value"],
-                lambda v: f"IMD score {v!r} is not a number",
-                value_expr=value,
-            )
+            reject_non_numbers(con, RAW, report, value, col["value"], "IMD score")
         reject_where(
             con,
             RAW,

@@ -16,12 +16,10 @@ import duckdb
 
 from gpequity.sources import fingertips
 from gpequity.sources.base import (
-    NUMBER_REGEX,
     LoadReport,
     has_columns,
-    match_columns,
-    read_csv_text,
-    read_header,
+    read_raw,
+    reject_non_numbers,
     reject_repeats,
     reject_where,
     require_year_in_name,
@@ -69,23 +67,12 @@ class QofDataset:
         )
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
-        header = read_header(path)
-        col = match_columns(path, header, COLUMNS)
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+        col = read_raw(con, path, RAW, report, COLUMNS)
         code = f"upper({fingertips.text(col, 'practice_code')})"
         raw = fingertips.text(col, "value")
         value = f"nullif({raw}, '{NOT_AVAILABLE}')"
         reject_where(con, RAW, report, f"{code} IS NULL", col["practice_code"], "no practice code")
-        reject_where(
-            con,
-            RAW,
-            report,
-            f"{value} IS NOT NULL AND NOT regexp_full_match({value}, '{NUMBER_REGEX}')",
-            col["value"],
-            lambda v: f"achievement {v!r} is not a number",
-            value_expr=value,
-        )
+        reject_non_numbers(con, RAW, report, value, col["value"], "achievement")
         reject_where(
             con,
             RAW,

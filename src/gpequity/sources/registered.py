@@ -23,10 +23,8 @@ from gpequity.sources.base import (
     LoadReport,
     first_data_row,
     has_columns,
-    match_columns,
     quote_ident,
-    read_csv_text,
-    read_header,
+    read_raw,
     reject_repeats,
     reject_where,
 )
@@ -117,10 +115,7 @@ class RegisteredDataset:
         return period_of(path, header)
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
-        header = read_header(path)
-        col = match_columns(path, header, COLUMNS, OPTIONAL)
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+        col = read_raw(con, path, RAW, report, COLUMNS, OPTIONAL)
         q = {key: f"trim({quote_ident(raw)})" for key, raw in col.items()}
         code, sex, age = f"upper({q['code']})", f"upper({q['sex']})", f"upper({q['age']})"
         period = _date_sql(q["extract_date"])

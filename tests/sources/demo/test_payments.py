@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gpequity.sources import demo
+from gpequity.sources.demo import payments
 
 from .conftest import PAYMENT_FILES, REGISTERED, WEIGHTED, imd_2019, read
 
@@ -137,3 +138,25 @@ def test_pcn_payments_go_to_one_practice_per_pcn(out: Path) -> None:
             paid[row["Code"]] += 1
     assert set(paid.values()) == {1}
     assert len(paid) == len({r["Code"] for r in rows})
+
+
+def test_the_rates_table_covers_every_line_of_every_year() -> None:
+    # A line missing from a year's file has no rate; a zero rate is still a rate (it is drawn).
+    assert payments.LINE_RATES["Long Covid"][0] is None
+    assert payments.LINE_RATES["Prolonged Study Leave"][1] == (0.0, 0.0, 0.0)
+    assert payments.PCN_RATES["PCN Enhanced Access"][:2] == (None, None)
+    for status in ("Yes", "No", "Unknown"):
+        for table in (
+            payments.DISPENSING_FEE_RATES,
+            payments.DRUG_REIMBURSEMENT_RATES,
+            payments.PRESCRIBING_FEE_RATES,
+        ):
+            assert None not in table[status]
+    for year, name in enumerate(demo.YEARS):
+        header = demo.PAYMENTS_HEADERS[name]
+        for raw in header[header.index("Global Sum") : header.index(TOTAL)]:
+            line = payments.LINE_ALIASES.get(raw, raw)
+            if line not in payments.SPECIAL_LINES:
+                assert payments.LINE_RATES[line][year] is not None, (name, line)
+        for line in (c for c in header[header.index(TOTAL) :] if c.startswith("PCN ")):
+            assert payments.PCN_RATES[line][year] is not None, (name, line)

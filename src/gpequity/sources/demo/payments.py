@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from gpequity.sources.demo.files import Writer, official_header
+from gpequity.sources.demo.files import Writer, official_header, read_table
 from gpequity.sources.demo.lookup import REGIONS
 from gpequity.sources.demo.practices import Practice
 
@@ -31,13 +31,6 @@ PAYMENTS_HEADERS: dict[str, tuple[str, ...]] = {
 }
 PAYMENTS_HEADER_20_21, PAYMENTS_HEADER_21_22, PAYMENTS_HEADER_22_23 = PAYMENTS_HEADERS.values()
 
-# ---------------------------------------------------------------------------------------------
-# Payment lines. Each rate is (share of practices paid the line, median pounds per weighted
-# patient when paid, log-normal spread), one per financial year (None: the line is not in that
-# year's file). They are the medians of the real files for non-dispensing practices, rounded,
-# times FUNDING_UPLIFT.
-# ---------------------------------------------------------------------------------------------
-
 Rate = tuple[float, float, float]
 YearRates = tuple[Rate | None, Rate | None, Rate | None]
 
@@ -51,68 +44,30 @@ FUNDING_UPLIFT = 1.15
 GLOBAL_SUM_RATE = (89.3, 92.4, 95.1)
 PMS_BALANCE_RATE = (91.3, 94.0, 97.3)
 
-LINE_RATES: dict[str, YearRates] = {
-    "MPIG Correction factor": ((0.01, 0.3, 0.8), (0.005, 0.12, 0.8), (0.003, 0.24, 0.8)),
-    "Total QOF Payments": ((0.99, 12.0, 0.15), (0.99, 12.9, 0.15), (0.99, 12.2, 0.15)),
-    "Childhood Vaccination and Immunisation Scheme": (
-        (1.0, 1.45, 0.5),
-        (0.99, 0.43, 0.5),
-        (0.98, 0.09, 0.5),
-    ),
-    "GP Extended Hours Access": ((0.07, 1.5, 0.7), (0.06, 3.5, 0.7), (0.05, 2.2, 0.7)),
-    "Influenza and Pneumococcal Immunisations": (
-        (1.0, 2.1, 0.4),
-        (1.0, 1.9, 0.4),
-        (1.0, 1.7, 0.4),
-    ),
-    "Learning Disabilities": ((0.88, 0.36, 0.6), (0.96, 0.52, 0.6), (0.98, 0.51, 0.6)),
-    "Meningitis": ((0.99, 0.28, 0.4), (1.0, 0.28, 0.4), (0.99, 0.28, 0.4)),
-    "Minor Surgery": ((0.75, 0.8, 0.7), (0.74, 0.59, 0.7), (0.71, 0.55, 0.7)),
-    "Out Of Area in Hours Urgent Care": ((0.02, 0.2, 0.7), (0.02, 0.2, 0.7), (0.02, 0.2, 0.7)),
-    "Pertussis": ((0.98, 0.04, 0.6), (0.97, 0.04, 0.6), (0.96, 0.03, 0.6)),
-    "Rotavirus and Shingles Immunisation": (
-        (1.0, 0.14, 0.4),
-        (1.0, 0.23, 0.4),
-        (1.0, 0.25, 0.4),
-    ),
-    "Services for Violent Patients": ((0.01, 1.3, 0.8), (0.02, 1.24, 0.8), (0.02, 2.0, 0.8)),
-    "Medical Assessment Reviews": (None, (0.53, 0.01, 0.5), (0.33, 0.01, 0.5)),
-    "Weight Management Service": (None, (0.67, 0.03, 0.7), (0.9, 0.08, 0.7)),
-    "Local Incentive Schemes": ((1.0, 7.3, 0.5), (1.0, 7.6, 0.5), (1.0, 6.6, 0.5)),
-    "Premises Payments": ((0.96, 10.8, 0.45), (0.97, 10.7, 0.45), (0.96, 10.9, 0.45)),
-    "Seniority": ((0.05, 0.14, 0.8), (0.01, 0.17, 0.8), (0.003, 0.14, 0.8)),
-    "Doctors Retainer Scheme Payments": (
-        (0.11, 1.3, 0.6),
-        (0.12, 1.31, 0.6),
-        (0.13, 1.19, 0.6),
-    ),
-    "Total Locum Allowances": ((0.36, 2.5, 0.7), (0.37, 2.2, 0.7), (0.37, 2.2, 0.7)),
-    "Appraisal - Appraiser Costs in Respect of Locums": (
-        (0.003, 0.9, 0.5),
-        (0.05, 0.54, 0.5),
-        (0.003, 0.23, 0.5),
-    ),
-    "Prolonged Study Leave": ((0.002, 1.0, 0.5), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
-    "PCO Admin Other": ((0.88, 0.73, 0.7), (0.86, 0.71, 0.7), (0.85, 0.71, 0.7)),
-    "Information Management and Technology": (
-        (0.03, 0.13, 0.8),
-        (0.05, 0.35, 0.8),
-        (0.11, 0.74, 0.8),
-    ),
-    "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme": (
-        (0.003, 0.03, 0.5),
-        (0.99, 0.2, 0.4),
-        (0.99, 0.27, 0.4),
-    ),
-    "General Practice Transformation": ((0.31, 1.78, 0.8), (0.35, 1.78, 0.8), (0.35, 1.19, 0.8)),
-    "PCN Participation": ((0.98, 1.76, 0.1), (1.0, 1.74, 0.1), (1.0, 1.74, 0.1)),
-    "winter Access Fund": (None, (0.3, 0.89, 0.7), (0.47, 1.02, 0.7)),
-    "Other Payments": ((0.89, 4.2, 0.7), (0.91, 3.76, 0.7), (0.88, 3.23, 0.7)),
-    # Outside "Total NHS Payments to General Practice": the covid lines.
-    "Covid Immunisation": ((0.16, 11.4, 0.8), (0.29, 16.3, 0.8), (0.24, 3.8, 0.8)),
-    "Covid Support and Expansion": ((0.74, 2.31, 0.7), (0.11, 1.59, 0.7), (0.0, 0.0, 0.0)),
-    "Long Covid": (None, (0.86, 0.37, 0.2), (0.71, 0.12, 0.4)),
-}
+
+def read_rates(table: str) -> dict[str, YearRates]:
+    """One table of ``payment-rates.csv``: its rates by line (or dispensing status), by year.
+
+    A rate is (share of practices paid the line, median pounds per weighted patient when
+    paid, log-normal spread), one per financial year; ``None`` where the line is not in that
+    year's file, which is not the same as a rate of zero (a zero rate still draws the line).
+    The rates are the medians of the real files for non-dispensing practices, rounded, and are
+    raised by ``FUNDING_UPLIFT`` when paid.
+    """
+    _, *rows = read_table("payment-rates.csv")
+    rates: dict[str, dict[str, Rate]] = {}
+    for kind, name, year, share, median, spread in rows:
+        if kind == table:
+            rates.setdefault(name, {})[year] = (float(share), float(median), float(spread))
+    return {
+        name: (by_year.get(YEARS[0]), by_year.get(YEARS[1]), by_year.get(YEARS[2]))
+        for name, by_year in rates.items()
+    }
+
+
+#: Every payment line of the files but the core, prescribing and dispensing lines (below) and
+#: the PCN lines; the covid lines are outside "Total NHS Payments to General Practice".
+LINE_RATES = read_rates("line")
 
 #: Older names of the same lines (NHS Digital renamed them in 2021/22 and 2022/23).
 LINE_ALIASES = {
@@ -124,21 +79,9 @@ LINE_ALIASES = {
 #: Prescribing and dispensing lines by dispensing status: dispensing practices are reimbursed
 #: for the drugs they dispense and paid a fee per item, which inflates their totals; from
 #: 2021/22 their prescribing fee line is negative in the real files.
-DISPENSING_FEE_RATES: dict[str, YearRates] = {
-    "Yes": ((1.0, 14.0, 0.35),) * 3,
-    "Unknown": ((0.3, 5.0, 0.6),) * 3,
-    "No": ((0.01, 0.1, 1.0),) * 3,
-}
-DRUG_REIMBURSEMENT_RATES: dict[str, YearRates] = {
-    "Yes": ((1.0, 36.0, 0.35),) * 3,
-    "Unknown": ((0.97, 6.0, 0.6),) * 3,
-    "No": ((0.97, 3.4, 0.6),) * 3,
-}
-PRESCRIBING_FEE_RATES: dict[str, YearRates] = {
-    "Yes": ((0.12, 0.7, 0.5), (0.97, -2.3, 0.5), (0.98, -2.8, 0.5)),
-    "Unknown": ((0.95, 0.66, 0.5), (0.96, 0.54, 0.5), (0.94, 0.68, 0.5)),
-    "No": ((0.95, 0.66, 0.5), (0.96, 0.54, 0.5), (0.94, 0.68, 0.5)),
-}
+DISPENSING_FEE_RATES = read_rates("dispensing fee")
+DRUG_REIMBURSEMENT_RATES = read_rates("drug reimbursement")
+PRESCRIBING_FEE_RATES = read_rates("prescribing fee")
 SPECIAL_LINES = {
     "Global Sum": "core",
     "Balance of PMS Expenditure": "pms",
@@ -148,15 +91,7 @@ SPECIAL_LINES = {
 }
 
 #: PCN payments go to one practice of each PCN (its lead), per weighted patient of the PCN.
-PCN_RATES: dict[str, YearRates] = {
-    "PCN Leadership": ((1.0, 0.6, 0.3), (1.0, 0.65, 0.3), (1.0, 0.45, 0.3)),
-    "PCN Support": ((1.0, 1.3, 0.3), (1.0, 0.75, 0.3), (1.0, 0.55, 0.3)),
-    "PCN Extended Hours Access": ((1.0, 1.0, 0.3), (1.0, 0.8, 0.3), (1.0, 0.47, 0.3)),
-    "PCN Workforce": ((0.8, 1.5, 0.5), (0.95, 3.7, 0.5), (1.0, 6.4, 0.5)),
-    "PCN Investment and impact Fund": ((0.15, 0.15, 0.5), (1.0, 0.7, 0.4), (1.0, 0.82, 0.4)),
-    "PCN Care Home Premium": ((0.8, 0.3, 0.5), (0.8, 0.35, 0.5), (0.8, 0.3, 0.5)),
-    "PCN Enhanced Access": (None, None, (0.08, 1.7, 0.5)),
-}
+PCN_RATES = read_rates("pcn")
 
 #: Pension contributions and levies, as a share of the total; dispensing practices also repay
 #: the prescription charges they collect, as a share of their drug reimbursement.
