@@ -37,7 +37,7 @@ from gpequity.web.allocate.common import (
     result_heading,
 )
 from gpequity.web.allocate.fields import MethodFields, SharedFields, method_fields, shared_fields
-from gpequity.web.allocate.form import ScenarioInput, compare_query
+from gpequity.web.allocate.form import SIDES, ScenarioInput, compare_query
 from gpequity.web.allocate.formatting import count, format_times, sort_text
 from gpequity.web.views import (
     Cell,
@@ -52,8 +52,6 @@ from gpequity.web.views import (
 )
 
 COMPARE_HEADING = "Compare two allocations"
-#: The two scenarios of the compare page: query prefix and name.
-SIDES = (("a.", "A"), ("b.", "B"))
 #: Columns of the practices table that can be sorted, by their ``sort`` value.
 COMPARE_SORT_KEYS = ("practice", "imd", "a", "b", "difference", "a_per_patient", "b_per_patient")
 
