@@ -301,8 +301,7 @@ def present_compare(
         errors,
         "Choose two scenarios to compare.",
         results,
-        results_heading="" if results is None else results.heading,
-        results_status="" if results is None else f"Compared: {results.sentences[0]}",
+        lambda r: f"Compared: {r.sentences[0]}",
     )
 
 

@@ -493,10 +493,7 @@ def present_allocate(
         errors,
         "Choose the ICB, the amount and the components, then calculate.",
         results,
-        results_heading="" if results is None else results.heading,
-        results_status=""
-        if results is None
-        else f"Results: {results.heading}. {results.sentences[0]}",
+        lambda r: f"Results: {r.heading}. {r.sentences[0]}",
         has_icbs=bool(icbs),
     )
 
