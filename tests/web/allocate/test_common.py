@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from gpequity.allocation import QuintileSummary
@@ -16,27 +17,29 @@ from gpequity.web.views import FieldError
 HEADING = "Compare two allocations"
 
 
+@dataclass(frozen=True)
+class Results:
+    heading: str
+
+
 def test_a_page_with_results_is_titled_and_announced_by_them() -> None:
-    page = present_page(
-        HEADING, "form", (), "Choose.", "results", results_heading="£1 for X", results_status="Done"
-    )
-    assert (page.title, page.status_text, page.results) == (
-        f"£1 for X – {HEADING}",
-        "Done",
-        "results",
-    )
+    results = Results("£1 for X")
+    page = present_page(HEADING, "form", (), "Choose.", results, lambda r: f"Done: {r.heading}")
+    assert (page.title, page.status_text) == (f"£1 for X – {HEADING}", "Done: £1 for X")
+    assert page.results is results
 
 
 def test_a_page_with_errors_shows_no_results() -> None:
     errors = [FieldError("amount", "Enter the amount."), FieldError("icb", "Choose an ICB.")]
-    page = present_page(HEADING, "form", errors, "Choose.", "results", results_heading="£1")
+    page = present_page(HEADING, "form", errors, "Choose.", Results("£1"))
     assert page.title == f"Error: {HEADING}"
     assert page.status_text == "There is a problem: 2 errors to correct."
     assert page.results is None and page.errors == tuple(errors)
 
 
 def test_a_page_before_any_choice_and_without_data() -> None:
-    assert present_page(HEADING, "form", (), "Choose.").status_text == "Choose."
+    idle = present_page(HEADING, "form", (), "Choose.", None)
+    assert (idle.title, idle.status_text) == (HEADING, "Choose.")
     empty = present_without_data(HEADING, has_data=False)
     assert (empty.form, empty.has_data, empty.status_text) == (None, False, NO_DATA_STATUS)
 

@@ -18,6 +18,7 @@ from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.scenario import Scenario
 from gpequity.formats import format_change, format_pounds, format_share
 from gpequity.warehouse.build import connect
+from gpequity.web.allocate.results import index_sentence
 from gpequity.web.app import create_app
 
 from .conftest import (
@@ -306,3 +307,16 @@ def test_allocate_is_in_the_navigation_after_home(client: TestClient) -> None:
     from gpequity.web.site import NAVIGATION
 
     assert [entry.href for entry in NAVIGATION[:2]] == ["/", "/allocate"]
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (-0.10379, "−0.1038 (negative: the money goes more to the practices in more deprived"),
+        (0.02351, "0.0235 (positive: the money goes more to the practices in less deprived"),
+        # A lean too small to show is no lean: the words agree with the figure as written.
+        (-0.00001, "0.0000 (0: money per patient does not vary with deprivation)"),
+    ],
+)
+def test_the_index_sentence_agrees_with_the_figure(index: float, expected: str) -> None:
+    assert expected in index_sentence(index)

@@ -4,9 +4,9 @@ their words, and the few sentences more than one page says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from markupsafe import Markup
 
@@ -154,8 +154,16 @@ def chart_svg(chart: Chart) -> Markup:
 #: The status line of a page without data.
 NO_DATA_STATUS = "No data loaded."
 
+
+class Headed(Protocol):
+    """Results with a heading (the page's title starts with it)."""
+
+    @property
+    def heading(self) -> str: ...
+
+
 FormT = TypeVar("FormT")
-ResultsT = TypeVar("ResultsT")
+ResultsT = TypeVar("ResultsT", bound=Headed)
 
 
 @dataclass(frozen=True)
@@ -179,19 +187,19 @@ def present_page(
     errors: Sequence[FieldError],
     idle_status: str,
     results: ResultsT | None = None,
+    announce: Callable[[ResultsT], str] | None = None,
     *,
-    results_heading: str = "",
-    results_status: str = "",
     has_icbs: bool = True,
 ) -> ToolPage[FormT, ResultsT]:
-    """The page: titled and announced (``status_text``) by its results, its errors, or else
-    ``idle_status``."""
+    """The page: titled by its results' heading and announced (``status_text``) by
+    ``announce(results)``; or by its errors; or else ``idle_status``."""
     title, status = heading, idle_status
     if errors:
         results = None
         status = f"There is a problem: {count(len(errors), 'error', 'errors')} to correct."
     elif results is not None:
-        title, status = f"{results_heading} – {heading}", results_status
+        title = f"{results.heading} – {heading}"
+        status = announce(results) if announce is not None else title
     return ToolPage(
         title=page_title(title, errors),
         heading=heading,

@@ -39,7 +39,7 @@ from gpequity.web.allocate.common import (
     result_heading,
 )
 from gpequity.web.allocate.fields import MethodFields, SharedFields, method_fields, shared_fields
-from gpequity.web.allocate.form import ScenarioInput, compare_query
+from gpequity.web.allocate.form import SIDES, ScenarioInput, compare_query
 from gpequity.web.allocate.formatting import count, format_times, sort_text
 from gpequity.web.views import (
     Cell,
@@ -54,8 +54,6 @@ from gpequity.web.views import (
 )
 
 COMPARE_HEADING = "Compare two allocations"
-#: The two scenarios of the compare page: query prefix and name.
-SIDES = (("a.", "A"), ("b.", "B"))
 #: Columns of the practices table that can be sorted, by their ``sort`` value.
 COMPARE_SORT_KEYS = ("practice", "imd", "a", "b", "difference", "a_per_patient", "b_per_patient")
 
@@ -305,8 +303,7 @@ def present_compare(
         errors,
         "Choose two scenarios to compare.",
         results,
-        results_heading="" if results is None else results.heading,
-        results_status="" if results is None else f"Compared: {results.sentences[0]}",
+        lambda r: f"Compared: {r.sentences[0]}",
     )
 
 

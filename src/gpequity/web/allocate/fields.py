@@ -187,6 +187,10 @@ def method_fields(
     )
 
 
+def _age_field(name: str, label: str, value: str, errors: Mapping[str, str]) -> TextField:
+    return TextField(name, name, label, value, error=errors.get(name), width=3, numeric=True)
+
+
 def shared_fields(
     inp: ScenarioInput, icbs: Sequence[IcbEntry], errors: Mapping[str, str]
 ) -> SharedFields:
@@ -220,24 +224,8 @@ def shared_fields(
             errors,
             inline=True,
         ),
-        age_from=TextField(
-            "age_from",
-            "age_from",
-            "From age",
-            inp.age_from,
-            error=errors.get("age_from"),
-            width=3,
-            numeric=True,
-        ),
-        age_to=TextField(
-            "age_to",
-            "age_to",
-            "To age",
-            inp.age_to,
-            error=errors.get("age_to"),
-            width=3,
-            numeric=True,
-        ),
+        age_from=_age_field("age_from", "From age", inp.age_from, errors),
+        age_to=_age_field("age_to", "To age", inp.age_to, errors),
         missing=radio_group(
             "missing",
             "missing",

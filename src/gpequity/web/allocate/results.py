@@ -21,6 +21,7 @@ from gpequity.allocation.icbs import IcbEntry
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import Chart, allocation_chart, format_indicator_value
 from gpequity.formats import (
+    INDEX_PLACES,
     NOT_AVAILABLE,
     format_change,
     format_index,
@@ -28,6 +29,7 @@ from gpequity.formats import (
     format_per_patient,
     format_pounds,
     format_share,
+    sign_as_written,
 )
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
@@ -112,12 +114,15 @@ class ResultsView:
     hidden: tuple[tuple[str, str], ...]
 
 
-def _index_sentence(index: float | None) -> str:
+def index_sentence(index: float | None) -> str:
+    """The concentration index and which way it leans, in words that agree with the figure."""
     if index is None:
         return "The concentration index cannot be worked out (too few practices with an IMD score)."
-    if index < 0:
+    # The words follow the figure as written: an index that reads 0.0000 is 0.
+    sign = sign_as_written(index, INDEX_PLACES)
+    if sign < 0:
         lean = "negative: the money goes more to the practices in more deprived areas"
-    elif index > 0:
+    elif sign > 0:
         lean = "positive: the money goes more to the practices in less deprived areas"
     else:
         lean = "0: money per patient does not vary with deprivation"
@@ -335,7 +340,7 @@ def present_results(
         f"Shared across {count(len(result.practices), 'practice', 'practices')} of "
         f"{outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
         f"{scenario.target.describe()}: {describe_components(result)}.",
-        _index_sentence(result.concentration_index),
+        index_sentence(result.concentration_index),
     ]
     quintiles_said = quintile_sentence(result.quintiles)
     if result.excluded:
@@ -490,10 +495,7 @@ def present_allocate(
         errors,
         "Choose the ICB, the amount and the components, then calculate.",
         results,
-        results_heading="" if results is None else results.heading,
-        results_status=""
-        if results is None
-        else f"Results: {results.heading}. {results.sentences[0]}",
+        lambda r: f"Results: {r.heading}. {r.sentences[0]}",
         has_icbs=bool(icbs),
     )
 

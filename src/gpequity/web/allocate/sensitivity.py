@@ -183,8 +183,7 @@ def present_sensitivity(
         errors,
         "Choose the ICB and the amount.",
         results,
-        results_heading="" if results is None else results.heading,
-        results_status="" if results is None else f"Results: {results.reading}",
+        lambda r: f"Results: {r.reading}",
     )
 
 
