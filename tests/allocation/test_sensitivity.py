@@ -138,3 +138,14 @@ def test_the_sweep_is_the_services_allocation_at_each_weight(small_efit_db: Path
 def test_an_unknown_component_is_an_input_problem(small_efit_db: Path) -> None:
     with connect(small_efit_db) as con, pytest.raises(AllocationInputError):
         run_sensitivity(con, scenario(("imd", "50"), ("no-such-indicator", "50")), "imd")
+
+
+def test_a_negative_weight_is_a_field_problem_not_a_crash() -> None:
+    scenario = Scenario(
+        "QZZ",
+        Decimal(100),
+        (ComponentChoice("imd", Decimal(50)), ComponentChoice("population", Decimal(-5))),
+    )
+    with pytest.raises(AllocationInputError) as caught:
+        run_sensitivity(None, scenario)  # type: ignore[arg-type]  # refused before any query
+    assert [p.field for p in caught.value.problems] == ["components[1].weight"]

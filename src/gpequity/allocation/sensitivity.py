@@ -128,6 +128,14 @@ def run_sensitivity(
         raise AllocationInputError(
             [InputProblem("component", "Choose the component whose weight to sweep.")]
         )
+    # The rest is shared in proportion to the given weights: a negative one cannot be.
+    negative = [
+        InputProblem(f"components[{i}].weight", "A weight must be 0% or more.")
+        for i, c in enumerate(scenario.components)
+        if not c.weight.is_finite() or c.weight < 0
+    ]
+    if negative:
+        raise AllocationInputError(negative)
     outcomes = {
         weight: allocate_scenario(con, swept, uploaded)
         for weight, swept in sweep_scenarios(scenario, component_id).items()
