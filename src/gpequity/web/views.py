@@ -248,8 +248,11 @@ def sortable_columns(
 
 @dataclass(frozen=True)
 class SummaryItem:
+    """One row of a summary list: a name, its value and, optionally, what it means."""
+
     key: str
     value: str
+    explanation: str = ""
 
 
 @dataclass(frozen=True)

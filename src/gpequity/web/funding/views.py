@@ -7,17 +7,9 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from gpequity.web.funding.query import FieldError
+from gpequity.web.views import Option, SummaryItem
 
 # --- view objects -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of a select."""
-
-    value: str
-    text: str
-    selected: bool
 
 
 @dataclass(frozen=True)
@@ -58,15 +50,6 @@ class DataTable:
     rows: list[list[Cell]]
     csv_href: str
     small: bool = False
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    """One row of a summary list: a name, its value and, optionally, what it means."""
-
-    key: str
-    value: str
-    explanation: str = ""
 
 
 @dataclass(frozen=True)
