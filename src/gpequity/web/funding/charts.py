@@ -20,7 +20,8 @@ from gpequity.formats import (
 )
 from gpequity.web.funding.query import FundingQuery, csv_href
 from gpequity.web.funding.results import CHARTS_WITH_OWN_TABLE
-from gpequity.web.funding.views import Cell, ChartView, Column, DataTable
+from gpequity.web.funding.views import ChartView, DataTable
+from gpequity.web.views import Cell, Column
 
 _ChartColumn = tuple[str, Callable[[Any], str], bool]
 

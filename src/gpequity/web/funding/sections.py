@@ -35,8 +35,8 @@ from gpequity.formats import (
     sign_as_written,
 )
 from gpequity.web.funding.query import FundingQuery, choice_words, csv_href
-from gpequity.web.funding.views import Cell, Column, DataTable
-from gpequity.web.views import SummaryItem
+from gpequity.web.funding.views import DataTable
+from gpequity.web.views import Cell, Column, SummaryItem
 
 #: The first year whose file publishes the COVID totals.
 FIRST_COVID_YEAR = "2020/21"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from gpequity.web.funding.query import FieldError
-from gpequity.web.views import Option, SummaryItem
+from gpequity.web.views import Cell, Column, Option, SummaryItem
 
 # --- view objects -------------------------------------------------------------------------------
 
@@ -23,21 +23,6 @@ class FundingForm:
     year_error: str | None
     total_error: str | None
     exclude_error: str | None
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell of a table: a row header (``th scope="row"``) or data, numeric or text."""
-
-    text: str
-    header: bool = False
-    numeric: bool = False
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    numeric: bool = False
 
 
 @dataclass(frozen=True)
