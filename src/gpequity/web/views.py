@@ -166,6 +166,7 @@ class TableView:
     foot: tuple[Cell, ...] | None = None
     sortable: bool = False
     small: bool = False
+    csv_href: str | None = None
 
 
 @dataclass(frozen=True)
