@@ -122,6 +122,17 @@ def _quintile_labels() -> list[str]:
     return [rank_label(q) for q in range(1, QUINTILES + 1)]
 
 
+def _quintile_x_axis() -> dict[str, Any]:
+    """The x axis of a chart by deprivation quintile: the five fifths in order, least first."""
+    return {
+        "field": "quintile",
+        "type": "ordinal",
+        "sort": _quintile_labels(),
+        "title": "Practices by deprivation (national fifths)",
+        "axis": {"labelAngle": 0},
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The charts, each from analysis results
 
@@ -166,13 +177,7 @@ def dispensing_split_chart(
         values,
         mark={"type": "bar", "tooltip": True},
         encoding={
-            "x": {
-                "field": "quintile",
-                "type": "ordinal",
-                "sort": _quintile_labels(),
-                "title": "Practices by deprivation (national fifths)",
-                "axis": {"labelAngle": 0},
-            },
+            "x": _quintile_x_axis(),
             "xOffset": {"field": "series", "sort": [s for s, _ in series]},
             "y": {
                 "field": "per_weighted_patient",
@@ -242,13 +247,7 @@ def dispensing_distribution_chart(by_dispensing: DeprivationResult) -> Chart:
             },
         ],
         encoding={
-            "x": {
-                "field": "quintile",
-                "type": "ordinal",
-                "sort": _quintile_labels(),
-                "title": "Practices by deprivation (national fifths)",
-                "axis": {"labelAngle": 0},
-            },
+            "x": _quintile_x_axis(),
             "y": {
                 "field": "dispensing_practices",
                 "type": "quantitative",

@@ -444,6 +444,15 @@ def _exact_component(
     )
 
 
+def _per_head_component(
+    component: ComponentSpec, pool: Sequence[PracticeInput], rule: str
+) -> _ExactComponent:
+    """A population component under either method: each practice's need is its population."""
+    needs = {practice.code: Fraction(practice.target_population) for practice in pool}
+    cells = {practice.code: _Cell(None) for practice in pool}
+    return _exact_component(component, rule, needs, cells)
+
+
 def _recommended_component(
     component: ComponentSpec,
     index: int,
@@ -451,14 +460,12 @@ def _recommended_component(
     policy: MissingPolicy,
 ) -> _ExactComponent | InputProblem:
     """Need ``n_ik = P_i * v_ik`` (or the weighted list itself) and shares ``n_ik / sum_j n_jk``."""
+    if component.kind == ComponentKind.POPULATION:
+        return _per_head_component(
+            component, pool, "Population only: a plain per-head share (need per person = 1)."
+        )
     needs: dict[str, Fraction] = {}
     cells: dict[str, _Cell] = {}
-    if component.kind == ComponentKind.POPULATION:
-        for practice in pool:
-            needs[practice.code] = Fraction(practice.target_population)
-            cells[practice.code] = _Cell(None)
-        rule = "Population only: a plain per-head share (need per person = 1)."
-        return _exact_component(component, rule, needs, cells)
 
     raw = {practice.code: _raw_value(component, practice) for practice in pool}
     # Sorted as floats: the same order as the exact values, and much faster.
@@ -524,14 +531,10 @@ def _classic_component(
     component: ComponentSpec, index: int, pool: Sequence[PracticeInput]
 ) -> _ExactComponent | InputProblem:
     """The eFIT tool's ``P_i c_ik`` and shares ``P_i c_ik / sum_j P_j c_jk``; missing = 0."""
+    if component.kind == ComponentKind.POPULATION:
+        return _per_head_component(component, pool, "Population only: a per-head share (c = 1).")
     needs: dict[str, Fraction] = {}
     cells: dict[str, _Cell] = {}
-    if component.kind == ComponentKind.POPULATION:
-        for practice in pool:
-            needs[practice.code] = Fraction(practice.target_population)
-            cells[practice.code] = _Cell(None)
-        rule = "Population only: a per-head share (c = 1)."
-        return _exact_component(component, rule, needs, cells)
 
     raw = {practice.code: _raw_value(component, practice) for practice in pool}
     observed_sum = _exact_sum(value for value in raw.values() if value is not None)

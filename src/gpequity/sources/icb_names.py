@@ -23,10 +23,9 @@ from gpequity.sources.base import (
     LoadReport,
     finish_load,
     has_columns,
-    match_columns,
     quote_ident,
-    read_csv_text,
     read_header,
+    read_raw,
     reject_blanks,
     reject_repeats,
     reject_where,
@@ -99,17 +98,18 @@ class IcbNamesDataset:
         header = read_header(path)
         year = ons_year(header, "ICB") or ""
         start = geography_start(path, year)
-        col = match_columns(
+        col = read_raw(
+            con,
             path,
-            header,
+            RAW,
+            report,
             {
                 "ons": (f"ICB{year}CD",),
                 "ods": (f"ICB{year}CDH",),
                 "name": (f"ICB{year}NM",),
             },
+            header=header,
         )
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
         ons = f"upper(trim({quote_ident(col['ons'])}))"
         ods = f"upper(trim({quote_ident(col['ods'])}))"
         name = f"regexp_replace(trim({quote_ident(col['name'])}), '\\s+', ' ', 'g')"

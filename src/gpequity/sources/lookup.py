@@ -17,10 +17,8 @@ from gpequity.sources.base import (
     LoadReport,
     finish_load,
     has_columns,
-    match_columns,
     quote_ident,
-    read_csv_text,
-    read_header,
+    read_raw,
     reject_blanks,
     reject_where,
 )
@@ -69,10 +67,7 @@ class LookupDataset:
         return None
 
     def load(self, con: duckdb.DuckDBPyConnection, path: Path, report: LoadReport) -> None:
-        header = read_header(path)
-        col = match_columns(path, header, COLUMNS)
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
+        col = read_raw(con, path, RAW, report, COLUMNS)
         ccg = f"upper(trim({quote_ident(col['ccg_code'])}))"
         icb = f"upper(trim({quote_ident(col['icb_code'])}))"
         name = f"trim({quote_ident(col['icb_name'])})"

@@ -22,10 +22,9 @@ from gpequity.errors import InputFileError
 from gpequity.sources.base import (
     LoadReport,
     finish_load,
-    match_columns,
     quote_ident,
-    read_csv_text,
     read_header,
+    read_raw,
     reject_blanks,
     reject_repeats,
     reject_where,
@@ -97,9 +96,11 @@ class LsoaIcbLookupDataset:
             raise InputFileError(path, "the sub-ICB and ICB columns are of different years")
         start = geography_start(path, year)
         lad = _lad_year(header) or year
-        col = match_columns(
+        col = read_raw(
+            con,
             path,
-            header,
+            RAW,
+            report,
             {
                 "lsoa_code": ("LSOA21CD",),
                 "sub_icb_ons": (f"SICBL{year}CD",),
@@ -117,9 +118,8 @@ class LsoaIcbLookupDataset:
                 "lad_code": (f"LAD{lad}CD",),
                 "lad_name": (f"LAD{lad}NM",),
             },
+            header=header,
         )
-        report.rows_read = read_csv_text(con, path, RAW, header)
-        con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
         codes = {"lsoa_code", "sub_icb_ons", "sub_icb_code", "icb_ons", "icb_code", "region_code"}
         expr = {
             key: (

@@ -166,6 +166,7 @@ class TableView:
     foot: tuple[Cell, ...] | None = None
     sortable: bool = False
     small: bool = False
+    csv_href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,8 +249,11 @@ def sortable_columns(
 
 @dataclass(frozen=True)
 class SummaryItem:
+    """One row of a summary list: a name, its value and, optionally, what it means."""
+
     key: str
     value: str
+    explanation: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from gpequity.formats import (
 )
 from gpequity.web.funding.query import FundingQuery, csv_href
 from gpequity.web.funding.results import CHARTS_WITH_OWN_TABLE
-from gpequity.web.funding.views import Cell, ChartView, Column, DataTable
+from gpequity.web.views import Cell, ChartView, Column, TableView
 
 _ChartColumn = tuple[str, Callable[[Any], str], bool]
 
@@ -65,17 +65,17 @@ def present_chart(chart: Chart, query: FundingQuery) -> ChartView:
         return ChartView(f"chart-{chart.name}", chart.title, chart.reading, svg, None)
     row_headers = CHART_ROW_HEADERS.get(chart.name, 1)
     columns = [CHART_COLUMNS.get(key, (key, _text, False)) for key in chart.header]
-    table = DataTable(
+    table = TableView(
         id=f"chart-{chart.name}-data",
         caption=f"Data of the chart: {chart.title}, {query.year}",
-        columns=[Column(label, numeric) for label, _, numeric in columns],
-        rows=[
-            [
+        columns=tuple(Column(label, numeric) for label, _, numeric in columns),
+        rows=tuple(
+            tuple(
                 Cell(fmt(value), header=i < row_headers, numeric=numeric and i >= row_headers)
                 for i, (value, (_, fmt, numeric)) in enumerate(zip(row, columns, strict=True))
-            ]
+            )
             for row in chart.rows
-        ],
+        ),
         csv_href=csv_href(f"chart-{chart.name}", query),
         small=True,
     )

@@ -31,7 +31,8 @@ from gpequity.web.funding.sections import (
     summary_sentences,
     trend_sentences,
 )
-from gpequity.web.funding.views import FundingForm, FundingPage, FundingResults, Option
+from gpequity.web.funding.views import FundingForm, FundingPage, FundingResults
+from gpequity.web.views import Option
 
 PAGE_HEADING = "Funding and deprivation"
 TOTAL_CHOICES: dict[Total, str] = {

@@ -35,7 +35,7 @@ from gpequity.formats import (
     sign_as_written,
 )
 from gpequity.web.funding.query import FundingQuery, choice_words, csv_href
-from gpequity.web.funding.views import Cell, Column, DataTable, SummaryItem
+from gpequity.web.views import Cell, Column, SummaryItem, TableView
 
 #: The first year whose file publishes the COVID totals.
 FIRST_COVID_YEAR = "2020/21"
@@ -126,7 +126,7 @@ def summary_list(summary: NationalSummary) -> list[SummaryItem]:
     ]
 
 
-def dispensing_status_table(summary: NationalSummary, query: FundingQuery) -> DataTable:
+def dispensing_status_table(summary: NationalSummary, query: FundingQuery) -> TableView:
     """All practices, then each dispensing status: the national summary's ``table()``."""
     rows = [
         [
@@ -147,17 +147,17 @@ def dispensing_status_table(summary: NationalSummary, query: FundingQuery) -> Da
         ]
         for s in summary.by_dispensing_status.values()
     )
-    return DataTable(
+    return TableView(
         id="summary",
         caption=f"Payments by dispensing status, {summary.year} (core total)",
-        columns=[
+        columns=(
             Column("Practices"),
             Column("Number of practices", numeric=True),
             Column("Registered patients", numeric=True),
             Column("Total payments", numeric=True),
             Column("Prescribing and dispensing payments", numeric=True),
-        ],
-        rows=rows,
+        ),
+        rows=tuple(tuple(row) for row in rows),
         csv_href=csv_href("summary", query),
     )
 
@@ -186,13 +186,13 @@ GROUP_TABLE_COLUMNS = [
 ]
 
 
-def deprivation_table(result: DeprivationResult, query: FundingQuery) -> DataTable:
+def deprivation_table(result: DeprivationResult, query: FundingQuery) -> TableView:
     """Payments by deprivation fifth: ``payments_by_deprivation(...).table()``."""
-    return DataTable(
+    return TableView(
         id="by-deprivation",
         caption=f"Payments by deprivation, {result.year} ({choice_words(query)})",
-        columns=[Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS],
-        rows=[[Cell(g.label, header=True), *_group_cells(g)] for g in result.groups],
+        columns=(Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS),
+        rows=tuple((Cell(g.label, header=True), *_group_cells(g)) for g in result.groups),
         csv_href=csv_href("by-deprivation", query),
     )
 
@@ -287,21 +287,21 @@ def dispensing_sentences(result: DeprivationResult) -> list[str]:
     return sentences
 
 
-def by_dispensing_table(result: DeprivationResult, query: FundingQuery) -> DataTable:
+def by_dispensing_table(result: DeprivationResult, query: FundingQuery) -> TableView:
     """Dispensing status by deprivation fifth: ``payments_by_deprivation(by=dispensing)``."""
-    return DataTable(
+    return TableView(
         id="by-dispensing",
         caption=f"Payments by dispensing status and deprivation, {result.year} "
         f"({choice_words(query)})",
-        columns=[Column("Dispensing status"), Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS],
-        rows=[
-            [
+        columns=(Column("Dispensing status"), Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS),
+        rows=tuple(
+            (
                 Cell(DISPENSING_STATUS_WORDS.get(str(g.group), str(g.group)), header=True),
                 Cell(g.label, header=True),
                 *_group_cells(g),
-            ]
+            )
             for g in result.groups
-        ],
+        ),
         csv_href=csv_href("by-dispensing", query),
         small=True,
     )
@@ -310,30 +310,30 @@ def by_dispensing_table(result: DeprivationResult, query: FundingQuery) -> DataT
 # --- payment lines ------------------------------------------------------------------------------
 
 
-def lines_table(result: PaymentLinesResult, query: FundingQuery) -> DataTable:
+def lines_table(result: PaymentLinesResult, query: FundingQuery) -> TableView:
     """Every payment line per weighted patient by fifth: ``payment_lines_by_deprivation``."""
-    return DataTable(
+    return TableView(
         id="payment-lines",
         caption=f"Payment lines per weighted patient by deprivation, {result.year}",
-        columns=[
+        columns=(
             Column("Payment line"),
             Column("Payments", numeric=True),
             Column("England", numeric=True),
             *(Column(rank_label(q), numeric=True) for q in range(1, QUINTILES + 1)),
             Column(f"Q1 minus Q{QUINTILES}", numeric=True),
             Column("Favours"),
-        ],
-        rows=[
-            [
+        ),
+        rows=tuple(
+            (
                 Cell(line.label, header=True),
                 _num(format_pounds_whole(line.payments)),
                 _num(format_pounds(line.per_weighted_patient)),
                 *(_num(format_pounds(v)) for v in line.by_quintile),
                 _num(format_pounds(line.gap_q1_minus_q5)),
                 Cell(FAVOURS_WORDS.get(line.favours, line.favours)),
-            ]
+            )
             for line in result.lines
-        ],
+        ),
         csv_href=csv_href("payment-lines", query),
         small=True,
     )
@@ -389,24 +389,24 @@ def exclusions_sentences(
     return sentences
 
 
-def exclusions_data_table(excluded: Sequence[Exclusion], query: FundingQuery) -> DataTable:
-    return DataTable(
+def exclusions_data_table(excluded: Sequence[Exclusion], query: FundingQuery) -> TableView:
+    return TableView(
         id="exclusions",
         caption=f"Practices left out of the analysis by deprivation, {query.year}",
-        columns=[
+        columns=(
             Column("Reason"),
             Column("Number of practices", numeric=True),
             Column("Registered patients", numeric=True),
             Column("Payments", numeric=True),
-        ],
-        rows=[
-            [
+        ),
+        rows=tuple(
+            (
                 Cell(sentence_case(e.reason), header=True),
                 _num(format_count(e.practices)),
                 _num(format_people(e.registered_patients)),
                 _num(format_pounds_whole(e.payments)),
-            ]
+            )
             for e in excluded
-        ],
+        ),
         csv_href=csv_href("exclusions", query),
     )

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
-
 from gpequity.web.funding.query import FieldError
+from gpequity.web.views import ChartView, Option, SummaryItem, TableView
 
 # --- view objects -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of a select."""
-
-    value: str
-    text: str
-    selected: bool
 
 
 @dataclass(frozen=True)
@@ -34,53 +24,6 @@ class FundingForm:
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One cell of a table: a row header (``th scope="row"``) or data, numeric or text."""
-
-    text: str
-    header: bool = False
-    numeric: bool = False
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    numeric: bool = False
-
-
-@dataclass(frozen=True)
-class DataTable:
-    """A table as the page shows it, with the link to its exact CSV."""
-
-    id: str
-    caption: str
-    columns: list[Column]
-    rows: list[list[Cell]]
-    csv_href: str
-    small: bool = False
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    """One row of a summary list: a name, its value and, optionally, what it means."""
-
-    key: str
-    value: str
-    explanation: str = ""
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """A chart: its heading, its reading in words, the inline SVG and its data as a table."""
-
-    id: str
-    heading: str
-    reading: str
-    svg: Markup
-    table: DataTable | None
-
-
-@dataclass(frozen=True)
 class FundingResults:
     """Everything the page shows for one year."""
 
@@ -90,21 +33,21 @@ class FundingResults:
     summary_heading: str
     summary_sentences: list[str]
     summary_list: list[SummaryItem]
-    dispensing_status_table: DataTable
+    dispensing_status_table: TableView
     deprivation_missing: str | None
     deprivation_sentences: list[str]
-    deprivation_table: DataTable | None
+    deprivation_table: TableView | None
     measures: list[SummaryItem]
     split_chart: ChartView | None
     dispensing_sentences: list[str]
     distribution_chart: ChartView | None
-    by_dispensing_table: DataTable | None
+    by_dispensing_table: TableView | None
     lines_chart: ChartView | None
-    lines_table: DataTable | None
+    lines_table: TableView | None
     trend_chart: ChartView | None
     trend_sentences: list[str]
     exclusions_sentences: list[str]
-    exclusions_table: DataTable | None
+    exclusions_table: TableView | None
     imd_sentence: str
 
 
