@@ -33,6 +33,7 @@ from gpequity.allocation.scenario import (
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
+    json_number,
     outcome_as_dict,
 )
 from gpequity.allocation.upload import UploadedColumn
@@ -253,22 +254,17 @@ def compare_scenarios(
 # --- as data ----------------------------------------------------------------------------------
 
 
-def _number(value: Decimal | None) -> float | None:
-    """Money (pounds), a share (a fraction of 1) or money per patient as a JSON number."""
-    return None if value is None else float(value)
-
-
 def _practice_dict(p: PracticeChange) -> dict[str, Any]:
     return {
         "practice_code": p.code,
         "practice_name": p.name,
         "imd_score": p.imd_score,
         "imd_quintile": p.imd_quintile,
-        "allocation_a": _number(p.allocation_a),
-        "allocation_b": _number(p.allocation_b),
-        "difference": _number(p.difference),
-        "allocation_per_patient_a": _number(p.per_patient_a),
-        "allocation_per_patient_b": _number(p.per_patient_b),
+        "allocation_a": json_number(p.allocation_a),
+        "allocation_b": json_number(p.allocation_b),
+        "difference": json_number(p.difference),
+        "allocation_per_patient_a": json_number(p.per_patient_a),
+        "allocation_per_patient_b": json_number(p.per_patient_b),
         "reason_a": p.reason_a,
         "reason_b": p.reason_b,
     }
@@ -278,13 +274,13 @@ def _quintile_dict(q: QuintileChange) -> dict[str, Any]:
     return {
         "quintile": q.quintile,
         "label": q.label,
-        "population_share_a": _number(q.population_share_a),
-        "population_share_b": _number(q.population_share_b),
-        "money_share_a": _number(q.money_share_a),
-        "money_share_b": _number(q.money_share_b),
-        "change": _number(q.change),
-        "allocation_per_patient_a": _number(q.per_patient_a),
-        "allocation_per_patient_b": _number(q.per_patient_b),
+        "population_share_a": json_number(q.population_share_a),
+        "population_share_b": json_number(q.population_share_b),
+        "money_share_a": json_number(q.money_share_a),
+        "money_share_b": json_number(q.money_share_b),
+        "change": json_number(q.change),
+        "allocation_per_patient_a": json_number(q.per_patient_a),
+        "allocation_per_patient_b": json_number(q.per_patient_b),
     }
 
 
@@ -302,9 +298,9 @@ def comparison_as_dict(comparison: Comparison) -> dict[str, Any]:
             "scenario": f.label,
             "component": f.pot.id,
             "name": f.pot.name,
-            "spread": _number(f.spread),
+            "spread": json_number(f.spread),
             "recommended_scenario": f.recommended_label,
-            "recommended_spread": _number(f.recommended_spread),
+            "recommended_spread": json_number(f.recommended_spread),
         }
         for f in comparison.flaws
     ]

@@ -173,7 +173,8 @@ def _money(value: Decimal) -> float:
     return float(value)
 
 
-def _share(value: Decimal | None) -> float | None:
+def json_number(value: Decimal | None) -> float | None:
+    """Money, a share or money per patient as a JSON number (``None`` stays null)."""
     return None if value is None else float(value)
 
 
@@ -226,7 +227,7 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
                 for cell in p.components
             ],
             "allocation": _money(p.allocation),
-            "allocation_per_patient": _share(p.allocation_per_patient),
+            "allocation_per_patient": json_number(p.allocation_per_patient),
             "baseline": _money(p.baseline),
             "difference": _money(p.difference),
         }
@@ -241,7 +242,7 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
             "population_share": float(q.population_share),
             "allocation": _money(q.allocation),
             "money_share": float(q.money_share),
-            "allocation_per_patient": _share(q.allocation_per_patient),
+            "allocation_per_patient": json_number(q.allocation_per_patient),
         }
         for q in result.quintiles
     ]
