@@ -75,6 +75,7 @@ from gpequity.formats import (
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
+from gpequity.views import Column
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
 NOT_LOADED = (DeprivationMissing, TotalUnavailable)
@@ -194,12 +195,6 @@ def _gap_words(gap: float | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # What the pack shows
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    numeric: bool = False
 
 
 @dataclass(frozen=True)

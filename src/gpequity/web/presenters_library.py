@@ -37,6 +37,7 @@ from gpequity.library import (
     ShortcodeCall,
     SnippetPart,
 )
+from gpequity.web.views import Cell, Link, Option
 
 LIBRARY_PATH = "/resources"
 #: Page numbers shown either side of the current one in the pagination.
@@ -56,19 +57,6 @@ def results_counter(first: int, last: int, total: int) -> str:
 
 
 # --- listing ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
-    selected: bool
-
-
-@dataclass(frozen=True)
-class TagLink:
-    label: str
-    href: str
 
 
 @dataclass(frozen=True)
@@ -239,13 +227,6 @@ def present_library(
 
 
 # --- figures (shortcodes) -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    numeric: bool = False
-    header: bool = False
 
 
 @dataclass(frozen=True)
@@ -520,12 +501,12 @@ class ArticlePage:
     published_iso: str
     authors: str
     summary: str
-    tags: tuple[TagLink, ...]
+    tags: tuple[Link, ...]
     body: tuple[HtmlPart | FigureTable | FigureMessage, ...]
     related: tuple[ResourceCard, ...]
-    related_practices: tuple[TagLink, ...]
-    related_icbs: tuple[TagLink, ...]
-    related_links: tuple[TagLink, ...]
+    related_practices: tuple[Link, ...]
+    related_icbs: tuple[Link, ...]
+    related_links: tuple[Link, ...]
 
 
 def present_article(
@@ -550,12 +531,12 @@ def present_article(
         published_iso=meta.published.isoformat(),
         authors=", ".join(meta.authors),
         summary=meta.summary,
-        tags=tuple(TagLink(t, library_href(tag=t)) for t in meta.tags),
+        tags=tuple(Link(t, library_href(tag=t)) for t in meta.tags),
         body=tuple(body),
         related=tuple(present_card(r, None) for r in related),
         related_practices=tuple(
-            TagLink(f"Practice {code}", f"/practices/{code}") for code in meta.related.practices
+            Link(f"Practice {code}", f"/practices/{code}") for code in meta.related.practices
         ),
-        related_icbs=tuple(TagLink(f"ICB {code}", f"/icbs/{code}") for code in meta.related.icbs),
-        related_links=tuple(TagLink(link.title, link.href) for link in meta.related.links),
+        related_icbs=tuple(Link(f"ICB {code}", f"/icbs/{code}") for code in meta.related.icbs),
+        related_links=tuple(Link(link.title, link.href) for link in meta.related.links),
     )

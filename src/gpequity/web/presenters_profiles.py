@@ -30,6 +30,7 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.web.presenters_library import CsvTable, csv_table, gap_sentence
+from gpequity.web.views import Link, Option, SummaryItem
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
@@ -61,13 +62,6 @@ def _or_not_recorded(value: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Link:
-    label: str
-    href: str
-    detail: str
-
-
-@dataclass(frozen=True)
 class DirectoryPage:
     """``/practices``: the search box and what it found."""
 
@@ -91,7 +85,7 @@ def present_directory(results: DirectoryResults | None, query: str) -> Directory
         title = f"{title}: results for “{results.query}”"
     practices = tuple(
         Link(
-            label=f"{p.name} ({p.code})",
+            text=f"{p.name} ({p.code})",
             href=practice_href(p.code),
             detail=", ".join(
                 part for part in (p.postcode and " ".join(p.postcode.split()), p.icb_name) if part
@@ -101,7 +95,7 @@ def present_directory(results: DirectoryResults | None, query: str) -> Directory
     )
     icbs = tuple(
         Link(
-            label=f"{i.name} ({i.code})",
+            text=f"{i.name} ({i.code})",
             href=icb_href(i.code),
             detail=f"{format_count(i.practices)} practice{'s' if i.practices != 1 else ''}",
         )
@@ -124,13 +118,6 @@ def present_directory(results: DirectoryResults | None, query: str) -> Directory
 
 
 # --- practice profile ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    key: str
-    value: str
-    href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +145,7 @@ class PracticePage:
     title: str
     code: str
     name: str
-    details: tuple[SummaryRow, ...]
+    details: tuple[SummaryItem, ...]
     notes: tuple[str, ...]
     payments_summary: str
     payments: tuple[PaymentRow, ...]
@@ -209,22 +196,22 @@ def indicator_label(ind: IndicatorComparison) -> str:
 def present_practice(profile: PracticeProfile) -> PracticePage:
     d = profile.details
     details = (
-        SummaryRow("Practice code", d.code),
-        SummaryRow("ICB", f"{d.icb_name} ({d.icb_code})", icb_href(d.icb_code)),
-        SummaryRow(
+        SummaryItem("Practice code", d.code),
+        SummaryItem("ICB", f"{d.icb_name} ({d.icb_code})", href=icb_href(d.icb_code)),
+        SummaryItem(
             "Primary care network",
             f"{d.pcn_name.title()} ({d.pcn_code})" if d.pcn_name and d.pcn_code else NOT_RECORDED,
         ),
-        SummaryRow("Postcode", " ".join(d.postcode.split()) if d.postcode else NOT_RECORDED),
-        SummaryRow(f"Registered patients ({d.year})", format_people(d.registered_patients)),
-        SummaryRow(f"Weighted patients ({d.year})", format_people(d.weighted_patients)),
-        SummaryRow(
+        SummaryItem("Postcode", " ".join(d.postcode.split()) if d.postcode else NOT_RECORDED),
+        SummaryItem(f"Registered patients ({d.year})", format_people(d.registered_patients)),
+        SummaryItem(f"Weighted patients ({d.year})", format_people(d.weighted_patients)),
+        SummaryItem(
             f"IMD score ({d.year})",
             format_number(d.imd_score) if d.imd_score is not None else NOT_RECORDED,
         ),
-        SummaryRow("National IMD quintile", quintile_words(d.imd_quintile)),
-        SummaryRow("Dispensing practice", _or_not_recorded(d.dispensing)),
-        SummaryRow("Rurality", _or_not_recorded(d.rurality)),
+        SummaryItem("National IMD quintile", quintile_words(d.imd_quintile)),
+        SummaryItem("Dispensing practice", _or_not_recorded(d.dispensing)),
+        SummaryItem("Rurality", _or_not_recorded(d.rurality)),
     )
     notes: list[str] = []
     if not d.in_latest_year:
@@ -454,20 +441,13 @@ class GradientRowView:
 
 
 @dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
-    selected: bool
-
-
-@dataclass(frozen=True)
 class IcbPage:
     title: str
     code: str
     name: str
     year: str
     year_options: tuple[Option, ...]
-    summary: tuple[SummaryRow, ...]
+    summary: tuple[SummaryItem, ...]
     spread_summary: str
     spread: tuple[SpreadRow, ...]
     spread_csv: str
@@ -544,9 +524,9 @@ def present_icb(
         year=profile.year,
         year_options=tuple(Option(y, y, y == profile.year) for y in reversed(profile.years)),
         summary=(
-            SummaryRow("ICB code", profile.code),
-            SummaryRow(f"Practices ({profile.year})", format_count(total)),
-            SummaryRow(
+            SummaryItem("ICB code", profile.code),
+            SummaryItem(f"Practices ({profile.year})", format_count(total)),
+            SummaryItem(
                 f"Registered patients ({profile.year})",
                 format_people(profile.registered_patients),
             ),

@@ -13,6 +13,14 @@ from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup
 
+# The table, summary-list and link types live below the front ends, where the datapacks can share
+# them; they are named here too, so that a page imports every view type from one place.
+from gpequity.views import Cell as Cell
+from gpequity.views import Column as Column
+from gpequity.views import Link as Link
+from gpequity.views import SummaryItem as SummaryItem
+from gpequity.views import TableView as TableView
+
 ASCENDING = "asc"
 DESCENDING = "desc"
 
@@ -136,40 +144,6 @@ def page_title(heading: str, errors: Sequence[FieldError]) -> str:
 
 
 @dataclass(frozen=True)
-class Cell:
-    """A table cell: its text, and the value it sorts by (``None``: sorts last)."""
-
-    text: str
-    numeric: bool = False
-    header: bool = False
-    sort_value: str | None = None
-    note: str | None = None
-    secondary: str | None = None
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    numeric: bool = False
-    key: str | None = None
-    href: str | None = None
-    aria_sort: str | None = None
-    next_order: str | None = None
-
-
-@dataclass(frozen=True)
-class TableView:
-    id: str
-    caption: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    foot: tuple[Cell, ...] | None = None
-    sortable: bool = False
-    small: bool = False
-    csv_href: str | None = None
-
-
-@dataclass(frozen=True)
 class SortChoice:
     """The order of a table: a column key (``None``: by the first column) and the direction."""
 
@@ -245,21 +219,6 @@ def sortable_columns(
 
 
 # --- the rest ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    """One row of a summary list: a name, its value and, optionally, what it means."""
-
-    key: str
-    value: str
-    explanation: str = ""
-
-
-@dataclass(frozen=True)
-class Link:
-    text: str
-    href: str
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""The view types every front end fills in to show a table, a summary list or a link: the web
+pages (through :mod:`gpequity.web.views`, which adds the form fields and charts) and the
+datapacks alike.
+
+Every text is already formatted (:mod:`gpequity.formats`); a template only lays them out. Pure:
+no imports from the rest of gpequity, so both ``reports`` and ``web`` can use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text, and the value it sorts by (``None``: sorts last)."""
+
+    text: str
+    numeric: bool = False
+    header: bool = False
+    sort_value: str | None = None
+    note: str | None = None
+    secondary: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column heading; ``key``, ``href``, ``aria_sort`` and ``next_order`` for a column the
+    reader can sort by (:func:`gpequity.web.views.sortable_columns`)."""
+
+    label: str
+    numeric: bool = False
+    key: str | None = None
+    href: str | None = None
+    aria_sort: str | None = None
+    next_order: str | None = None
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table as a page prints it: caption, column headings, rows of cells (and a foot)."""
+
+    id: str
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    foot: tuple[Cell, ...] | None = None
+    sortable: bool = False
+    small: bool = False
+    csv_href: str | None = None
+
+
+# --- the rest ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One row of a summary list: a name, its value and, optionally, what it means and where
+    the value links to."""
+
+    key: str
+    value: str
+    explanation: str = ""
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link, and (optionally) a line of detail shown under it."""
+
+    text: str
+    href: str
+    detail: str = ""
