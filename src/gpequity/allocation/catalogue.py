@@ -24,6 +24,7 @@ from gpequity.allocation.store import (
     remembered,
 )
 from gpequity.allocation.upload import UploadedColumn
+from gpequity.tables import latest_payment_year
 
 # --- ids and conventions ---------------------------------------------------------------------
 
@@ -444,14 +445,8 @@ def _imd_release_definition(con: Connection) -> Definition | None:
     return Definition(entry, sql, {"release": release})
 
 
-def _latest_payments_year(con: Connection) -> str | None:
-    if not has_rows(con, "payments"):
-        return None
-    return str(fetch_value(con, "SELECT max(year) FROM payments"))
-
-
 def _payments_definitions(con: Connection, *, weighted_from_efit: bool) -> list[Definition]:
-    year = _latest_payments_year(con)
+    year = latest_payment_year(con)
     if year is None:
         return []
     out = [

@@ -60,7 +60,7 @@ from gpequity.errors import GpequityError
 from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
-from gpequity.tables import has_table
+from gpequity.tables import has_table, latest_payment_year, payment_years
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
 __all__ = [
@@ -186,20 +186,19 @@ def parse_year(text: str) -> str | None:
 
 
 def loaded_years(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Financial years in the ``payments`` table, oldest first."""
-    return [
-        str(r[0]) for r in con.execute("SELECT DISTINCT year FROM payments ORDER BY 1").fetchall()
-    ]
+    """Financial years in the ``payments`` table, oldest first; none when no payments file was
+    loaded."""
+    return payment_years(con)
 
 
 def latest_year(con: duckdb.DuckDBPyConnection) -> str:
-    """The newest financial year in the ``payments`` table: the year every page, table and
-    datapack shows unless another is asked for. Raises :class:`NoPaymentYears` when no payments
-    file is loaded."""
-    loaded = loaded_years(con) if has_table(con, "payments") else []
-    if not loaded:
+    """The newest financial year in the ``payments`` table (:func:`gpequity.tables.
+    latest_payment_year`, the rule the allocation uses too). Raises :class:`NoPaymentYears`
+    when no payments file is loaded."""
+    year = latest_payment_year(con)
+    if year is None:
         raise NoPaymentYears()
-    return loaded[-1]
+    return year
 
 
 def resolve_year(con: duckdb.DuckDBPyConnection, text: str | None = None) -> str:

@@ -24,7 +24,6 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     payments_trend,
 )
-from gpequity.tables import has_table
 from gpequity.web.downloads import csv_response
 from gpequity.web.funding.page import (
     present_funding,
@@ -46,13 +45,6 @@ from gpequity.web.warehouse import PageReading, Reading
 router = APIRouter(include_in_schema=False)
 
 TEMPLATE = "funding.html"
-
-
-def payment_years(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The loaded payments years, oldest first; none when no payments file was loaded."""
-    if not has_table(con, "payments"):
-        return []
-    return loaded_years(con)
 
 
 def analyse_funding(con: duckdb.DuckDBPyConnection, query: FundingQuery) -> FundingAnalysis:
@@ -110,7 +102,7 @@ def _funding(
         page = present_funding_without_payments(has_data=False)
         return render(request, TEMPLATE, page, status_code=503 if table else 200)
     con = reading.con
-    years = payment_years(con)
+    years = loaded_years(con)
     if not years:
         page = present_funding_without_payments(has_data=True)
         return render(request, TEMPLATE, page, status_code=404 if table else 200)
