@@ -139,6 +139,21 @@ def test_payments_are_those_of_payments_by_deprivation(
     assert comparison.icb_per_weighted_patient == pytest.approx(
         float(sum(g.payments for g in groups)) / sum(g.weighted_patients for g in groups)
     )
+    # The ICB minus England differences the datapack prints come from here, not the presenter.
+    for row in comparison.rows:
+        if row.icb is None or row.england is None:
+            assert row.icb_minus_england is None
+        else:
+            assert row.icb_minus_england == pytest.approx(
+                row.icb.per_weighted_patient - row.england.per_weighted_patient
+            )
+    assert comparison.icb_minus_england == pytest.approx(
+        comparison.icb_per_weighted_patient - comparison.england_per_weighted_patient
+    )
+    assert comparison.icb_practices == sum(g.practices for g in groups)
+    assert comparison.icb_weighted_patients == pytest.approx(
+        sum(g.weighted_patients for g in groups)
+    )
 
 
 def test_payments_count_the_icbs_practices_left_out(con: duckdb.DuckDBPyConnection) -> None:

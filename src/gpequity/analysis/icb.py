@@ -215,6 +215,11 @@ def icb_overview(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbOver
 # Payments per weighted patient by quintile, ICB against England
 
 
+def _difference(icb: float | None, england: float | None) -> float | None:
+    """The ICB's figure minus England's; ``None`` when either is missing."""
+    return None if icb is None or england is None else icb - england
+
+
 @dataclass(frozen=True)
 class QuintileComparison:
     """One national quintile: the ICB's group and England's (``None`` when it has none)."""
@@ -223,6 +228,14 @@ class QuintileComparison:
     label: str
     icb: DeprivationGroup | None
     england: DeprivationGroup | None
+
+    @property
+    def icb_minus_england(self) -> float | None:
+        """The ICB's payments per weighted patient minus England's, in this quintile (``None``
+        when either has no practice in it)."""
+        if self.icb is None or self.england is None:
+            return None
+        return _difference(self.icb.per_weighted_patient, self.england.per_weighted_patient)
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,21 @@ class PaymentsComparison:
     england_per_weighted_patient: float | None
     icb_result: DeprivationResult
     england_result: DeprivationResult
+
+    @property
+    def icb_practices(self) -> int:
+        """The ICB's practices in the five quintiles together."""
+        return sum(r.icb.practices for r in self.rows if r.icb)
+
+    @property
+    def icb_weighted_patients(self) -> float:
+        """The ICB's weighted patients in the five quintiles together."""
+        return sum(r.icb.weighted_patients for r in self.rows if r.icb)
+
+    @property
+    def icb_minus_england(self) -> float | None:
+        """The ICB's payments per weighted patient minus England's, all quintiles together."""
+        return _difference(self.icb_per_weighted_patient, self.england_per_weighted_patient)
 
 
 @dataclass(frozen=True)
@@ -432,11 +460,7 @@ def icb_payment_lines(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> Ic
                 icb_payments=icb_amount,
                 icb_per_weighted_patient=icb_value,
                 england_per_weighted_patient=england_value,
-                difference=(
-                    None
-                    if icb_value is None or england_value is None
-                    else icb_value - england_value
-                ),
+                difference=_difference(icb_value, england_value),
                 icb_q1_per_weighted_patient=in_quintile(1),
                 icb_q5_per_weighted_patient=in_quintile(QUINTILES),
             )

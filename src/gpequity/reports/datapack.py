@@ -384,20 +384,18 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
                 format_people(r.icb.weighted_patients if r.icb else None),
                 format_pounds(icb),
                 format_pounds(england),
-                format_pounds(None if icb is None or england is None else icb - england),
+                format_pounds(r.icb_minus_england),
             )
         )
     icb_all, england_all = c.icb_per_weighted_patient, c.england_per_weighted_patient
     rows.append(
         (
             "All fifths",
-            format_count(sum(r.icb.practices for r in c.rows if r.icb)),
-            format_people(sum(r.icb.weighted_patients for r in c.rows if r.icb)),
+            format_count(c.icb_practices),
+            format_people(c.icb_weighted_patients),
             format_pounds(icb_all),
             format_pounds(england_all),
-            format_pounds(
-                None if icb_all is None or england_all is None else icb_all - england_all
-            ),
+            format_pounds(c.icb_minus_england),
         )
     )
     return TableView(
