@@ -21,7 +21,7 @@ Pure: no imports from the rest of gpequity, so every layer can use it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
@@ -53,6 +53,8 @@ MILLION: Final = Decimal(1_000_000)
 BILLION: Final = Decimal(1_000_000_000)
 #: The suffixes of a short sum of money, smallest first.
 SHORT_SCALES: Final = ((THOUSAND, "k"), (MILLION, "m"), (BILLION, "bn"))
+#: A large number of people is written in millions (62.1 million), never thousands.
+PEOPLE_SCALES: Final = ((MILLION, " million"),)
 
 Number = Decimal | float | int
 Word = Literal["more", "less", "the same"]
@@ -116,20 +118,32 @@ def format_pounds_whole(value: Number | None) -> str:
 
 def format_pounds_short(value: Number | None) -> str:
     """A large sum for a sentence: ``£10.2bn``, ``£870.3m``, ``£12.5k``, ``£950``."""
+    return _short(value, SHORT_SCALES, format_pounds_whole, prefix="£")
+
+
+def _short(
+    value: Number | None,
+    scales: Sequence[tuple[Decimal, str]],
+    whole: Callable[[Number], str],
+    *,
+    prefix: str = "",
+) -> str:
+    """A large figure to a tenth of the largest of ``scales`` (smallest first) that keeps it
+    under a thousand: ``£870.3m``, ``62.1 million``; under the smallest, written ``whole``."""
     if value is None:
         return NOT_AVAILABLE
     amount = as_decimal(value)
     size = abs(amount)
-    whole = round_to(size, UNIT)
-    if whole < THOUSAND:
-        return _signed(round_to(amount, UNIT), f"£{whole:,}")
+    if round_to(size, UNIT) < scales[0][0]:
+        return whole(value)
     # Decided on the rounded figure, so £999,960 is "£1.0m", not "£1,000.0k".
+    largest = scales[-1][0]
     scale, suffix = next(
         (scale, suffix)
-        for scale, suffix in SHORT_SCALES
-        if round_to(size / scale, TENTH) < THOUSAND or scale == BILLION
+        for scale, suffix in scales
+        if round_to(size / scale, TENTH) < THOUSAND or scale == largest
     )
-    return _signed(amount, f"£{round_to(size / scale, TENTH):,}{suffix}")
+    return _signed(amount, f"{prefix}{round_to(size / scale, TENTH):,}{suffix}")
 
 
 def format_change(value: Number | None) -> str:
@@ -202,12 +216,7 @@ def format_people(value: Number | None) -> str:
 
 def format_people_short(value: Number | None) -> str:
     """``62.1 million``, or the whole number under a million."""
-    if value is None:
-        return NOT_AVAILABLE
-    amount = as_decimal(value)
-    if round_to(abs(amount), UNIT) >= MILLION:
-        return _signed(amount, f"{round_to(abs(amount) / MILLION, TENTH):,} million")
-    return format_people(value)
+    return _short(value, PEOPLE_SCALES, format_people)
 
 
 def format_number(value: Number | None, places: int = 1) -> str:
