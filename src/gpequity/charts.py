@@ -103,31 +103,48 @@ class Chart:
         return [dict(zip(self.header, row, strict=True)) for row in self.rows]
 
 
-def _spec(
-    title: str, subtitle: str, reading: str, values: list[dict[str, Any]], **body: Any
+def vega_spec(
+    reading: str,
+    values: list[dict[str, Any]],
+    *,
+    title: str | None = None,
+    subtitle: str = "",
+    size: tuple[int, int] = (WIDTH, HEIGHT),
+    **body: Any,
 ) -> dict[str, Any]:
-    return {
-        "$schema": SCHEMA,
-        "title": {"text": title, "subtitle": subtitle},
+    """A Vega-Lite spec in the project's look (:data:`CONFIG`): ``reading`` as its
+    description, ``values`` inline, ``size`` (width, height) unless ``body`` says otherwise.
+    Without ``title`` it has none (a datapack prints the figure's title above the chart)."""
+    spec: dict[str, Any] = {"$schema": SCHEMA}
+    if title is not None:
+        spec["title"] = {"text": title, "subtitle": subtitle}
+    return spec | {
         "description": reading,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "width": size[0],
+        "height": size[1],
         "data": {"values": values},
         "config": CONFIG,
         **body,
     }
 
 
-def _quintile_labels() -> list[str]:
+def _spec(
+    title: str, subtitle: str, reading: str, values: list[dict[str, Any]], **body: Any
+) -> dict[str, Any]:
+    return vega_spec(reading, values, title=title, subtitle=subtitle, **body)
+
+
+def quintile_labels() -> list[str]:
+    """The five national deprivation fifths' labels, least deprived first."""
     return [rank_label(q) for q in range(1, QUINTILES + 1)]
 
 
-def _quintile_x_axis() -> dict[str, Any]:
+def quintile_x_axis() -> dict[str, Any]:
     """The x axis of a chart by deprivation quintile: the five fifths in order, least first."""
     return {
         "field": "quintile",
         "type": "ordinal",
-        "sort": _quintile_labels(),
+        "sort": quintile_labels(),
         "title": "Practices by deprivation (national fifths)",
         "axis": {"labelAngle": 0},
     }
@@ -177,7 +194,7 @@ def dispensing_split_chart(
         values,
         mark={"type": "bar", "tooltip": True},
         encoding={
-            "x": _quintile_x_axis(),
+            "x": quintile_x_axis(),
             "xOffset": {"field": "series", "sort": [s for s, _ in series]},
             "y": {
                 "field": "per_weighted_patient",
@@ -247,7 +264,7 @@ def dispensing_distribution_chart(by_dispensing: DeprivationResult) -> Chart:
             },
         ],
         encoding={
-            "x": _quintile_x_axis(),
+            "x": quintile_x_axis(),
             "y": {
                 "field": "dispensing_practices",
                 "type": "quantitative",
@@ -302,8 +319,8 @@ def trend_chart(trend: TrendResult) -> Chart:
                 "field": "quintile",
                 "type": "ordinal",
                 "title": None,
-                "sort": _quintile_labels(),
-                "scale": {"domain": _quintile_labels(), "range": list(QUINTILE_COLOURS)},
+                "sort": quintile_labels(),
+                "scale": {"domain": quintile_labels(), "range": list(QUINTILE_COLOURS)},
             },
         },
     )
@@ -314,7 +331,7 @@ def payment_lines_chart(result: PaymentLinesResult, top: int = TOP_PAYMENT_LINES
     """The largest payment lines per weighted patient in each quintile, against their national
     figure (100 = the line's national amount per weighted patient)."""
     shown = [line for line in result.lines if line.per_weighted_patient][:top]
-    labels = _quintile_labels()
+    labels = quintile_labels()
     rows: list[tuple[Any, ...]] = []
     for line in shown:
         national = line.per_weighted_patient or 0.0
@@ -507,18 +524,12 @@ def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
     else:
         baseline_layer["mark"] = {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2}
     title = "Allocation per patient against deprivation"
-    spec = {
-        "$schema": SCHEMA,
-        "title": {
-            "text": title,
-            "subtitle": f"{outcome.icb.name} ({outcome.icb.code}), {result.method_label}",
-        },
-        "description": reading,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "data": {"values": values},
-        "config": CONFIG,
-        "layer": [
+    spec = vega_spec(
+        reading,
+        values,
+        title=title,
+        subtitle=f"{outcome.icb.name} ({outcome.icb.code}), {result.method_label}",
+        layer=[
             baseline_layer,
             {
                 "transform": [{"filter": {"field": "series", "equal": allocation_label}}],
@@ -526,7 +537,7 @@ def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
                 "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
             },
         ],
-    }
+    )
     header = ("practice_code", "practice_name", "imd_score", "per_patient", "baseline_per_patient")
     return Chart("allocation-per-patient", title, reading, spec, header, tuple(rows))
 
@@ -563,19 +574,13 @@ def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
         zip([q.label for q in first.quintiles if q.quintile], QUINTILE_COLOURS, strict=False)
     )
     domain = labels
-    spec = {
-        "$schema": SCHEMA,
-        "title": {
-            "text": "Share of the money by IMD quintile",
-            "subtitle": f"Deprivation weight from 0% to 100%, the rest on {other_name}",
-        },
-        "description": reading,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "data": {"values": values},
-        "config": CONFIG,
-        "mark": {"type": "line", "point": True, "strokeWidth": 2},
-        "encoding": {
+    spec = vega_spec(
+        reading,
+        values,
+        title="Share of the money by IMD quintile",
+        subtitle=f"Deprivation weight from 0% to 100%, the rest on {other_name}",
+        mark={"type": "line", "point": True, "strokeWidth": 2},
+        encoding={
             "x": {
                 "field": "weight",
                 "type": "quantitative",
@@ -604,7 +609,7 @@ def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
                 {"field": "money_share", "title": "Share of money", "format": ".1%"},
             ],
         },
-    }
+    )
     header = ("deprivation_weight", *labels)
     return Chart(
         "sensitivity", "Share of the money by IMD quintile", reading, spec, header, tuple(rows)

@@ -16,8 +16,8 @@ from gpequity.analysis.icb import (
     IndicatorComparison,
     PaymentsComparison,
 )
-from gpequity.analysis.payments import QUINTILES, rank_label
-from gpequity.charts import CONFIG, SCHEMA, Chart
+from gpequity.analysis.payments import rank_label
+from gpequity.charts import Chart, quintile_labels, quintile_x_axis, vega_spec
 
 #: ICB against England in every chart: NHS blue against NHS mid grey.
 SERIES_COLOURS = {"This ICB": "#005eb8", "England": "#768692"}
@@ -34,19 +34,7 @@ PERCENT_AXIS = ".0%"
 
 def _spec(reading: str, values: list[dict[str, Any]], **body: Any) -> dict[str, Any]:
     # No title: the pack prints the figure's title above the chart, and its reading.
-    return {
-        "$schema": SCHEMA,
-        "description": reading,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "data": {"values": values},
-        "config": CONFIG,
-        **body,
-    }
-
-
-def _labels() -> list[str]:
-    return [rank_label(q) for q in range(1, QUINTILES + 1)]
+    return vega_spec(reading, values, size=(WIDTH, HEIGHT), **body)
 
 
 def _series_colour() -> dict[str, Any]:
@@ -56,16 +44,6 @@ def _series_colour() -> dict[str, Any]:
         "title": None,
         "sort": list(SERIES_COLOURS),
         "scale": {"domain": list(SERIES_COLOURS), "range": list(SERIES_COLOURS.values())},
-    }
-
-
-def _quintile_axis() -> dict[str, Any]:
-    return {
-        "field": "quintile",
-        "type": "ordinal",
-        "sort": _labels(),
-        "title": "Practices by deprivation (national fifths)",
-        "axis": {"labelAngle": 0},
     }
 
 
@@ -97,7 +75,7 @@ def _icb_against_england(
         [dict(zip(header, r, strict=True)) for r in rows],
         mark={"type": "bar"},
         encoding={
-            "x": _quintile_axis(),
+            "x": quintile_x_axis(),
             "xOffset": {"field": "series", "sort": list(SERIES_COLOURS)},
             "y": {
                 "field": field,
@@ -208,8 +186,8 @@ def indicator_chart(indicator: IndicatorComparison, reading: str) -> Chart:
             "x": {
                 "field": "quintile",
                 "type": "ordinal",
-                "sort": _labels(),
-                "scale": {"domain": _labels()},
+                "sort": quintile_labels(),
+                "scale": {"domain": quintile_labels()},
                 "title": None,
                 "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')[0]"},
             },
