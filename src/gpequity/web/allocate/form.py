@@ -253,6 +253,17 @@ def _parse_weight(text: str) -> Decimal | None:
     return weight if weight.is_finite() else None
 
 
+def _whole_number(text: str, problem: FieldError, errors: list[FieldError]) -> int | None:
+    """``text`` as a whole number; ``None`` when it is blank, or (with ``problem`` added to
+    ``errors``) when it is not a whole number."""
+    if not text:
+        return None
+    if WHOLE_NUMBER.match(text):
+        return int(text)
+    errors.append(problem)
+    return None
+
+
 def parse_scenario(inp: ScenarioInput, prefix: str = "") -> ParsedScenario:
     """Read the typed scenario; every field that cannot be read is reported, field by field.
 
@@ -280,29 +291,13 @@ def parse_scenario(inp: ScenarioInput, prefix: str = "") -> ParsedScenario:
         sex = Sex(inp.sex)
     else:
         errors.append(FieldError("sex", "Choose which patients: all, female or male."))
-    age_from = 0
-    if inp.age_from:
-        if WHOLE_NUMBER.match(inp.age_from):
-            age_from = int(inp.age_from)
-        else:
-            errors.append(
-                FieldError(
-                    "age_from",
-                    f"Enter the youngest age as a whole number from 0 to {OLDEST_AGE}.",
-                )
-            )
-    age_to: int | None = None
-    if inp.age_to:
-        if WHOLE_NUMBER.match(inp.age_to):
-            age_to = int(inp.age_to)
-        else:
-            errors.append(
-                FieldError(
-                    "age_to",
-                    f"Enter the oldest age as a whole number up to {OLDEST_AGE}, or leave it "
-                    "empty for 'and over'.",
-                )
-            )
+    youngest = f"Enter the youngest age as a whole number from 0 to {OLDEST_AGE}."
+    age_from = _whole_number(inp.age_from, FieldError("age_from", youngest), errors) or 0
+    oldest = (
+        f"Enter the oldest age as a whole number up to {OLDEST_AGE}, or leave it empty for "
+        "'and over'."
+    )
+    age_to = _whole_number(inp.age_to, FieldError("age_to", oldest), errors)
     choices: list[ComponentChoice] = []
     rows: list[int] = []
     for number, row in enumerate(inp.components, start=1):
