@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from gpequity.allocation import store
 from gpequity.allocation.store import has_table, remembered
 
 
@@ -50,3 +52,26 @@ def test_in_memory_databases_are_never_remembered() -> None:
         assert has_table(con, "t")
         con.execute("CREATE TABLE u (x INTEGER)")
         assert has_table(con, "u")
+
+
+def test_the_file_version_is_asked_once_per_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "w.duckdb"
+    _make(db, "t")
+    asked: list[object] = []
+    real = store.version_of
+
+    def counting(con: duckdb.DuckDBPyConnection) -> object:
+        asked.append(con)
+        return real(con)
+
+    monkeypatch.setattr(store, "version_of", counting)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert has_table(con, "t")
+        assert not has_table(con, "u")
+        assert has_table(con, "t")
+        assert len(asked) == 1
+        cursor = con.cursor()
+        assert has_table(cursor, "t")
+        assert len(asked) == 2  # a new cursor is asked again

@@ -11,6 +11,7 @@ than the file now at the path); in-memory databases are read afresh each time.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -26,6 +27,9 @@ T = TypeVar("T")
 REMEMBERED_KEPT = 32
 
 _REMEMBERED: dict[tuple[FileVersion, str], object] = {}
+#: The file version each open connection (or cursor) reads, asked once: a cursor keeps reading
+#: the file it began on, so its version does not change while it lives.
+_VERSIONS: weakref.WeakKeyDictionary[Connection, FileVersion | None] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -40,9 +44,21 @@ def fetch_value(con: Connection, sql: str, params: Mapping[str, object] | None =
     return rows[0][0] if rows else None
 
 
+def _version(con: Connection) -> FileVersion | None:
+    """:func:`version_of` ``con``, asked of DuckDB once per connection (``has_table`` runs on
+    every step of a request, and was one query each)."""
+    with _LOCK:
+        if con in _VERSIONS:
+            return _VERSIONS[con]
+    version = version_of(con)
+    with _LOCK:
+        _VERSIONS[con] = version
+    return version
+
+
 def remembered(con: Connection, name: str, read: Callable[[Connection], T]) -> T:
     """``read(con)``, computed once per version of the warehouse file and ``name``."""
-    version = version_of(con)
+    version = _version(con)
     if version is None:
         return read(con)
     key = (version, name)
