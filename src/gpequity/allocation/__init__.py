@@ -13,26 +13,10 @@ from gpequity.allocation.engine import (
     allocate,
     validate_request,
 )
-from gpequity.allocation.models import (
-    AllocationInputError,
-    AllocationRequest,
-    AllocationResult,
-    Baseline,
-    ComponentCell,
-    ComponentKind,
-    ComponentPot,
-    ComponentSpec,
-    Direction,
-    ExcludedPractice,
-    InputProblem,
-    Method,
-    MissingPolicy,
-    PcnSummary,
-    PracticeAllocation,
-    PracticeInput,
-    QuintileSummary,
-    Unit,
-)
+
+# The request and result types, all of them (``models.__all__`` lists them once).
+from gpequity.allocation.models import *  # noqa: F403
+from gpequity.allocation.models import __all__ as _MODELS
 from gpequity.allocation.rounding import PENCE, round_largest_remainder, round_pence, share_out
 from gpequity.allocation.upload import (
     UploadedColumn,
@@ -48,24 +32,6 @@ __all__ = [
     "NO_IMD_LABEL",
     "PENCE",
     "QUINTILE_LABELS",
-    "AllocationInputError",
-    "AllocationRequest",
-    "AllocationResult",
-    "Baseline",
-    "ComponentCell",
-    "ComponentKind",
-    "ComponentPot",
-    "ComponentSpec",
-    "Direction",
-    "ExcludedPractice",
-    "InputProblem",
-    "Method",
-    "MissingPolicy",
-    "PcnSummary",
-    "PracticeAllocation",
-    "PracticeInput",
-    "QuintileSummary",
-    "Unit",
     "UploadProblem",
     "UploadResult",
     "UploadedColumn",
@@ -76,3 +42,4 @@ __all__ = [
     "share_out",
     "validate_request",
 ]
+__all__ += _MODELS

@@ -15,6 +15,27 @@ from types import MappingProxyType
 
 from gpequity.errors import GpequityError
 
+__all__ = [
+    "AllocationInputError",
+    "AllocationRequest",
+    "AllocationResult",
+    "Baseline",
+    "ComponentCell",
+    "ComponentKind",
+    "ComponentPot",
+    "ComponentSpec",
+    "Direction",
+    "ExcludedPractice",
+    "InputProblem",
+    "Method",
+    "MissingPolicy",
+    "PcnSummary",
+    "PracticeAllocation",
+    "PracticeInput",
+    "QuintileSummary",
+    "Unit",
+]
+
 
 class Method(StrEnum):
     """How the money is split."""
