@@ -28,7 +28,7 @@ from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import format_pounds, format_share
 from gpequity.web.allocate.formatting import count, format_weight
-from gpequity.web.views import FieldError, page_title
+from gpequity.web.views import FieldError, Link, page_title
 
 # --- where things are --------------------------------------------------------------------------
 
@@ -179,6 +179,15 @@ class ToolPage(Generic[FormT, ResultsT]):
     results: ResultsT | None
     status_text: str
     has_icbs: bool = True
+
+
+@dataclass(frozen=True)
+class ToolResults:
+    """What the results of every tool page (compare, sensitivity) have: a heading and links to
+    the single allocations behind them; each page's results add their own figures."""
+
+    heading: str
+    links: tuple[Link, ...]
 
 
 def present_page(

@@ -32,13 +32,14 @@ from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     COMPARE_PATH,
     ToolPage,
+    ToolResults,
     describe_components,
     present_page,
     present_without_data,
     quintile_sentence,
     result_heading,
 )
-from gpequity.web.allocate.fields import MethodFields, SharedFields, method_fields, shared_fields
+from gpequity.web.allocate.fields import MethodFields, ToolForm, method_fields, shared_fields
 from gpequity.web.allocate.form import SIDES, ScenarioInput, compare_query
 from gpequity.web.allocate.formatting import count, format_times, sort_text
 from gpequity.web.views import (
@@ -68,20 +69,16 @@ class ScenarioSummary:
 
 
 @dataclass(frozen=True)
-class CompareResults:
-    heading: str
+class CompareResults(ToolResults):
     scenarios: tuple[ScenarioSummary, ...]
     sentences: tuple[str, ...]
     flaw: tuple[str, ...]
     quintiles: TableView
     practices: TableView
-    links: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
-class CompareForm:
-    action: str
-    shared: SharedFields
+class CompareForm(ToolForm):
     sides: tuple[MethodFields, ...]
 
 

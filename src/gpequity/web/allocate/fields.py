@@ -66,6 +66,15 @@ class SharedFields:
     target_hint: str
 
 
+@dataclass(frozen=True)
+class ToolForm:
+    """What the form of every tool page (compare, sensitivity) has: where it is sent and the
+    shared fields; each page's form adds its own (``allocate_tool_layout.html``)."""
+
+    action: str
+    shared: SharedFields
+
+
 def _coverage_text(coverage: float | None) -> str:
     if coverage is None:
         return ""

@@ -23,12 +23,13 @@ from gpequity.web.allocate.common import (
     METHOD_CHOICES,
     SENSITIVITY_PATH,
     ToolPage,
+    ToolResults,
     chart_svg,
     present_page,
     present_without_data,
     result_heading,
 )
-from gpequity.web.allocate.fields import SharedFields, indicator_groups, shared_fields
+from gpequity.web.allocate.fields import ToolForm, indicator_groups, shared_fields
 from gpequity.web.allocate.form import ComponentInput, ScenarioInput, component_inputs
 from gpequity.web.allocate.formatting import format_weight
 from gpequity.web.views import (
@@ -73,18 +74,14 @@ def sweep_input(inp: ScenarioInput, other: ComponentInput) -> ScenarioInput:
 
 
 @dataclass(frozen=True)
-class SensitivityResults:
-    heading: str
+class SensitivityResults(ToolResults):
     reading: str
     table: TableView
     chart: ChartView
-    links: tuple[Link, ...]
 
 
 @dataclass(frozen=True)
-class SensitivityForm:
-    action: str
-    shared: SharedFields
+class SensitivityForm(ToolForm):
     method: RadioGroup
     other: SelectField
 
