@@ -38,6 +38,11 @@ class Column:
     next_order: str | None = None
 
 
+def figure_columns(first: str, *figures: str) -> tuple[Column, ...]:
+    """The columns of a table whose first column names the row and the rest are figures."""
+    return (Column(first), *(Column(label, numeric=True) for label in figures))
+
+
 @dataclass(frozen=True)
 class TableView:
     """A table as a page prints it: caption, column headings, rows of cells (and a foot)."""

@@ -20,6 +20,7 @@ from gpequity.views import Column as Column
 from gpequity.views import Link as Link
 from gpequity.views import SummaryItem as SummaryItem
 from gpequity.views import TableView as TableView
+from gpequity.views import figure_columns as figure_columns
 
 ASCENDING = "asc"
 DESCENDING = "desc"

@@ -35,7 +35,7 @@ from gpequity.formats import (
     sign_as_written,
 )
 from gpequity.web.funding.query import FundingQuery, choice_words, csv_href
-from gpequity.web.views import Cell, Column, SummaryItem, TableView
+from gpequity.web.views import Cell, Column, SummaryItem, TableView, figure_columns
 
 #: The first year whose file publishes the COVID totals.
 FIRST_COVID_YEAR = "2020/21"
@@ -150,12 +150,12 @@ def dispensing_status_table(summary: NationalSummary, query: FundingQuery) -> Ta
     return TableView(
         id="summary",
         caption=f"Payments by dispensing status, {summary.year} (core total)",
-        columns=(
-            Column("Practices"),
-            Column("Number of practices", numeric=True),
-            Column("Registered patients", numeric=True),
-            Column("Total payments", numeric=True),
-            Column("Prescribing and dispensing payments", numeric=True),
+        columns=figure_columns(
+            "Practices",
+            "Number of practices",
+            "Registered patients",
+            "Total payments",
+            "Prescribing and dispensing payments",
         ),
         rows=tuple(tuple(row) for row in rows),
         csv_href=csv_href("summary", query),
@@ -393,12 +393,7 @@ def exclusions_data_table(excluded: Sequence[Exclusion], query: FundingQuery) ->
     return TableView(
         id="exclusions",
         caption=f"Practices left out of the analysis by deprivation, {query.year}",
-        columns=(
-            Column("Reason"),
-            Column("Number of practices", numeric=True),
-            Column("Registered patients", numeric=True),
-            Column("Payments", numeric=True),
-        ),
+        columns=figure_columns("Reason", "Number of practices", "Registered patients", "Payments"),
         rows=tuple(
             (
                 Cell(sentence_case(e.reason), header=True),
