@@ -51,15 +51,21 @@ def test_gpequity_db_overrides_the_default_and_db_overrides_both(
     assert config.db_path_origin(Path("given.duckdb")) == "from --db"
 
 
+def gpequity(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user does, in ``cwd``, with this test's HOME and environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "gpequity", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "300", "TERM": "dumb"},
+    )
+
+
 def test_help_of_every_db_option_names_the_default(home: Path) -> None:
     for command in (["data", "load"], ["serve"], ["allocate"], ["payments", "summary"]):
-        shown = subprocess.run(
-            [sys.executable, "-m", "gpequity", *command, "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "COLUMNS": "300", "TERM": "dumb"},
-        ).stdout
+        shown = gpequity(*command, "--help").stdout
         flat = " ".join(shown.replace("│", " ").split())
         assert "$GPEQUITY_DB" in flat and "~/.local/share/gpequity" in flat, (command, shown)
 
@@ -69,37 +75,11 @@ def test_a_load_without_db_writes_the_per_user_warehouse_not_the_current_folder(
 ) -> None:
     work = tmp_path / "checkout"
     work.mkdir()
-    env = {**os.environ, "COLUMNS": "200"}
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gpequity",
-            "data",
-            "demo",
-            "--out",
-            "demo",
-            "--practices",
-            "50",
-            "--load",
-        ],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    made = gpequity("data", "demo", "--out", "demo", "--practices", "50", "--load", cwd=work)
     assert made.returncode == 0, made.stderr
     assert (home / ".local" / "share" / "gpequity" / "gpequity.duckdb").is_file()
     assert not (work / "data").exists(), "nothing written under the current folder's data/"
-    status = subprocess.run(
-        [sys.executable, "-m", "gpequity", "data", "status", "--format", "json"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    status = gpequity("data", "status", "--format", "json", cwd=work)
     assert status.returncode == 0, status.stderr
     value = json.loads(status.stdout)
     assert value["db"] == str(home / ".local" / "share" / "gpequity" / "gpequity.duckdb")

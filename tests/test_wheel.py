@@ -26,7 +26,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-pytestmark = pytest.mark.wheel
+# One xdist worker runs them all (make test's --dist loadgroup): one build, one venv, one server.
+pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "gpequity"
