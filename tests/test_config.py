@@ -46,9 +46,9 @@ def test_gpequity_db_overrides_the_default_and_db_overrides_both(
 ) -> None:
     monkeypatch.setenv("GPEQUITY_DB", str(home / "env.duckdb"))
     assert config.db_path() == home / "env.duckdb"
-    assert config.db_path_origin() == "from GPEQUITY_DB"
+    assert config.db_path_origin() == "given by GPEQUITY_DB"
     assert config.db_path(Path("given.duckdb")) == Path("given.duckdb")
-    assert config.db_path_origin(Path("given.duckdb")) == "from --db"
+    assert config.db_path_origin(Path("given.duckdb")) == "given by --db"
 
 
 def gpequity(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

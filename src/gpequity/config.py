@@ -56,9 +56,9 @@ def db_path(explicit: Path | None = None) -> Path:
 def db_path_origin(explicit: Path | None = None) -> str:
     """Say where :func:`db_path` found the warehouse path, for ``gpequity data status``."""
     if explicit is not None:
-        return "from --db"
+        return "given by --db"
     if os.environ.get(DB_ENV):
-        return f"from {DB_ENV}"
+        return f"given by {DB_ENV}"
     return f"the per-user default; --db or {DB_ENV} to change it"
 
 
