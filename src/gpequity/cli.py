@@ -159,7 +159,8 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
     if format is Format.table:
         kind = "[bold red]SYNTHETIC demonstration data[/]" if status.synthetic else "real data"
         console.print(f"Warehouse {status.db_path}: {kind}, built {status.built_at}")
-        console.print(f"The warehouse path is {config.db_path_origin(db)}.", markup=False, highlight=False)
+        origin = config.db_path_origin(db)
+        console.print(f"The warehouse path is {origin}.", markup=False, highlight=False)
         render_rows(
             console,
             format,
