@@ -45,7 +45,7 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
+    typer.Option("--db", help=config.DB_HELP),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
@@ -147,6 +147,7 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
     ]
     value = {
         "db": status.db_path,
+        "db_origin": config.db_path_origin(db),
         "synthetic": status.synthetic,
         "built_at": status.built_at,
         "datasets": status.datasets,
@@ -158,6 +159,8 @@ def data_status(db: DbOption = None, format: FormatOption = Format.table) -> Non
     if format is Format.table:
         kind = "[bold red]SYNTHETIC demonstration data[/]" if status.synthetic else "real data"
         console.print(f"Warehouse {status.db_path}: {kind}, built {status.built_at}")
+        origin = config.db_path_origin(db)
+        console.print(f"The warehouse path is {origin}.", markup=False, highlight=False)
         render_rows(
             console,
             format,

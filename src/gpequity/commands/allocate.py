@@ -116,7 +116,7 @@ DIRECTIONS = {d.value for d in Direction}
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
+    typer.Option("--db", help=config.DB_HELP),
 ]
 IcbOption = Annotated[
     str,

@@ -55,9 +55,7 @@ def datapack_command(
     ] = None,
     db: Annotated[
         Path | None,
-        typer.Option(
-            "--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."
-        ),
+        typer.Option("--db", help=config.DB_HELP),
     ] = None,
 ) -> None:
     """Write ICB inequality datapacks (HTML or A4 PDF): one ICB's, or every ICB's with --all."""

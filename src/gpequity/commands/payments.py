@@ -52,7 +52,7 @@ def _console() -> Console:
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
+    typer.Option("--db", help=config.DB_HELP),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 YearOption = Annotated[

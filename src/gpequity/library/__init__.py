@@ -1,7 +1,8 @@
 """The resource library: Markdown articles with front matter, rendered safely and searchable.
 
 * :mod:`~gpequity.library.model`: what a resource is (front matter validated by pydantic);
-* :mod:`~gpequity.library.loader`: reading ``content/``, with errors naming file and field;
+* :mod:`~gpequity.library.loader`: reading ``library/content/`` (package data), with errors naming
+  file and field;
 * :mod:`~gpequity.library.markdown`: Markdown to sanitised HTML (markdown-it-py, nh3);
 * :mod:`~gpequity.library.shortcodes`: live warehouse figures inside a resource;
 * :mod:`~gpequity.library.search`: the in-memory SQLite FTS5 index;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,17 @@ from gpequity.library.markdown import render_markdown
 from gpequity.library.model import FrontMatter, Resource, ShortcodeCall
 from gpequity.library.shortcodes import MISPLACED, ShortcodeProblem, find_shortcodes
 
-#: The project's own resources: ``content/`` at the root of the source tree (the app is
-#: installed editable, so this is the checkout's folder). ``GPEQUITY_CONTENT`` overrides it.
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
+#: The project's own resources: the package data folder ``gpequity/library/content/``, so an
+#: installed wheel has the same library as the checkout (the folder used to sit at the root of
+#: the repository, which a wheel does not carry: the library of an installation was empty).
+#: ``GPEQUITY_CONTENT`` overrides it.
+DEFAULT_CONTENT_DIR = Path(str(files("gpequity.library").joinpath("content")))
 FRONT_MATTER_FENCE = "---"
 RESOURCE_SUFFIX = ".md"
 
 
 def content_dir(explicit: Path | None = None) -> Path:
-    """The content folder: the explicit one, else ``GPEQUITY_CONTENT``, else ``content/``."""
+    """The content folder: the explicit one, else ``GPEQUITY_CONTENT``, else the package's."""
     if explicit is not None:
         return explicit
     env = os.environ.get("GPEQUITY_CONTENT")

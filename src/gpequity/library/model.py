@@ -1,6 +1,6 @@
 """What a library resource is: its front matter, validated by pydantic, and the loaded resource.
 
-A resource is a Markdown file in ``content/`` whose YAML front matter says what it is (see
+A resource is a Markdown file in ``library/content/`` whose YAML front matter says what it is (see
 ``docs/library.md``). The model forbids unknown fields, so a misspelt field (``tag:`` for
 ``tags:``) is an error naming the field instead of a value quietly ignored.
 """

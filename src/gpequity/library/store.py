@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gpequity.library.loader import DEFAULT_CONTENT_DIR, content_dir, load_resources
+from gpequity.library.loader import content_dir, load_resources
 from gpequity.library.model import Resource, ResourceType
 from gpequity.library.search import IndexedText, SearchIndex, SnippetPart, search_terms
-
-logger = logging.getLogger(__name__)
 
 #: Resources on a page of ``/resources``.
 PER_PAGE = 9
@@ -87,14 +84,10 @@ class Library:
     def load(cls, folder: Path | None = None) -> Library:
         """Load the content folder (default :func:`~gpequity.library.loader.content_dir`).
 
-        A folder that was asked for must exist; the default one need not (an installation
-        without the source tree's ``content/``), which gives an empty library and a warning.
+        The default folder is package data, so every installation has it: a missing folder is
+        an error naming it, never a silently empty library.
         """
-        chosen = content_dir(folder)
-        if chosen == DEFAULT_CONTENT_DIR and not chosen.is_dir():
-            logger.warning("%s does not exist: the library is empty (set GPEQUITY_CONTENT)", chosen)
-            return cls([])
-        return cls(load_resources(chosen))
+        return cls(load_resources(content_dir(folder)))
 
     def get(self, slug: str) -> Resource | None:
         return self._by_slug.get(slug)

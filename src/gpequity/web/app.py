@@ -38,8 +38,9 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     The warehouse need not exist yet: pages then say that no data is loaded, and pick it up as
     soon as ``gpequity data load`` has built it.
 
-    ``content_dir`` is the library's folder of resources (default: the project's ``content/``,
-    or ``GPEQUITY_CONTENT``); a malformed resource stops the app here, naming file and field.
+    ``content_dir`` is the library's folder of resources (default: the package's
+    ``library/content/``, or ``GPEQUITY_CONTENT``); a malformed resource stops the app here,
+    naming file and field.
     """
     warehouse = SharedWarehouse(config.db_path(db_path))
 
