@@ -385,7 +385,7 @@ class RichFetchHooks:
         self._task: object = None
 
     def start(self, total_files: int) -> None:
-        self.progress.console.print(f"Fetching {total_files} files")
+        self.progress.console.print(f"Fetching {total_files} files", highlight=False)
 
     def file_started(self, name: str, total_bytes: int | None) -> None:
         self._task = self.progress.add_task(name, total=total_bytes)
