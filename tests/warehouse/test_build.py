@@ -53,9 +53,8 @@ def test_a_second_load_is_refused_at_once_naming_the_lock_and_its_holder(
     demo: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "w.duckdb"
-    with load_lock(db):
-        with pytest.raises(LoadLocked) as locked:
-            build_warehouse(db, [demo])
+    with load_lock(db), pytest.raises(LoadLocked) as locked:
+        build_warehouse(db, [demo])
     message = str(locked.value)
     assert f"pid {os.getpid()} holds the lock {lock_path(db)}" in message
     assert "\n" not in message
@@ -114,9 +113,7 @@ def test_a_dataset_losing_more_than_a_tenth_is_refused_naming_it_and_both_counts
     assert any(m.startswith("allowed by --allow-shrink: payments:") for m in recorded)
 
 
-def test_a_dataset_missing_from_the_new_load_shrinks_to_nothing(
-    demo: Path, tmp_path: Path
-) -> None:
+def test_a_dataset_missing_from_the_new_load_shrinks_to_nothing(demo: Path, tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     build_warehouse(db, [demo])
     reports = build_warehouse(tmp_path / "other.duckdb", [demo]).reports
@@ -131,9 +128,7 @@ def test_a_dataset_missing_from_the_new_load_shrinks_to_nothing(
 # --- errors of the operating system ---------------------------------------------------------
 
 
-def test_an_os_error_is_one_line_naming_the_file_and_the_reason(
-    demo: Path, tmp_path: Path
-) -> None:
+def test_an_os_error_is_one_line_naming_the_file_and_the_reason(demo: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(LoadSystemError) as failed:
@@ -166,7 +161,10 @@ def test_describe_os_error_names_enospc() -> None:
             "eFIT QJK (Devon ICB): 1 practice has population rows and no indicator row: L83673",
             "N practice(s) have population rows and no indicator row",
         ),
-        ("2014/15: 17 of 7,959 practices have no IMD score", "N of N practice(s) have no IMD score"),
+        (
+            "2014/15: 17 of 7,959 practices have no IMD score",
+            "N of N practice(s) have no IMD score",
+        ),
         (
             "rows without an Indicator ID, taken as 91547 (the file's only indicator): 6,267",
             "rows without an Indicator ID, taken as N",
