@@ -59,9 +59,6 @@ SYNTHETIC_MARKER = "SYNTHETIC"
 #: A dataset may lose at most this share of its rows against the current warehouse.
 SHRINK_LIMIT = 0.10
 
-#: DuckDB's errors that come from the operating system or the machine, not from the data.
-_SYSTEM_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)
-
 Progress = Callable[[str], None]
 
 
@@ -169,10 +166,11 @@ def build_warehouse(
             )
     except OSError as exc:
         raise LoadSystemError(describe_os_error(exc), previous=previous) from None
-    except _SYSTEM_ERRORS as exc:
+    except duckdb.Error as exc:
+        # What the data could cause is an InputFileError by now: what reaches here is the
+        # machine's (a write refused, as "Failed to commit: ... No space left on device").
         raise LoadSystemError(
-            f"the database engine could not write the new warehouse ({_first_line(str(exc))})",
-            previous=previous,
+            f"the database engine stopped the load: {_first_line(str(exc))}", previous=previous
         ) from None
     result.stale = stale
     return result
