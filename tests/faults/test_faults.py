@@ -67,11 +67,8 @@ def environment() -> dict[str, str]:
 
 
 def command(source: Path, db: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "gpequity", "data", "load", "--source", str(source)] + [
-        "--db",
-        str(db),
-        *extra,
-    ]
+    program = [sys.executable, "-m", "gpequity", "data", "load"]
+    return [*program, "--source", str(source), "--db", str(db), *extra]
 
 
 def load(source: Path, db: Path, *extra: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -174,7 +171,7 @@ def test_a_second_concurrent_load_exits_1_at_once_naming_the_lock_and_the_pid(
         pass
     assert first.poll() is None, "the first load ended before the second could start"
     second = load(demos[0], db)
-    out, err = first.communicate(timeout=WAIT_SECONDS)
+    _, err = first.communicate(timeout=WAIT_SECONDS)
     assert_one_clear_error(
         second,
         f"another load into this warehouse is running (pid {first.pid} holds the lock "
