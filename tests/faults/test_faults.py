@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,8 @@ pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults")]
 
 #: Only a bound on waiting for a process or a server, never asserted on.
 WAIT_SECONDS = 120.0
+#: How often the files of a running load are looked at (leaving the CPU to the load).
+POLL_SECONDS = 0.002
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +142,7 @@ def test_kill_9_at_any_point_leaves_the_previous_warehouse_or_the_new_one(
         command(demos[1], db), env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     while process.poll() is None and not point(db, process.pid):
-        pass  # the points are states of the files, watched as they change
+        time.sleep(POLL_SECONDS)  # the points are states of the files, watched as they change
     process.send_signal(signal.SIGKILL)
     process.wait(WAIT_SECONDS)
     assert process.stderr is not None
@@ -168,7 +171,7 @@ def test_a_second_concurrent_load_exits_1_at_once_naming_the_lock_and_the_pid(
         command(demos[1], db), env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     while first.poll() is None and not _building(db, first.pid):
-        pass
+        time.sleep(POLL_SECONDS)
     assert first.poll() is None, "the first load ended before the second could start"
     second = load(demos[0], db)
     _, err = first.communicate(timeout=WAIT_SECONDS)
