@@ -27,16 +27,20 @@ class InputFileError(GpequityError):
         super().__init__(f"{', '.join(where)}: {message}")
 
 
+def untouched(previous: bool) -> str:
+    """What a load that stopped did to the warehouse, depending on whether there was one."""
+    return "the previous warehouse is untouched" if previous else "no warehouse was written"
+
+
 class LoadFailed(GpequityError):
     """A load that did not replace the warehouse; ``problems`` lists every reason."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, previous: bool = True) -> None:
         self.problems = problems
+        self.previous = previous
         shown = problems[:20]
         more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(
-            "The load failed; the previous warehouse is untouched.\n" + "\n".join(shown) + more
-        )
+        super().__init__(f"The load failed; {untouched(previous)}.\n" + "\n".join(shown) + more)
 
 
 class WarehouseMissing(GpequityError):
@@ -45,5 +49,5 @@ class WarehouseMissing(GpequityError):
     def __init__(self, path: Path) -> None:
         super().__init__(
             f"No warehouse at {path}. Build one with 'gpequity data load --source DIR' "
-            "or 'gpequity data demo' (see the README)."
+            "or 'gpequity data demo --load' (see the README)."
         )

@@ -12,7 +12,9 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,27 +186,142 @@ def unique_names(header: Sequence[str]) -> list[str]:
 
 
 def read_csv_text(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, header: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    header: Sequence[str],
+    report: LoadReport,
 ) -> int:
     """Read a CSV into temporary table ``table``: every column text, plus ``_row``.
 
     ``_row`` is the row number as a spreadsheet shows it (the header is row 1). Returns the
-    number of data rows. Raises :class:`InputFileError` naming the row of the first problem.
+    number of data rows read. Raises :class:`InputFileError` naming the row of the first
+    problem. A last row cut short (:func:`cut_last_row`) is not read into ``table``: it is
+    counted and rejected in ``report`` with the reason.
     """
     columns = dict.fromkeys(unique_names(header), "VARCHAR")
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, {CSV_OPTIONS}, "
-            "columns = ?)",
-            [str(path), columns],
-        )
-    except duckdb.Error as exc:
-        raise diagnose_csv(path, len(header)) or InputFileError(
-            path, f"cannot be read as CSV ({_first_line(str(exc))})"
-        ) from None
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    cut = cut_last_row(path, len(header))
+    with tempfile.TemporaryDirectory(prefix="gpequity-") as folder:
+        source = path
+        if cut is not None:
+            # The rows before the cut one, for DuckDB to read as a whole file.
+            source = Path(folder) / "rows-before-the-cut-one.csv"
+            source.write_bytes(cut.before)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, {CSV_OPTIONS}, "
+                "columns = ?)",
+                [str(source), columns],
+            )
+        except duckdb.Error as exc:
+            raise diagnose_csv(path, len(header)) or InputFileError(
+                path, f"cannot be read as CSV ({_first_line(str(exc))})"
+            ) from None
+    found = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    rows = int(found[0]) if found else 0
+    if cut is None:
+        return rows
+    report.reject(rows + 2, None, cut.reason)
+    return rows + 1
+
+
+@dataclass(frozen=True)
+class CutRow:
+    """The last row of a file that looks cut short, and the bytes of the rows before it."""
+
+    before: bytes
+    reason: str
+
+
+#: The rows before the last one that :func:`cut_last_row` compares its last value with.
+TRAILER_SAMPLE_BYTES = 256 * 1024
+#: A last value with fewer decimal places than this share of the column's looks cut.
+CUT_DECIMALS_QUANTILE = 0.05
+#: The numbers a column needs before a last value is judged against them.
+CUT_MIN_SAMPLE = 20
+
+
+def cut_last_row(path: Path, width: int) -> CutRow | None:
+    """The trailer check: whether the file's last row looks cut short, and why.
+
+    Only a file that does not end with a line break can end in a cut row (the publishers'
+    files often end without one). Its last row is cut when it ends inside a quoted field or
+    has fewer fields than the header; or when its last value is blank where every other row
+    has one, or is a number with fewer decimal places than 95% of the same column's numbers
+    in a column of fractions (``22.987406`` cut from ``22.98740636``). A number cut in a column
+    with whole numbers is not caught here; the load's shrink check against the current
+    warehouse catches the rows lost with it.
+    """
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return None
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) in (b"\n", b"\r"):
+            return None
+    data = path.read_bytes()
+    start = _last_record_start(data)
+    if start == 0:
+        return None  # the header is the only line
+    before = data[:start]
+    last = data[start:].decode("utf-8", "replace")
+    what = "the file looks cut short: the last row"
+    if data.count(b'"') % 2:
+        return CutRow(before, f"{what} ends inside a quoted field")
+    fields = next(csv.reader([last]), [])
+    if len(fields) < width:
+        return CutRow(before, f"{what} has {len(fields)} fields where the header has {width}")
+    if len(fields) != width:
+        return None  # too many fields: the read reports it
+    value = fields[-1].strip()
+    column = _last_column(before, width)
+    numbers = [v for v in column if re.fullmatch(NUMBER_REGEX, v)]
+    if len(numbers) < CUT_MIN_SAMPLE or len(numbers) < 0.9 * len(column):
+        return None
+    if not value and all(column):
+        return CutRow(before, f"{what}'s last value is blank where every other row has one")
+    decimals = sorted(_decimals(v) for v in numbers)
+    # Only in a column of fractions: where whole numbers occur (payments write 587960 for
+    # 587960.00), a number without decimals is no sign of a cut.
+    if re.fullmatch(NUMBER_REGEX, value) and decimals[0] > 0:
+        usual = decimals[int(CUT_DECIMALS_QUANTILE * len(decimals))]
+        if _decimals(value) < usual:
+            return CutRow(
+                before,
+                f"{what}'s last value {value!r} has {_decimals(value)} decimal places where "
+                f"95% of the column's values have {usual} or more",
+            )
+    return None
+
+
+def _last_record_start(data: bytes) -> int:
+    """Where the last record of CSV bytes starts: after a line break outside quotes."""
+    end = len(data)
+    while True:
+        brk = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
+        if brk < 0:
+            return 0
+        if data.count(b'"', 0, brk) % 2 == 0:
+            return brk + 1
+        end = brk
+
+
+def _last_column(before: bytes, width: int) -> list[str]:
+    """The last column's values in the rows just before the last one (a sample)."""
+    first_break = max(before.find(b"\n"), 0)
+    sample = before[max(first_break + 1, len(before) - TRAILER_SAMPLE_BYTES) :]
+    # Start at a line break outside quotes, so that the sample's first record is whole.
+    while sample.count(b'"') % 2 and b"\n" in sample:
+        sample = sample[sample.index(b"\n") + 1 :]
+    text = sample.decode("utf-8", "replace")
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]  # the first may be partial
+    return [r[-1].strip() for r in rows if len(r) == width]
+
+
+def _decimals(number: str) -> int:
+    mantissa = re.split("[eE]", number, maxsplit=1)[0]
+    return len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
 
 
 def read_raw(
@@ -225,7 +342,7 @@ def read_raw(
     """
     header = read_header(path) if header is None else header
     col = match_columns(path, header, required, optional)
-    report.rows_read = read_csv_text(con, path, table, header)
+    report.rows_read = read_csv_text(con, path, table, header, report)
     con.execute(f"ALTER TABLE {table} ADD COLUMN _rejected BOOLEAN DEFAULT false")
     return col
 

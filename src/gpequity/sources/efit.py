@@ -30,6 +30,7 @@ from gpequity.sources.base import (
     CSV_OPTIONS,
     NUMBER_REGEX,
     LoadReport,
+    cut_last_row,
     has_columns,
     match_columns,
     quote_ident,
@@ -272,7 +273,7 @@ class EfitDataset:
 def _read(
     con: duckdb.DuckDBPyConnection, path: Path, header: Sequence[str], report: LoadReport
 ) -> None:
-    report.rows_read = read_csv_text(con, path, RAW, header)
+    report.rows_read = read_csv_text(con, path, RAW, header, report)
     con.execute(f"ALTER TABLE {RAW} ADD COLUMN _rejected BOOLEAN DEFAULT false")
 
 
@@ -450,6 +451,8 @@ def _stage_batch(
     Returns False, having loaded nothing, when DuckDB cannot read them as one: the caller then
     loads each file alone, so that the faulty one is named with its row.
     """
+    if any(cut_last_row(f.path, len(header)) for f in batch):
+        return False  # one file alone rejects its cut last row
     columns = dict.fromkeys(unique_names(header), "VARCHAR")
     try:
         # Rows come out in file order and, within a file, in row order (DuckDB keeps insertion

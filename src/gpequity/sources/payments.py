@@ -380,7 +380,7 @@ class PaymentsDataset:
         header = read_header(path)
         mapping = map_header(header, year)
         _check_header(path, header, mapping)
-        report.rows_read = read_csv_text(con, path, "raw_payments", header)
+        report.rows_read = read_csv_text(con, path, "raw_payments", header, report)
         if not con.execute("SELECT count(*) FROM ccg_icb").fetchone()[0]:  # type: ignore[index]
             raise InputFileError(
                 path,

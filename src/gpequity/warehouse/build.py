@@ -2,12 +2,16 @@
 
 Build, then swap: the new warehouse is written beside the old one and renamed over it only
 once every file has loaded and every check has passed, so a failed or interrupted load leaves
-the previous warehouse intact and usable.
+the previous warehouse intact and usable. One load runs at a time per warehouse (a lock file
+beside it, :mod:`gpequity.warehouse.lock`); a dataset that would lose more than a tenth of its
+rows against the current warehouse is refused unless the shrink is allowed; a failure of the
+operating system (disk full, permission denied, read-only file system) is one clear line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +22,17 @@ from typing import Any
 import duckdb
 
 from gpequity import __version__
-from gpequity.errors import GpequityError, InputFileError, LoadFailed, WarehouseMissing
+from gpequity.errors import (
+    GpequityError,
+    InputFileError,
+    LoadFailed,
+    WarehouseMissing,
+    untouched,
+)
 from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
 from gpequity.sources.registry import DATASETS
 from gpequity.warehouse import organisations
+from gpequity.warehouse.lock import StaleFile, building_path, load_lock, remove_stale_builds
 
 CORE_SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -45,7 +56,18 @@ LOADABLE_SUFFIXES = (".csv",)
 #: A file of this name in a source folder marks its data as synthetic (``gpequity data demo``).
 SYNTHETIC_MARKER = "SYNTHETIC"
 
+#: A dataset may lose at most this share of its rows against the current warehouse.
+SHRINK_LIMIT = 0.10
+
 Progress = Callable[[str], None]
+
+
+class LoadSystemError(GpequityError):
+    """The operating system refused the load (disk full, permission denied, ...): one line."""
+
+    def __init__(self, what: str, *, previous: bool) -> None:
+        self.previous = previous
+        super().__init__(f"{what}; {untouched(previous)}")
 
 
 @dataclass
@@ -65,6 +87,12 @@ class BuildResult:
     reports: list[LoadReport]
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Whether a warehouse was there before (and has been replaced).
+    previous: bool = False
+    #: Build files of stopped loads that this load removed.
+    stale: list[StaleFile] = field(default_factory=list)
+    #: Datasets that lost more than :data:`SHRINK_LIMIT` of their rows (allowed).
+    shrunk: list[str] = field(default_factory=list)
 
 
 def detect_files(paths: Iterable[Path]) -> tuple[list[DetectedFile], list[str]]:
@@ -111,25 +139,80 @@ def build_warehouse(
     *,
     synthetic: bool = False,
     allow_rejects: bool = False,
+    allow_shrink: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build a new warehouse from the files under ``sources`` and swap it in atomically.
 
-    Any fatal file error, or any rejected row unless ``allow_rejects``, raises
-    :class:`LoadFailed` and leaves the existing warehouse untouched.
+    Any fatal file error, any rejected row unless ``allow_rejects``, or a dataset losing more
+    than :data:`SHRINK_LIMIT` of its rows unless ``allow_shrink``, raises :class:`LoadFailed`
+    and leaves the existing warehouse untouched; so does an error of the operating system
+    (:class:`LoadSystemError`), and another load running into the same warehouse
+    (:class:`~gpequity.warehouse.lock.LoadLocked`, raised at once).
     """
+    previous = db_path.exists()
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        with load_lock(db_path):
+            stale = remove_stale_builds(db_path)
+            result = _build(
+                db_path,
+                sources,
+                synthetic=synthetic,
+                allow_rejects=allow_rejects,
+                allow_shrink=allow_shrink,
+                progress=progress,
+                previous=previous,
+            )
+    except OSError as exc:
+        raise LoadSystemError(describe_os_error(exc), previous=previous) from None
+    except duckdb.Error as exc:
+        # What the data could cause is an InputFileError by now: what reaches here is the
+        # machine's (a write refused, as "Failed to commit: ... No space left on device").
+        raise LoadSystemError(
+            f"the database engine stopped the load: {_first_line(str(exc))}", previous=previous
+        ) from None
+    result.stale = stale
+    return result
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An error of the operating system as one line: what failed, on which file, and why."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno is not None and exc.errno in errno.errorcode:
+        reason = f"{reason} ({errno.errorcode[exc.errno]})"
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"the load stopped: {where}{reason}"
+
+
+def _first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0] if lines else "unknown error"
+
+
+def _build(
+    db_path: Path,
+    sources: Sequence[Path],
+    *,
+    synthetic: bool,
+    allow_rejects: bool,
+    allow_shrink: bool,
+    progress: Progress | None,
+    previous: bool,
+) -> BuildResult:
     paths = [p for source in sources for p in files_in(source) if p.name != SYNTHETIC_MARKER]
     synthetic = synthetic or any((s / SYNTHETIC_MARKER).is_file() for s in sources)
     try:
         detected, ignored = detect_files(paths)
     except InputFileError as exc:
-        raise LoadFailed([str(exc)]) from None
+        raise LoadFailed([str(exc)], previous=previous) from None
     if not detected:
-        raise LoadFailed([f"no supported files found in {', '.join(map(str, sources))}"])
+        raise LoadFailed(
+            [f"no supported files found in {', '.join(map(str, sources))}"], previous=previous
+        )
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    _remove(tmp_path)
+    tmp_path = building_path(db_path, os.getpid())
+    _remove_build(tmp_path)
     con = duckdb.connect(str(tmp_path))
     reports: list[LoadReport] = []
     problems: list[str] = []
@@ -162,8 +245,13 @@ def build_warehouse(
                 reports.append(report)
                 if report.rejections and not allow_rejects:
                     problems.extend(r.describe(report.path) for r in report.rejections)
+        shrinks = shrinking_datasets(db_path, reports) if previous else []
+        if shrinks and not allow_shrink:
+            problems.extend(
+                f"{s}; if that is right, load again with --allow-shrink" for s in shrinks
+            )
         if problems:
-            raise LoadFailed(problems)
+            raise LoadFailed(problems, previous=previous)
         if progress:
             progress("deriving scores, quintiles and memberships")
         warnings: list[str] = []
@@ -171,6 +259,7 @@ def build_warehouse(
             warnings.extend(dataset.derive(con))
         # Across datasets: the ICBs of each geography, their successors and their practices.
         warnings.extend(organisations.derive_organisations(con))
+        warnings.extend(f"allowed by --allow-shrink: {s}" for s in shrinks)
         _record(con, reports, synthetic=synthetic, warnings=warnings)
         con.execute("CHECKPOINT")
         con.close()
@@ -179,10 +268,49 @@ def build_warehouse(
     except BaseException:
         with contextlib.suppress(Exception):
             con.close()
-        _remove(tmp_path)
+        _remove_build(tmp_path)
         raise
-    _remove(tmp_path)
-    return BuildResult(db_path=db_path, reports=reports, ignored=ignored, warnings=warnings)
+    _remove_build(tmp_path)
+    return BuildResult(
+        db_path=db_path,
+        reports=reports,
+        ignored=ignored,
+        warnings=warnings,
+        previous=previous,
+        shrunk=shrinks,
+    )
+
+
+def shrinking_datasets(db_path: Path, reports: Sequence[LoadReport]) -> list[str]:
+    """The datasets that would lose more than :data:`SHRINK_LIMIT` of the current rows.
+
+    Rows loaded per dataset, against the ``sources`` table of the warehouse at ``db_path``;
+    a dataset absent from the new load has 0 rows. Each as "imd: 11,516 rows loaded against
+    23,080 in the current warehouse (50% fewer)". A current warehouse that cannot be read
+    compares as empty.
+    """
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as old:
+            before = dict(
+                old.execute(
+                    "SELECT dataset, sum(rows_loaded)::BIGINT FROM sources GROUP BY dataset"
+                ).fetchall()
+            )
+    except duckdb.Error:
+        return []
+    after: dict[str, int] = {}
+    for report in reports:
+        after[report.dataset] = after.get(report.dataset, 0) + report.rows_loaded
+    found = []
+    for dataset, old_rows in sorted(before.items()):
+        new_rows = after.get(dataset, 0)
+        if old_rows and new_rows < old_rows * (1 - SHRINK_LIMIT):
+            fewer = round(100 * (old_rows - new_rows) / old_rows)
+            found.append(
+                f"{dataset}: {new_rows:,} rows loaded against {old_rows:,} in the current "
+                f"warehouse ({fewer}% fewer; a file may be cut short or missing)"
+            )
+    return found
 
 
 def _by_dataset(detected: list[DetectedFile]) -> list[tuple[Dataset, list[DetectedFile]]]:
@@ -284,6 +412,12 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[li
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
+
+
+def _remove_build(path: Path) -> None:
+    """Remove a build file and the write-ahead log DuckDB keeps beside it."""
+    _remove(path)
+    _remove(path.with_name(path.name + ".wal"))
 
 
 def connect(db_path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
