@@ -30,6 +30,32 @@ FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 #: FastAPI answers a body it cannot decode (not UTF-8) with this 400, as an HTML page of the
 #: site; the API says instead what it says of any other malformed JSON: a 422 on the body.
 UNREADABLE_BODY = "The body is not JSON: it must be UTF-8 text."
+#: Every path of the JSON API starts so; an error under it is JSON, whatever went wrong.
+API_ROOT = "/api/"
+#: The ``detail`` of an unexpected failure (the log has the traceback).
+SERVER_ERROR = "Something went wrong on our side; the error has been logged."
+#: The ``detail`` of an HTTP error of the API with no route to explain it, by status.
+HTTP_DETAILS = {
+    HTTPStatus.NOT_FOUND: "There is no such address in the API; GET /api/openapi.json lists "
+    "its paths (or read /api/docs).",
+    HTTPStatus.METHOD_NOT_ALLOWED: "This address of the API does not take this method; the "
+    "'allow' header lists those it takes.",
+}
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is in the JSON API (so its errors are JSON)."""
+    return path.startswith(API_ROOT) or path == API_ROOT.rstrip("/")
+
+
+def http_error_detail(status: int) -> str:
+    """The ``detail`` of an HTTP error of the API, in words (never the server's own text)."""
+    if status in HTTP_DETAILS:
+        return HTTP_DETAILS[HTTPStatus(status)]
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        return "The request could not be answered."
 
 
 def _validation_errors(error: RequestValidationError) -> JSONResponse:
@@ -79,10 +105,7 @@ class JsonErrorsRoute(APIRoute):
                 )
             except Exception:
                 logger.exception("unexpected error in %s", request.url.path)
-                return JSONResponse(
-                    {"detail": "Something went wrong on our side; the error has been logged."},
-                    status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-                )
+                return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, SERVER_ERROR)
 
         return handle
 
