@@ -17,6 +17,7 @@ from gpequity import config
 from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.compare import compare_command, sensitivity_command
 from gpequity.commands.datapack import datapack_command
+from gpequity.commands.options import DbOption, FormatOption
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
 from gpequity.formats import NO_PERIODS
@@ -28,9 +29,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help texts are plain text: Rich markup read "[default: ...]" as a tag and dropped it.
+    rich_markup_mode=None,
 )
 data_app = typer.Typer(
-    help="Build and inspect the warehouse of official NHS files.", no_args_is_help=True
+    help="Build and inspect the warehouse of official NHS files.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(data_app, name="data")
 app.add_typer(payments_app, name="payments")
@@ -42,12 +47,6 @@ app.command("datapack")(datapack_command)
 
 console = Console()
 err_console = Console(stderr=True)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
-]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
 def _progress() -> Progress:
@@ -300,12 +299,27 @@ def serve(
     uvicorn.run(create_app(db_file), host=host, port=port, log_level="info")
 
 
+def os_error_message(error: OSError) -> str:
+    """An operating-system error in words: the file and what went wrong with it."""
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return f"{reason}."
+    return f"{error.filename}: {reason}."
+
+
 def main() -> None:
     """Console entry point: user-facing errors as one clear message, never a traceback."""
     try:
         app()
     except GpequityError as exc:
         err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:
+        # A file the command could not write or read (a missing folder, a full disk, no
+        # permission): one line naming it, not a traceback.
+        err_console.print(
+            f"error: {os_error_message(exc)}", highlight=False, markup=False, soft_wrap=True
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted; the previous warehouse is untouched")

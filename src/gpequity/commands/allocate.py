@@ -49,6 +49,21 @@ from gpequity.allocation.scenario import (
     allocate_scenario,
     outcome_as_dict,
 )
+from gpequity.commands.options import (
+    AgeOption,
+    AmountOption,
+    BaselineOption,
+    ComponentOption,
+    DbOption,
+    ExcludeOption,
+    FormatOption,
+    IcbOption,
+    MethodOption,
+    MissingOption,
+    SexOption,
+    UnwritableOutput,
+    check_out_file,
+)
 from gpequity.errors import GpequityError
 from gpequity.formats import (
     NOT_AVAILABLE,
@@ -74,28 +89,6 @@ class AllocateFormat(StrEnum):
     xlsx = "xlsx"
 
 
-class MissingChoice(StrEnum):
-    """``--missing``: what the recommended method does with a missing value."""
-
-    impute = "impute"
-    exclude = "exclude"
-
-
-class BaselineChoice(StrEnum):
-    """``--baseline``: the plain split shown beside each allocation."""
-
-    per_head = "per-head"
-    weighted = "weighted"
-
-
-MISSING_POLICIES = {
-    MissingChoice.impute: MissingPolicy.IMPUTE_MEDIAN,
-    MissingChoice.exclude: MissingPolicy.EXCLUDE,
-}
-BASELINES = {
-    BaselineChoice.per_head: Baseline.PER_HEAD,
-    BaselineChoice.weighted: Baseline.WEIGHTED_POPULATION,
-}
 #: The option each engine field comes from, for messages.
 OPTION_OF_FIELD = {
     "icb_code": "--icb",
@@ -114,60 +107,6 @@ OPTION_OF_FIELD = {
 }
 DIRECTIONS = {d.value for d in Direction}
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Warehouse file [default: $GPEQUITY_DB or data/gpequity.duckdb]."),
-]
-IcbOption = Annotated[
-    str,
-    typer.Option(
-        "--icb", help="ICB code, e.g. QHM (the codes of the newest data, 2026 ones included)."
-    ),
-]
-# The options of a scenario, shared by ``allocate``, ``compare`` and ``sensitivity``.
-AmountOption = Annotated[str, typer.Option("--amount", help="Pounds to share out, e.g. 250000.")]
-ComponentOption = Annotated[
-    list[str],
-    typer.Option(
-        "--component",
-        help="ID:WEIGHT[:lower|higher], e.g. imd:50; repeatable, up to 3, weights adding "
-        "to 100 ('gpequity indicators' lists the ids).",
-    ),
-]
-MethodOption = Annotated[
-    Method,
-    typer.Option(
-        "--method",
-        help="recommended (shares of need) or efit-classic (the published eFIT formula).",
-    ),
-]
-SexOption = Annotated[Sex, typer.Option("--sex", help="Target population's sex.")]
-AgeOption = Annotated[
-    str | None,
-    typer.Option("--age", help="Target ages: 18-64, 65+ or 0-4 (default: all ages)."),
-]
-MissingOption = Annotated[
-    MissingChoice,
-    typer.Option(
-        "--missing",
-        help="A missing value: impute the ICB median (flagged) or exclude the practice "
-        "from that component.",
-    ),
-]
-ExcludeOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude-practice",
-        help="Practice code to leave out (e.g. funded another way); repeatable.",
-    ),
-]
-BaselineOption = Annotated[
-    BaselineChoice,
-    typer.Option(
-        "--baseline", help="Baseline shown beside each allocation: per-head or weighted list."
-    ),
-]
-
 
 # --- parsing the options -------------------------------------------------------------------
 
@@ -179,6 +118,15 @@ def parse_component(text: str, index: int) -> tuple[ComponentChoice | None, list
     direction: Direction | None = None
     if len(parts) >= 3 and parts[-1].strip().lower() in DIRECTIONS:
         direction = Direction(parts.pop().strip().lower())
+    elif len(parts) >= 3 and _is_weight(parts[-2]):
+        # "imd:100:sideways": the weight is read, so the last part was meant as a direction
+        return None, [
+            InputProblem(
+                f"{where}.direction",
+                f"'{parts[-1]}' in '{text}' is not a direction: give lower or higher "
+                "(which end of the indicator means more need), e.g. imd:50:higher.",
+            )
+        ]
     if len(parts) < 2 or not parts[-1].strip() or not ":".join(parts[:-1]).strip():
         return None, [
             InputProblem(
@@ -198,6 +146,13 @@ def parse_component(text: str, index: int) -> tuple[ComponentChoice | None, list
             )
         ]
     return ComponentChoice(":".join(parts[:-1]).strip(), weight, direction), []
+
+
+def _is_weight(text: str) -> bool:
+    try:
+        return Decimal(text.strip().removesuffix("%")).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def parse_age(text: str | None) -> tuple[int, int | None, list[InputProblem]]:
@@ -242,9 +197,9 @@ def read_scenario(
     method: Method,
     sex: Sex,
     age: str | None,
-    missing: MissingChoice,
+    missing: MissingPolicy,
     exclude_practice: Sequence[str] | None,
-    baseline: BaselineChoice,
+    baseline: Baseline,
 ) -> tuple[Scenario, list[InputProblem]]:
     """The scenario of the options (``allocate``, ``compare``, ``sensitivity``), with every
     problem found reading them (the scenario then has stand-ins for what could not be read)."""
@@ -268,11 +223,46 @@ def read_scenario(
         components=tuple(choices),
         method=method,
         target=TargetPopulation(sex, age_from, age_to),
-        missing_policy=MISSING_POLICIES[missing],
+        missing_policy=missing,
         excluded_practices=frozenset(exclude_practice or ()),
-        baseline=BASELINES[baseline],
+        baseline=baseline,
     )
     return scenario, problems
+
+
+def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
+    """The problem with an output file that cannot be written (none when it can)."""
+    if out is None:
+        return []
+    try:
+        check_out_file(out, option)
+    except UnwritableOutput as error:
+        return [InputProblem(option, f"{out}: {error.reason}")]
+    return []
+
+
+def scenario_problems(
+    db: Path | None, scenario: Scenario, known: Sequence[InputProblem]
+) -> list[InputProblem]:
+    """The warehouse's problems with a scenario whose options already have ``known`` ones, so
+    that every problem is printed at once (``--icb ZZZ --amount abc`` names both): those on
+    the options ``known`` does not cover. Nothing when the warehouse cannot be read (that is
+    said once the options are right)."""
+    options = {_option_name(problem.field, ()) for problem in known}
+    try:
+        with connect_warehouse(db) as con:
+            allocate_scenario(con, scenario)
+    except AllocationInputError as error:
+        return [
+            problem
+            for problem in error.problems
+            if _option_name(problem.field, ()) not in options
+            # a --component that could not be read leaves the weights' total meaningless
+            and not (problem.field == "components" and "--component" in options)
+        ]
+    except (GpequityError, duckdb.Error):
+        return []
+    return []
 
 
 def _option_name(field: str, components: Sequence[str]) -> str:
@@ -454,9 +444,9 @@ def allocate_command(
     method: MethodOption = Method.RECOMMENDED,
     sex: SexOption = Sex.ALL,
     age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
+    missing: MissingOption = MissingPolicy.IMPUTE_MEDIAN,
     exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
+    baseline: BaselineOption = Baseline.PER_HEAD,
     indicators_file: Annotated[
         Path | None,
         typer.Option(
@@ -481,8 +471,9 @@ def allocate_command(
         problems.append(
             InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
         )
+    problems += out_problems(out)
     if problems:
-        print_problems(problems, component)
+        print_problems(problems + scenario_problems(db, scenario, problems), component)
         raise typer.Exit(1)
     with reading_warehouse(component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
@@ -511,7 +502,7 @@ INDICATOR_COLUMNS = ["id", "name", "unit", "direction", "period", "source", "cov
 
 def indicators_command(
     icb: IcbOption,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""

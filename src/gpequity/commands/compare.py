@@ -16,31 +16,33 @@ from typing import Annotated, Any
 
 import typer
 
-from gpequity.allocation import Method
+from gpequity.allocation import Baseline, Method, MissingPolicy
 from gpequity.allocation.catalogue import IMD_ID
 from gpequity.allocation.compare import Comparison, compare_outcomes, comparison_as_dict
 from gpequity.allocation.pools import Sex
 from gpequity.allocation.scenario import allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity, sensitivity_as_dict
 from gpequity.commands.allocate import (
-    AgeOption,
-    AmountOption,
-    BaselineChoice,
-    BaselineOption,
-    ComponentOption,
-    DbOption,
-    ExcludeOption,
-    IcbOption,
-    MethodOption,
-    MissingChoice,
-    MissingOption,
-    SexOption,
     connect_warehouse,
     console,
     parse_components,
     print_problems,
     read_scenario,
     reading_warehouse,
+    scenario_problems,
+)
+from gpequity.commands.options import (
+    AgeOption,
+    AmountOption,
+    BaselineOption,
+    ComponentOption,
+    DbOption,
+    ExcludeOption,
+    FormatOption,
+    IcbOption,
+    MethodOption,
+    MissingOption,
+    SexOption,
 )
 from gpequity.formats import (
     format_change,
@@ -50,8 +52,6 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, render_rows
-
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 COMPARE_COLUMNS = [
     "practice_code",
@@ -152,9 +152,9 @@ def compare_command(
     ] = None,
     sex: SexOption = Sex.ALL,
     age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
+    missing: MissingOption = MissingPolicy.IMPUTE_MEDIAN,
     exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
+    baseline: BaselineOption = Baseline.PER_HEAD,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
@@ -164,7 +164,7 @@ def compare_command(
         icb, amount, component, method, sex, age, missing, exclude_practice, baseline
     )
     if problems:
-        print_problems(problems, component)
+        print_problems(problems + scenario_problems(db, a, problems), component)
         raise typer.Exit(1)
     b_texts = with_component or component
     b_choices, b_problems = parse_components(b_texts)
@@ -217,9 +217,9 @@ def sensitivity_command(
     method: MethodOption = Method.RECOMMENDED,
     sex: SexOption = Sex.ALL,
     age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
+    missing: MissingOption = MissingPolicy.IMPUTE_MEDIAN,
     exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
+    baseline: BaselineOption = Baseline.PER_HEAD,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
@@ -228,7 +228,7 @@ def sensitivity_command(
         icb, amount, component, method, sex, age, missing, exclude_practice, baseline
     )
     if problems:
-        print_problems(problems, component)
+        print_problems(problems + scenario_problems(db, scenario, problems), component)
         raise typer.Exit(1)
     # The problems are those of a scenario of the sweep, not of a --component as typed.
     with reading_warehouse(), connect_warehouse(db) as con:
