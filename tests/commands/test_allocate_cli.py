@@ -561,3 +561,24 @@ def test_unknown_icb_and_missing_warehouse(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: No warehouse at {missing}")
     assert "Traceback" not in result.output
+
+
+def test_the_table_shows_the_efit_classic_formula_and_cuts_no_value(db: Path) -> None:
+    """Piped at 80 columns: the formula printed as "A_i = F × , where" (its brackets were read
+    as markup) and the ids and money were cut with "…"."""
+    result = CliRunner().invoke(
+        app,
+        ["allocate", "--icb", ICB, "--amount", "2277000.01", "--method", "efit-classic",
+         "--component", "hypertension-prevalence:60", "--db", str(db)],
+        env={"COLUMNS": "80"},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert (
+        "A_i = F × [w_pop/100 × P_i / Σ_j P_j + Σ_k w_k/100 × P_i c_ik / Σ_j P_j c_jk], where"
+        in text
+    )
+    assert "…" not in result.stdout
+    assert "hypertension-prevalence (60%)" in result.stdout
+    assert "£2,277,000.01" in result.stdout

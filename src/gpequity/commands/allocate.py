@@ -25,6 +25,7 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gpequity import config
 from gpequity.allocation import (
@@ -73,7 +74,7 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
-from gpequity.output import Format, render_rows
+from gpequity.output import Format, print_table, render_rows
 
 # No emoji codes: "bowel-screening:x" must not print a cross.
 console = Console(emoji=False)
@@ -362,10 +363,11 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
     out.print(
-        f"[bold]{format_pounds(result.request.amount)}[/] for {outcome.icb.code} "
+        f"{format_pounds(result.request.amount)} for {outcome.icb.code} "
         f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
         f"{len(result.practices)} practices.",
         highlight=False,
+        markup=False,
     )
     table = Table(title="Allocation by practice (* = imputed: the median of the pool)")
     table.add_column("Practice", no_wrap=True)
@@ -386,7 +388,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             values.append(text + ("*" if cell.imputed else ""))
         table.add_row(
             p.code,
-            p.name,
+            Text(p.name),
             "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
             format_people(p.target_population),
             *values,
@@ -394,7 +396,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(p.baseline),
             format_pounds(p.difference),
         )
-    out.print(table)
+    print_table(out, table)
     quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
     for name in ("Quintile", "Practices", "Target patients", "Patients %", "Money", "Money %"):
         quintiles.add_column(name)
@@ -407,7 +409,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(q.allocation),
             format_share(q.money_share),
         )
-    out.print(quintiles)
+    print_table(out, quintiles)
     out.print(
         "Concentration index of allocation per patient: "
         + format_index(result.concentration_index)
@@ -419,11 +421,13 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         for name in ("Practice", "Name", "Reason"):
             left_out.add_column(name)
         for e in result.excluded:
-            left_out.add_row(e.code, e.name, e.reason)
-        out.print(left_out)
+            left_out.add_row(e.code, Text(e.name), Text(e.reason))
+        print_table(out, left_out)
     out.print("How it was worked out:", style="bold")
     for paragraph in result.description:
-        out.print(f"- {paragraph}", highlight=False)
+        # Not markup: "[w_pop/100 × P_i / Σ_j P_j + ...]" of the eFIT formula was read as a
+        # tag and the formula printed blank.
+        out.print(f"- {paragraph}", highlight=False, markup=False)
 
 
 def _emit_text(text: str, out: Path | None) -> None:
