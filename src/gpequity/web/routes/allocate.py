@@ -313,6 +313,12 @@ class PostedForm:
     problem: str | None = None
 
 
+LONG_FILE_NAME = (
+    "The file's name is too long to be sent (thousands of characters). Rename the file to a "
+    "shorter name and upload it again."
+)
+
+
 def _file_name(name: str) -> str:
     # Only the name: some browsers send a path ("C:\fakepath\my file.csv").
     return re.split(r"[\\/]", name)[-1][:200] or "your file"
@@ -354,6 +360,10 @@ async def read_posted_form(request: Request) -> PostedForm:
     except _TooLarge:
         return PostedForm({}, problem=too_large)
     except MultiPartException as error:
+        if "header size" in str(error.__cause__):
+            # python-multipart refuses a part's header over 4 KB: in a browser's form that is
+            # a file name of thousands of characters ("Invalid multipart data" said nothing).
+            return PostedForm(fields, problem=LONG_FILE_NAME)
         return PostedForm(fields, problem=f"The form could not be read ({error.message}).")
     return PostedForm(fields, filename, data)
 
