@@ -95,3 +95,23 @@ def test_a_read_only_folder_is_refused(tmp_path: Path) -> None:
     folder.mkdir(mode=0o555)
     with pytest.raises(UnwritableOutput, match="cannot be written to"):
         check_out_file(folder / "x.csv")
+
+
+@pytest.mark.parametrize("words", [w for w, _ in COMMANDS], ids=" ".join)
+def test_every_option_has_its_help(words: list[str]) -> None:
+    """An option declared through ``with_scenario_options`` kept its help (a signature of
+    unevaluated annotations lost every help text but the shared options')."""
+    command = dict((" ".join(w), c) for w, c in COMMANDS)[" ".join(words)]
+    options = [p for p in command.params if getattr(p, "opts", None) and p.name != "help"]
+    missing = [p.name for p in options if not getattr(p, "help", None)]
+    assert missing == [], missing
+
+
+def test_the_scenario_options_are_declared_once_for_three_commands() -> None:
+    names = {" ".join(w): [p.name for p in c.params] for w, c in COMMANDS}
+    shared = [
+        "icb", "amount", "component", "method", "sex", "age", "missing", "exclude_practice",
+        "baseline",
+    ]  # fmt: skip
+    for command in ("allocate", "compare", "sensitivity"):
+        assert names[command][: len(shared)] == shared, names[command]

@@ -31,18 +31,16 @@ from gpequity import config
 from gpequity.allocation import (
     CLASSIC_REMAINDER_ID,
     AllocationInputError,
-    Baseline,
     Direction,
     InputProblem,
     Method,
-    MissingPolicy,
     UploadedColumn,
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
-from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.pools import TargetPopulation
 from gpequity.allocation.scenario import (
     ComponentChoice,
     Scenario,
@@ -51,19 +49,13 @@ from gpequity.allocation.scenario import (
     outcome_as_dict,
 )
 from gpequity.commands.options import (
-    AgeOption,
-    AmountOption,
-    BaselineOption,
-    ComponentOption,
     DbOption,
-    ExcludeOption,
     FormatOption,
     IcbOption,
-    MethodOption,
-    MissingOption,
-    SexOption,
+    ScenarioOptions,
     UnwritableOutput,
     check_out_file,
+    with_scenario_options,
 )
 from gpequity.errors import GpequityError
 from gpequity.formats import (
@@ -191,42 +183,34 @@ def parse_components(texts: Sequence[str]) -> tuple[list[ComponentChoice], list[
     return choices, problems
 
 
-def read_scenario(
-    icb: str,
-    amount: str,
-    components: Sequence[str],
-    method: Method,
-    sex: Sex,
-    age: str | None,
-    missing: MissingPolicy,
-    exclude_practice: Sequence[str] | None,
-    baseline: Baseline,
-) -> tuple[Scenario, list[InputProblem]]:
+def read_scenario(options: ScenarioOptions) -> tuple[Scenario, list[InputProblem]]:
     """The scenario of the options (``allocate``, ``compare``, ``sensitivity``), with every
     problem found reading them (the scenario then has stand-ins for what could not be read)."""
     problems: list[InputProblem] = []
     try:
-        money = Decimal(amount.strip().replace(",", "").removeprefix("£"))
+        money = Decimal(options.amount.strip().replace(",", "").removeprefix("£"))
         if not money.is_finite():
             raise InvalidOperation
     except InvalidOperation:
         money = Decimal(0)
         problems.append(
-            InputProblem("amount", f"'{amount}' is not an amount: give pounds like 250000.50.")
+            InputProblem(
+                "amount", f"'{options.amount}' is not an amount: give pounds like 250000.50."
+            )
         )
-    choices, found = parse_components(components)
+    choices, found = parse_components(options.component)
     problems += found
-    age_from, age_to, found = parse_age(age)
+    age_from, age_to, found = parse_age(options.age)
     problems += found
     scenario = Scenario(
-        icb_code=icb,
+        icb_code=options.icb,
         amount=money,
         components=tuple(choices),
-        method=method,
-        target=TargetPopulation(sex, age_from, age_to),
-        missing_policy=missing,
-        excluded_practices=frozenset(exclude_practice or ()),
-        baseline=baseline,
+        method=options.method,
+        target=TargetPopulation(options.sex, age_from, age_to),
+        missing_policy=options.missing,
+        excluded_practices=frozenset(options.exclude_practice or ()),
+        baseline=options.baseline,
     )
     return scenario, problems
 
@@ -441,16 +425,9 @@ def _emit_text(text: str, out: Path | None) -> None:
 # --- the commands -----------------------------------------------------------------------------
 
 
+@with_scenario_options
 def allocate_command(
-    icb: IcbOption,
-    amount: AmountOption,
-    component: ComponentOption,
-    method: MethodOption = Method.RECOMMENDED,
-    sex: SexOption = Sex.ALL,
-    age: AgeOption = None,
-    missing: MissingOption = MissingPolicy.IMPUTE_MEDIAN,
-    exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = Baseline.PER_HEAD,
+    options: ScenarioOptions,
     indicators_file: Annotated[
         Path | None,
         typer.Option(
@@ -468,21 +445,19 @@ def allocate_command(
     db: DbOption = None,
 ) -> None:
     """Split an amount across an ICB's practices by deprivation and need (the eFIT method)."""
-    scenario, problems = read_scenario(
-        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
-    )
+    scenario, problems = read_scenario(options)
     if format is AllocateFormat.xlsx and out is None:
         problems.append(
             InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
         )
     problems += out_problems(out)
     if problems:
-        print_problems(problems + scenario_problems(db, scenario, problems), component)
+        print_problems(problems + scenario_problems(db, scenario, problems), options.component)
         raise typer.Exit(1)
-    with reading_warehouse(component), connect_warehouse(db) as con:
+    with reading_warehouse(options.component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
         if indicators_file is not None:
-            uploaded = _read_upload(con, indicators_file, icb, method)
+            uploaded = _read_upload(con, indicators_file, options.icb, options.method)
         outcome = allocate_scenario(con, scenario, uploaded)
 
     if format is AllocateFormat.json:

@@ -8,9 +8,13 @@ Help texts are plain text: the app renders them without Rich markup (``cli.py``)
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -126,3 +130,70 @@ def _check_folder(folder: Path, path: Path, option: str) -> None:
         raise UnwritableOutput(option, path, f"{folder} is a file, not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UnwritableOutput(option, path, f"the folder {folder} cannot be written to.")
+
+
+# --- a scenario's options, once for the three commands that take them -------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """The options of a scenario as typed (``allocate``, ``compare``, ``sensitivity``)."""
+
+    icb: str
+    amount: str
+    component: list[str]
+    method: Method = Method.RECOMMENDED
+    sex: Sex = Sex.ALL
+    age: str | None = None
+    missing: MissingPolicy = MissingPolicy.IMPUTE_MEDIAN
+    exclude_practice: list[str] | None = None
+    baseline: Baseline = Baseline.PER_HEAD
+
+
+#: Each option of :class:`ScenarioOptions`: its name, how Typer reads it, and its default.
+_SCENARIO_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("icb", IcbOption),
+    ("amount", AmountOption),
+    ("component", ComponentOption),
+    ("method", MethodOption),
+    ("sex", SexOption),
+    ("age", AgeOption),
+    ("missing", MissingOption),
+    ("exclude_practice", ExcludeOption),
+    ("baseline", BaselineOption),
+)
+#: The parameter of a command that receives them.
+SCENARIO_PARAMETER = "options"
+
+
+def with_scenario_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` taking a scenario's options, declared here once: its parameter
+    ``options: ScenarioOptions`` becomes the options ``--icb``, ``--amount``, ``--component``,
+    ``--method``, ``--sex``, ``--age``, ``--missing``, ``--exclude-practice`` and
+    ``--baseline`` of the command line (Typer reads the signature given here)."""
+    defaults = {
+        f.name: inspect.Parameter.empty if f.default is MISSING else f.default
+        for f in fields(ScenarioOptions)
+    }
+    scenario_parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=annotation,
+            default=defaults[name],
+        )
+        for name, annotation in _SCENARIO_OPTIONS
+    ]
+    own = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for parameter in inspect.signature(command, eval_str=True).parameters.values()
+        if parameter.name != SCENARIO_PARAMETER
+    ]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        options = ScenarioOptions(**{name: values.pop(name) for name, _ in _SCENARIO_OPTIONS})
+        command(**{SCENARIO_PARAMETER: options}, **values)
+
+    run.__signature__ = inspect.Signature([*scenario_parameters, *own])  # type: ignore[attr-defined]
+    return run
