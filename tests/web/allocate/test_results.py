@@ -297,6 +297,16 @@ def test_three_bad_fields_are_in_the_error_summary_at_once(
     ]
 
 
+def test_an_unknown_icb_does_not_hide_the_other_errors(client: TestClient, icb: IcbEntry) -> None:
+    response = client.get("/allocate", params=query(icb, icb="NOPE", amount="-5", w2="30"))
+    assert response.status_code == 422
+    assert read(response.text).errors == [
+        ("icb", "'NOPE' is not an ICB of the loaded data: choose one from the list."),
+        ("amount", "The amount must be more than £0."),
+        ("w1", "The weights must add up to exactly 100%; they add up to 90%."),
+    ]
+
+
 def test_htmx_gets_the_errors_as_a_page_it_swaps(client: TestClient, icb: IcbEntry) -> None:
     response = client.get(
         "/allocate", params=query(icb, amount="x"), headers={"HX-Request": "true"}

@@ -179,12 +179,14 @@ def run_scenario(
     errors = list(parsed.errors)
     icb_problem = _icb_error(inp, icbs)
     if icb_problem is not None:
-        return None, order_errors([icb_problem, *errors])
-    columns = upload.columns if upload is not None else ()
+        # Said here in the form's words; the service still reports every other field at once.
+        errors.insert(0, icb_problem)
+    columns = upload.columns if upload is not None and icb_problem is None else ()
     try:
         outcome = allocate_scenario(con, parsed.scenario, columns)
     except AllocationInputError as error:
-        errors += engine_errors(error.problems, parsed, prefix)
+        found = engine_errors(error.problems, parsed, prefix)
+        errors += [e for e in found if icb_problem is None or e.field != "icb"]
         return None, order_errors(errors)
     except GpequityError as error:
         return None, order_errors([*errors, FieldError("icb", str(error))])
