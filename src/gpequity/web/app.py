@@ -25,7 +25,12 @@ from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
 from gpequity.web.routes import ROUTERS, api
 from gpequity.web.security import add_security_headers
-from gpequity.web.warehouse import SharedWarehouse, WarehouseUnavailable
+from gpequity.web.warehouse import (
+    UNREADABLE,
+    SharedWarehouse,
+    WarehouseUnavailable,
+    WarehouseUnreadable,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
@@ -74,6 +79,7 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     app.include_router(api.router)  # the JSON API and its documentation page, /api/docs
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(WarehouseUnavailable, warehouse_unavailable)
+    app.add_exception_handler(WarehouseUnreadable, warehouse_unreadable)
     app.add_exception_handler(Exception, server_error)
     add_security_headers(app)  # last: it also wraps the error handlers above
     return app
@@ -97,6 +103,15 @@ async def warehouse_unavailable(request: Request, exc: Exception) -> JSONRespons
     """The JSON API without a readable warehouse: 503 ``{"detail": "..."}``."""
     detail = exc.detail if isinstance(exc, WarehouseUnavailable) else str(exc)
     return JSONResponse({"detail": detail}, status_code=503)
+
+
+async def warehouse_unreadable(request: Request, exc: Exception) -> Response:
+    """A warehouse file that cannot be read (damaged, or being replaced by hand): 503, a page
+    or JSON that names neither the file nor DuckDB's error (the log has both); it was a 500."""
+    logger.error("%s: %s", request.url.path, exc)
+    if is_api_path(request.url.path):
+        return error_response(503, UNREADABLE)
+    return render_error(request, "errors/500.html", present_error(503), 503)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
