@@ -179,3 +179,34 @@ def test_three_invalid_fields_are_reported_in_one_422(client: TestClient) -> Non
         ("body", "amount"): "The amount must be more than £0.",
         ("body", "components"): "The weights must add up to exactly 100%; they add up to 90%.",
     }
+
+
+def test_a_field_that_fails_validation_does_not_hide_the_others(client: TestClient) -> None:
+    """``{"icb": "ZZZ", "amount": "abc"}`` named only the amount (the service was never asked):
+    one 422 lists the validation's errors, then the service's about the other fields."""
+    body = {"icb": "ZZZ", "amount": "abc", "components": [{"id": "imd", "weight": 100}]}
+    response = client.post("/api/v1/allocations", json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert [d["loc"] for d in detail] == [["body", "amount"], ["body", "icb"]]
+    assert detail[1]["msg"].startswith("'ZZZ' is not an ICB code of the loaded data.")
+    body = {
+        "icb": "QZZ",
+        "amount": "-5",
+        "age_to": False,
+        "components": [{"id": "imd", "weight": 90}],
+    }
+    detail = client.post("/api/v1/allocations", json=body).json()["detail"]
+    assert [(d["loc"], d["msg"]) for d in detail] == [
+        (["body", "age_to"], "Input should be a valid integer"),
+        (["body", "amount"], "The amount must be more than £0."),
+        (["body", "components"], "The weights must add up to exactly 100%; they add up to 90%."),
+    ]
+
+
+def test_a_stand_in_is_never_reported(client: TestClient) -> None:
+    """A component that fails validation stands in as none: "Choose at least one component"
+    would be about the stand-in, not the body."""
+    body = {"icb": "QZZ", "amount": "10", "components": [{"id": "imd", "weight": "x"}]}
+    detail = client.post("/api/v1/allocations", json=body).json()["detail"]
+    assert [d["loc"] for d in detail] == [["body", "components", 0, "weight"]]

@@ -58,7 +58,16 @@ def http_error_detail(status: int) -> str:
         return "The request could not be answered."
 
 
-def _validation_errors(error: RequestValidationError) -> JSONResponse:
+#: An endpoint's attribute: its second look at a body that failed validation, giving the
+#: problems of the fields that were valid (``more(request, body, errors)``), so that one 422
+#: lists every problem at once (issue 11).
+MORE_PROBLEMS = "more_problems"
+MoreProblems = Callable[[Request, Any, Sequence[Any]], list[dict[str, Any]]]
+
+
+def _validation_errors(
+    error: RequestValidationError, more: Sequence[dict[str, Any]] = ()
+) -> JSONResponse:
     detail = [
         {
             "loc": list(e.get("loc", ())),
@@ -67,7 +76,20 @@ def _validation_errors(error: RequestValidationError) -> JSONResponse:
         }
         for e in error.errors()
     ]
-    return JSONResponse({"detail": detail}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY)
+    return JSONResponse({"detail": [*detail, *more]}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+def _more_problems(endpoint: Any, request: Request, error: RequestValidationError) -> list[Any]:
+    """The endpoint's further problems with a body that failed validation (none when it has no
+    second look, or the look itself fails: the validation errors are answered anyway)."""
+    more: MoreProblems | None = getattr(endpoint, MORE_PROBLEMS, None)
+    if more is None:
+        return []
+    try:
+        return more(request, error.body, error.errors())
+    except Exception:
+        logger.exception("the second look at %s's body failed", request.url.path)
+        return []
 
 
 class JsonErrorsRoute(APIRoute):
@@ -88,7 +110,7 @@ class JsonErrorsRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as error:
-                return _validation_errors(error)
+                return _validation_errors(error, _more_problems(self.endpoint, request, error))
             except StarletteHTTPException as error:
                 if error.status_code == HTTPStatus.BAD_REQUEST:
                     unreadable = {"loc": ["body"], "msg": UNREADABLE_BODY, "type": "json_invalid"}
