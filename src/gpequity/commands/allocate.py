@@ -452,7 +452,10 @@ def allocate_command(
         )
     problems += out_problems(out)
     if problems:
-        print_problems(problems + scenario_problems(db, scenario, problems), options.component)
+        # Without the upload read, its components would be reported as unknown indicators.
+        if indicators_file is None:
+            problems += scenario_problems(db, scenario, problems)
+        print_problems(problems, options.component)
         raise typer.Exit(1)
     with reading_warehouse(options.component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
