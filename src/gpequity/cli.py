@@ -6,7 +6,6 @@ Thin by design: no figure is computed here, so a number is the same wherever it 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +16,7 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.compare import compare_command, sensitivity_command
 from gpequity.commands.data import data_app
 from gpequity.commands.datapack import datapack_command
+from gpequity.commands.options import DbOption
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
 
@@ -26,6 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help texts are plain text: Rich markup read "[default: ...]" as a tag and dropped it.
+    rich_markup_mode=None,
 )
 app.add_typer(data_app, name="data")
 app.add_typer(payments_app, name="payments")
@@ -37,11 +39,6 @@ app.command("datapack")(datapack_command)
 
 console = Console()
 err_console = Console(stderr=True)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help=config.DB_HELP),
-]
 
 
 @app.command()
@@ -60,12 +57,27 @@ def serve(
     uvicorn.run(create_app(db_file), host=host, port=port, log_level="info")
 
 
+def os_error_message(error: OSError) -> str:
+    """An operating-system error in words: the file and what went wrong with it."""
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return f"{reason}."
+    return f"{error.filename}: {reason}."
+
+
 def main() -> None:
     """Console entry point: user-facing errors as one clear message, never a traceback."""
     try:
         app()
     except GpequityError as exc:
         err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:
+        # A file the command could not write or read (a missing folder, a full disk, no
+        # permission): one line naming it, not a traceback.
+        err_console.print(
+            f"error: {os_error_message(exc)}", highlight=False, markup=False, soft_wrap=True
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

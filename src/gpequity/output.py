@@ -8,9 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from gpequity.formats import NOT_AVAILABLE, format_count
 
@@ -80,8 +81,41 @@ def render_rows(
         for name in header:
             table.add_column(name)
         for row in rows:
-            table.add_row(*(_table_cell(v) for v in row))
+            # Text, not markup: a value's own brackets are shown as they are
+            table.add_row(*(Text(_table_cell(v)) for v in row))
+        print_table(console, table)
+
+
+#: Wider than any table: the width at which a table's natural layout is measured.
+UNBOUNDED_WIDTH = 100_000
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print ``table`` without cutting any value (Rich's "£2,277,…" hid the digits, and
+    "payments-per-weighted-pati…" the id users must type).
+
+    In a terminal a value too wide for its column folds onto the next line. Anywhere else (a
+    pipe or a file, where Rich assumes 80 columns) the table is printed at its natural width,
+    whatever the width of the terminal, so every value stays whole on its line.
+    """
+    for column in table.columns:
+        column.overflow = "fold"
+    if console.is_terminal:
         console.print(table)
+        return
+    natural = Console(width=UNBOUNDED_WIDTH).measure(table).maximum
+    console.print(_AtWidth(table, max(natural, console.width)), crop=False)
+
+
+class _AtWidth:
+    """A renderable laid out at ``width`` columns, whatever the console's width."""
+
+    def __init__(self, renderable: RenderableType, width: int) -> None:
+        self.renderable = renderable
+        self.width = width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from console.render(self.renderable, options.update_width(self.width))
 
 
 def _table_cell(value: Any) -> str:

@@ -72,7 +72,33 @@ def test_scenario_problems_are_listed_field_by_field(econ: duckdb.DuckDBPyConnec
     with pytest.raises(AllocationInputError) as caught:
         allocate_scenario(econ, scenario)
     fields = [p.field for p in caught.value.problems]
-    assert fields == ["age_to", "components[1].id"]
+    assert fields == ["age_to", "components[1].id", "amount"]
+
+
+def test_an_unknown_icb_does_not_hide_the_other_problems(
+    econ: duckdb.DuckDBPyConnection,
+) -> None:
+    """Issue 11: a negative amount, weights adding to 90 and an age range 64-25 are reported
+    together, with an unknown ICB as a fourth."""
+    scenario = Scenario(
+        icb_code="ZZZ",
+        amount=Decimal(-1000),
+        components=(
+            ComponentChoice("imd", Decimal(50)),
+            ComponentChoice("population", Decimal(40)),
+        ),
+        target=TargetPopulation(age_from=64, age_to=25),
+    )
+    with pytest.raises(AllocationInputError) as caught:
+        allocate_scenario(econ, scenario)
+    messages = {p.field: p.message for p in caught.value.problems}
+    assert list(messages) == ["icb_code", "age_to", "amount", "components"]
+    assert "'ZZZ' is not an ICB code" in messages["icb_code"]
+    assert messages["amount"] == "The amount must be more than £0."
+    assert messages["components"] == (
+        "The weights must add up to exactly 100%; they add up to 90%."
+    )
+    assert messages["age_to"].startswith("The oldest age must be a whole number from 64")
 
 
 # --- the demonstration warehouse: every ICB -----------------------------------------------------

@@ -324,3 +324,73 @@ def test_too_many_columns() -> None:
         1, None, "The file has 201 columns; at most 200 are read."
     )
     assert len(parse_csv(text.replace(",Value", "", 1).replace(",1", "", 1)).columns) == 199
+
+
+# --- issue 13: a misread file says what is wrong -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('Practice code,Need\nA81001,"12\nA81002,13\nA81003,14\n', 2),
+        ('Practice code,Need\nA81001,"12\nA81002,13', 2),
+        ('Practice code,"Need\nA81001,12\n', 1),
+    ],
+)
+def test_an_unclosed_quote_names_its_line(text: str, line: int) -> None:
+    """The rest of the file became one value, and the message was "No value columns"."""
+    problem = only_problem(parse_csv(text))
+    assert problem.row == line
+    assert problem.message == (
+        f'A quote mark (") on line {line} starts a value that is never closed, so everything '
+        "after it was read as one value. Remove the stray quote mark, or close it, and upload "
+        "the file again."
+    )
+
+
+def test_a_closed_quote_over_two_lines_is_a_value_not_a_problem_of_the_file() -> None:
+    result = parse_csv('Practice code,Need\nA81001,12\nA81002,"a\nb"\n')
+    assert values(result) == {"upload:need": {"A81001": 12.0}}
+    assert [p.row for p in result.problems] == [3]
+
+
+def test_decimal_commas_are_named() -> None:
+    problem = only_problem(parse_csv("Practice code;Need\nA81001;12,5\nA81002;13,25\n"))
+    assert problem.message == (
+        "No value columns: in column 'Need', the numbers are written with a decimal comma "
+        "(like '12,5'), which is not read, so the column was ignored. Save the file with "
+        "decimal points (12.5), or upload it as .xlsx."
+    )
+    result = parse_csv("Practice code;Need;Other\nA81001;12,5;1\nA81002;13,25;2\n")
+    assert values(result) == {"upload:other": {"A81001": 1.0, "A81002": 2.0}}
+    assert [(p.row, p.column) for p in result.problems] == [(1, "Need")]
+    assert result.problems[0].message.startswith("The numbers are written with a decimal comma")
+    result = parse_csv("Practice code;Need\nA81001;12\nA81002;13,25\n")
+    assert [p.message for p in result.problems] == [
+        "'13,25' has a decimal comma; write it with a decimal point (13.25). It was left out."
+    ]
+
+
+def test_formulas_without_saved_results_are_named() -> None:
+    data = xlsx([["Practice code", "Need"], ["A81001", "=1+2"], ["A81002", "=B2*2"]])
+    problem = only_problem(parse_indicator_upload(data, "f.xlsx", ICB, KNOWN))
+    assert problem.message.startswith(
+        "No value columns: the values of this Excel file are formulas whose results were never "
+        "saved in it"
+    )
+    text_only = xlsx([["Practice code", "Need"], ["A81001", "lots"]])
+    problem = only_problem(parse_indicator_upload(text_only, "f.xlsx", ICB, KNOWN))
+    assert problem.message.startswith("No value columns: add at least one column of numbers")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_read_with_its_mark_and_named_without(encoding: str) -> None:
+    data = "Practice code\tNeed\nA81001\t12\n".encode(encoding)
+    result = parse_indicator_upload(data, "unicode.txt", ICB, KNOWN)
+    if encoding == "utf-16":  # with a byte-order mark: Excel's "Unicode Text"
+        assert values(result) == {"upload:need": {"A81001": 12.0}}
+    else:
+        assert only_problem(result).message == (
+            "This file is saved as UTF-16 text without the mark that says so, which cannot be "
+            "read reliably. Save it as 'CSV UTF-8' and upload it again."
+        )

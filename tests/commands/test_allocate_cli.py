@@ -479,14 +479,71 @@ def test_every_problem_at_once(db: Path) -> None:
         "nope:20",
     )
     assert result.exit_code == 1
+    # Issue 11: the amount and the weights' total were left for a second round.
     assert result.stderr.splitlines()[1:] == [
         "- --component nope:20: 'nope' is not an indicator of ICB QZZ. List the ids with "
         "'gpequity indicators --icb QZZ' or GET /api/v1/indicators?icb=QZZ.",
+        "- --amount: The amount can have at most 2 decimal places (whole pence).",
+        "- --component: The weights must add up to exactly 100%; they add up to 70%.",
     ]
     result = run(db, "allocate", "--icb", ICB, "--amount", "10.005", "--component", "imd:50")
     assert result.stderr.splitlines()[1:] == [
         "- --amount: The amount can have at most 2 decimal places (whole pence).",
         "- --component: The weights must add up to exactly 100%; they add up to 50%.",
+    ]
+
+
+def test_three_invalid_options_are_reported_together(db: Path) -> None:
+    """Issue 11: a negative amount, weights adding to 90 and ages 64-25, all at once."""
+    result = run(
+        db, "allocate", "--icb", ICB, "--amount", "-1000", "--age", "64-25",
+        "--component", "imd:50", "--component", "population:40",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        "- --age: The oldest age must be a whole number from 64 (the youngest age) to 95, or "
+        "empty for '64 and over'.",
+        "- --amount: The amount must be more than £0.",
+        "- --component: The weights must add up to exactly 100%; they add up to 90%.",
+    ]
+
+
+def test_an_unreadable_option_does_not_hide_the_warehouses_problems(db: Path) -> None:
+    """``--icb ZZZ --amount abc`` reported only the amount."""
+    result = run(db, "allocate", "--icb", "ZZZ", "--amount", "abc", "--component", "imd:100")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[1] == "- --amount: 'abc' is not an amount: give pounds like 250000.50."
+    assert lines[2].startswith("- --icb: 'ZZZ' is not an ICB code of the loaded data.")
+    assert len(lines) == 3
+
+
+def test_a_word_after_the_weight_is_a_direction_not_a_weight(db: Path) -> None:
+    """``imd:100:sideways`` said "'sideways' ... is not a weight"."""
+    result = run(
+        db, "allocate", "--icb", ICB, "--amount", "1000", "--component", "imd:100:sideways"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == (
+        "- --component imd:100:sideways: 'sideways' in 'imd:100:sideways' is not a direction: "
+        "give lower or higher (which end of the indicator means more need), e.g. imd:50:higher."
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "xlsx"])
+def test_an_out_file_in_a_missing_folder_is_one_line_before_any_work(
+    db: Path, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / "missing" / f"x.{fmt}"
+    result = run(
+        db, "allocate", "--icb", ICB, "--amount", "1000", "--component", "imd:100",
+        "--format", fmt, "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        f"- --out: {out}: the folder {out.parent} does not exist; create it first.",
     ]
 
 
@@ -504,3 +561,24 @@ def test_unknown_icb_and_missing_warehouse(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: No warehouse at {missing}")
     assert "Traceback" not in result.output
+
+
+def test_the_table_shows_the_efit_classic_formula_and_cuts_no_value(db: Path) -> None:
+    """Piped at 80 columns: the formula printed as "A_i = F × , where" (its brackets were read
+    as markup) and the ids and money were cut with "…"."""
+    result = CliRunner().invoke(
+        app,
+        ["allocate", "--icb", ICB, "--amount", "2277000.01", "--method", "efit-classic",
+         "--component", "hypertension-prevalence:60", "--db", str(db)],
+        env={"COLUMNS": "80"},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert (
+        "A_i = F × [w_pop/100 × P_i / Σ_j P_j + Σ_k w_k/100 × P_i c_ik / Σ_j P_j c_jk], where"
+        in text
+    )
+    assert "…" not in result.stdout
+    assert "hypertension-prevalence (60%)" in result.stdout
+    assert "£2,277,000.01" in result.stdout

@@ -90,11 +90,25 @@ def test_a_failed_pack_is_reported_and_the_others_are_written(few_db: Path, tmp_
         assert (tmp_path / f"gpequity-datapack-{code}-2022-23.html").is_file()
 
 
-@pytest.mark.parametrize("args", [[], ["--all", "--icb", "QHM"]])
-def test_either_icb_or_all(db: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # With neither it said "not both" (issue 13).
+        ([], "Error: Invalid value: give --icb CODE (repeatable) or --all\n"),
+        (["--all", "--icb", "QHM"], "give --icb CODE (repeatable) or --all, not both\n"),
+    ],
+)
+def test_either_icb_or_all(db: Path, args: list[str], message: str) -> None:
     result = invoke(*args, "--db", str(db))
     assert result.exit_code == 2
-    assert "give --icb CODE (repeatable) or --all, not both" in result.output
+    assert result.output.endswith(message)
+
+
+def test_an_out_that_is_a_file_is_one_line_before_any_work(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "packs"
+    out.write_text("not a folder")
+    result = invoke("--icb", "QE1", "--format", "html", "--out", str(out), "--db", str(db))
+    assert str(result.exception) == f"--out {out}: is a file, not a folder."
 
 
 def test_an_unknown_icb_or_year_is_a_clear_error(db: Path, tmp_path: Path) -> None:

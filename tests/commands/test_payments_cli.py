@@ -670,3 +670,30 @@ def test_chart_errors(db: Path, tmp_path: Path) -> None:
     )
     assert isinstance(result.exception, UnsupportedChartFile)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_chart_into_a_missing_folder_is_one_line_not_a_traceback(
+    db: Path, tmp_path: Path
+) -> None:
+    """``--out /missing/dir/x.svg`` printed a FileNotFoundError traceback (issue 13)."""
+    out = tmp_path / "missing" / "dir" / "x.svg"
+    done = subprocess.run(
+        [sys.executable, "-m", "gpequity", "payments", "chart", "trend", "--out", str(out),
+         "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"error: --out {out}: the folder {out.parent} does not exist; create it first."
+    ]
+    assert not out.parent.exists()
+
+
+def test_an_os_error_of_any_command_is_one_line(tmp_path: Path) -> None:
+    """The last guard of ``main``: an OSError a command did not foresee (no permission, a full
+    disk) is one ``error:`` line naming the file."""
+    from gpequity.cli import os_error_message
+
+    error = PermissionError(13, "Permission denied", str(tmp_path / "w.duckdb"))
+    assert os_error_message(error) == f"{tmp_path / 'w.duckdb'}: Permission denied."
+    assert os_error_message(OSError(28, "No space left on device")) == "No space left on device."

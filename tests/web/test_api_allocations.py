@@ -298,6 +298,7 @@ def test_each_bad_field_is_a_422_naming_it(
 
 
 def test_every_problem_is_listed_at_once(client: TestClient) -> None:
+    """Issue 11: the amount and the weights' total were left for a second round."""
     body = _with(
         amount="10.001",
         components=[{"id": "imd", "weight": 70}, {"id": "zzz", "weight": 10}],
@@ -309,6 +310,8 @@ def test_every_problem_is_listed_at_once(client: TestClient) -> None:
     assert [d["loc"] for d in response.json()["detail"]] == [
         ["body", "age_to"],
         ["body", "components", 1, "id"],
+        ["body", "amount"],
+        ["body", "components"],
     ]
 
 

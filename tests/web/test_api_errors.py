@@ -10,10 +10,10 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from gpequity.web.api_errors import UNREADABLE_BODY
+from gpequity.web.api_errors import SERVER_ERROR, UNREADABLE_BODY
 from gpequity.web.app import create_app
 from gpequity.web.routes import api
-from gpequity.web.warehouse import UNREADABLE
+from gpequity.web.warehouse import UNREADABLE, SharedWarehouse
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,150 @@ def test_a_failure_is_a_json_500_and_a_failing_warehouse_a_503(
     response = client.get("/api/v1/icbs")
     assert response.status_code == 503
     assert response.json() == {"detail": UNREADABLE}
+
+
+# --- issue 13 item 5: JSON whatever went wrong, and nothing of the server ----------------------
+
+NOT_FOUND = "There is no such address in the API"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/nope", "/api/v2/icbs", "/api"])
+def test_an_unknown_api_path_is_a_json_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["detail"].startswith(NOT_FOUND)
+
+
+def test_an_unknown_page_is_still_a_page(client: TestClient) -> None:
+    response = client.get("/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/api/v1/icbs"), ("POST", "/api/v1/icbs"), ("GET", "/api/v1/allocations")],
+)
+def test_a_wrong_method_is_a_json_405_with_the_allowed_ones(
+    client: TestClient, method: str, path: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/json"
+    assert "does not take this method" in response.json()["detail"]
+    assert response.headers["allow"]
+
+
+def test_an_unexpected_failure_outside_a_route_is_json(
+    small_efit_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure before the route's own handling (here in the warehouse access) is a JSON 500
+    under /api/, not the site's error page."""
+
+    def broken(self: object) -> None:
+        raise RuntimeError("/srv/secret/path is gone")
+
+    monkeypatch.setattr(SharedWarehouse, "reading", broken)
+    with TestClient(create_app(small_efit_db), raise_server_exceptions=False) as test_client:
+        response = test_client.get("/api/v1/icbs")
+    assert response.status_code == 500
+    assert response.json() == {"detail": SERVER_ERROR}
+
+
+@pytest.mark.parametrize("content", [b"garbage, not a database", None])
+def test_the_503_names_neither_the_file_nor_duckdb(tmp_path: Path, content: bytes | None) -> None:
+    """The 503 showed the database path and DuckDB's own text."""
+    db = tmp_path / "secret-folder" / "warehouse.duckdb"
+    if content is not None:
+        db.parent.mkdir()
+        db.write_bytes(content)
+    with TestClient(create_app(db), raise_server_exceptions=False) as test_client:
+        for path in ("/api/v1/icbs", "/api/v1/profiles/icbs"):
+            response = test_client.get(path)
+            assert response.status_code in {503, 404}, (path, response.text)
+            assert response.headers["content-type"] == "application/json"
+            text = response.text
+            assert "secret-folder" not in text and "duckdb" not in text.lower(), text
+            assert "IO Error" not in text and "tmp" not in text, text
+
+
+def test_a_json_boolean_is_not_an_age(client: TestClient) -> None:
+    """``age_to: false`` was read as 0."""
+    body = {
+        "icb": "QZZ",
+        "amount": "1000",
+        "components": [{"id": "imd", "weight": 100}],
+        "age_to": False,
+    }
+    response = client.post("/api/v1/allocations", json=body)
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["body", "age_to"]
+    assert detail["msg"] == "Input should be a valid integer"
+
+
+def test_an_empty_excluded_code_is_named_by_its_position(client: TestClient) -> None:
+    """``excluded_practices: [""]`` gave "These codes are not practices of ICB QZZ: ."."""
+    body = {
+        "icb": "QZZ",
+        "amount": "1000",
+        "components": [{"id": "imd", "weight": 100}],
+        "excluded_practices": ["Z00001", " "],
+    }
+    response = client.post("/api/v1/allocations", json=body)
+    assert response.status_code == 422
+    [detail] = response.json()["detail"]
+    assert detail["loc"] == ["body", "excluded_practices"]
+    assert detail["msg"].startswith("An empty practice code at position 2")
+
+
+def test_three_invalid_fields_are_reported_in_one_422(client: TestClient) -> None:
+    """Issue 11: a negative amount, weights adding to 90 and ages 64-25, all at once."""
+    body = {
+        "icb": "QZZ",
+        "amount": "-1000",
+        "components": [{"id": "imd", "weight": 50}, {"id": "population", "weight": 40}],
+        "age_from": 64,
+        "age_to": 25,
+    }
+    response = client.post("/api/v1/allocations", json=body)
+    assert response.status_code == 422
+    detail = {tuple(d["loc"]): d["msg"] for d in response.json()["detail"]}
+    assert detail == {
+        ("body", "age_to"): "The oldest age must be a whole number from 64 (the youngest age) "
+        "to 95, or empty for '64 and over'.",
+        ("body", "amount"): "The amount must be more than £0.",
+        ("body", "components"): "The weights must add up to exactly 100%; they add up to 90%.",
+    }
+
+
+def test_a_field_that_fails_validation_does_not_hide_the_others(client: TestClient) -> None:
+    """``{"icb": "ZZZ", "amount": "abc"}`` named only the amount (the service was never asked):
+    one 422 lists the validation's errors, then the service's about the other fields."""
+    body = {"icb": "ZZZ", "amount": "abc", "components": [{"id": "imd", "weight": 100}]}
+    response = client.post("/api/v1/allocations", json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert [d["loc"] for d in detail] == [["body", "amount"], ["body", "icb"]]
+    assert detail[1]["msg"].startswith("'ZZZ' is not an ICB code of the loaded data.")
+    body = {
+        "icb": "QZZ",
+        "amount": "-5",
+        "age_to": False,
+        "components": [{"id": "imd", "weight": 90}],
+    }
+    detail = client.post("/api/v1/allocations", json=body).json()["detail"]
+    assert [(d["loc"], d["msg"]) for d in detail] == [
+        (["body", "age_to"], "Input should be a valid integer"),
+        (["body", "amount"], "The amount must be more than £0."),
+        (["body", "components"], "The weights must add up to exactly 100%; they add up to 90%."),
+    ]
+
+
+def test_a_stand_in_is_never_reported(client: TestClient) -> None:
+    """A component that fails validation stands in as none: "Choose at least one component"
+    would be about the stand-in, not the body."""
+    body = {"icb": "QZZ", "amount": "10", "components": [{"id": "imd", "weight": "x"}]}
+    detail = client.post("/api/v1/allocations", json=body).json()["detail"]
+    assert [d["loc"] for d in detail] == [["body", "components", 0, "weight"]]

@@ -104,18 +104,6 @@ def test_unexpected_error_is_a_design_system_500_without_details(synthetic_db: P
     assert 'data-testid="synthetic-banner"' in response.text
 
 
-def test_unreadable_warehouse_gives_the_500_page_not_a_traceback(tmp_path: Path) -> None:
-    db = tmp_path / "broken.duckdb"
-    db.write_bytes(b"this is not a DuckDB file" * 100)
-
-    with TestClient(create_app(db), raise_server_exceptions=False) as client:
-        response = client.get("/data")
-
-    assert response.status_code == 500
-    assert "<h1>Sorry, there is a problem with the service</h1>" in response.text
-    assert "Traceback" not in response.text
-
-
 def test_without_a_warehouse_the_home_page_says_how_to_load_data(
     empty_client: TestClient,
 ) -> None:
@@ -137,3 +125,21 @@ def test_default_warehouse_path_comes_from_the_configuration(
 def test_interactive_api_docs_are_off_because_they_load_a_cdn(client: TestClient) -> None:
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/allocate", "/funding", "/data", "/practices/A81001"])
+def test_an_unreadable_warehouse_is_a_503_page_naming_nothing_of_the_server(
+    tmp_path: Path, path: str
+) -> None:
+    """A damaged warehouse file was a 500 page; it is the service unavailable, and the page
+    shows neither the file's path nor DuckDB's text."""
+    db = tmp_path / "secret-folder" / "warehouse.duckdb"
+    db.parent.mkdir()
+    db.write_bytes(b"not a database")
+    with TestClient(create_app(db), raise_server_exceptions=False) as client:
+        response = client.get(path)
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Sorry, there is a problem with the service" in response.text
+    assert "secret-folder" not in response.text and "IO Error" not in response.text
+    assert "Traceback" not in response.text

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from gpequity.reports.render import stylesheet as datapack_stylesheet
 from gpequity.web.app import create_app
 from gpequity.web.security import content_security_policy, security_headers, style_hash
+from gpequity.web.warehouse import SharedWarehouse
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "gpequity" / "web" / "templates"
 EXPECTED = {
@@ -60,10 +61,15 @@ def test_every_kind_of_response_has_the_security_headers(
 
 
 @pytest.fixture
-def failing_client(tmp_path: Path) -> Iterator[TestClient]:
-    """A client of an app whose warehouse cannot be read: every data page is a 500."""
-    (tmp_path / "broken.duckdb").write_bytes(b"not a DuckDB file" * 100)
-    with TestClient(create_app(tmp_path / "broken.duckdb"), raise_server_exceptions=False) as c:
+def failing_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """A client of an app whose warehouse access fails unexpectedly: every data page is a 500."""
+
+    def broken(self: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(SharedWarehouse, "reading", broken)
+    monkeypatch.setattr(SharedWarehouse, "status", broken)
+    with TestClient(create_app(tmp_path / "w.duckdb"), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -71,6 +77,14 @@ def test_the_unexpected_error_page_has_them_too(failing_client: TestClient) -> N
     # Starlette answers an unhandled error outside every middleware.
     response = failing_client.get("/data")
     assert response.status_code == 500
+    assert_secured(dict(response.headers))
+
+
+def test_the_unreadable_warehouse_page_has_them_too(tmp_path: Path) -> None:
+    (tmp_path / "broken.duckdb").write_bytes(b"not a DuckDB file" * 100)
+    with TestClient(create_app(tmp_path / "broken.duckdb")) as client:
+        response = client.get("/data")
+    assert response.status_code == 503
     assert_secured(dict(response.headers))
 
 

@@ -205,7 +205,10 @@ def _check_components(request: AllocationRequest) -> list[InputProblem]:
     return problems
 
 
-def _check_request(request: AllocationRequest) -> list[InputProblem]:
+def check_request(request: AllocationRequest) -> list[InputProblem]:
+    """Every problem with the request itself (method, ICB code, amount, components, weights,
+    choices), before any practice is read: the scenario service adds them to the problems it
+    finds with the ICB and the target population, so that a user sees them all at once."""
     problems = _enum_problem(Method, request.method, "method", "method")
     if not isinstance(request.icb_code, str) or not request.icb_code.strip():
         problems.append(InputProblem("icb_code", "Choose an ICB."))
@@ -793,7 +796,7 @@ def _prepare(
     lower-is-more-need indicator's values and gets its share of the weighted-list component.
     """
     ordered = sorted(practices, key=lambda p: p.code)
-    problems = _check_request(request) + _check_practices(ordered, request.icb_code)
+    problems = check_request(request) + _check_practices(ordered, request.icb_code)
     known = {p.code for p in ordered}
     unknown = sorted(code for code in request.excluded_practices if code not in known)
     if unknown:

@@ -15,14 +15,21 @@ from decimal import Decimal
 from typing import Any
 
 from gpequity.allocation.catalogue import (
+    Definition,
     IndicatorEntry,
     catalogue_definitions,
     population_source,
     resolve_ids,
     upload_entries,
 )
-from gpequity.allocation.engine import allocate
-from gpequity.allocation.icbs import SUGGESTIONS, IcbEntry, find_icb, icb_practice_codes
+from gpequity.allocation.engine import allocate, check_request
+from gpequity.allocation.icbs import (
+    SUGGESTIONS,
+    IcbEntry,
+    UnknownIcbError,
+    find_icb,
+    icb_practice_codes,
+)
 from gpequity.allocation.models import (
     AllocationInputError,
     AllocationRequest,
@@ -89,6 +96,77 @@ def _component_problem(
     )
 
 
+def _resolve_components(
+    con: Connection,
+    icb: IcbEntry,
+    scenario: Scenario,
+    definitions: Sequence[Definition],
+    uploaded: Sequence[UploadedColumn],
+) -> tuple[list[IndicatorEntry | None], list[InputProblem]]:
+    """Each chosen component's catalogue entry (``None`` for an id the ICB does not have, with
+    a problem saying so)."""
+    by_id: dict[str, IndicatorEntry] = {}
+    for definition in definitions:
+        by_id[definition.entry.id] = definition.entry
+        for alias in definition.aliases:
+            by_id.setdefault(alias, definition.entry)
+    if uploaded:
+        members = icb_practice_codes(con, icb.code, scenario.method)
+        for entry in upload_entries(uploaded, members):
+            by_id[entry.id] = entry
+    entries: list[IndicatorEntry | None] = []
+    problems: list[InputProblem] = []
+    for index, choice in enumerate(scenario.components):
+        found = by_id.get(choice.id)
+        if found is None:
+            problems.append(_component_problem(index, choice, icb, sorted(by_id)))
+        elif choice.direction is not None:
+            found = replace(found, direction=Direction(choice.direction))
+        entries.append(found)
+    return entries, problems
+
+
+def _specs(
+    scenario: Scenario, entries: Sequence[IndicatorEntry | None]
+) -> tuple[ComponentSpec, ...]:
+    """The engine's components; an unknown id (already a problem) stands in as itself, so the
+    engine can still check its weight and the weights' total."""
+    return tuple(
+        ComponentSpec(id=choice.id, name=choice.id, weight=choice.weight)
+        if entry is None
+        else ComponentSpec(
+            id=entry.id,
+            name=entry.name,
+            weight=choice.weight,
+            direction=entry.direction,
+            unit=entry.unit,
+            kind=entry.kind,
+        )
+        for entry, choice in zip(entries, scenario.components, strict=True)
+    )
+
+
+def _request(scenario: Scenario, entries: Sequence[IndicatorEntry | None]) -> AllocationRequest:
+    return AllocationRequest(
+        icb_code=scenario.icb_code,
+        amount=scenario.amount,
+        components=_specs(scenario, entries),
+        method=scenario.method,
+        missing_policy=scenario.missing_policy,
+        excluded_practices=frozenset(scenario.excluded_practices),
+        baseline=scenario.baseline,
+    )
+
+
+def _new_problems(
+    known: Sequence[InputProblem], more: Sequence[InputProblem]
+) -> list[InputProblem]:
+    """The problems of ``more`` about fields ``known`` says nothing of (an ICB code or an
+    indicator id is reported once, by whoever knows more about it)."""
+    fields = {problem.field for problem in known}
+    return [problem for problem in more if problem.field not in fields]
+
+
 def allocate_scenario(
     con: Connection, scenario: Scenario, uploaded: Sequence[UploadedColumn] = ()
 ) -> ScenarioOutcome:
@@ -99,49 +177,31 @@ def allocate_scenario(
     (``icb_code``, ``amount``, ``components[i].id``, ``components[i].weight``, ``sex``,
     ``age_from``, ``age_to``, ``excluded_practices``, ...).
     """
-    icb = find_icb(con, scenario.icb_code)
-    problems = check_target(con, scenario.target)
+    # Every problem is gathered before any is reported: an unknown ICB, an impossible age
+    # range, an unknown indicator, a negative amount and weights that do not add up are all
+    # shown at once (they were shown one round at a time).
+    icb: IcbEntry | None = None
+    unknown_icb: UnknownIcbError | None = None
+    try:
+        icb = find_icb(con, scenario.icb_code)
+    except UnknownIcbError as error:
+        unknown_icb = error
+    problems = list(unknown_icb.problems) if unknown_icb else []
+    problems += check_target(con, scenario.target)
     definitions = catalogue_definitions(con)
-    by_id: dict[str, IndicatorEntry] = {}
-    for definition in definitions:
-        by_id[definition.entry.id] = definition.entry
-        for alias in definition.aliases:
-            by_id.setdefault(alias, definition.entry)
-    if uploaded:
-        members = icb_practice_codes(con, icb.code, scenario.method)
-        for entry in upload_entries(uploaded, members):
-            by_id[entry.id] = entry
-    entries: list[IndicatorEntry] = []
-    for index, choice in enumerate(scenario.components):
-        found = by_id.get(choice.id)
-        if found is None:
-            problems.append(_component_problem(index, choice, icb, sorted(by_id)))
-            continue
-        if choice.direction is not None:
-            found = replace(found, direction=Direction(choice.direction))
-        entries.append(found)
-    if problems:
+    found_entries: list[IndicatorEntry | None] = [None] * len(scenario.components)
+    if icb is not None:
+        found_entries, unknown = _resolve_components(con, icb, scenario, definitions, uploaded)
+        problems += unknown
+    problems += _new_problems(problems, check_request(_request(scenario, found_entries)))
+    if unknown_icb is not None and len(problems) == 1:
+        raise unknown_icb
+    if problems or icb is None:
         raise AllocationInputError(problems)
-    specs = tuple(
-        ComponentSpec(
-            id=entry.id,
-            name=entry.name,
-            weight=choice.weight,
-            direction=entry.direction,
-            unit=entry.unit,
-            kind=entry.kind,
-        )
-        for entry, choice in zip(entries, scenario.components, strict=True)
-    )
+    entries = [entry for entry in found_entries if entry is not None]
     excluded = frozenset(code.strip().upper() for code in scenario.excluded_practices)
-    request = AllocationRequest(
-        icb_code=icb.code,
-        amount=scenario.amount,
-        components=specs,
-        method=scenario.method,
-        missing_policy=scenario.missing_policy,
-        excluded_practices=excluded,
-        baseline=scenario.baseline,
+    request = replace(
+        _request(scenario, found_entries), icb_code=icb.code, excluded_practices=excluded
     )
     upload_ids = {column.id: column for column in uploaded}
     resolved = resolve_ids(definitions, [e.id for e in entries if e.id not in upload_ids])

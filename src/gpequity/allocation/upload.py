@@ -119,6 +119,13 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 #: Where Excel puts the shared strings when the content types do not say.
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 CANNOT_OPEN_XLSX = "This Excel file cannot be opened. Save it again as .xlsx or CSV."
+#: The byte-order marks of UTF-16 text, and how much of a file is looked at to spot UTF-16
+#: written without one.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF16_SNIFF_BYTES = 64
+#: "12,5": a number written with a decimal comma (a ';'-separated file of a European locale).
+DECIMAL_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+%?$")
+NO_VALUE_COLUMNS = "No value columns: add at least one column of numbers beside the practice codes."
 
 Row = tuple[int, list[object]]
 
@@ -198,6 +205,20 @@ def _is_blank(value: object) -> bool:
 
 
 def _decode_csv(data: bytes) -> str:
+    if data.startswith(UTF16_BOMS):
+        # Excel's "Unicode Text" is UTF-16 with a byte-order mark (and tabs between columns).
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _Fatal(
+                "This file says it is UTF-16 text, but its text cannot be read as UTF-16. Save "
+                "it as 'CSV UTF-8' and upload it again."
+            ) from None
+    if not data.startswith(ZIP_MAGIC) and _looks_utf16(data):
+        raise _Fatal(
+            "This file is saved as UTF-16 text without the mark that says so, which cannot be "
+            "read reliably. Save it as 'CSV UTF-8' and upload it again."
+        )
     if data.startswith(ZIP_MAGIC) or b"\x00" in data:
         raise _Fatal("This does not look like a CSV file (it is not text). Save it as CSV.")
     try:
@@ -213,6 +234,22 @@ def _decode_csv(data: bytes) -> str:
         ) from None
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """Text of one byte characters written as UTF-16: every other byte of the start is 0."""
+    start = data[:UTF16_SNIFF_BYTES]
+    if len(start) < 2:
+        return False
+    return start[1::2].count(0) == len(start[1::2]) or start[0::2].count(0) == len(start[0::2])
+
+
+def _first_line(text: str, lines_read: int, record: Sequence[str]) -> int:
+    """The line a record started on: the lines read, less those its values span (a value
+    running to the end of the file may hold the file's last line break)."""
+    spanned = sum(field.count("\n") for field in record)
+    at_end = text.endswith("\n") and bool(record) and record[-1].endswith("\n")
+    return lines_read - spanned + (1 if at_end else 0)
+
+
 def _csv_rows(data: bytes) -> Iterator[Row]:
     text = _decode_csv(data)
     first_line = text.split("\n", 1)[0]
@@ -220,11 +257,23 @@ def _csv_rows(data: bytes) -> Iterator[Row]:
     if first_line.count(delimiter) == 0:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    multiline_from: int | None = None
     try:
         for number, record in enumerate(reader, start=1):
+            line = _first_line(text, reader.line_num, record)
+            multiline_from = line if any("\n" in field for field in record) else None
             yield number, list(record)
     except csv.Error as error:
         raise _Fatal(f"This CSV file cannot be read: {error}.") from None
+    if multiline_from is not None and not text.rstrip("\r\n").endswith('"'):
+        # The csv module reads an unclosed quote to the end of the file as one value: the
+        # rows after it vanished into one cell and the file seemed to have no values.
+        raise _Fatal(
+            f'A quote mark (") on line {multiline_from} starts a value that is never closed, so '
+            "everything after it was read as one value. Remove the stray quote mark, or close "
+            "it, and upload the file again.",
+            row=multiline_from,
+        )
 
 
 class _RootReached(Exception):
@@ -422,6 +471,35 @@ def _xlsx_rows(data: bytes, max_rows: int, budget: _Budget) -> Iterator[Row]:
         workbook.close()
 
 
+UNCALCULATED_FORMULAS = (
+    "No value columns: the values of this Excel file are formulas whose results were never "
+    "saved in it (it was written by a program that does not calculate them). Open it in Excel "
+    "and save it again, or save it as CSV."
+)
+
+
+def _has_uncalculated_formulas(data: bytes, budget: _Budget) -> bool:
+    """Whether a workbook with no numbers read has formulas instead: openpyxl reads a formula's
+    saved result, and a file written by a program that does not calculate has none. (Only
+    asked once the file was read within the limits, so reading it again is bounded.)"""
+    if not data.startswith(ZIP_MAGIC):
+        return False
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds of error on a damaged file
+        return False
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            budget.check()
+            if any(isinstance(value, str) and value.startswith("=") for value in row):
+                return True
+    except _Fatal:
+        return False
+    finally:
+        workbook.close()
+    return False
+
+
 def _rows(data: bytes, filename: str, max_rows: int, budget: _Budget) -> Iterator[Row]:
     name = filename.lower()
     if name.endswith(CSV_EXTENSIONS):
@@ -531,6 +609,7 @@ def _choose_columns(
             row=header[0],
         )
     width = max([len(names), *(len(values) for _, values in body)])
+    problems_before = len(problems)
     columns: list[_Column] = []
     ignored: list[str] = []
     ids: set[str] = set()
@@ -553,6 +632,10 @@ def _choose_columns(
         if _normalised_header(name) in LABEL_HEADERS or all(
             _number(cell) is None for cell in cells
         ):
+            comma = _decimal_comma_example(cells)
+            if comma is not None and _normalised_header(name) not in LABEL_HEADERS:
+                message = _decimal_comma_message(comma)
+                problems.append(UploadProblem(header[0], name, message[0].upper() + message[1:]))
             ignored.append(name)
             continue
         slug = _slug(name) or f"column-{index + 1}"
@@ -563,11 +646,34 @@ def _choose_columns(
         ids.add(column_id)
         columns.append(_Column(index, name, column_id, bool(PERCENT_HEADER.search(name)), {}))
     if not columns:
-        raise _Fatal(
-            "No value columns: add at least one column of numbers beside the practice codes.",
-            row=header[0],
-        )
+        # The one message says it all: the columns' own problems would repeat it.
+        del problems[problems_before:]
+        raise _Fatal(_why_no_values(names, body, code_index), row=header[0])
     return code_index, columns, ignored
+
+
+def _why_no_values(names: Sequence[str], body: Sequence[Row], code_index: int) -> str:
+    """Why no column holds numbers, as specifically as the cells say."""
+    for index, name in enumerate(names):
+        if index == code_index or not name:
+            continue
+        comma = _decimal_comma_example([_cell(values, index) for _, values in body])
+        if comma is not None:
+            return f"No value columns: in column '{name}', {_decimal_comma_message(comma)}"
+    return NO_VALUE_COLUMNS
+
+
+def _decimal_comma_example(cells: Sequence[object]) -> str | None:
+    """The first cell written with a decimal comma ("12,5"), if any."""
+    return next((str(c).strip() for c in cells if DECIMAL_COMMA_NUMBER.match(str(c).strip())), None)
+
+
+def _decimal_comma_message(example: str) -> str:
+    return (
+        f"the numbers are written with a decimal comma (like '{example}'), which is not read, "
+        f"so the column was ignored. Save the file with decimal points "
+        f"({example.replace(',', '.')}), or upload it as .xlsx."
+    )
 
 
 def _read_value(
@@ -576,7 +682,16 @@ def _read_value(
     if _is_blank(value):
         return  # a missing value: the allocation decides what to do with it
     number = _number(value)
-    if number is None:
+    if number is None and DECIMAL_COMMA_NUMBER.match(str(value).strip()):
+        problems.append(
+            UploadProblem(
+                row,
+                column.name,
+                f"'{value}' has a decimal comma; write it with a decimal point "
+                f"({str(value).strip().replace(',', '.')}). It was left out.",
+            )
+        )
+    elif number is None:
         problems.append(
             UploadProblem(row, column.name, f"'{value}' is not a number; it was left out.")
         )
@@ -696,7 +811,10 @@ def parse_indicator_upload(
         code_index, columns, ignored = _choose_columns(header, body, problems, budget)
         _read_practices(header, body, code_index, columns, in_icb, known, problems, budget)
     except _Fatal as fatal:
-        return UploadResult(columns=(), problems=(*problems, fatal.problem))
+        problem = fatal.problem
+        if problem.message == NO_VALUE_COLUMNS and _has_uncalculated_formulas(data, budget):
+            problem = UploadProblem(problem.row, None, UNCALCULATED_FORMULAS)
+        return UploadResult(columns=(), problems=(*problems, problem))
 
     return UploadResult(
         columns=tuple(

@@ -25,29 +25,37 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gpequity import config
 from gpequity.allocation import (
     CLASSIC_REMAINDER_ID,
     AllocationInputError,
-    Baseline,
     Direction,
     InputProblem,
     Method,
-    MissingPolicy,
     UploadedColumn,
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
-from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.pools import TargetPopulation
 from gpequity.allocation.scenario import (
     ComponentChoice,
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
     outcome_as_dict,
+)
+from gpequity.commands.options import (
+    DbOption,
+    FormatOption,
+    IcbOption,
+    ScenarioOptions,
+    UnwritableOutput,
+    check_out_file,
+    with_scenario_options,
 )
 from gpequity.errors import GpequityError
 from gpequity.formats import (
@@ -58,7 +66,7 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
-from gpequity.output import Format, render_rows
+from gpequity.output import Format, print_table, render_rows
 
 # No emoji codes: "bowel-screening:x" must not print a cross.
 console = Console(emoji=False)
@@ -74,28 +82,6 @@ class AllocateFormat(StrEnum):
     xlsx = "xlsx"
 
 
-class MissingChoice(StrEnum):
-    """``--missing``: what the recommended method does with a missing value."""
-
-    impute = "impute"
-    exclude = "exclude"
-
-
-class BaselineChoice(StrEnum):
-    """``--baseline``: the plain split shown beside each allocation."""
-
-    per_head = "per-head"
-    weighted = "weighted"
-
-
-MISSING_POLICIES = {
-    MissingChoice.impute: MissingPolicy.IMPUTE_MEDIAN,
-    MissingChoice.exclude: MissingPolicy.EXCLUDE,
-}
-BASELINES = {
-    BaselineChoice.per_head: Baseline.PER_HEAD,
-    BaselineChoice.weighted: Baseline.WEIGHTED_POPULATION,
-}
 #: The option each engine field comes from, for messages.
 OPTION_OF_FIELD = {
     "icb_code": "--icb",
@@ -114,60 +100,6 @@ OPTION_OF_FIELD = {
 }
 DIRECTIONS = {d.value for d in Direction}
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help=config.DB_HELP),
-]
-IcbOption = Annotated[
-    str,
-    typer.Option(
-        "--icb", help="ICB code, e.g. QHM (the codes of the newest data, 2026 ones included)."
-    ),
-]
-# The options of a scenario, shared by ``allocate``, ``compare`` and ``sensitivity``.
-AmountOption = Annotated[str, typer.Option("--amount", help="Pounds to share out, e.g. 250000.")]
-ComponentOption = Annotated[
-    list[str],
-    typer.Option(
-        "--component",
-        help="ID:WEIGHT[:lower|higher], e.g. imd:50; repeatable, up to 3, weights adding "
-        "to 100 ('gpequity indicators' lists the ids).",
-    ),
-]
-MethodOption = Annotated[
-    Method,
-    typer.Option(
-        "--method",
-        help="recommended (shares of need) or efit-classic (the published eFIT formula).",
-    ),
-]
-SexOption = Annotated[Sex, typer.Option("--sex", help="Target population's sex.")]
-AgeOption = Annotated[
-    str | None,
-    typer.Option("--age", help="Target ages: 18-64, 65+ or 0-4 (default: all ages)."),
-]
-MissingOption = Annotated[
-    MissingChoice,
-    typer.Option(
-        "--missing",
-        help="A missing value: impute the ICB median (flagged) or exclude the practice "
-        "from that component.",
-    ),
-]
-ExcludeOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude-practice",
-        help="Practice code to leave out (e.g. funded another way); repeatable.",
-    ),
-]
-BaselineOption = Annotated[
-    BaselineChoice,
-    typer.Option(
-        "--baseline", help="Baseline shown beside each allocation: per-head or weighted list."
-    ),
-]
-
 
 # --- parsing the options -------------------------------------------------------------------
 
@@ -179,6 +111,15 @@ def parse_component(text: str, index: int) -> tuple[ComponentChoice | None, list
     direction: Direction | None = None
     if len(parts) >= 3 and parts[-1].strip().lower() in DIRECTIONS:
         direction = Direction(parts.pop().strip().lower())
+    elif len(parts) >= 3 and _is_weight(parts[-2]):
+        # "imd:100:sideways": the weight is read, so the last part was meant as a direction
+        return None, [
+            InputProblem(
+                f"{where}.direction",
+                f"'{parts[-1]}' in '{text}' is not a direction: give lower or higher "
+                "(which end of the indicator means more need), e.g. imd:50:higher.",
+            )
+        ]
     if len(parts) < 2 or not parts[-1].strip() or not ":".join(parts[:-1]).strip():
         return None, [
             InputProblem(
@@ -198,6 +139,13 @@ def parse_component(text: str, index: int) -> tuple[ComponentChoice | None, list
             )
         ]
     return ComponentChoice(":".join(parts[:-1]).strip(), weight, direction), []
+
+
+def _is_weight(text: str) -> bool:
+    try:
+        return Decimal(text.strip().removesuffix("%")).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def parse_age(text: str | None) -> tuple[int, int | None, list[InputProblem]]:
@@ -235,44 +183,71 @@ def parse_components(texts: Sequence[str]) -> tuple[list[ComponentChoice], list[
     return choices, problems
 
 
-def read_scenario(
-    icb: str,
-    amount: str,
-    components: Sequence[str],
-    method: Method,
-    sex: Sex,
-    age: str | None,
-    missing: MissingChoice,
-    exclude_practice: Sequence[str] | None,
-    baseline: BaselineChoice,
-) -> tuple[Scenario, list[InputProblem]]:
+def read_scenario(options: ScenarioOptions) -> tuple[Scenario, list[InputProblem]]:
     """The scenario of the options (``allocate``, ``compare``, ``sensitivity``), with every
     problem found reading them (the scenario then has stand-ins for what could not be read)."""
     problems: list[InputProblem] = []
     try:
-        money = Decimal(amount.strip().replace(",", "").removeprefix("£"))
+        money = Decimal(options.amount.strip().replace(",", "").removeprefix("£"))
         if not money.is_finite():
             raise InvalidOperation
     except InvalidOperation:
         money = Decimal(0)
         problems.append(
-            InputProblem("amount", f"'{amount}' is not an amount: give pounds like 250000.50.")
+            InputProblem(
+                "amount", f"'{options.amount}' is not an amount: give pounds like 250000.50."
+            )
         )
-    choices, found = parse_components(components)
+    choices, found = parse_components(options.component)
     problems += found
-    age_from, age_to, found = parse_age(age)
+    age_from, age_to, found = parse_age(options.age)
     problems += found
     scenario = Scenario(
-        icb_code=icb,
+        icb_code=options.icb,
         amount=money,
         components=tuple(choices),
-        method=method,
-        target=TargetPopulation(sex, age_from, age_to),
-        missing_policy=MISSING_POLICIES[missing],
-        excluded_practices=frozenset(exclude_practice or ()),
-        baseline=BASELINES[baseline],
+        method=options.method,
+        target=TargetPopulation(options.sex, age_from, age_to),
+        missing_policy=options.missing,
+        excluded_practices=frozenset(options.exclude_practice or ()),
+        baseline=options.baseline,
     )
     return scenario, problems
+
+
+def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
+    """The problem with an output file that cannot be written (none when it can)."""
+    if out is None:
+        return []
+    try:
+        check_out_file(out, option)
+    except UnwritableOutput as error:
+        return [InputProblem(option, f"{out}: {error.reason}")]
+    return []
+
+
+def scenario_problems(
+    db: Path | None, scenario: Scenario, known: Sequence[InputProblem]
+) -> list[InputProblem]:
+    """The warehouse's problems with a scenario whose options already have ``known`` ones, so
+    that every problem is printed at once (``--icb ZZZ --amount abc`` names both): those on
+    the options ``known`` does not cover. Nothing when the warehouse cannot be read (that is
+    said once the options are right)."""
+    options = {_option_name(problem.field, ()) for problem in known}
+    try:
+        with connect_warehouse(db) as con:
+            allocate_scenario(con, scenario)
+    except AllocationInputError as error:
+        return [
+            problem
+            for problem in error.problems
+            if _option_name(problem.field, ()) not in options
+            # a --component that could not be read leaves the weights' total meaningless
+            and not (problem.field == "components" and "--component" in options)
+        ]
+    except (GpequityError, duckdb.Error):
+        return []
+    return []
 
 
 def _option_name(field: str, components: Sequence[str]) -> str:
@@ -372,10 +347,11 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
     out.print(
-        f"[bold]{format_pounds(result.request.amount)}[/] for {outcome.icb.code} "
+        f"{format_pounds(result.request.amount)} for {outcome.icb.code} "
         f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
         f"{len(result.practices)} practices.",
         highlight=False,
+        markup=False,
     )
     table = Table(title="Allocation by practice (* = imputed: the median of the pool)")
     table.add_column("Practice", no_wrap=True)
@@ -396,7 +372,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             values.append(text + ("*" if cell.imputed else ""))
         table.add_row(
             p.code,
-            p.name,
+            Text(p.name),
             "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
             format_people(p.target_population),
             *values,
@@ -404,7 +380,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(p.baseline),
             format_pounds(p.difference),
         )
-    out.print(table)
+    print_table(out, table)
     quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
     for name in ("Quintile", "Practices", "Target patients", "Patients %", "Money", "Money %"):
         quintiles.add_column(name)
@@ -417,7 +393,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(q.allocation),
             format_share(q.money_share),
         )
-    out.print(quintiles)
+    print_table(out, quintiles)
     out.print(
         "Concentration index of allocation per patient: "
         + format_index(result.concentration_index)
@@ -429,11 +405,13 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         for name in ("Practice", "Name", "Reason"):
             left_out.add_column(name)
         for e in result.excluded:
-            left_out.add_row(e.code, e.name, e.reason)
-        out.print(left_out)
+            left_out.add_row(e.code, Text(e.name), Text(e.reason))
+        print_table(out, left_out)
     out.print("How it was worked out:", style="bold")
     for paragraph in result.description:
-        out.print(f"- {paragraph}", highlight=False)
+        # Not markup: "[w_pop/100 × P_i / Σ_j P_j + ...]" of the eFIT formula was read as a
+        # tag and the formula printed blank.
+        out.print(f"- {paragraph}", highlight=False, markup=False)
 
 
 def _emit_text(text: str, out: Path | None) -> None:
@@ -447,16 +425,9 @@ def _emit_text(text: str, out: Path | None) -> None:
 # --- the commands -----------------------------------------------------------------------------
 
 
+@with_scenario_options
 def allocate_command(
-    icb: IcbOption,
-    amount: AmountOption,
-    component: ComponentOption,
-    method: MethodOption = Method.RECOMMENDED,
-    sex: SexOption = Sex.ALL,
-    age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
-    exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
+    options: ScenarioOptions,
     indicators_file: Annotated[
         Path | None,
         typer.Option(
@@ -474,20 +445,22 @@ def allocate_command(
     db: DbOption = None,
 ) -> None:
     """Split an amount across an ICB's practices by deprivation and need (the eFIT method)."""
-    scenario, problems = read_scenario(
-        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
-    )
+    scenario, problems = read_scenario(options)
     if format is AllocateFormat.xlsx and out is None:
         problems.append(
             InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
         )
+    problems += out_problems(out)
     if problems:
-        print_problems(problems, component)
+        # Without the upload read, its components would be reported as unknown indicators.
+        if indicators_file is None:
+            problems += scenario_problems(db, scenario, problems)
+        print_problems(problems, options.component)
         raise typer.Exit(1)
-    with reading_warehouse(component), connect_warehouse(db) as con:
+    with reading_warehouse(options.component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
         if indicators_file is not None:
-            uploaded = _read_upload(con, indicators_file, icb, method)
+            uploaded = _read_upload(con, indicators_file, options.icb, options.method)
         outcome = allocate_scenario(con, scenario, uploaded)
 
     if format is AllocateFormat.json:
@@ -511,7 +484,7 @@ INDICATOR_COLUMNS = ["id", "name", "unit", "direction", "period", "source", "cov
 
 def indicators_command(
     icb: IcbOption,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""

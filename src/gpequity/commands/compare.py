@@ -19,28 +19,22 @@ import typer
 from gpequity.allocation import Method
 from gpequity.allocation.catalogue import IMD_ID
 from gpequity.allocation.compare import Comparison, compare_outcomes, comparison_as_dict
-from gpequity.allocation.pools import Sex
 from gpequity.allocation.scenario import allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity, sensitivity_as_dict
 from gpequity.commands.allocate import (
-    AgeOption,
-    AmountOption,
-    BaselineChoice,
-    BaselineOption,
-    ComponentOption,
-    DbOption,
-    ExcludeOption,
-    IcbOption,
-    MethodOption,
-    MissingChoice,
-    MissingOption,
-    SexOption,
     connect_warehouse,
     console,
     parse_components,
     print_problems,
     read_scenario,
     reading_warehouse,
+    scenario_problems,
+)
+from gpequity.commands.options import (
+    DbOption,
+    FormatOption,
+    ScenarioOptions,
+    with_scenario_options,
 )
 from gpequity.formats import (
     format_change,
@@ -50,8 +44,6 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, render_rows
-
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 COMPARE_COLUMNS = [
     "practice_code",
@@ -134,11 +126,9 @@ def _print_comparison(comparison: Comparison) -> None:
     )
 
 
+@with_scenario_options
 def compare_command(
-    icb: IcbOption,
-    amount: AmountOption,
-    component: ComponentOption,
-    method: MethodOption = Method.RECOMMENDED,
+    options: ScenarioOptions,
     with_component: Annotated[
         list[str] | None,
         typer.Option(
@@ -150,30 +140,23 @@ def compare_command(
         Method | None,
         typer.Option("--with-method", help="Scenario B's method (default: A's)."),
     ] = None,
-    sex: SexOption = Sex.ALL,
-    age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
-    exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
     """Compare two allocations of the same amount: A (--component, --method) and B
     (--with-component, --with-method), practice by practice and quintile by quintile."""
-    a, problems = read_scenario(
-        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
-    )
+    a, problems = read_scenario(options)
     if problems:
-        print_problems(problems, component)
+        print_problems(problems + scenario_problems(db, a, problems), options.component)
         raise typer.Exit(1)
-    b_texts = with_component or component
+    b_texts = with_component or options.component
     b_choices, b_problems = parse_components(b_texts)
     if b_problems:
         print_problems(b_problems, b_texts, "--with-component")
         raise typer.Exit(1)
-    b = replace(a, components=tuple(b_choices), method=with_method or method)
+    b = replace(a, components=tuple(b_choices), method=with_method or options.method)
     with reading_warehouse(), connect_warehouse(db) as con:
-        with reading_warehouse(component):
+        with reading_warehouse(options.component):
             outcome_a = allocate_scenario(con, a)
         with reading_warehouse(b_texts, "--with-component"):
             outcome_b = allocate_scenario(con, b)
@@ -202,10 +185,9 @@ def _sensitivity_rows(sensitivity: Sensitivity) -> tuple[list[str], list[list[An
     return header, rows
 
 
+@with_scenario_options
 def sensitivity_command(
-    icb: IcbOption,
-    amount: AmountOption,
-    component: ComponentOption,
+    options: ScenarioOptions,
     vary: Annotated[
         str,
         typer.Option(
@@ -214,21 +196,13 @@ def sensitivity_command(
             "share the rest in proportion to their weights).",
         ),
     ] = IMD_ID,
-    method: MethodOption = Method.RECOMMENDED,
-    sex: SexOption = Sex.ALL,
-    age: AgeOption = None,
-    missing: MissingOption = MissingChoice.impute,
-    exclude_practice: ExcludeOption = None,
-    baseline: BaselineOption = BaselineChoice.per_head,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
     """Each IMD quintile's share of the money as one component's weight goes from 0% to 100%."""
-    scenario, problems = read_scenario(
-        icb, amount, component, method, sex, age, missing, exclude_practice, baseline
-    )
+    scenario, problems = read_scenario(options)
     if problems:
-        print_problems(problems, component)
+        print_problems(problems + scenario_problems(db, scenario, problems), options.component)
         raise typer.Exit(1)
     # The problems are those of a scenario of the sweep, not of a --component as typed.
     with reading_warehouse(), connect_warehouse(db) as con:

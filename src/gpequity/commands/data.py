@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gpequity import config
-from gpequity.commands.allocate import DbOption
+from gpequity.commands.options import DbOption, FormatOption
 from gpequity.errors import GpequityError, untouched
 from gpequity.formats import NO_PERIODS, format_count
 from gpequity.output import Format, progress_bar, render_rows
@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     from gpequity.warehouse.summary import DatasetSummary
 
 data_app = typer.Typer(
-    help="Build and inspect the warehouse of official NHS files.", no_args_is_help=True
+    help="Build and inspect the warehouse of official NHS files.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 console = Console()
 err_console = Console(stderr=True)
 
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 AllowRejectsOption = Annotated[
     bool,
     typer.Option(

@@ -16,6 +16,7 @@ from rich.console import Console
 from gpequity import config
 from gpequity.analysis.icb import icbs_in_year, resolve_icb
 from gpequity.analysis.payments import resolve_year
+from gpequity.commands.options import DbOption, YearOption, check_out_folder
 from gpequity.output import progress_bar
 from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
 from gpequity.reports.render import Format
@@ -33,13 +34,7 @@ def datapack_command(
     all_icbs: Annotated[
         bool, typer.Option("--all", help="Every ICB of the year's payments file (42).")
     ] = False,
-    year: Annotated[
-        str | None,
-        typer.Option(
-            "--year",
-            help="Financial year: 2022/23, 2022-23 or 22-23 [default: the latest loaded].",
-        ),
-    ] = None,
+    year: YearOption = None,
     format: Annotated[Format, typer.Option("--format", help="html or pdf.")] = Format.pdf,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the packs to.")] = (
         DEFAULT_OUT
@@ -53,14 +48,14 @@ def datapack_command(
             show_default=False,
         ),
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help=config.DB_HELP),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Write ICB inequality datapacks (HTML or A4 PDF): one ICB's, or every ICB's with --all."""
-    if bool(icb) == all_icbs:
+    if not icb and not all_icbs:
+        raise typer.BadParameter("give --icb CODE (repeatable) or --all")
+    if icb and all_icbs:
         raise typer.BadParameter("give --icb CODE (repeatable) or --all, not both")
+    check_out_folder(out)
     db_file = config.db_path(db)
     with connect(db_file) as con:
         chosen = resolve_year(con, year)

@@ -30,6 +30,7 @@ from gpequity.analysis.payments import (
     payments_trend,
     resolve_year,
 )
+from gpequity.commands.options import DbOption, FormatOption, YearOption, check_out_file
 from gpequity.formats import (
     format_count,
     format_index,
@@ -42,6 +43,7 @@ payments_app = typer.Typer(
     help="NHS payments to general practice: national totals, and who gets the money by "
     "deprivation, dispensing status and place.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help texts: "[default: ...]" is shown as written
 )
 
 
@@ -50,18 +52,6 @@ def _console() -> Console:
     return Console()
 
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help=config.DB_HELP),
-]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
-YearOption = Annotated[
-    str | None,
-    typer.Option(
-        "--year",
-        help="Financial year: 2022/23, 2022-23 or 22-23 [default: the latest loaded].",
-    ),
-]
 TotalOption = Annotated[
     Total,
     typer.Option(
@@ -311,6 +301,7 @@ def chart(
 
     if out.suffix.lower() not in (".svg", ".png"):
         raise UnsupportedChartFile(out)
+    check_out_file(out)
     with _warehouse(db) as con:
         built = build_chart(con, name, resolve_year(con, year), total=total)
     write_chart(built, out)

@@ -30,9 +30,44 @@ FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 #: FastAPI answers a body it cannot decode (not UTF-8) with this 400, as an HTML page of the
 #: site; the API says instead what it says of any other malformed JSON: a 422 on the body.
 UNREADABLE_BODY = "The body is not JSON: it must be UTF-8 text."
+#: Every path of the JSON API starts so; an error under it is JSON, whatever went wrong.
+API_ROOT = "/api/"
+#: The ``detail`` of an unexpected failure (the log has the traceback).
+SERVER_ERROR = "Something went wrong on our side; the error has been logged."
+#: The ``detail`` of an HTTP error of the API with no route to explain it, by status.
+HTTP_DETAILS = {
+    HTTPStatus.NOT_FOUND: "There is no such address in the API; GET /api/openapi.json lists "
+    "its paths (or read /api/docs).",
+    HTTPStatus.METHOD_NOT_ALLOWED: "This address of the API does not take this method; the "
+    "'allow' header lists those it takes.",
+}
 
 
-def _validation_errors(error: RequestValidationError) -> JSONResponse:
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is in the JSON API (so its errors are JSON)."""
+    return path.startswith(API_ROOT) or path == API_ROOT.rstrip("/")
+
+
+def http_error_detail(status: int) -> str:
+    """The ``detail`` of an HTTP error of the API, in words (never the server's own text)."""
+    if status in HTTP_DETAILS:
+        return HTTP_DETAILS[HTTPStatus(status)]
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        return "The request could not be answered."
+
+
+#: An endpoint's attribute: its second look at a body that failed validation, giving the
+#: problems of the fields that were valid (``more(request, body, errors)``), so that one 422
+#: lists every problem at once (issue 11).
+MORE_PROBLEMS = "more_problems"
+MoreProblems = Callable[[Request, Any, Sequence[Any]], list[dict[str, Any]]]
+
+
+def _validation_errors(
+    error: RequestValidationError, more: Sequence[dict[str, Any]] = ()
+) -> JSONResponse:
     detail = [
         {
             "loc": list(e.get("loc", ())),
@@ -41,7 +76,20 @@ def _validation_errors(error: RequestValidationError) -> JSONResponse:
         }
         for e in error.errors()
     ]
-    return JSONResponse({"detail": detail}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY)
+    return JSONResponse({"detail": [*detail, *more]}, status_code=HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+def _more_problems(endpoint: Any, request: Request, error: RequestValidationError) -> list[Any]:
+    """The endpoint's further problems with a body that failed validation (none when it has no
+    second look, or the look itself fails: the validation errors are answered anyway)."""
+    more: MoreProblems | None = getattr(endpoint, MORE_PROBLEMS, None)
+    if more is None:
+        return []
+    try:
+        return more(request, error.body, error.errors())
+    except Exception:
+        logger.exception("the second look at %s's body failed", request.url.path)
+        return []
 
 
 class JsonErrorsRoute(APIRoute):
@@ -62,7 +110,7 @@ class JsonErrorsRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as error:
-                return _validation_errors(error)
+                return _validation_errors(error, _more_problems(self.endpoint, request, error))
             except StarletteHTTPException as error:
                 if error.status_code == HTTPStatus.BAD_REQUEST:
                     unreadable = {"loc": ["body"], "msg": UNREADABLE_BODY, "type": "json_invalid"}
@@ -79,10 +127,7 @@ class JsonErrorsRoute(APIRoute):
                 )
             except Exception:
                 logger.exception("unexpected error in %s", request.url.path)
-                return JSONResponse(
-                    {"detail": "Something went wrong on our side; the error has been logged."},
-                    status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
-                )
+                return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, SERVER_ERROR)
 
         return handle
 

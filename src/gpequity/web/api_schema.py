@@ -20,7 +20,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from gpequity.allocation import Baseline, ComponentKind, Direction, Method, MissingPolicy, Unit
 from gpequity.allocation.catalogue import OLDEST_AGE
@@ -142,9 +150,11 @@ class AllocationIn(BaseModel):
     method: Method = Method.RECOMMENDED
     components: list[ComponentIn]
     sex: Sex = Sex.ALL
-    age_from: int = Field(default=0, ge=0, le=OLDEST_AGE)
+    # strict: a JSON ``false`` or ``true`` is not an age (lax ints read them as 0 and 1)
+    age_from: int = Field(default=0, ge=0, le=OLDEST_AGE, strict=True)
     age_to: int | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=OLDEST_AGE,
         description=f"Oldest age; null = and over ({OLDEST_AGE}+).",
@@ -154,6 +164,21 @@ class AllocationIn(BaseModel):
         default_factory=list, description="Practice codes to leave out."
     )
     baseline: BaselineIn = Baseline.PER_HEAD
+
+    @field_validator("excluded_practices")
+    @classmethod
+    def _no_empty_code(cls, codes: list[str]) -> list[str]:
+        """An empty code named by its place: listed among the unknown codes it was invisible
+        ("These codes are not practices of ICB QHM: .")."""
+        for position, code in enumerate(codes, start=1):
+            if not code.strip():
+                raise PydanticCustomError(
+                    "empty_practice_code",
+                    "An empty practice code at position {position}: give a code such as "
+                    "A81001, or remove it.",
+                    {"position": position},
+                )
+        return codes
 
 
 # --- the allocation: answer (the shape of outcome_as_dict) -------------------------------------

@@ -12,18 +12,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from gpequity import __version__, config
 from gpequity.library import Library
 from gpequity.web import site
+from gpequity.web.api_errors import SERVER_ERROR, error_response, http_error_detail, is_api_path
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
 from gpequity.web.routes import ROUTERS, api
 from gpequity.web.security import add_security_headers
-from gpequity.web.warehouse import SharedWarehouse, WarehouseUnavailable
+from gpequity.web.warehouse import (
+    UNREADABLE,
+    SharedWarehouse,
+    WarehouseUnavailable,
+    WarehouseUnreadable,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
@@ -73,16 +80,21 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     app.include_router(api.router)  # the JSON API and its documentation page, /api/docs
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(WarehouseUnavailable, warehouse_unavailable)
+    app.add_exception_handler(WarehouseUnreadable, warehouse_unreadable)
     app.add_exception_handler(Exception, server_error)
     add_security_headers(app)  # last: it also wraps the error handlers above
     return app
 
 
-async def http_error(request: Request, exc: Exception) -> HTMLResponse:
-    """404 and every other HTTP error, as a page of the site."""
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 and every other HTTP error: a page of the site, or JSON under ``/api/``."""
     code = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
-    template = "errors/404.html" if code == 404 else "errors/error.html"
-    response = render_error(request, template, present_error(code), code)
+    response: Response
+    if is_api_path(request.url.path):
+        response = error_response(code, http_error_detail(code))
+    else:
+        template = "errors/404.html" if code == 404 else "errors/error.html"
+        response = render_error(request, template, present_error(code), code)
     if isinstance(exc, StarletteHTTPException) and exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -94,6 +106,18 @@ async def warehouse_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": detail}, status_code=503)
 
 
-async def server_error(request: Request, exc: Exception) -> HTMLResponse:
-    """An unexpected error: a page of the site, never a traceback (which goes to the log)."""
+async def warehouse_unreadable(request: Request, exc: Exception) -> Response:
+    """A warehouse file that cannot be read (damaged, or being replaced by hand): 503, a page
+    or JSON that names neither the file nor DuckDB's error (the log has both); it was a 500."""
+    logger.error("%s: %s", request.url.path, exc)
+    if is_api_path(request.url.path):
+        return error_response(503, UNREADABLE)
+    return render_error(request, "errors/500.html", present_error(503), 503)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error: a page of the site (JSON under ``/api/``), never a traceback (which
+    goes to the log)."""
+    if is_api_path(request.url.path):
+        return error_response(500, SERVER_ERROR)
     return render_error(request, "errors/500.html", present_error(500), 500)

@@ -279,6 +279,34 @@ def test_every_bad_field_is_in_the_error_summary(
     assert "allocation-table" not in page.tables
 
 
+def test_three_bad_fields_are_in_the_error_summary_at_once(
+    client: TestClient, icb: IcbEntry
+) -> None:
+    """Issue 11: only the age range was shown; the amount and the weights came round by round."""
+    changes = {"amount": "-1000", "w1": "50", "w2": "40", "age_from": "64", "age_to": "25"}
+    response = client.get("/allocate", params=query(icb, **changes), follow_redirects=False)
+    assert response.status_code == 422
+    assert read(response.text).errors == [
+        ("amount", "The amount must be more than £0."),
+        (
+            "age_to",
+            "The oldest age must be a whole number from 64 (the youngest age) to 95, "
+            "or empty for '64 and over'.",
+        ),
+        ("w1", "The weights must add up to exactly 100%; they add up to 90%."),
+    ]
+
+
+def test_an_unknown_icb_does_not_hide_the_other_errors(client: TestClient, icb: IcbEntry) -> None:
+    response = client.get("/allocate", params=query(icb, icb="NOPE", amount="-5", w2="30"))
+    assert response.status_code == 422
+    assert read(response.text).errors == [
+        ("icb", "'NOPE' is not an ICB of the loaded data: choose one from the list."),
+        ("amount", "The amount must be more than £0."),
+        ("w1", "The weights must add up to exactly 100%; they add up to 90%."),
+    ]
+
+
 def test_htmx_gets_the_errors_as_a_page_it_swaps(client: TestClient, icb: IcbEntry) -> None:
     response = client.get(
         "/allocate", params=query(icb, amount="x"), headers={"HX-Request": "true"}

@@ -116,6 +116,70 @@ def test_a_bad_file_is_explained(
     assert message.lower() in page.errors[0][1].lower(), page.errors
 
 
+def _uncalculated_workbook() -> bytes:
+    """A workbook as a program that writes formulas without calculating them leaves it: the
+    formulas and no saved results (openpyxl writes no cached values)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Practice code", "Need"])
+    sheet.append(["A81001", "=1+2"])
+    sheet.append(["A81002", "=B2*2"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+#: Issue 13: each said "No value columns", "not text" or "Invalid multipart data".
+MISREAD_FILES = [
+    (
+        "quote.csv",
+        b'Practice code,Need\nA81001,"12\nA81002,13\n',
+        'A quote mark (") on line 2 starts a value that is never closed',
+    ),
+    (
+        "semicolons.csv",
+        b"Practice code;Need\nA81001;12,5\nA81002;13,25\n",
+        "No value columns: in column 'Need', the numbers are written with a decimal comma "
+        "(like '12,5')",
+    ),
+    (
+        "formulas.xlsx",
+        _uncalculated_workbook(),
+        "No value columns: the values of this Excel file are formulas whose results were "
+        "never saved in it",
+    ),
+    (
+        "utf16.csv",
+        "Practice code,Need\nA81001,12\n".encode("utf-16-le"),
+        "This file is saved as UTF-16 text without the mark that says so",
+    ),
+    (
+        "x" * 5_000 + ".csv",
+        b"Practice code,Need\nA81001,12\n",
+        "The file's name is too long to be sent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), MISREAD_FILES, ids=lambda v: str(v)[:12])
+def test_a_misread_file_says_what_is_wrong(
+    client: TestClient, icb: IcbEntry, name: str, data: bytes, message: str
+) -> None:
+    status, page, _ = post_file(client, icb, name, data)
+    assert status == 422
+    assert page.errors[0][0] == "indicators_file"
+    assert message in page.errors[0][1], page.errors
+
+
+def test_utf16_with_its_mark_is_read(client: TestClient, db: Path, icb: IcbEntry) -> None:
+    """Excel's "Unicode Text": UTF-16 with a byte-order mark, tabs between the columns."""
+    codes = icb_codes(db, icb)
+    text = "Practice code\tNeed\n" + "".join(f"{c}\t{n}\n" for n, c in enumerate(codes))
+    status, page, _ = post_file(client, icb, "unicode.txt", text.encode("utf-16"))
+    assert status == 200, page.errors
+    assert "upload:need" in [value for value, _, _ in page.options["c2"]]
+
+
 def test_too_many_rows(client: TestClient, db: Path, icb: IcbEntry) -> None:
     body = "Practice code,Need\n" + "".join(f"A{n:05d},1\n" for n in range(20_001))
     status, page, _ = post_file(client, icb, "long.csv", body.encode())

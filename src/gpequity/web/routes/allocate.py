@@ -179,12 +179,14 @@ def run_scenario(
     errors = list(parsed.errors)
     icb_problem = _icb_error(inp, icbs)
     if icb_problem is not None:
-        return None, order_errors([icb_problem, *errors])
-    columns = upload.columns if upload is not None else ()
+        # Said here in the form's words; the service still reports every other field at once.
+        errors.insert(0, icb_problem)
+    columns = upload.columns if upload is not None and icb_problem is None else ()
     try:
         outcome = allocate_scenario(con, parsed.scenario, columns)
     except AllocationInputError as error:
-        errors += engine_errors(error.problems, parsed, prefix)
+        found = engine_errors(error.problems, parsed, prefix)
+        errors += [e for e in found if icb_problem is None or e.field != "icb"]
         return None, order_errors(errors)
     except GpequityError as error:
         return None, order_errors([*errors, FieldError("icb", str(error))])
@@ -313,6 +315,12 @@ class PostedForm:
     problem: str | None = None
 
 
+LONG_FILE_NAME = (
+    "The file's name is too long to be sent (thousands of characters). Rename the file to a "
+    "shorter name and upload it again."
+)
+
+
 def _file_name(name: str) -> str:
     # Only the name: some browsers send a path ("C:\fakepath\my file.csv").
     return re.split(r"[\\/]", name)[-1][:200] or "your file"
@@ -354,6 +362,10 @@ async def read_posted_form(request: Request) -> PostedForm:
     except _TooLarge:
         return PostedForm({}, problem=too_large)
     except MultiPartException as error:
+        if "header size" in str(error.__cause__):
+            # python-multipart refuses a part's header over 4 KB: in a browser's form that is
+            # a file name of thousands of characters ("Invalid multipart data" said nothing).
+            return PostedForm(fields, problem=LONG_FILE_NAME)
         return PostedForm(fields, problem=f"The form could not be read ({error.message}).")
     return PostedForm(fields, filename, data)
 

@@ -28,10 +28,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
 
 from gpequity.allocation import AllocationInputError, InputProblem
 from gpequity.allocation.catalogue import build_catalogue
@@ -45,7 +47,12 @@ from gpequity.allocation.scenario import (
     outcome_as_dict,
 )
 from gpequity.allocation.sensitivity import run_sensitivity, sensitivity_as_dict
-from gpequity.web.api_errors import JsonErrorsRoute, problems_detail, problems_response
+from gpequity.web.api_errors import (
+    MORE_PROBLEMS,
+    JsonErrorsRoute,
+    problems_detail,
+    problems_response,
+)
 from gpequity.web.api_schema import (
     DEPRECATION_NOTE,
     EXAMPLE_BODY,
@@ -62,7 +69,7 @@ from gpequity.web.api_schema import (
     SensitivityIn,
     SensitivityOut,
 )
-from gpequity.web.warehouse import Reading, reading_or_unavailable
+from gpequity.web.warehouse import Reading, reading_or_unavailable, shared_warehouse
 
 DOCS_PATH = "/api/docs"
 OPENAPI_PATH = "/api/openapi.json"
@@ -108,6 +115,36 @@ def create_allocation(reading: ApiReading, body: AllocationIn) -> AllocationOut 
         return problems_response(error.problems)
     # One builder, the CLI's: the model checks its shape (and the schema documents it).
     return AllocationOut.model_validate(outcome_as_dict(outcome))
+
+
+#: What a required field that failed validation stands in as, so that the service can be asked
+#: about the others (its own problems with a stand-in are not reported: the field's are).
+STAND_INS: dict[str, Any] = {"icb": "?", "amount": "1", "components": []}
+
+
+def _problems_beside(request: Request, body: Any, errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """The service's problems with an allocation's fields that passed validation, when others
+    did not (``{"icb": "ZZZ", "amount": "abc"}`` named only the amount)."""
+    if not isinstance(body, dict):
+        return []
+    flagged = {e["loc"][1] for e in errors if len(e.get("loc", ())) > 1 and e["loc"][0] == "body"}
+    candidate = {k: v for k, v in body.items() if k not in flagged}
+    candidate.update({k: v for k, v in STAND_INS.items() if k in flagged})
+    try:
+        parsed = AllocationIn.model_validate(candidate)
+    except ValidationError:
+        return []
+    with shared_warehouse(request).reading() as reading:
+        if reading is None:
+            return []
+        try:
+            allocate_scenario(reading.con, _scenario(parsed))
+        except AllocationInputError as error:
+            return [d for d in problems_detail(error.problems) if d["loc"][1] not in flagged]
+    return []
+
+
+setattr(create_allocation, MORE_PROBLEMS, _problems_beside)
 
 
 def _scenario(body: AllocationIn) -> Scenario:
