@@ -23,8 +23,8 @@ DEFAULT_RAW_DIR = Path("data/raw")
 DEFAULT_DEMO_DIR = Path("data/demo")
 #: The ``--db`` option's help, the one description of the default warehouse for every command.
 DB_HELP = (
-    f"Warehouse file (default: ${DB_ENV}, else {DB_FILE_NAME} in the per-user data folder, "
-    f"$XDG_DATA_HOME/{APP_DIR_NAME} or ~/.local/share/{APP_DIR_NAME})."
+    f"Warehouse file [default: ${DB_ENV}, else {DB_FILE_NAME} in the per-user data folder, "
+    f"$XDG_DATA_HOME/{APP_DIR_NAME} or ~/.local/share/{APP_DIR_NAME}]."
 )
 
 

@@ -62,7 +62,8 @@ def test_help_shows_every_default(words: list[str]) -> None:
 
 def test_the_help_of_db_names_the_environment_variable() -> None:
     result = CliRunner().invoke(app, ["payments", "summary", "--help"], env={"COLUMNS": "100"})
-    assert "[default: $GPEQUITY_DB or data/gpequity.duckdb]" in _flat(result.output)
+    shown = _flat(result.output)
+    assert "[default: $GPEQUITY_DB, else gpequity.duckdb in the per-user data folder" in shown
 
 
 def test_an_out_file_is_checked_before_any_work(tmp_path: Path) -> None:
