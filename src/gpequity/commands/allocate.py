@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 import duckdb
 import typer
@@ -43,12 +46,15 @@ from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
 from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.scenario import (
+    ALLOCATE_PATH,
     ComponentChoice,
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
     outcome_as_dict,
+    share_query,
 )
+from gpequity.allocation.upload import UPLOAD_ID_PREFIX
 from gpequity.errors import GpequityError
 from gpequity.formats import (
     NOT_AVAILABLE,
@@ -59,6 +65,11 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, render_rows
+from gpequity.reports.allocation_pdf import allocation_pdf
+
+#: Where the web tool is served, for the link in a report (``gpequity serve``'s default).
+SITE_URL_VARIABLE = "GPEQUITY_SITE_URL"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 # No emoji codes: "bowel-screening:x" must not print a cross.
 console = Console(emoji=False)
@@ -72,6 +83,13 @@ class AllocateFormat(StrEnum):
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
+    pdf = "pdf"
+
+
+#: The format a file name's suffix asks for, when ``--format`` is not given.
+FORMAT_OF_SUFFIX = {f".{f.value}": f for f in AllocateFormat if f is not AllocateFormat.table}
+#: Formats that are binary files, written only with ``--out``.
+BINARY_FORMATS = frozenset({AllocateFormat.xlsx, AllocateFormat.pdf})
 
 
 class MissingChoice(StrEnum):
@@ -111,6 +129,7 @@ OPTION_OF_FIELD = {
     "age": "--age",
     "practices": "--icb",
     "indicators_file": "--indicators-file",
+    "allow_sparse": "--allow-sparse",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -159,6 +178,14 @@ ExcludeOption = Annotated[
     typer.Option(
         "--exclude-practice",
         help="Practice code to leave out (e.g. funded another way); repeatable.",
+    ),
+]
+AllowSparseOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-sparse",
+        help="Use a component even though over half the practices have no value for it "
+        "(refused otherwise).",
     ),
 ]
 BaselineOption = Annotated[
@@ -368,6 +395,17 @@ def _read_upload(
 # --- formatting the result ------------------------------------------------------------------
 
 
+def _print_warnings(outcome: ScenarioOutcome, out: Console) -> None:
+    """The data-quality warnings, one line each (``warning [code]: message``)."""
+    for warning in outcome.warnings:
+        out.print(
+            f"warning [{warning.code}]: {warning.message}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
@@ -377,6 +415,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         f"{len(result.practices)} practices.",
         highlight=False,
     )
+    _print_warnings(outcome, out)
     table = Table(title="Allocation by practice (* = imputed: the median of the pool)")
     table.add_column("Practice", no_wrap=True)
     table.add_column("Name", max_width=24)
@@ -436,6 +475,16 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         out.print(f"- {paragraph}", highlight=False)
 
 
+def _shareable_link(outcome: ScenarioOutcome) -> str | None:
+    """The web tool's link to the same allocation (``$GPEQUITY_SITE_URL``, else ``gpequity
+    serve``'s address); ``None`` when it uses an uploaded file, which is not kept."""
+    scenario = outcome.scenario
+    if any(c.id.startswith(UPLOAD_ID_PREFIX) for c in scenario.components):
+        return None
+    site = os.environ.get(SITE_URL_VARIABLE, DEFAULT_SITE_URL).rstrip("/")
+    return f"{site}{ALLOCATE_PATH}?{urlencode(share_query(scenario))}"
+
+
 def _emit_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
@@ -465,9 +514,15 @@ def allocate_command(
             "their ids are upload:<column>.",
         ),
     ] = None,
+    allow_sparse: AllowSparseOption = False,
     format: Annotated[
-        AllocateFormat, typer.Option("--format", help="Output format.")
-    ] = AllocateFormat.table,
+        AllocateFormat | None,
+        typer.Option(
+            "--format",
+            help="Output format [default: from the --out file's suffix (.csv, .json, .xlsx, "
+            ".pdf), else table].",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
@@ -477,9 +532,17 @@ def allocate_command(
     scenario, problems = read_scenario(
         icb, amount, component, method, sex, age, missing, exclude_practice, baseline
     )
-    if format is AllocateFormat.xlsx and out is None:
+    scenario = replace(scenario, allow_sparse=allow_sparse)
+    if format is None:
+        suffix = "" if out is None else out.suffix.lower()
+        format = FORMAT_OF_SUFFIX.get(suffix, AllocateFormat.table)
+    if format in BINARY_FORMATS and out is None:
         problems.append(
-            InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
+            InputProblem(
+                "--out",
+                f"{format.value.upper()} is a binary file: give --out FILE.{format.value} to "
+                "write it to.",
+            )
         )
     if problems:
         print_problems(problems, component)
@@ -490,13 +553,19 @@ def allocate_command(
             uploaded = _read_upload(con, indicators_file, icb, method)
         outcome = allocate_scenario(con, scenario, uploaded)
 
+    if format is not AllocateFormat.table or out is not None:
+        # The file carries the warnings too; the person running the command sees them here.
+        _print_warnings(outcome, err_console)
     if format is AllocateFormat.json:
         _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
     elif format is AllocateFormat.csv:
         _emit_text(allocation_csv(outcome), out)
-    elif format is AllocateFormat.xlsx:
+    elif format in BINARY_FORMATS:
         assert out is not None  # checked above
-        out.write_bytes(allocation_xlsx(outcome))
+        if format is AllocateFormat.xlsx:
+            out.write_bytes(allocation_xlsx(outcome))
+        else:
+            out.write_bytes(allocation_pdf(outcome, link=_shareable_link(outcome)))
         err_console.print(f"Wrote {out}", highlight=False)
     elif out is not None:
         with out.open("w", encoding="utf-8") as fh:

@@ -10,8 +10,9 @@
 * ``POST /allocate``: the same form with the user's own indicator file (``indicators_file``),
   read in memory and never stored; the good values go back to the browser in a hidden field
   (``upload_data``) for the next submission, and are checked again when they come back.
-* ``GET|POST /allocate/download.csv`` and ``.xlsx``: the allocation with its inputs and method
-  (:mod:`gpequity.allocation.exports`, the CLI's files).
+* ``GET|POST /allocate/download.csv``, ``.xlsx`` and ``.pdf``: the allocation with its inputs
+  and method (:mod:`gpequity.allocation.exports`, the CLI's files; the PDF is the board report
+  of :mod:`gpequity.reports.allocation_pdf`, linking back to the same query).
 * ``GET /allocate/compare?icb=..&amount=..&a.method=..&a.c1=..&a.w1=..&b.c1=..``: two
   scenarios side by side (their own ``method`` and components under ``a.`` and ``b.``, the
   rest shared).
@@ -58,6 +59,7 @@ from gpequity.allocation.scenario import ScenarioOutcome, allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
+from gpequity.reports.allocation_pdf import allocation_pdf
 from gpequity.web.allocate.common import ALLOCATE_PATH
 from gpequity.web.allocate.compare import (
     COMPARE_SORT_KEYS,
@@ -438,16 +440,19 @@ async def allocate_upload(reading: PageReading, request: Request) -> Response:
 
 # --- downloads ----------------------------------------------------------------------------------
 
-DOWNLOADS = ("csv", "xlsx")
+DOWNLOADS = ("csv", "xlsx", "pdf")
 
 
-def _file_response(outcome: ScenarioOutcome, extension: str) -> Response:
+def _file_response(outcome: ScenarioOutcome, extension: str, link: str | None) -> Response:
     filename = download_filename(outcome, extension)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if extension == "csv":
         return Response(
             allocation_csv(outcome), media_type="text/csv; charset=utf-8", headers=headers
         )
+    if extension == "pdf":
+        pdf = allocation_pdf(outcome, link=link)
+        return Response(pdf, media_type="application/pdf", headers=headers)
     return Response(allocation_xlsx(outcome), media_type=XLSX_TYPE, headers=headers)
 
 
@@ -479,7 +484,10 @@ def _download(
             icbs=icbs, catalogue=catalogue, inp=inp, errors=errors, upload=upload
         )
         return render(request, TEMPLATE, page, status_code=UNPROCESSABLE)
-    return _file_response(outcome, extension)
+    # The report's link reproduces the allocation: the page of the same query (none for an
+    # uploaded file, which is not kept).
+    link = None if upload is not None else f"{_base_url(request)}{ALLOCATE_PATH}?{inp.query()}"
+    return _file_response(outcome, extension, link)
 
 
 @router.get("/allocate/download.{extension}", name="allocate_download")
