@@ -68,6 +68,7 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "concentration_index",
         "excluded",
         "by_pcn",
+        "warnings",
         "inputs",
     ]
     assert (data["icb"], data["amount"], data["method"]) == (ICB, 10000.0, "recommended")
@@ -180,6 +181,7 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "missing_policy": "impute",
         "baseline": "per-head",
         "excluded_practices": [],
+        "allow_sparse": False,
         "description": [],
     }
     assert data["inputs"]["description"][0] == "Method: Recommended: shares of need."

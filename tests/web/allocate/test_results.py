@@ -226,7 +226,7 @@ def test_a_download_of_a_bad_scenario_is_the_page_with_its_errors(
     assert ("w1", "The weights must add up to exactly 100%; they add up to 70%.") in read(
         response.text
     ).errors
-    assert client.get("/allocate/download.pdf", params=query(icb)).status_code == 404
+    assert client.get("/allocate/download.docx", params=query(icb)).status_code == 404
 
 
 # --- every bad field ----------------------------------------------------------------------------
