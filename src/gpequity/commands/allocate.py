@@ -34,6 +34,7 @@ from gpequity.allocation import (
     CLASSIC_REMAINDER_ID,
     AllocationInputError,
     Baseline,
+    ComponentKind,
     Direction,
     InputProblem,
     Method,
@@ -41,21 +42,35 @@ from gpequity.allocation import (
     UploadedColumn,
     parse_indicator_upload,
 )
-from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
+from gpequity.allocation.catalogue import EFIT_WEIGHTED_NAME, OLDEST_AGE, build_catalogue
+from gpequity.allocation.engine import FULL_WEIGHT
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
 from gpequity.allocation.pools import Sex, TargetPopulation
+from gpequity.allocation.published_tool import (
+    DEFECT_WORDS,
+    ToolCheck,
+    ToolComponent,
+    ToolFileError,
+    ToolFiles,
+    ToolRequest,
+    check_published_tool,
+    parse_indicator_csv,
+    parse_population_csv,
+)
 from gpequity.allocation.scenario import (
     ALLOCATE_PATH,
     ComponentChoice,
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
+    json_number,
     outcome_as_dict,
     share_query,
 )
 from gpequity.allocation.upload import UPLOAD_ID_PREFIX
 from gpequity.errors import GpequityError
+from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
     format_count,
@@ -493,6 +508,147 @@ def _emit_text(text: str, out: Path | None) -> None:
     err_console.print(f"Wrote {out}", highlight=False)
 
 
+# --- checking a result of the published eFIT tool ------------------------------------------------
+
+
+def parse_unset_weight(text: str | None) -> tuple[Decimal, list[InputProblem]]:
+    """Read ``--choose-an-option-weight`` (a percentage from 0 to 100; none: 0)."""
+    if text is None:
+        return Decimal(0), []
+    try:
+        weight = Decimal(text.strip().removesuffix("%"))
+        if not weight.is_finite() or not 0 <= weight <= FULL_WEIGHT:
+            raise InvalidOperation
+    except InvalidOperation:
+        return Decimal(0), [
+            InputProblem(
+                "--choose-an-option-weight",
+                f"'{text}' is not a weight: give a percentage from 0 to 100, like 50.",
+            )
+        ]
+    return weight, []
+
+
+def _newest(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    if not found:
+        raise fail(f"--efit-dir {folder.parent}: no file {folder.name}/{pattern}.")
+    return found[-1]
+
+
+def run_tool_check(outcome: ScenarioOutcome, efit_dir: Path, unset: Decimal) -> ToolCheck:
+    """The published tool's code and the formula on the ICB's eFIT files, for the scenario."""
+    code = outcome.icb.code
+    paths = (
+        _newest(efit_dir / "indicators", f"indicator_{code}_*.csv"),
+        _newest(efit_dir / "population", f"f_pop_{code}_*.csv"),
+        _newest(efit_dir / "population", f"m_pop_{code}_*.csv"),
+    )
+    try:
+        indicators, female, male = (
+            parse_indicator_csv(paths[0].read_bytes(), paths[0].name),
+            parse_population_csv(paths[1].read_bytes(), paths[1].name),
+            parse_population_csv(paths[2].read_bytes(), paths[2].name),
+        )
+    except (OSError, ToolFileError) as error:
+        raise fail(f"--efit-dir {efit_dir}: {error}") from None
+    columns = list(indicators[0].values) if indicators else []
+    weighted = next((c for c in columns if EFIT_WEIGHTED_NAME.match(c)), None)
+    components = []
+    for entry, choice in zip(outcome.components, outcome.scenario.components, strict=True):
+        if entry.kind == ComponentKind.POPULATION:
+            continue  # the tool's per-head share is the rest of the weights
+        column = weighted if entry.kind == ComponentKind.WEIGHTED_POPULATION else entry.name
+        if column not in columns:
+            raise fail(
+                f"--published-tool: '{entry.name}' is not a column of {paths[0].name}; the "
+                "published tool offers only the columns of its indicator files."
+            )
+        assert column is not None
+        components.append(
+            ToolComponent(
+                column,
+                choice.weight,
+                lower=entry.direction == Direction.LOWER,
+                weighted_list=entry.kind == ComponentKind.WEIGHTED_POPULATION,
+            )
+        )
+    target = outcome.scenario.target
+    request = ToolRequest(
+        outcome.scenario.amount,
+        tuple(components),
+        Sex(target.sex).value,
+        target.age_from,
+        target.age_to,
+        unset,
+    )
+    return check_published_tool(ToolFiles(indicators, female, male), request)
+
+
+def tool_check_as_dict(check: ToolCheck) -> dict[str, object]:
+    """``{"amount", "tool_total", "formula_total", "practices": [{"practice_code", ...}]}``."""
+    return {
+        "amount": json_number(check.amount),
+        "tool_total": json_number(check.tool_total),
+        "formula_total": json_number(check.formula_total),
+        "defects": {d.value: words for d, words in DEFECT_WORDS.items()},
+        "practices": [
+            {
+                "practice_code": p.code,
+                "practice_name": p.name,
+                "tool": json_number(p.tool),
+                "formula": json_number(p.formula),
+                "difference": json_number(p.difference),
+                "causes": [c.value for c in p.causes],
+            }
+            for p in check.practices
+        ],
+    }
+
+
+def print_tool_check(
+    check: ToolCheck, outcome: ScenarioOutcome, format: AllocateFormat | None, out: Path | None
+) -> None:
+    """The check as JSON, CSV, or a table of the practices whose figures differ."""
+    data = tool_check_as_dict(check)
+    if format is AllocateFormat.json:
+        _emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out)
+        return
+    header = ["practice_code", "practice_name", "tool", "formula", "difference", "causes"]
+    rows = [
+        [p.code, p.name, p.tool, p.formula, p.difference, " ".join(c.value for c in p.causes)]
+        for p in check.practices
+    ]
+    if format is AllocateFormat.csv:
+        _emit_text(write_csv(rows, header), out)
+        return
+    target = Console(file=out.open("w", encoding="utf-8"), width=200) if out else console
+    target.print(
+        f"The published eFIT tool's code against the formula, {outcome.icb.code} "
+        f"({outcome.icb.name}), {format_pounds(check.amount)}: the tool hands out "
+        f"{format_pounds(check.tool_total)}, the formula {format_pounds(check.formula_total)}.",
+        highlight=False,
+        markup=False,
+    )
+    table = Table(title="Practices whose figures differ")
+    for name in ("Practice", "Name", "Tool", "Formula", "Difference", "Why"):
+        table.add_column(name)
+    for p in check.practices:
+        if p.difference:
+            why = "; ".join(c.value for c in p.causes) or "rounding"
+            table.add_row(
+                p.code,
+                p.name,
+                format_pounds(p.tool),
+                format_pounds(p.formula),
+                format_pounds(p.difference),
+                why,
+            )
+    target.print(table)
+    for defect, words in DEFECT_WORDS.items():
+        target.print(f"- {defect.value}: {words}.", highlight=False, markup=False)
+
+
 # --- the commands -----------------------------------------------------------------------------
 
 
@@ -515,6 +671,31 @@ def allocate_command(
         ),
     ] = None,
     allow_sparse: AllowSparseOption = False,
+    published_tool: Annotated[
+        bool,
+        typer.Option(
+            "--published-tool",
+            help="Check a result of the published eFIT tool: per practice, what its code gives "
+            "beside the formula's answer, and which defect makes them differ (eFIT classic; "
+            "reads the ICB's eFIT files in --efit-dir).",
+        ),
+    ] = False,
+    choose_an_option_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--choose-an-option-weight",
+            help="With --published-tool: the weight left on the tool's indicator 1 when it was "
+            "left at 'Choose an option' (the tool's default is 50).",
+        ),
+    ] = None,
+    efit_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--efit-dir",
+            help="With --published-tool: the folder of the eFIT files (indicators/, "
+            "population/) [default: $GPEQUITY_SHARED_DATA/efit].",
+        ),
+    ] = None,
     format: Annotated[
         AllocateFormat | None,
         typer.Option(
@@ -544,9 +725,19 @@ def allocate_command(
                 "write it to.",
             )
         )
+    if published_tool:
+        scenario = replace(scenario, method=Method.EFIT_CLASSIC)
+        unset, found = parse_unset_weight(choose_an_option_weight)
+        problems += found
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)
+    if published_tool:
+        with reading_warehouse(component), connect_warehouse(db) as con:
+            outcome = allocate_scenario(con, scenario)
+        check = run_tool_check(outcome, efit_dir or config.shared_data_dir() / "efit", unset)
+        print_tool_check(check, outcome, format, out)
+        return
     with reading_warehouse(component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
         if indicators_file is not None:
