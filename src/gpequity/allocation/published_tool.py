@@ -24,7 +24,10 @@ practices of the ICB's indicator file, ``c = 1 − x / Σ x`` for a lower-is-mor
 difference is put down to a defect when turning that defect on alone moves the practice's
 exact amount by half a penny or more.
 
-No I/O: the files are given as bytes (:func:`parse_population_csv`, :func:`parse_indicator_csv`).
+The files are parsed from bytes (:func:`parse_population_csv`, :func:`parse_indicator_csv`);
+:func:`load_tool_files` reads an ICB's three from the eFIT folder: the one place the allocation
+service reads files, because the tool's defects depend on the files' row order, which the
+warehouse does not keep. :func:`tool_request` turns a scenario's outcome into the tool's inputs.
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from pathlib import Path
 
+from gpequity.allocation.catalogue import EFIT_WEIGHTED_NAME, IndicatorEntry
+from gpequity.allocation.models import ComponentKind, Direction
+from gpequity.allocation.pools import Sex
 from gpequity.allocation.rounding import PENCE, share_out
+from gpequity.allocation.scenario import ScenarioOutcome, json_number
 
 #: Single years of age in the population files: 0 to 95, 95 meaning 95 and over.
 OLDEST_AGE = 95
@@ -216,6 +224,69 @@ def parse_indicator_csv(data: bytes, what: str = "indicator file") -> tuple[Indi
     return tuple(out)
 
 
+def _newest(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    if not found:
+        raise ToolFileError(f"There is no file {folder.name}/{pattern} in {folder.parent}.")
+    return found[-1]
+
+
+def load_tool_files(efit_dir: Path, icb_code: str) -> ToolFiles:
+    """The ICB's newest eFIT indicator file and its female and male population files, read from
+    ``efit_dir`` (``indicators/``, ``population/``) in file order."""
+    indicators = _newest(efit_dir / "indicators", f"indicator_{icb_code}_*.csv")
+    female = _newest(efit_dir / "population", f"f_pop_{icb_code}_*.csv")
+    male = _newest(efit_dir / "population", f"m_pop_{icb_code}_*.csv")
+    try:
+        return ToolFiles(
+            parse_indicator_csv(indicators.read_bytes(), indicators.name),
+            parse_population_csv(female.read_bytes(), female.name),
+            parse_population_csv(male.read_bytes(), male.name),
+        )
+    except OSError as error:
+        raise ToolFileError(f"{error.filename}: cannot be read ({error.strerror}).") from None
+
+
+def _column(entry: IndicatorEntry, columns: Sequence[str]) -> str:
+    if entry.kind == ComponentKind.WEIGHTED_POPULATION:
+        found = next((c for c in columns if EFIT_WEIGHTED_NAME.match(c)), None)
+    else:
+        found = entry.name if entry.name in columns else None
+    if found is None:
+        raise ToolFileError(
+            f"'{entry.name}' is not a column of the ICB's eFIT indicator file: the published "
+            "tool offers only the columns of its indicator files."
+        )
+    return found
+
+
+def tool_request(
+    outcome: ScenarioOutcome, files: ToolFiles, unset_weight: Decimal = Decimal(0)
+) -> ToolRequest:
+    """The tool's inputs for a scenario: its amount, target population and components (by the
+    indicator file's column names; population only is the tool's per-head rest)."""
+    columns = list(files.indicators[0].values) if files.indicators else []
+    components = tuple(
+        ToolComponent(
+            _column(entry, columns),
+            choice.weight,
+            lower=entry.direction == Direction.LOWER,
+            weighted_list=entry.kind == ComponentKind.WEIGHTED_POPULATION,
+        )
+        for entry, choice in zip(outcome.components, outcome.scenario.components, strict=True)
+        if entry.kind != ComponentKind.POPULATION
+    )
+    target = outcome.scenario.target
+    return ToolRequest(
+        outcome.scenario.amount,
+        components,
+        Sex(target.sex).value,
+        target.age_from,
+        target.age_to,
+        unset_weight,
+    )
+
+
 # --- the tool's code and the formula -----------------------------------------------------------
 
 
@@ -329,3 +400,26 @@ def check_published_tool(files: ToolFiles, request: ToolRequest) -> ToolCheck:
         tool_total=sum((p.tool for p in practices), Decimal("0.00")),
         formula_total=sum((p.formula for p in practices), Decimal("0.00")),
     )
+
+
+def tool_check_as_dict(check: ToolCheck) -> dict[str, object]:
+    """The check as JSON data (``gpequity allocate --published-tool --format json``):
+    ``{"amount", "tool_total", "formula_total", "defects", "practices": [{"practice_code",
+    "practice_name", "tool", "formula", "difference", "causes"}]}``, money in pounds."""
+    return {
+        "amount": json_number(check.amount),
+        "tool_total": json_number(check.tool_total),
+        "formula_total": json_number(check.formula_total),
+        "defects": {d.value: words for d, words in DEFECT_WORDS.items()},
+        "practices": [
+            {
+                "practice_code": p.code,
+                "practice_name": p.name,
+                "tool": json_number(p.tool),
+                "formula": json_number(p.formula),
+                "difference": json_number(p.difference),
+                "causes": [c.value for c in p.causes],
+            }
+            for p in check.practices
+        ],
+    }

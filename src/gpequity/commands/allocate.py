@@ -34,7 +34,6 @@ from gpequity.allocation import (
     CLASSIC_REMAINDER_ID,
     AllocationInputError,
     Baseline,
-    ComponentKind,
     Direction,
     InputProblem,
     Method,
@@ -42,7 +41,7 @@ from gpequity.allocation import (
     UploadedColumn,
     parse_indicator_upload,
 )
-from gpequity.allocation.catalogue import EFIT_WEIGHTED_NAME, OLDEST_AGE, build_catalogue
+from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.engine import FULL_WEIGHT
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
@@ -50,13 +49,11 @@ from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.published_tool import (
     DEFECT_WORDS,
     ToolCheck,
-    ToolComponent,
     ToolFileError,
-    ToolFiles,
-    ToolRequest,
     check_published_tool,
-    parse_indicator_csv,
-    parse_population_csv,
+    load_tool_files,
+    tool_check_as_dict,
+    tool_request,
 )
 from gpequity.allocation.scenario import (
     ALLOCATE_PATH,
@@ -64,7 +61,6 @@ from gpequity.allocation.scenario import (
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
-    json_number,
     outcome_as_dict,
     share_query,
 )
@@ -529,81 +525,14 @@ def parse_unset_weight(text: str | None) -> tuple[Decimal, list[InputProblem]]:
     return weight, []
 
 
-def _newest(folder: Path, pattern: str) -> Path:
-    found = sorted(folder.glob(pattern))
-    if not found:
-        raise fail(f"--efit-dir {folder.parent}: no file {folder.name}/{pattern}.")
-    return found[-1]
-
-
 def run_tool_check(outcome: ScenarioOutcome, efit_dir: Path, unset: Decimal) -> ToolCheck:
     """The published tool's code and the formula on the ICB's eFIT files, for the scenario."""
-    code = outcome.icb.code
-    paths = (
-        _newest(efit_dir / "indicators", f"indicator_{code}_*.csv"),
-        _newest(efit_dir / "population", f"f_pop_{code}_*.csv"),
-        _newest(efit_dir / "population", f"m_pop_{code}_*.csv"),
-    )
     try:
-        indicators, female, male = (
-            parse_indicator_csv(paths[0].read_bytes(), paths[0].name),
-            parse_population_csv(paths[1].read_bytes(), paths[1].name),
-            parse_population_csv(paths[2].read_bytes(), paths[2].name),
-        )
-    except (OSError, ToolFileError) as error:
-        raise fail(f"--efit-dir {efit_dir}: {error}") from None
-    columns = list(indicators[0].values) if indicators else []
-    weighted = next((c for c in columns if EFIT_WEIGHTED_NAME.match(c)), None)
-    components = []
-    for entry, choice in zip(outcome.components, outcome.scenario.components, strict=True):
-        if entry.kind == ComponentKind.POPULATION:
-            continue  # the tool's per-head share is the rest of the weights
-        column = weighted if entry.kind == ComponentKind.WEIGHTED_POPULATION else entry.name
-        if column not in columns:
-            raise fail(
-                f"--published-tool: '{entry.name}' is not a column of {paths[0].name}; the "
-                "published tool offers only the columns of its indicator files."
-            )
-        assert column is not None
-        components.append(
-            ToolComponent(
-                column,
-                choice.weight,
-                lower=entry.direction == Direction.LOWER,
-                weighted_list=entry.kind == ComponentKind.WEIGHTED_POPULATION,
-            )
-        )
-    target = outcome.scenario.target
-    request = ToolRequest(
-        outcome.scenario.amount,
-        tuple(components),
-        Sex(target.sex).value,
-        target.age_from,
-        target.age_to,
-        unset,
-    )
-    return check_published_tool(ToolFiles(indicators, female, male), request)
-
-
-def tool_check_as_dict(check: ToolCheck) -> dict[str, object]:
-    """``{"amount", "tool_total", "formula_total", "practices": [{"practice_code", ...}]}``."""
-    return {
-        "amount": json_number(check.amount),
-        "tool_total": json_number(check.tool_total),
-        "formula_total": json_number(check.formula_total),
-        "defects": {d.value: words for d, words in DEFECT_WORDS.items()},
-        "practices": [
-            {
-                "practice_code": p.code,
-                "practice_name": p.name,
-                "tool": json_number(p.tool),
-                "formula": json_number(p.formula),
-                "difference": json_number(p.difference),
-                "causes": [c.value for c in p.causes],
-            }
-            for p in check.practices
-        ],
-    }
+        files = load_tool_files(efit_dir, outcome.icb.code)
+        request = tool_request(outcome, files, unset)
+    except ToolFileError as error:
+        raise fail(f"--published-tool (--efit-dir {efit_dir}): {error}") from None
+    return check_published_tool(files, request)
 
 
 def print_tool_check(
