@@ -200,3 +200,27 @@ def test_f85002_on_the_real_files(real_data_dir: Path, tmp_path: Path) -> None:
     assert engine.exit_code == 0, engine.output
     paid = {p["practice_code"]: p["allocation"] for p in json.loads(engine.stdout)["practices"]}
     assert {p["practice_code"]: p["formula"] for p in data["practices"] if p["formula"]} == paid
+
+
+# --- the web page ------------------------------------------------------------------------------
+
+
+def test_the_web_page(small_efit_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The small eFIT files (tests/conftest.py) have no defect of their own; indicator 1 left at
+    # "Choose an option" with 50% hands out £5,000 more than the £10,000, per head.
+    from fastapi.testclient import TestClient
+
+    from gpequity.web.app import create_app
+
+    monkeypatch.setenv("GPEQUITY_SHARED_DATA", str(small_efit_db.parent))
+    query = {"icb": "QZZ", "amount": "10000", "c1": "imd", "w1": "50"}
+    with TestClient(create_app(small_efit_db)) as client:
+        page = client.get("/allocate/published-tool", params={**query, "unset": "50"})
+        assert page.status_code == 200
+        assert "hands out £15,000.00; the formula £10,000.00" in page.text
+        assert page.text.count(">choose-an-option<") == 5  # 4 practices and the list
+        wrong = client.get("/allocate/published-tool", params={**query, "unset": "150"})
+        assert wrong.status_code == 422
+        assert "is not the weight of indicator 1" in wrong.text
+        results = client.get("/allocate", params={**query, "method": "efit-classic"})
+        assert "/allocate/published-tool?" in results.text

@@ -224,6 +224,22 @@ def parse_indicator_csv(data: bytes, what: str = "indicator file") -> tuple[Indi
     return tuple(out)
 
 
+def parse_percentage(text: str | None) -> tuple[Decimal, str | None]:
+    """The weight left on the tool's indicator 1 at "Choose an option" (a percentage from 0 to
+    100; empty: 0), or what is wrong with it."""
+    if text is None or not text.strip():
+        return Decimal(0), None
+    try:
+        weight = Decimal(text.strip().removesuffix("%"))
+        if not weight.is_finite() or not 0 <= weight <= FULL_WEIGHT:
+            raise ArithmeticError
+    except ArithmeticError:
+        return Decimal(0), (
+            f"'{text}' is not the weight of indicator 1: give a percentage from 0 to 100, like 50."
+        )
+    return weight, None
+
+
 def _newest(folder: Path, pattern: str) -> Path:
     found = sorted(folder.glob(pattern))
     if not found:

@@ -42,7 +42,6 @@ from gpequity.allocation import (
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
-from gpequity.allocation.engine import FULL_WEIGHT
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
 from gpequity.allocation.pools import Sex, TargetPopulation
@@ -52,6 +51,7 @@ from gpequity.allocation.published_tool import (
     ToolFileError,
     check_published_tool,
     load_tool_files,
+    parse_percentage,
     tool_check_as_dict,
     tool_request,
 )
@@ -507,24 +507,6 @@ def _emit_text(text: str, out: Path | None) -> None:
 # --- checking a result of the published eFIT tool ------------------------------------------------
 
 
-def parse_unset_weight(text: str | None) -> tuple[Decimal, list[InputProblem]]:
-    """Read ``--choose-an-option-weight`` (a percentage from 0 to 100; none: 0)."""
-    if text is None:
-        return Decimal(0), []
-    try:
-        weight = Decimal(text.strip().removesuffix("%"))
-        if not weight.is_finite() or not 0 <= weight <= FULL_WEIGHT:
-            raise InvalidOperation
-    except InvalidOperation:
-        return Decimal(0), [
-            InputProblem(
-                "--choose-an-option-weight",
-                f"'{text}' is not a weight: give a percentage from 0 to 100, like 50.",
-            )
-        ]
-    return weight, []
-
-
 def run_tool_check(outcome: ScenarioOutcome, efit_dir: Path, unset: Decimal) -> ToolCheck:
     """The published tool's code and the formula on the ICB's eFIT files, for the scenario."""
     try:
@@ -656,8 +638,9 @@ def allocate_command(
         )
     if published_tool:
         scenario = replace(scenario, method=Method.EFIT_CLASSIC)
-        unset, found = parse_unset_weight(choose_an_option_weight)
-        problems += found
+        unset, wrong = parse_percentage(choose_an_option_weight)
+        if wrong:
+            problems.append(InputProblem("--choose-an-option-weight", wrong))
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)

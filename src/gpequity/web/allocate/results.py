@@ -59,6 +59,7 @@ from gpequity.web.allocate.form import (
     without_uploads,
 )
 from gpequity.web.allocate.formatting import count, sort_text
+from gpequity.web.allocate.published_tool import PATH as TOOL_CHECK_PATH
 from gpequity.web.allocate.upload import UploadState, UploadView, present_upload, upload_fields
 from gpequity.web.views import (
     Cell,
@@ -401,6 +402,12 @@ def present_results(
             Link(
                 "See how each quintile's share moves with the deprivation weight",
                 f"{SENSITIVITY_PATH}?{urlencode(query)}",
+            )
+        )
+        explore.append(
+            Link(
+                "Check what the published eFIT tool's code gives for the same choices",
+                f"{TOOL_CHECK_PATH}?{urlencode(query)}",
             )
         )
     plain_query = urlencode(query)
