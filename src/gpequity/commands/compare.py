@@ -24,6 +24,7 @@ from gpequity.allocation.scenario import allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity, sensitivity_as_dict
 from gpequity.commands.allocate import (
     AgeOption,
+    AllowSparseOption,
     AmountOption,
     BaselineChoice,
     BaselineOption,
@@ -155,6 +156,7 @@ def compare_command(
     missing: MissingOption = MissingChoice.impute,
     exclude_practice: ExcludeOption = None,
     baseline: BaselineOption = BaselineChoice.per_head,
+    allow_sparse: AllowSparseOption = False,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
@@ -171,6 +173,7 @@ def compare_command(
     if b_problems:
         print_problems(b_problems, b_texts, "--with-component")
         raise typer.Exit(1)
+    a = replace(a, allow_sparse=allow_sparse)
     b = replace(a, components=tuple(b_choices), method=with_method or method)
     with reading_warehouse(), connect_warehouse(db) as con:
         with reading_warehouse(component):
@@ -220,6 +223,7 @@ def sensitivity_command(
     missing: MissingOption = MissingChoice.impute,
     exclude_practice: ExcludeOption = None,
     baseline: BaselineOption = BaselineChoice.per_head,
+    allow_sparse: AllowSparseOption = False,
     format: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
@@ -230,6 +234,7 @@ def sensitivity_command(
     if problems:
         print_problems(problems, component)
         raise typer.Exit(1)
+    scenario = replace(scenario, allow_sparse=allow_sparse)
     # The problems are those of a scenario of the sweep, not of a --component as typed.
     with reading_warehouse(), connect_warehouse(db) as con:
         sensitivity = run_sensitivity(con, scenario, vary.strip())
