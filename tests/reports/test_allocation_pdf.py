@@ -133,3 +133,27 @@ def test_the_largest_icbs_report_adds_up_to_the_amount(real_data_dir: Path, tmp_
     rows = practice_rows(text)
     assert len(rows) > 400
     assert sum(rows.values()) == AMOUNT
+
+
+@needs_pdftotext
+def test_a_report_of_an_uploaded_file_has_no_link(small_efit_db: Path, tmp_path: Path) -> None:
+    # The downloads of an allocation using the user's file post its values again.
+    form = {
+        "icb": "QZZ",
+        "amount": "10000",
+        "method": "recommended",
+        "c1": "imd",
+        "w1": "50",
+        "c2": "upload:local",
+        "w2": "50",
+        "upload_data": "Practice code,Local\r\nP00001,1\r\nP00002,2\r\nP00003,3\r\nP00004,4\r\n",
+        "upload_name": "local.csv",
+    }
+    with TestClient(create_app(small_efit_db)) as client:
+        response = client.post("/allocate/download.pdf", data=form)
+    assert response.status_code == 200, response.text[:500]
+    path = tmp_path / "r.pdf"
+    path.write_bytes(response.content)
+    text = re.sub(r"\s+", " ", pdf_text(path))
+    assert "No link: this allocation uses your own indicator file" in text
+    assert sum(practice_rows(pdf_text(path)).values()) == Decimal("10000.00")
