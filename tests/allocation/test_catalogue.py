@@ -47,8 +47,8 @@ def test_catalogue_without_efit(con: duckdb.DuckDBPyConnection) -> None:
         },
         {
             "id": "payments-per-weighted-patient",
-            "name": "NHS payments per weighted patient (2021/22; lower = more need: money to the "
-            "practices that get least today)",
+            "name": "NHS payments per weighted patient (2021/22): money to the practices that "
+            "get least today",
             "unit": "rate",
             "direction": "lower",
             "period": "2021/22",

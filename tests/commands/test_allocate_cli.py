@@ -68,6 +68,7 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "concentration_index",
         "excluded",
         "by_pcn",
+        "warnings",
         "inputs",
     ]
     assert (data["icb"], data["amount"], data["method"]) == (ICB, 10000.0, "recommended")
@@ -180,6 +181,7 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "missing_policy": "impute",
         "baseline": "per-head",
         "excluded_practices": [],
+        "allow_sparse": False,
         "description": [],
     }
     assert data["inputs"]["description"][0] == "Method: Recommended: shares of need."
@@ -333,16 +335,24 @@ def test_xlsx_has_the_inputs_and_method_sheet(db: Path, tmp_path: Path) -> None:
     result = run(db, "allocate", "--icb", ICB, "--format", "xlsx", "--out", str(out), *BASE)
     assert result.exit_code == 0, result.output
     book = load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Allocation", "Inputs and method", "By IMD quintile", "By PCN"]
+    assert book.sheetnames == [
+        "Allocation",
+        "Inputs",
+        "Method",
+        "Warnings",
+        "By IMD quintile",
+        "PCN roll-up",
+    ]
     rows = list(book["Allocation"].iter_rows(values_only=True))
-    column = rows[0].index("allocation")
-    assert round(sum(Decimal(str(r[column])) for r in rows[1:]), 2) == Decimal("10000.00")
-    inputs = dict(book["Inputs and method"].iter_rows(min_row=2, values_only=True))
+    column = rows[0].index("Allocation")
+    assert round(sum(Decimal(str(r[column])) for r in rows[1:-1]), 2) == Decimal("10000.00")
+    inputs = dict(book["Inputs"].iter_rows(min_row=2, values_only=True))
+    method = dict(book["Method"].iter_rows(min_row=2, values_only=True))
     assert inputs["Method"] == "Recommended: shares of need"
     assert inputs["ICB"] == "QZZ (Zed ICB)"
     assert inputs["Amount (£)"] == "10000.00"
     assert inputs["Target population"] == "all registered patients"
-    assert str(inputs["Method (1)"]).startswith("Method: Recommended")
+    assert str(method["Step 1"]).startswith("Method: Recommended")
 
 
 def test_table_and_out_file(db: Path, tmp_path: Path) -> None:

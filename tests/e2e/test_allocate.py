@@ -285,3 +285,15 @@ def test_changing_the_icb_refreshes_its_indicators_in_place(
     expect(row.get_by_label("Indicator", exact=True)).to_have_value("bowel-screening")
     expect(page.get_by_test_id("results")).to_have_count(0)
     assert page.url.endswith(f"/allocate?icb={icb.code}")
+
+
+def test_published_tool_check_page(
+    page: Page, icb: IcbEntry, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    page.goto(f"/allocate/published-tool?icb={icb.code}&amount=1000&c1=imd&w1=50&unset=50")
+    expect(page.get_by_role("heading", name="Check a result of the published eFIT tool"))
+    expect(page.get_by_test_id("tool-check-summary")).to_contain_text(
+        re.compile(r"hands out £1,50\d\.\d\d; the formula £1,000\.00")
+    )
+    expect(page.get_by_role("table", name=re.compile("Practices whose amounts differ")))
+    assert_no_axe_violations(page)

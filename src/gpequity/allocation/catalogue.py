@@ -453,8 +453,10 @@ def _payments_definitions(con: Connection, *, weighted_from_efit: bool) -> list[
         Definition(
             IndicatorEntry(
                 PAYMENTS_PER_WEIGHTED_ID,
-                f"NHS payments per weighted patient ({year}; lower = more need: money to the "
-                "practices that get least today)",
+                # The direction is said by whoever shows the entry ("(lower = more need)"):
+                # saying it in the name too made the form read it twice.
+                f"NHS payments per weighted patient ({year}): money to the practices that get "
+                "least today",
                 Unit.RATE,
                 Direction.LOWER,
                 year,
@@ -649,7 +651,41 @@ def build_catalogue(con: Connection, icb_code: str) -> list[IndicatorEntry]:
     definitions = catalogue_definitions(con)
     members, params = members_sql(con, icb.code, Method.RECOMMENDED)
     coverage = _coverages(con, definitions, members, params)
-    return [replace(d.entry, coverage=coverage[d.entry.id]) for d in definitions]
+    entries = [replace(d.entry, coverage=coverage[d.entry.id]) for d in definitions]
+    return offered_entries(entries)
+
+
+#: Entries offered even without a value in the ICB (their absence is explained where used).
+ALWAYS_OFFERED = frozenset({IMD_ID, POPULATION_ID})
+#: Words a duplicate's name may add: Fingertips' "(all ages)" on a QOF prevalence the eFIT
+#: files also give.
+_NAME_NOISE = re.compile(r"\(all ages\)")
+_NOT_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+def _name_key(name: str) -> str:
+    return _NOT_WORDS.sub(" ", _NAME_NOISE.sub(" ", name.casefold())).strip()
+
+
+def offered_entries(entries: Sequence[IndicatorEntry]) -> list[IndicatorEntry]:
+    """The entries a user is offered: those with a value for some practice of the ICB (besides
+    :data:`ALWAYS_OFFERED`), each indicator once.
+
+    Two sources can give the same indicator (the eFIT files' "Dementia: QOF prevalence" and
+    Fingertips' "Dementia: QOF prevalence (all ages)"): the one with the most practices
+    covered is offered, the first in catalogue order on a tie. The others' ids still work in a
+    request; they are only not listed.
+    """
+    chosen: dict[str, IndicatorEntry] = {}
+    for entry in entries:
+        if entry.id not in ALWAYS_OFFERED and entry.coverage is not None and entry.coverage <= 0:
+            continue
+        key = _name_key(entry.name)
+        kept = chosen.get(key)
+        if kept is None or (entry.coverage or 0) > (kept.coverage or 0):
+            chosen[key] = entry
+    wanted = {id(entry) for entry in chosen.values()}
+    return [entry for entry in entries if id(entry) in wanted]
 
 
 def upload_entries(

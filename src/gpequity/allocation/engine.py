@@ -100,14 +100,14 @@ REASON_NO_POPULATION = "No target population (0 patients in the target group), s
 # --- checking the inputs -----------------------------------------------------------------
 
 
-def _listed(codes: Sequence[str]) -> str:
+def list_codes(codes: Sequence[str]) -> str:
     """Return codes as "A, B, C" or "A, B, C, D, E and 3 more"."""
     shown = ", ".join(codes[:CODES_SHOWN])
     more = len(codes) - CODES_SHOWN
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _count(number: int, singular: str, plural: str) -> str:
+def count_of(number: int, singular: str, plural: str) -> str:
     """Return "1 practice has" or "3 practices have"."""
     return f"{number} {singular if number == 1 else plural}"
 
@@ -238,7 +238,7 @@ def _check_practices(practices: Sequence[PracticeInput], icb_code: str) -> list[
     repeated = sorted(code for code, count in Counter(codes).items() if count > 1)
     if repeated:
         problems.append(
-            InputProblem("practices", f"These practice codes appear twice: {_listed(repeated)}.")
+            InputProblem("practices", f"These practice codes appear twice: {list_codes(repeated)}.")
         )
     checks: list[tuple[str, Callable[[PracticeInput], bool]]] = [
         (
@@ -272,7 +272,7 @@ def _check_practices(practices: Sequence[PracticeInput], icb_code: str) -> list[
         bad = [p.code for p in practices if is_bad(p)]
         if bad:
             problems.append(
-                InputProblem("practices", f"These practices have {what}: {_listed(bad)}.")
+                InputProblem("practices", f"These practices have {what}: {list_codes(bad)}.")
             )
     return problems
 
@@ -304,12 +304,12 @@ def _check_values(
         name = component.name
         if not_numbers:
             problems.append(
-                InputProblem(where, f"'{name}' is not a number for {_listed(not_numbers)}.")
+                InputProblem(where, f"'{name}' is not a number for {list_codes(not_numbers)}.")
             )
         if negative:
             problems.append(
                 InputProblem(
-                    where, f"'{name}' must be 0 or more; it is negative for {_listed(negative)}."
+                    where, f"'{name}' must be 0 or more; it is negative for {list_codes(negative)}."
                 )
             )
         if over:
@@ -317,7 +317,7 @@ def _check_values(
                 InputProblem(
                     where,
                     f"'{name}' is a percentage, so it must lie between {PERCENT_MIN} and "
-                    f"{PERCENT_MAX}; it is above {PERCENT_MAX} for {_listed(over)}.",
+                    f"{PERCENT_MAX}; it is above {PERCENT_MAX} for {list_codes(over)}.",
                 )
             )
     if request.baseline == Baseline.WEIGHTED_POPULATION:
@@ -327,8 +327,8 @@ def _check_values(
                 InputProblem(
                     "baseline",
                     "The weighted-list baseline needs every practice's weighted list; "
-                    f"{_count(len(without), 'practice has', 'practices have')} none "
-                    f"({_listed(without)}). "
+                    f"{count_of(len(without), 'practice has', 'practices have')} none "
+                    f"({list_codes(without)}). "
                     "Choose the per-head baseline instead.",
                 )
             )
@@ -665,24 +665,25 @@ def _describe(
     if method == Method.EFIT_CLASSIC:
         text.append(
             "Missing values count as zero, as in the eFIT tool: that practice gets no share of "
-            f"that component ({_count(left_out, 'missing value', 'missing values')}). As in "
+            f"that component ({count_of(left_out, 'missing value', 'missing values')}). As in "
             "the eFIT tool, practices with no target population still count in the sums of "
             "the values, and get their share of a weighted-list component."
         )
     elif request.missing_policy == MissingPolicy.IMPUTE_MEDIAN:
         text.append(
             "Missing values are replaced by the median of the pool's practices that have one, "
-            f"and marked as imputed ({_count(imputed, 'value', 'values')} imputed)."
+            f"and marked as imputed ({count_of(imputed, 'value', 'values')} imputed)."
         )
     else:
         text.append(
             "A practice with no value for a component gets no share of that component "
-            f"({_count(left_out, 'missing value', 'missing values')})."
+            f"({count_of(left_out, 'missing value', 'missing values')})."
         )
     if excluded:
         text.append(
-            f"Left out, with the reasons listed: {_count(len(excluded), 'practice', 'practices')} "
-            f"({_listed([e.code for e in excluded])})."
+            "Left out, with the reasons listed: "
+            f"{count_of(len(excluded), 'practice', 'practices')} "
+            f"({list_codes([e.code for e in excluded])})."
         )
     if request.baseline == Baseline.WEIGHTED_POPULATION:
         text.append(
@@ -803,7 +804,7 @@ def _prepare(
         problems.append(
             InputProblem(
                 "excluded_practices",
-                f"These codes are not practices of ICB {request.icb_code}: {_listed(unknown)}.",
+                f"These codes are not practices of ICB {request.icb_code}: {list_codes(unknown)}.",
             )
         )
     if problems:

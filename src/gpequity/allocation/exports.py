@@ -2,9 +2,12 @@
 
 One place for the files an allocation is handed out as, so that ``gpequity allocate --format
 csv|xlsx`` and the web tool's downloads (``/allocate/download.csv``, ``.xlsx``) are the same
-file. Everything goes through :mod:`gpequity.exports` (formula-safe); the CSV carries the
-scenario in its ``scenario_*`` columns (the same value on every row), the XLSX in a sheet of its
-own. The figures are the engine's (:class:`~gpequity.allocation.scenario.ScenarioOutcome`).
+file. Everything goes through :mod:`gpequity.exports` (formula-safe). The CSV is for machines:
+its headers are the JSON's names (``allocation``, ``<component id> part``) and it carries the
+scenario in its ``scenario_*`` columns (the same value on every row). The XLSX is for people:
+human headings, £ and % formats, frozen headings, filters, a total equal to the amount, and
+sheets for the inputs, the method, the warnings, the quintiles and the PCN roll-up. The
+figures are the engine's (:class:`~gpequity.allocation.scenario.ScenarioOutcome`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,17 @@ from typing import Any
 
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
 from gpequity.allocation.scenario import ScenarioOutcome, outcome_as_dict
-from gpequity.exports import write_csv, write_xlsx
+from gpequity.exports import (
+    COUNT_FORMAT,
+    DECIMAL_FORMAT,
+    PER_PATIENT_FORMAT,
+    POUNDS_FORMAT,
+    SHARE_FORMAT,
+    FormattedSheet,
+    SheetColumn,
+    write_csv,
+    write_formatted_xlsx,
+)
 
 
 def scenario_summary(outcome: ScenarioOutcome) -> list[tuple[str, str]]:
@@ -129,61 +142,119 @@ def allocation_csv(outcome: ScenarioOutcome) -> str:
     return write_csv([[*row, *scenario] for row in rows], [*header, *CSV_SCENARIO_COLUMNS])
 
 
+def _practice_sheet(outcome: ScenarioOutcome) -> FormattedSheet:
+    """The practice table with human headings, £ formats and the total of the allocations."""
+    result = outcome.result
+    _, machine_rows = practice_table(outcome)
+    columns = [
+        SheetColumn("Practice code", width=12),
+        SheetColumn("Practice name", width=36),
+        SheetColumn("PCN code", width=10),
+        SheetColumn("PCN name", width=30),
+        SheetColumn("IMD score", DECIMAL_FORMAT, 10),
+        SheetColumn("IMD quintile (1 least, 5 most deprived)", width=14),
+        SheetColumn("Target population", COUNT_FORMAT, 12),
+        SheetColumn("Weighted population", COUNT_FORMAT, 12),
+    ]
+    for pot in result.pots:
+        if pot.id != CLASSIC_REMAINDER_ID:
+            columns += [
+                SheetColumn(f"{pot.name}: value", DECIMAL_FORMAT, 16),
+                SheetColumn(f"{pot.name}: imputed (ICB median)", width=12),
+            ]
+        columns.append(SheetColumn(f"{pot.name}: part of the money", POUNDS_FORMAT, 16))
+    columns += [
+        SheetColumn("Allocation", POUNDS_FORMAT, 16),
+        SheetColumn("Allocation per target patient", PER_PATIENT_FORMAT, 14),
+        SheetColumn("Baseline", POUNDS_FORMAT, 16),
+        SheetColumn("Difference from the baseline", POUNDS_FORMAT, 16),
+        SheetColumn("Why it gets nothing", width=50),
+    ]
+    allocation_column = len(columns) - 5
+    totals: list[object] = [None] * len(columns)
+    totals[0] = "Total"
+    totals[allocation_column] = sum((p.allocation for p in result.practices), Decimal("0.00"))
+    totals[allocation_column + 2] = sum((p.baseline for p in result.practices), Decimal("0.00"))
+    return FormattedSheet("Allocation", columns, machine_rows, totals=totals)
+
+
+def _pairs_sheet(
+    name: str, headers: tuple[str, str], pairs: list[tuple[str, str]]
+) -> FormattedSheet:
+    return FormattedSheet(
+        name,
+        [SheetColumn(headers[0], width=34), SheetColumn(headers[1], width=100)],
+        pairs,
+        table=False,
+    )
+
+
 def allocation_xlsx(outcome: ScenarioOutcome) -> bytes:
-    """The allocation as a workbook: practices, inputs and method, by quintile, by PCN."""
+    """The allocation as a workbook people can use: the practices (human headings, £ and %
+    formats, frozen headings, filters, a total equal to the amount), the inputs, the method,
+    the warnings, by IMD quintile and the PCN roll-up."""
     data = outcome_as_dict(outcome)
-    header, rows = practice_table(outcome)
-    quintiles = [
-        [
-            q["label"],
-            q["practices"],
-            q["target_population"],
-            q["population_share"],
-            q["allocation"],
-            q["money_share"],
-            q["allocation_per_patient"],
-        ]
-        for q in data["by_quintile"]
+    summary = scenario_summary(outcome)
+    inputs = [(item, value) for item, value in summary if not item.startswith("Method (")]
+    method = [(f"Step {n}", text) for n, text in enumerate(data["inputs"]["description"], 1)]
+    warnings = [(w["code"], w["message"]) for w in data["warnings"]] or [
+        ("none", "No data-quality warnings.")
     ]
-    pcns = [
+    quintiles = FormattedSheet(
+        "By IMD quintile",
         [
-            s["pcn_code"],
-            s["pcn_name"],
-            s["practices"],
-            s["target_population"],
-            s["allocation"],
-            s["baseline"],
-            s["difference"],
+            SheetColumn("IMD quintile", width=22),
+            SheetColumn("Practices", COUNT_FORMAT, 10),
+            SheetColumn("Target population", COUNT_FORMAT, 14),
+            SheetColumn("Share of the patients", SHARE_FORMAT, 12),
+            SheetColumn("Allocation", POUNDS_FORMAT, 16),
+            SheetColumn("Share of the money", SHARE_FORMAT, 12),
+            SheetColumn("Allocation per target patient", PER_PATIENT_FORMAT, 14),
+        ],
+        [
+            [
+                q["label"],
+                q["practices"],
+                q["target_population"],
+                q["population_share"],
+                q["allocation"],
+                q["money_share"],
+                q["allocation_per_patient"],
+            ]
+            for q in data["by_quintile"]
+        ],
+    )
+    pcns = FormattedSheet(
+        "PCN roll-up",
+        [
+            SheetColumn("PCN code", width=10),
+            SheetColumn("PCN name", width=36),
+            SheetColumn("Practices", COUNT_FORMAT, 10),
+            SheetColumn("Target population", COUNT_FORMAT, 14),
+            SheetColumn("Allocation", POUNDS_FORMAT, 16),
+            SheetColumn("Baseline", POUNDS_FORMAT, 16),
+            SheetColumn("Difference from the baseline", POUNDS_FORMAT, 16),
+        ],
+        [
+            [
+                s["pcn_code"],
+                s["pcn_name"],
+                s["practices"],
+                s["target_population"],
+                s["allocation"],
+                s["baseline"],
+                s["difference"],
+            ]
+            for s in data["by_pcn"]
+        ],
+    )
+    return write_formatted_xlsx(
+        [
+            _practice_sheet(outcome),
+            _pairs_sheet("Inputs", ("Input", "Value"), inputs),
+            _pairs_sheet("Method", ("Step", "What was done"), method),
+            _pairs_sheet("Warnings", ("Code", "Warning"), warnings),
+            quintiles,
+            pcns,
         ]
-        for s in data["by_pcn"]
-    ]
-    return write_xlsx(
-        {
-            "Allocation": (header, rows),
-            "Inputs and method": (["item", "value"], scenario_summary(outcome)),
-            "By IMD quintile": (
-                [
-                    "IMD quintile",
-                    "practices",
-                    "target_population",
-                    "population_share",
-                    "allocation",
-                    "money_share",
-                    "allocation_per_patient",
-                ],
-                quintiles,
-            ),
-            "By PCN": (
-                [
-                    "pcn_code",
-                    "pcn_name",
-                    "practices",
-                    "target_population",
-                    "allocation",
-                    "baseline",
-                    "difference",
-                ],
-                pcns,
-            ),
-        }
     )

@@ -27,6 +27,7 @@ from gpequity.allocation.icbs import (
     SUGGESTIONS,
     IcbEntry,
     UnknownIcbError,
+    classic_view,
     find_icb,
     icb_practice_codes,
 )
@@ -40,10 +41,17 @@ from gpequity.allocation.models import (
     InputProblem,
     Method,
     MissingPolicy,
+    PracticeInput,
 )
 from gpequity.allocation.pools import Sex, TargetPopulation, check_target, read_pool
 from gpequity.allocation.store import Connection
 from gpequity.allocation.upload import UploadedColumn
+from gpequity.allocation.warnings import (
+    AllocationWarning,
+    check_missing_values,
+    no_population_warning,
+    outside_icb_warning,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +75,23 @@ class Scenario:
     missing_policy: MissingPolicy = MissingPolicy.IMPUTE_MEDIAN
     excluded_practices: frozenset[str] = frozenset()
     baseline: Baseline = Baseline.PER_HEAD
+    #: The user confirms using a component with no value for over half the practices
+    #: (``--allow-sparse``, the API's ``allow_sparse``, the form's tick box).
+    allow_sparse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioOutcome:
-    """A scenario's allocation, with the ICB, the catalogue entries used and where the target
-    population came from (in words)."""
+    """A scenario's allocation, with the ICB, the catalogue entries used, where the target
+    population came from (in words) and the data-quality warnings
+    (:mod:`gpequity.allocation.warnings`)."""
 
     scenario: Scenario
     icb: IcbEntry
     components: tuple[IndicatorEntry, ...]
     population_source: str
     result: AllocationResult
+    warnings: tuple[AllocationWarning, ...] = ()
 
 
 # --- a whole scenario --------------------------------------------------------------------------
@@ -214,7 +227,15 @@ def allocate_scenario(
         Method(scenario.method),
         definitions,
     )
-    result = allocate(request, pool)
+    warnings, problems = check_missing_values(request, pool, allow_sparse=scenario.allow_sparse)
+    try:
+        result = allocate(request, pool)
+    except AllocationInputError as error:
+        # Every problem at once: the engine's and the missing confirmation.
+        raise AllocationInputError([*error.problems, *problems]) from None
+    if problems:
+        raise AllocationInputError(problems)
+    warnings += _file_warnings(con, icb, scenario, result, pool)
     population = population_source(con)
     return ScenarioOutcome(
         scenario=replace(scenario, icb_code=icb.code, excluded_practices=excluded),
@@ -222,7 +243,63 @@ def allocate_scenario(
         components=tuple(entries),
         population_source=population.describe() if population else "none loaded",
         result=result,
+        warnings=tuple(warnings),
     )
+
+
+def _file_warnings(
+    con: Connection,
+    icb: IcbEntry,
+    scenario: Scenario,
+    result: AllocationResult,
+    pool: Sequence[PracticeInput],
+) -> list[AllocationWarning]:
+    """Warnings about the practices read: those of the ICB's eFIT file outside the ICB (eFIT
+    classic), and those with no target population."""
+    found: list[AllocationWarning] = []
+    if scenario.method == Method.EFIT_CLASSIC and classic_view(con, icb.code) is not None:
+        members = icb_practice_codes(con, icb.code, Method.RECOMMENDED)
+        outside = outside_icb_warning(result, pool, members)
+        if outside is not None:
+            found.append(outside)
+    empty = no_population_warning(result, scenario.target.describe())
+    if empty is not None:
+        found.append(empty)
+    return found
+
+
+# --- the link that reproduces a scenario --------------------------------------------------------
+
+#: The web tool's page for an allocation; ``share_query`` is its query string.
+ALLOCATE_PATH = "/allocate"
+
+
+def share_query(scenario: Scenario) -> list[tuple[str, str]]:
+    """The web tool's query of a scenario (``/allocate?...``): the link that reproduces it.
+
+    The same names as the form's (``icb``, ``amount``, ``method``, ``c1``/``w1``/``d1`` ...,
+    ``missing``, ``baseline``, ``exclude``, ``allow_sparse``), so that the CLI's report links
+    to the page the web tool would show for the same choices.
+    """
+    target = scenario.target
+    items = [("icb", scenario.icb_code), ("amount", f"{scenario.amount}")]
+    items.append(("method", Method(scenario.method).value))
+    for number, choice in enumerate(scenario.components, start=1):
+        items += [(f"c{number}", choice.id), (f"w{number}", f"{choice.weight}")]
+        if choice.direction is not None:
+            items.append((f"d{number}", Direction(choice.direction).value))
+    items += [("sex", Sex(target.sex).value), ("age_from", str(target.age_from))]
+    if target.age_to is not None:
+        items.append(("age_to", str(target.age_to)))
+    items += [
+        ("missing", MissingPolicy(scenario.missing_policy).value),
+        ("baseline", Baseline(scenario.baseline).value),
+    ]
+    if scenario.excluded_practices:
+        items.append(("exclude", " ".join(sorted(scenario.excluded_practices))))
+    if scenario.allow_sparse:
+        items.append(("allow_sparse", "1"))
+    return items
 
 
 # --- the outcome as data -----------------------------------------------------------------------
@@ -242,8 +319,8 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
     """The allocation as JSON data, as the CLI (``--format json``) and the API return it.
 
     ``{"icb", "amount", "method", "components", "practices", "by_quintile",
-    "concentration_index", "excluded", "by_pcn", "inputs"}``; money in pounds (numbers with at
-    most two decimals); shares as fractions of 1. See the README's "API" section.
+    "concentration_index", "excluded", "by_pcn", "warnings", "inputs"}``; money in pounds
+    (numbers with at most two decimals); shares as fractions of 1. See the README's "API" section.
     """
     result = outcome.result
     scenario = outcome.scenario
@@ -332,6 +409,7 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
             for e in result.excluded
         ],
         "by_pcn": by_pcn,
+        "warnings": [w.as_dict() for w in outcome.warnings],
         "inputs": {
             "icb_name": outcome.icb.name,
             "method_label": result.method_label,
@@ -343,6 +421,7 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
             "missing_policy": MissingPolicy(scenario.missing_policy).value,
             "baseline": Baseline(scenario.baseline).value,
             "excluded_practices": sorted(scenario.excluded_practices),
+            "allow_sparse": scenario.allow_sparse,
             "description": list(result.description),
         },
     }

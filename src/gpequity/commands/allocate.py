@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 import duckdb
 import typer
@@ -41,13 +44,26 @@ from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
 from gpequity.allocation.pools import TargetPopulation
+from gpequity.allocation.published_tool import (
+    DEFECT_WORDS,
+    ToolCheck,
+    ToolFileError,
+    check_published_tool,
+    load_tool_files,
+    parse_percentage,
+    tool_check_as_dict,
+    tool_request,
+)
 from gpequity.allocation.scenario import (
+    ALLOCATE_PATH,
     ComponentChoice,
     Scenario,
     ScenarioOutcome,
     allocate_scenario,
     outcome_as_dict,
+    share_query,
 )
+from gpequity.allocation.upload import UPLOAD_ID_PREFIX
 from gpequity.commands.options import (
     DbOption,
     FormatOption,
@@ -58,6 +74,7 @@ from gpequity.commands.options import (
     with_scenario_options,
 )
 from gpequity.errors import GpequityError
+from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
     format_count,
@@ -67,6 +84,11 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, print_table, render_rows
+from gpequity.reports.allocation_pdf import allocation_pdf
+
+#: Where the web tool is served, for the link in a report (``gpequity serve``'s default).
+SITE_URL_VARIABLE = "GPEQUITY_SITE_URL"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 # No emoji codes: "bowel-screening:x" must not print a cross.
 console = Console(emoji=False)
@@ -80,6 +102,13 @@ class AllocateFormat(StrEnum):
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
+    pdf = "pdf"
+
+
+#: The format a file name's suffix asks for, when ``--format`` is not given.
+FORMAT_OF_SUFFIX = {f".{f.value}": f for f in AllocateFormat if f is not AllocateFormat.table}
+#: Formats that are binary files, written only with ``--out``.
+BINARY_FORMATS = frozenset({AllocateFormat.xlsx, AllocateFormat.pdf})
 
 
 #: The option each engine field comes from, for messages.
@@ -97,6 +126,7 @@ OPTION_OF_FIELD = {
     "age": "--age",
     "practices": "--icb",
     "indicators_file": "--indicators-file",
+    "allow_sparse": "--allow-sparse",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -211,6 +241,7 @@ def read_scenario(options: ScenarioOptions) -> tuple[Scenario, list[InputProblem
         missing_policy=options.missing,
         excluded_practices=frozenset(options.exclude_practice or ()),
         baseline=options.baseline,
+        allow_sparse=options.allow_sparse,
     )
     return scenario, problems
 
@@ -343,6 +374,17 @@ def _read_upload(
 # --- formatting the result ------------------------------------------------------------------
 
 
+def _print_warnings(outcome: ScenarioOutcome, out: Console) -> None:
+    """The data-quality warnings, one line each (``warning [code]: message``)."""
+    for warning in outcome.warnings:
+        out.print(
+            f"warning [{warning.code}]: {warning.message}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
@@ -353,6 +395,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         highlight=False,
         markup=False,
     )
+    _print_warnings(outcome, out)
     table = Table(title="Allocation by practice (* = imputed: the median of the pool)")
     table.add_column("Practice", no_wrap=True)
     table.add_column("Name", max_width=24)
@@ -414,12 +457,78 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         out.print(f"- {paragraph}", highlight=False, markup=False)
 
 
+def _shareable_link(outcome: ScenarioOutcome) -> str | None:
+    """The web tool's link to the same allocation (``$GPEQUITY_SITE_URL``, else ``gpequity
+    serve``'s address); ``None`` when it uses an uploaded file, which is not kept."""
+    scenario = outcome.scenario
+    if any(c.id.startswith(UPLOAD_ID_PREFIX) for c in scenario.components):
+        return None
+    site = os.environ.get(SITE_URL_VARIABLE, DEFAULT_SITE_URL).rstrip("/")
+    return f"{site}{ALLOCATE_PATH}?{urlencode(share_query(scenario))}"
+
+
 def _emit_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
     out.write_text(text, encoding="utf-8", newline="")
     err_console.print(f"Wrote {out}", highlight=False)
+
+
+# --- checking a result of the published eFIT tool ------------------------------------------------
+
+
+def run_tool_check(outcome: ScenarioOutcome, efit_dir: Path, unset: Decimal) -> ToolCheck:
+    """The published tool's code and the formula on the ICB's eFIT files, for the scenario."""
+    try:
+        files = load_tool_files(efit_dir, outcome.icb.code)
+        request = tool_request(outcome, files, unset)
+    except ToolFileError as error:
+        raise fail(f"--published-tool (--efit-dir {efit_dir}): {error}") from None
+    return check_published_tool(files, request)
+
+
+def print_tool_check(
+    check: ToolCheck, outcome: ScenarioOutcome, format: AllocateFormat | None, out: Path | None
+) -> None:
+    """The check as JSON, CSV, or a table of the practices whose figures differ."""
+    data = tool_check_as_dict(check)
+    if format is AllocateFormat.json:
+        _emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out)
+        return
+    header = ["practice_code", "practice_name", "tool", "formula", "difference", "causes"]
+    rows = [
+        [p.code, p.name, p.tool, p.formula, p.difference, " ".join(c.value for c in p.causes)]
+        for p in check.practices
+    ]
+    if format is AllocateFormat.csv:
+        _emit_text(write_csv(rows, header), out)
+        return
+    target = Console(file=out.open("w", encoding="utf-8"), width=200) if out else console
+    target.print(
+        f"The published eFIT tool's code against the formula, {outcome.icb.code} "
+        f"({outcome.icb.name}), {format_pounds(check.amount)}: the tool hands out "
+        f"{format_pounds(check.tool_total)}, the formula {format_pounds(check.formula_total)}.",
+        highlight=False,
+        markup=False,
+    )
+    table = Table(title="Practices whose figures differ")
+    for name in ("Practice", "Name", "Tool", "Formula", "Difference", "Why"):
+        table.add_column(name)
+    for p in check.practices:
+        if p.difference:
+            why = "; ".join(c.value for c in p.causes) or "rounding"
+            table.add_row(
+                p.code,
+                p.name,
+                format_pounds(p.tool),
+                format_pounds(p.formula),
+                format_pounds(p.difference),
+                why,
+            )
+    target.print(table)
+    for defect, words in DEFECT_WORDS.items():
+        target.print(f"- {defect.value}: {words}.", highlight=False, markup=False)
 
 
 # --- the commands -----------------------------------------------------------------------------
@@ -436,9 +545,39 @@ def allocate_command(
             "their ids are upload:<column>.",
         ),
     ] = None,
+    published_tool: Annotated[
+        bool,
+        typer.Option(
+            "--published-tool",
+            help="Check a result of the published eFIT tool: per practice, what its code gives "
+            "beside the formula's answer, and which defect makes them differ (eFIT classic; "
+            "reads the ICB's eFIT files in --efit-dir).",
+        ),
+    ] = False,
+    choose_an_option_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--choose-an-option-weight",
+            help="With --published-tool: the weight left on the tool's indicator 1 when it was "
+            "left at 'Choose an option' (the tool's default is 50).",
+        ),
+    ] = None,
+    efit_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--efit-dir",
+            help="With --published-tool: the folder of the eFIT files (indicators/, "
+            "population/) [default: $GPEQUITY_SHARED_DATA/efit].",
+        ),
+    ] = None,
     format: Annotated[
-        AllocateFormat, typer.Option("--format", help="Output format.")
-    ] = AllocateFormat.table,
+        AllocateFormat | None,
+        typer.Option(
+            "--format",
+            help="Output format [default: from the --out file's suffix (.csv, .json, .xlsx, "
+            ".pdf), else table].",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
     ] = None,
@@ -446,30 +585,54 @@ def allocate_command(
 ) -> None:
     """Split an amount across an ICB's practices by deprivation and need (the eFIT method)."""
     scenario, problems = read_scenario(options)
-    if format is AllocateFormat.xlsx and out is None:
+    if format is None:
+        suffix = "" if out is None else out.suffix.lower()
+        format = FORMAT_OF_SUFFIX.get(suffix, AllocateFormat.table)
+    if format in BINARY_FORMATS and out is None:
         problems.append(
-            InputProblem("--out", "XLSX is a binary file: give --out FILE.xlsx to write it to.")
+            InputProblem(
+                "--out",
+                f"{format.value.upper()} is a binary file: give --out FILE.{format.value} to "
+                "write it to.",
+            )
         )
     problems += out_problems(out)
+    if published_tool:
+        scenario = replace(scenario, method=Method.EFIT_CLASSIC)
+        unset, wrong = parse_percentage(choose_an_option_weight)
+        if wrong:
+            problems.append(InputProblem("--choose-an-option-weight", wrong))
     if problems:
         # Without the upload read, its components would be reported as unknown indicators.
         if indicators_file is None:
             problems += scenario_problems(db, scenario, problems)
         print_problems(problems, options.component)
         raise typer.Exit(1)
+    if published_tool:
+        with reading_warehouse(options.component), connect_warehouse(db) as con:
+            outcome = allocate_scenario(con, scenario)
+        check = run_tool_check(outcome, efit_dir or config.shared_data_dir() / "efit", unset)
+        print_tool_check(check, outcome, format, out)
+        return
     with reading_warehouse(options.component), connect_warehouse(db) as con:
         uploaded: tuple[UploadedColumn, ...] = ()
         if indicators_file is not None:
             uploaded = _read_upload(con, indicators_file, options.icb, options.method)
         outcome = allocate_scenario(con, scenario, uploaded)
 
+    if format is not AllocateFormat.table or out is not None:
+        # The file carries the warnings too; the person running the command sees them here.
+        _print_warnings(outcome, err_console)
     if format is AllocateFormat.json:
         _emit_text(json.dumps(outcome_as_dict(outcome), indent=2, ensure_ascii=False) + "\n", out)
     elif format is AllocateFormat.csv:
         _emit_text(allocation_csv(outcome), out)
-    elif format is AllocateFormat.xlsx:
+    elif format in BINARY_FORMATS:
         assert out is not None  # checked above
-        out.write_bytes(allocation_xlsx(outcome))
+        if format is AllocateFormat.xlsx:
+            out.write_bytes(allocation_xlsx(outcome))
+        else:
+            out.write_bytes(allocation_pdf(outcome, link=_shareable_link(outcome)))
         err_console.print(f"Wrote {out}", highlight=False)
     elif out is not None:
         with out.open("w", encoding="utf-8") as fh:

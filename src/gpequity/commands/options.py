@@ -81,6 +81,14 @@ ExcludeOption = Annotated[
         help="Practice code to leave out (e.g. funded another way); repeatable.",
     ),
 ]
+AllowSparseOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-sparse",
+        help="Use a component even though over half the practices have no value for it "
+        "(refused otherwise).",
+    ),
+]
 BaselineOption = Annotated[
     Baseline,
     typer.Option(
@@ -149,6 +157,7 @@ class ScenarioOptions:
     missing: MissingPolicy = MissingPolicy.IMPUTE_MEDIAN
     exclude_practice: list[str] | None = None
     baseline: Baseline = Baseline.PER_HEAD
+    allow_sparse: bool = False
 
 
 #: Each option of :class:`ScenarioOptions`: its name, how Typer reads it, and its default.
@@ -162,6 +171,7 @@ _SCENARIO_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("missing", MissingOption),
     ("exclude_practice", ExcludeOption),
     ("baseline", BaselineOption),
+    ("allow_sparse", AllowSparseOption),
 )
 #: The parameter of a command that receives them.
 SCENARIO_PARAMETER = "options"
@@ -170,8 +180,8 @@ SCENARIO_PARAMETER = "options"
 def with_scenario_options(command: Callable[..., None]) -> Callable[..., None]:
     """``command`` taking a scenario's options, declared here once: its parameter
     ``options: ScenarioOptions`` becomes the options ``--icb``, ``--amount``, ``--component``,
-    ``--method``, ``--sex``, ``--age``, ``--missing``, ``--exclude-practice`` and
-    ``--baseline`` of the command line (Typer reads the signature given here)."""
+    ``--method``, ``--sex``, ``--age``, ``--missing``, ``--exclude-practice``, ``--baseline``
+    and ``--allow-sparse`` of the command line (Typer reads the signature given here)."""
     defaults = {
         f.name: inspect.Parameter.empty if f.default is MISSING else f.default
         for f in fields(ScenarioOptions)

@@ -68,6 +68,12 @@ def render_html(view: DatapackView) -> str:
     return _environment().get_template("datapack.html").render(pack=view, css=Markup(stylesheet()))
 
 
+def render_document(template: str, **context: object) -> str:
+    """A self-contained report document (``template`` of ``reports/templates``), with the
+    datapacks' stylesheet inlined as ``css``."""
+    return _environment().get_template(template).render(css=Markup(stylesheet()), **context)
+
+
 def external_links(html: str) -> list[str]:
     """Every ``src`` or ``href`` of the HTML that points outside the document itself."""
     return [url for url in _LINK.findall(html) if not url.startswith("#")]

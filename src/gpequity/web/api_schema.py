@@ -164,6 +164,11 @@ class AllocationIn(BaseModel):
         default_factory=list, description="Practice codes to leave out."
     )
     baseline: BaselineIn = Baseline.PER_HEAD
+    allow_sparse: bool = Field(
+        default=False,
+        description="Confirm using a component that has no value for more than half of the "
+        "ICB's practices (refused otherwise, with a 422 on this field).",
+    )
 
     @field_validator("excluded_practices")
     @classmethod
@@ -272,7 +277,21 @@ class InputsOut(Out):
     missing_policy: MissingPolicy
     baseline: Baseline
     excluded_practices: list[str]
+    allow_sparse: bool
     description: list[str]
+
+
+class WarningOut(Out):
+    """A data-quality warning (see the README's "Warnings")."""
+
+    code: str = Field(
+        description="sparse-component, outside-icb or no-target-population (more may come)."
+    )
+    message: str
+    component: str | None = Field(description="The component's id, when it concerns one.")
+    practices: list[str] | None = Field(
+        description="The codes of the practices it concerns, when it concerns some."
+    )
 
 
 class AllocationOut(Out):
@@ -292,6 +311,10 @@ class AllocationOut(Out):
     )
     excluded: list[ExcludedOut]
     by_pcn: list[PcnOut]
+    warnings: list[WarningOut] = Field(
+        description="Data-quality warnings: components with many missing values, practices "
+        "outside the ICB, practices with no target population."
+    )
     inputs: InputsOut
 
 

@@ -208,14 +208,22 @@ def test_the_xlsx_opens_with_the_inputs_and_method(client: TestClient, icb: IcbE
     response = client.get("/allocate/download.xlsx", params=query(icb, method="efit-classic"))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["Allocation", "Inputs and method", "By IMD quintile", "By PCN"]
+    assert book.sheetnames == [
+        "Allocation",
+        "Inputs",
+        "Method",
+        "Warnings",
+        "By IMD quintile",
+        "PCN roll-up",
+    ]
     rows = list(book["Allocation"].iter_rows(values_only=True))
-    column = rows[0].index("allocation")
-    total = sum((Decimal(str(r[column])) for r in rows[1:]), Decimal(0))
+    column = rows[0].index("Allocation")
+    total = sum((Decimal(str(r[column])) for r in rows[1:-1]), Decimal(0))
     assert total.quantize(Decimal("0.01")) == AMOUNT
-    inputs = dict(book["Inputs and method"].iter_rows(min_row=2, values_only=True))
+    inputs = dict(book["Inputs"].iter_rows(min_row=2, values_only=True))
+    method = dict(book["Method"].iter_rows(min_row=2, values_only=True))
     assert inputs["Method"] == "eFIT classic (the published eFIT tool's formula)"
-    assert str(inputs["Method (1)"]).startswith("Method: eFIT classic")
+    assert str(method["Step 1"]).startswith("Method: eFIT classic")
 
 
 def test_a_download_of_a_bad_scenario_is_the_page_with_its_errors(
@@ -226,7 +234,7 @@ def test_a_download_of_a_bad_scenario_is_the_page_with_its_errors(
     assert ("w1", "The weights must add up to exactly 100%; they add up to 70%.") in read(
         response.text
     ).errors
-    assert client.get("/allocate/download.pdf", params=query(icb)).status_code == 404
+    assert client.get("/allocate/download.docx", params=query(icb)).status_code == 404
 
 
 # --- every bad field ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from gpequity.web.allocate.common import (
     SEX_CHOICES,
     SOURCE_GROUPS,
 )
-from gpequity.web.allocate.form import ScenarioInput, field_id
+from gpequity.web.allocate.form import TICKED, ScenarioInput, field_id
 from gpequity.web.views import (
     Option,
     OptionGroup,
@@ -64,6 +64,9 @@ class SharedFields:
     baseline: RadioGroup
     exclude: TextField
     target_hint: str
+    #: The tick box confirming a component with no value for over half the practices.
+    allow_sparse: bool = False
+    allow_sparse_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,4 +272,6 @@ def shared_fields(
             f"0 to {OLDEST_AGE} ({OLDEST_AGE} means {OLDEST_AGE} and over); leave 'To age' "
             "empty for 'and over'."
         ),
+        allow_sparse=inp.allow_sparse == TICKED,
+        allow_sparse_error=errors.get("allow_sparse"),
     )

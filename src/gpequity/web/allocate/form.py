@@ -53,7 +53,9 @@ UPLOAD_PREFIX = UPLOAD_ID_PREFIX
 #: then each scenario's method and components, then the rest.
 FIELDS_BEFORE = ("icb", "amount", "sex", "age_from", "age_to")
 OWN_FIELD_ORDER = ("method", "c1", "w1", "d1", "c2", "w2", "d2", "c3", "w3", "d3", "other")
-FIELDS_AFTER = ("missing", "baseline", "exclude", "indicators_file")
+FIELDS_AFTER = ("missing", "baseline", "exclude", "allow_sparse", "indicators_file")
+#: What the ``allow_sparse`` tick box sends when ticked (anything else: not ticked).
+TICKED = "1"
 SCENARIO_PREFIXES = ("a-", "b-")
 
 
@@ -95,6 +97,7 @@ class ScenarioInput:
     missing: str = "impute"
     baseline: str = "per-head"
     exclude: str = ""
+    allow_sparse: str = ""
 
     def own_items(self, prefix: str = "") -> list[tuple[str, str]]:
         """The method and components as query items (blank rows left out)."""
@@ -117,6 +120,8 @@ class ScenarioInput:
         codes = exclusion_codes(self.exclude)
         if codes:
             items.append(("exclude", " ".join(codes)))
+        if self.allow_sparse == TICKED:
+            items.append(("allow_sparse", TICKED))
         return items
 
     def query_items(self) -> list[tuple[str, str]]:
@@ -173,6 +178,7 @@ def read_scenario_input(
         missing=get("missing", base.missing),
         baseline=get("baseline", base.baseline),
         exclude=get("exclude", base.exclude, MAX_EXCLUDE_CHARS),
+        allow_sparse=get("allow_sparse", base.allow_sparse),
     )
 
 
@@ -352,6 +358,7 @@ def parse_scenario(inp: ScenarioInput, prefix: str = "") -> ParsedScenario:
         missing_policy=missing or MissingPolicy.IMPUTE_MEDIAN,
         excluded_practices=frozenset(codes),
         baseline=baseline or Baseline.PER_HEAD,
+        allow_sparse=inp.allow_sparse == TICKED,
     )
     return ParsedScenario(scenario, tuple(errors), tuple(rows))
 
@@ -389,6 +396,7 @@ FORM_FIELD_OF = {
     "missing_policy": "missing",
     "baseline": "baseline",
     "excluded_practices": "exclude",
+    "allow_sparse": "allow_sparse",
 }
 OWN_FIELDS = frozenset({"method"})
 

@@ -19,6 +19,7 @@ from gpequity.allocation import AllocationResult, Baseline, Method, Unit
 from gpequity.allocation.catalogue import POPULATION_ID, IndicatorEntry
 from gpequity.allocation.icbs import IcbEntry
 from gpequity.allocation.scenario import ScenarioOutcome
+from gpequity.allocation.warnings import AllocationWarning
 from gpequity.charts import Chart, allocation_chart, format_indicator_value
 from gpequity.formats import (
     INDEX_PLACES,
@@ -58,6 +59,7 @@ from gpequity.web.allocate.form import (
     without_uploads,
 )
 from gpequity.web.allocate.formatting import count, sort_text
+from gpequity.web.allocate.published_tool import PATH as TOOL_CHECK_PATH
 from gpequity.web.allocate.upload import UploadState, UploadView, present_upload, upload_fields
 from gpequity.web.views import (
     Cell,
@@ -107,11 +109,14 @@ class ResultsView:
     method_href: str
     csv_href: str | None
     xlsx_href: str | None
+    pdf_href: str | None
     share_url: str | None
     explore: tuple[Link, ...]
     uploaded: bool
     table_note: str
     hidden: tuple[tuple[str, str], ...]
+    #: The data-quality warnings (``code``, ``message``, ...), as the CLI and API give them.
+    warnings: tuple[AllocationWarning, ...] = ()
 
 
 def index_sentence(index: float | None) -> str:
@@ -399,6 +404,12 @@ def present_results(
                 f"{SENSITIVITY_PATH}?{urlencode(query)}",
             )
         )
+        explore.append(
+            Link(
+                "Check what the published eFIT tool's code gives for the same choices",
+                f"{TOOL_CHECK_PATH}?{urlencode(query)}",
+            )
+        )
     plain_query = urlencode(query)
     return ResultsView(
         heading=result_heading(outcome),
@@ -415,6 +426,7 @@ def present_results(
         method_href=f"{METHOD_PATH}#{WORKED_EXAMPLE_ANCHOR}",
         csv_href=None if uploaded else f"{DOWNLOAD_PATH}.csv?{plain_query}",
         xlsx_href=None if uploaded else f"{DOWNLOAD_PATH}.xlsx?{plain_query}",
+        pdf_href=None if uploaded else f"{DOWNLOAD_PATH}.pdf?{plain_query}",
         share_url=None if uploaded else f"{base_url}{ALLOCATE_PATH}?{plain_query}",
         explore=tuple(explore),
         uploaded=uploaded,
@@ -425,6 +437,7 @@ def present_results(
             "the allocation minus the baseline."
         ),
         hidden=tuple(query) + upload_fields(upload),
+        warnings=outcome.warnings,
     )
 
 

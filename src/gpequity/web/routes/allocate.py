@@ -10,14 +10,19 @@
 * ``POST /allocate``: the same form with the user's own indicator file (``indicators_file``),
   read in memory and never stored; the good values go back to the browser in a hidden field
   (``upload_data``) for the next submission, and are checked again when they come back.
-* ``GET|POST /allocate/download.csv`` and ``.xlsx``: the allocation with its inputs and method
-  (:mod:`gpequity.allocation.exports`, the CLI's files).
+* ``GET|POST /allocate/download.csv``, ``.xlsx`` and ``.pdf``: the allocation with its inputs
+  and method (:mod:`gpequity.allocation.exports`, the CLI's files; the PDF is the board report
+  of :mod:`gpequity.reports.allocation_pdf`, linking back to the same query).
 * ``GET /allocate/compare?icb=..&amount=..&a.method=..&a.c1=..&a.w1=..&b.c1=..``: two
   scenarios side by side (their own ``method`` and components under ``a.`` and ``b.``, the
   rest shared).
 * ``GET /allocate/sensitivity?<scenario>[&other=ID]``: each IMD quintile's share of the money
   as the weight on deprivation goes from 0% to 100%, the rest on ``other``.
 * ``GET /allocate/method``: the method in plain English with the worked example.
+* ``GET /allocate/published-tool?<scenario>[&unset=W]``: for users of the published eFIT tool,
+  what its code gives each practice beside the formula's answer, and the defect that explains
+  each difference (:mod:`gpequity.allocation.published_tool`; the ICB's eFIT files are read
+  from ``$GPEQUITY_SHARED_DATA/efit``).
 
 Every figure comes from :func:`gpequity.allocation.scenario.allocate_scenario` (the engine),
 :mod:`gpequity.allocation.compare` and :mod:`gpequity.allocation.sensitivity`; the pages are
@@ -43,6 +48,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import RedirectResponse, Response
 
+from gpequity import config
 from gpequity.allocation import AllocationInputError, Method, parse_indicator_upload
 from gpequity.allocation.catalogue import (
     IMD_ID,
@@ -54,10 +60,18 @@ from gpequity.allocation.catalogue import (
 from gpequity.allocation.compare import compare_outcomes
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, known_practice_codes, list_icbs
+from gpequity.allocation.published_tool import (
+    ToolFileError,
+    check_published_tool,
+    load_tool_files,
+    parse_percentage,
+    tool_request,
+)
 from gpequity.allocation.scenario import ScenarioOutcome, allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
+from gpequity.reports.allocation_pdf import allocation_pdf
 from gpequity.web.allocate.common import ALLOCATE_PATH
 from gpequity.web.allocate.compare import (
     COMPARE_SORT_KEYS,
@@ -77,6 +91,8 @@ from gpequity.web.allocate.form import (
     starting_input,
 )
 from gpequity.web.allocate.method import packaged_method_html, present_method
+from gpequity.web.allocate.published_tool import PATH as TOOL_PATH
+from gpequity.web.allocate.published_tool import present_tool_check, present_tool_problems
 from gpequity.web.allocate.results import (
     SORT_KEYS,
     download_filename,
@@ -450,16 +466,19 @@ async def allocate_upload(reading: PageReading, request: Request) -> Response:
 
 # --- downloads ----------------------------------------------------------------------------------
 
-DOWNLOADS = ("csv", "xlsx")
+DOWNLOADS = ("csv", "xlsx", "pdf")
 
 
-def _file_response(outcome: ScenarioOutcome, extension: str) -> Response:
+def _file_response(outcome: ScenarioOutcome, extension: str, link: str | None) -> Response:
     filename = download_filename(outcome, extension)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if extension == "csv":
         return Response(
             allocation_csv(outcome), media_type="text/csv; charset=utf-8", headers=headers
         )
+    if extension == "pdf":
+        pdf = allocation_pdf(outcome, link=link)
+        return Response(pdf, media_type="application/pdf", headers=headers)
     return Response(allocation_xlsx(outcome), media_type=XLSX_TYPE, headers=headers)
 
 
@@ -491,7 +510,10 @@ def _download(
             icbs=icbs, catalogue=catalogue, inp=inp, errors=errors, upload=upload
         )
         return render(request, TEMPLATE, page, status_code=UNPROCESSABLE)
-    return _file_response(outcome, extension)
+    # The report's link reproduces the allocation: the page of the same query (none for an
+    # uploaded file, which is not kept).
+    link = None if upload is not None else f"{_base_url(request)}{ALLOCATE_PATH}?{inp.query()}"
+    return _file_response(outcome, extension, link)
 
 
 @router.get("/allocate/download.{extension}", name="allocate_download")
@@ -642,6 +664,36 @@ def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
 
 
 # --- the method ---------------------------------------------------------------------------------
+
+
+# --- checking a result of the published eFIT tool -----------------------------------------------
+
+TOOL_TEMPLATE = "allocate_published_tool.html"
+
+
+@router.get(TOOL_PATH, response_class=HTMLResponse, name="allocate_published_tool")
+def allocate_published_tool(request: Request, reading: PageReading) -> Response:
+    """The published tool's code beside the formula, for the scenario of the query (eFIT
+    classic; ``unset`` = the weight left on the tool's indicator 1 at "Choose an option")."""
+    params = _query(request)
+    inp = replace(read_scenario_input(params), method=Method.EFIT_CLASSIC.value)
+    back = f"{ALLOCATE_PATH}?{inp.query()}"
+    if reading is None:
+        page = present_tool_problems(["No data is loaded."], back)
+        return render(request, TOOL_TEMPLATE, page, status_code=503)
+    unset, problem = parse_percentage(params.get("unset", ""))
+    outcome, errors = run_scenario(reading.con, inp, list_icbs(reading.con))
+    problems = [e.message for e in errors] + ([problem] if problem else [])
+    if outcome is None or problems:
+        page = present_tool_problems(problems, back)
+        return render(request, TOOL_TEMPLATE, page, status_code=UNPROCESSABLE)
+    try:
+        files = load_tool_files(config.shared_data_dir() / "efit", outcome.icb.code)
+        check = check_published_tool(files, tool_request(outcome, files, unset))
+    except ToolFileError as error:
+        page = present_tool_problems([str(error)], back)
+        return render(request, TOOL_TEMPLATE, page, status_code=UNPROCESSABLE)
+    return render(request, TOOL_TEMPLATE, present_tool_check(check, outcome, back))
 
 
 @router.get("/allocate/method", response_class=HTMLResponse, name="allocate_method")

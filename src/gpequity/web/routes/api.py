@@ -157,6 +157,7 @@ def _scenario(body: AllocationIn) -> Scenario:
         missing_policy=body.missing_policy,
         excluded_practices=frozenset(body.excluded_practices),
         baseline=body.baseline,
+        allow_sparse=body.allow_sparse,
     )
 
 

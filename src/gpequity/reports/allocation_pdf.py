@@ -1,0 +1,246 @@
+"""A board-ready report of one allocation: an A4 PDF a commissioner can take to a committee.
+
+It says, in order: what was asked (inputs) and how the money was split (the method in plain
+English), the data-quality warnings, the headline by IMD quintile, the chart, every practice's
+allocation against the baseline (with the total, which is the amount to the penny), the PCN
+roll-up, the data used and the link that reproduces the allocation. Every figure is the
+allocation service's (:class:`~gpequity.allocation.scenario.ScenarioOutcome`); this module only
+writes them (:mod:`gpequity.formats`) and prints them with the datapacks' stylesheet and
+WeasyPrint (:func:`gpequity.reports.render.render_pdf`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup
+
+from gpequity import __version__
+from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
+from gpequity.allocation.measures import most_deprived_quintile
+from gpequity.allocation.scenario import ScenarioOutcome
+from gpequity.charts import allocation_chart, render_svg
+from gpequity.formats import (
+    format_count,
+    format_people,
+    format_per_patient,
+    format_pounds,
+    format_share,
+)
+from gpequity.reports.datapack import TableView
+from gpequity.reports.render import render_document, render_pdf
+from gpequity.views import Column
+
+#: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
+NO_LINK = (
+    "No link: this allocation uses your own indicator file, which is not kept. Keep the file "
+    "with this report to reproduce it."
+)
+
+
+@dataclass(frozen=True)
+class AllocationReportView:
+    """Everything the report prints, as text (and the chart as inline SVG)."""
+
+    title: str
+    subtitle: str
+    facts: tuple[tuple[str, str], ...]
+    inputs: tuple[tuple[str, str], ...]
+    method: tuple[str, ...]
+    warnings: tuple[str, ...]
+    headline: str
+    quintiles: TableView
+    chart_title: str
+    chart_reading: str
+    chart_svg: Markup
+    practices: TableView
+    pcns: TableView
+    excluded: TableView | None
+    data: tuple[tuple[str, str], ...]
+    link: str
+    footer: str
+
+
+def _components(outcome: ScenarioOutcome) -> str:
+    return "; ".join(
+        f"{pot.name} {pot.weight}% ({pot.direction.value} value = more need)"
+        if pot.kind.value == "indicator"
+        else f"{pot.name} {pot.weight}%"
+        for pot in outcome.result.pots
+        if pot.id != CLASSIC_REMAINDER_ID
+    )
+
+
+def _headline(outcome: ScenarioOutcome) -> str:
+    result = outcome.result
+    most = most_deprived_quintile(result.quintiles)
+    if most is None:
+        return "No practice has an IMD score, so the money cannot be read by deprivation."
+    return (
+        f"{most.label}: {format_share(most.money_share)} of the money for "
+        f"{format_share(most.population_share)} of the target patients "
+        f"({format_per_patient(most.allocation_per_patient)} per patient). "
+        f"{len(result.practices)} practices share {format_pounds(result.request.amount)}."
+    )
+
+
+def _quintile_table(outcome: ScenarioOutcome) -> TableView:
+    return TableView(
+        caption="By IMD quintile (national): share of the money against share of the patients",
+        columns=(
+            Column("IMD quintile"),
+            Column("Practices", numeric=True),
+            Column("Target patients", numeric=True),
+            Column("Share of patients", numeric=True),
+            Column("Allocation", numeric=True),
+            Column("Share of money", numeric=True),
+            Column("Per patient", numeric=True),
+        ),
+        rows=tuple(
+            (
+                q.label,
+                format_count(q.practices),
+                format_people(q.target_population),
+                format_share(q.population_share),
+                format_pounds(q.allocation),
+                format_share(q.money_share),
+                format_per_patient(q.allocation_per_patient),
+            )
+            for q in outcome.result.quintiles
+        ),
+    )
+
+
+def _practice_table(outcome: ScenarioOutcome) -> TableView:
+    result = outcome.result
+    rows = [
+        (
+            f"{p.code} {p.name}",
+            p.pcn_name or "",
+            "" if p.imd_quintile is None else f"Q{p.imd_quintile}",
+            format_people(p.target_population),
+            format_pounds(p.allocation),
+            format_pounds(p.baseline),
+            format_pounds(p.difference),
+        )
+        for p in result.practices
+    ]
+    rows.append(
+        (
+            f"Total ({format_count(len(result.practices))} practices)",
+            "",
+            "",
+            "",
+            format_pounds(result.request.amount),
+            format_pounds(result.request.amount),
+            "",
+        )
+    )
+    return TableView(
+        caption="Allocation by practice, against the baseline",
+        columns=(
+            Column("Practice"),
+            Column("PCN"),
+            Column("IMD quintile"),
+            Column("Target patients", numeric=True),
+            Column("Allocation", numeric=True),
+            Column("Baseline", numeric=True),
+            Column("Difference", numeric=True),
+        ),
+        rows=tuple(rows),
+    )
+
+
+def _pcn_table(outcome: ScenarioOutcome) -> TableView:
+    return TableView(
+        caption="By primary care network (PCN)",
+        columns=(
+            Column("PCN"),
+            Column("Practices", numeric=True),
+            Column("Target patients", numeric=True),
+            Column("Allocation", numeric=True),
+            Column("Baseline", numeric=True),
+            Column("Difference", numeric=True),
+        ),
+        rows=tuple(
+            (
+                s.pcn_name or s.pcn_code or "",
+                format_count(s.practices),
+                format_people(s.target_population),
+                format_pounds(s.allocation),
+                format_pounds(s.baseline),
+                format_pounds(s.difference),
+            )
+            for s in outcome.result.pcns
+        ),
+    )
+
+
+def _excluded_table(outcome: ScenarioOutcome) -> TableView | None:
+    if not outcome.result.excluded:
+        return None
+    return TableView(
+        caption="Practices given nothing, and why",
+        columns=(Column("Practice"), Column("Reason")),
+        rows=tuple((f"{e.code} {e.name}", e.reason) for e in outcome.result.excluded),
+    )
+
+
+def _data_used(outcome: ScenarioOutcome) -> tuple[tuple[str, str], ...]:
+    used = [("Registered patients", outcome.population_source)]
+    used += [
+        (entry.name, f"{entry.source}, {entry.period}" if entry.period else entry.source)
+        for entry in outcome.components
+    ]
+    used.append(("gpequity", __version__))
+    return tuple(used)
+
+
+def present_allocation_report(
+    outcome: ScenarioOutcome, *, link: str | None, today: date | None = None
+) -> AllocationReportView:
+    """The report's view of an allocation; ``link`` reproduces it (``None``: it cannot)."""
+    result = outcome.result
+    scenario = outcome.scenario
+    chart = allocation_chart(outcome)
+    written = (today or date.today()).isoformat()
+    inputs = (
+        ("ICB", f"{outcome.icb.name} ({outcome.icb.code})"),
+        ("Amount", format_pounds(result.request.amount)),
+        ("Method", result.method_label),
+        ("Components", _components(outcome)),
+        ("Target population", scenario.target.describe()),
+        ("Practices left out at your request", ", ".join(sorted(scenario.excluded_practices))),
+    )
+    return AllocationReportView(
+        title=f"Allocation of {format_pounds(result.request.amount)}",
+        subtitle=f"{outcome.icb.name} ({outcome.icb.code}): {result.method_label}",
+        facts=(
+            ("Amount", format_pounds(result.request.amount)),
+            ("Practices sharing it", format_count(len(result.practices))),
+            ("Target population", scenario.target.describe()),
+            ("Warnings", format_count(len(outcome.warnings))),
+        ),
+        inputs=tuple((k, v or "none") for k, v in inputs),
+        method=result.description,
+        warnings=tuple(w.message for w in outcome.warnings),
+        headline=_headline(outcome),
+        quintiles=_quintile_table(outcome),
+        chart_title=chart.title if chart else "",
+        chart_reading=chart.reading if chart else "",
+        chart_svg=Markup(render_svg(chart)) if chart else Markup(""),
+        practices=_practice_table(outcome),
+        pcns=_pcn_table(outcome),
+        excluded=_excluded_table(outcome),
+        data=_data_used(outcome),
+        link=link or NO_LINK,
+        footer=f"{outcome.icb.code} allocation of {format_pounds(result.request.amount)}, "
+        f"written {written} by gpequity {__version__}",
+    )
+
+
+def allocation_pdf(outcome: ScenarioOutcome, *, link: str | None) -> bytes:
+    """The board-ready PDF of an allocation (A4); ``link`` reproduces it (``None``: none)."""
+    view = present_allocation_report(outcome, link=link)
+    return render_pdf(render_document("allocation_report.html", report=view))
