@@ -531,6 +531,126 @@ def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
     return Chart("allocation-per-patient", title, reading, spec, header, tuple(rows))
 
 
+#: The bars of the per-practice chart: above the baseline, below it, level with it.
+GAIN_COLOURS = {
+    "More than the baseline": "#007f3b",
+    "Less than the baseline": "#d5281b",
+    "Same as the baseline": "#768692",
+}
+
+
+def allocation_bars_chart(outcome: ScenarioOutcome) -> Chart | None:
+    """Each practice's allocation per target patient, highest first, against its baseline.
+
+    One bar per practice with patients (coloured by whether it gets more or less than the
+    baseline), and the baseline per patient as a line (per head: the same for all) or a tick
+    per practice (weighted list). The marks carry no per-bar labels, so that the SVG of an ICB
+    of 500 practices stays small; the practice table is the chart's data.
+    """
+    result = outcome.result
+    weighted = result.request.baseline == Baseline.WEIGHTED_POPULATION
+    shown = [p for p in result.practices if p.allocation_per_patient is not None]
+    if not shown:
+        return None
+    shown.sort(key=lambda p: (-(p.allocation_per_patient or 0), p.code))
+    words = list(GAIN_COLOURS)
+    rows: list[tuple[Any, ...]] = []
+    values: list[dict[str, Any]] = []
+    for rank, p in enumerate(shown, start=1):
+        base = baseline_per_patient(p)
+        per_patient = float(p.allocation_per_patient or 0)
+        side = words[0] if p.difference > 0 else words[1] if p.difference < 0 else words[2]
+        rows.append((p.code, p.name, per_patient, _float(base), float(p.difference)))
+        values.append(
+            {
+                "rank": rank,
+                "start": rank - 0.5,
+                "end": rank + 0.5,
+                "per_patient": per_patient,
+                "baseline": _float(base),
+                "side": side,
+            }
+        )
+    gaining = sum(1 for p in shown if p.difference > 0)
+    present = {v["side"] for v in values}
+    top, bottom = shown[0], shown[-1]
+    highest = format_per_patient(top.allocation_per_patient)
+    lowest = format_per_patient(bottom.allocation_per_patient)
+    reading = (
+        f"Allocation per target patient ranges from {highest} ({top.name}) down to {lowest} "
+        f"({bottom.name}); {format_count(gaining)} of {format_count(len(shown))} practices get "
+        "more than the baseline"
+    )
+    if not weighted:
+        reading += f" of {format_per_patient(baseline_per_patient(top))} per head"
+    reading += "."
+    if len(shown) < len(result.practices):
+        missing = len(result.practices) - len(shown)
+        reading += f" {format_count(missing)} without target patients not shown."
+    x = {
+        "field": "start",
+        "type": "quantitative",
+        "title": "Practices, from most to least per target patient",
+        "scale": {"domain": [0.5, len(shown) + 0.5], "nice": False},
+        "axis": {"labels": False, "ticks": False, "grid": False},
+    }
+    y = {
+        "field": "per_patient",
+        "type": "quantitative",
+        "title": "£ per target patient",
+        "axis": {"format": POUNDS},
+    }
+    bars = {
+        "mark": {"type": "bar", "aria": False, "tooltip": False, "binSpacing": 0},
+        "encoding": {
+            "x": x,
+            "x2": {"field": "end"},
+            "y": y,
+            "y2": {"datum": 0},
+            "color": {
+                "field": "side",
+                "type": "nominal",
+                "title": None,
+                "legend": {"columnPadding": 32},
+                "scale": {
+                    "domain": [w for w in words if w in present],
+                    "range": [GAIN_COLOURS[w] for w in words if w in present],
+                },
+            },
+        },
+    }
+    baseline_y = {"field": "baseline", "type": "quantitative"}
+    if weighted:
+        baseline_layer: dict[str, Any] = {
+            "mark": {"type": "tick", "aria": False, "color": "#212b32", "thickness": 1},
+            "encoding": {"x": {"field": "rank", "type": "quantitative"}, "y": baseline_y},
+        }
+    else:
+        baseline_layer = {
+            "mark": {
+                "type": "rule",
+                "aria": False,
+                "color": "#212b32",
+                "strokeDash": [6, 4],
+                "strokeWidth": 2,
+            },
+            "encoding": {"y": {"aggregate": "max", **baseline_y}},
+        }
+    title = "Allocation per target patient, practice by practice"
+    label = (
+        "Ticks: the baseline by weighted list" if weighted else "Dashed line: the baseline per head"
+    )
+    spec = _spec(
+        title,
+        f"{outcome.icb.code}, {result.method_label}. {label}",
+        reading,
+        values,
+        layer=[bars, baseline_layer],
+    )
+    header = ("practice_code", "practice_name", "per_patient", "baseline_per_patient", "difference")
+    return Chart("allocation-bars", title, reading, spec, header, tuple(rows))
+
+
 def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
     """Each quintile's share of the money against the deprivation weight (the sweep of
     :mod:`gpequity.allocation.sensitivity`), the rest on ``other_name``."""
