@@ -213,6 +213,7 @@ class ResultsView:
     headline: HeadlineView
     inputs: tuple[SummaryItem, ...]
     practices: TableView
+    detail: bool
     filters: FilterView | None
     quintile_sentence: str | None
     pcns: TableView
@@ -544,6 +545,9 @@ def present_results(
     result = outcome.result
     query = inp.query_items()
     uploaded = upload is not None
+    if uploaded:
+        # The page of a posted file has no links to other views of it: all columns at once.
+        options = TableOptions(detail=True)
 
     def href(choice: SortChoice) -> str:
         return f"{ALLOCATE_PATH}?{urlencode(query + choice.items() + options.items())}#practices"
@@ -621,6 +625,7 @@ def present_results(
         headline=headline_view(result, baseline_words),
         inputs=inputs,
         practices=practices,
+        detail=options.detail,
         filters=None if uploaded else filter_view(outcome, query, sort, options, practices),
         quintile_sentence=quintiles_said,
         pcns=pcns_table(result),
