@@ -64,6 +64,7 @@ def test_the_page_leads_with_the_headline_then_the_bars_then_the_table(
     assert order == sorted(order)
     rows = read(html).tables["headline-table"]
     shares = {q.quintile: q for q in outcome.result.quintiles}
+    overall = figures.overall
     assert rows == [
         [
             group.label,
@@ -77,6 +78,18 @@ def test_the_page_leads_with_the_headline_then_the_bars_then_the_table(
             format_change(group.difference),
         ]
         for group in figures.quintiles
+    ] + [
+        [
+            "All practices",
+            format_count(overall.practices),
+            "100.0%",
+            "100.0%",
+            format_count(overall.gaining),
+            format_count(overall.losing),
+            format_pounds(overall.allocation),
+            format_pounds(overall.baseline),
+            format_change(overall.difference),
+        ]
     ]
     # The biggest winner and loser are named with their difference.
     assert overall.largest_gain is not None and overall.largest_loss is not None

@@ -417,11 +417,14 @@ def headline_view(result: AllocationResult, baseline_words: str) -> HeadlineView
                 Column("Baseline", numeric=True),
                 Column("Difference", numeric=True),
             ),
-            rows=tuple(
-                _gains_cells(group, quintile_of(result.quintiles, group.quintile))
-                for group in figures.quintiles
+            # The whole ICB is the last row, not a footer: on a phone the rows become cards.
+            rows=(
+                *(
+                    _gains_cells(group, quintile_of(result.quintiles, group.quintile))
+                    for group in figures.quintiles
+                ),
+                _gains_cells(figures.overall, None),
             ),
-            foot=_gains_cells(figures.overall, None),
             small=True,
         )
     return HeadlineView(headline_sentences(figures, baseline_words), table)
