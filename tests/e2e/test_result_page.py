@@ -224,7 +224,7 @@ def test_the_pickers_search_box_narrows_the_list(
     shown = page.locator(".app-picker__list li:visible")
     expect(shown).to_have_count(1)
     expect(shown).to_contain_text(practice.name)
-    expect(page.locator("[data-picker-status]")).to_have_text("1 practices match.")
+    expect(page.locator("[data-picker-status]")).to_have_text("1 practice matches.")
     search.fill("")
     expect(page.locator(".app-picker__list li:visible")).to_have_count(
         len(outcome.result.practices)

@@ -91,8 +91,10 @@ def test_a_good_scenario_shows_the_engines_allocations(
         assert rows[p.code][BASELINE] == format_pounds(p.baseline)
         assert rows[p.code][DIFFERENCE] == format_change(p.difference)
     quintiles = page.tables["headline-table"]
+    # A row per quintile with practices, then the whole ICB's.
     assert [row[3] for row in quintiles] == [
-        format_share(q.money_share) for q in outcome.result.quintiles if q.practices
+        *(format_share(q.money_share) for q in outcome.result.quintiles if q.practices),
+        "100.0%",
     ]
     # The chart (an inline SVG with its reading), the method and the links.
     assert '<svg role="img"' in response.text

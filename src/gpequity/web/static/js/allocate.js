@@ -161,7 +161,7 @@
       if (match) shown += 1;
     });
     var status = picker.querySelector("[data-picker-status]");
-    if (status) status.textContent = needle ? shown + " practices match." : "";
+    if (status) status.textContent = needle ? shown + (shown === 1 ? " practice matches." : " practices match.") : "";
   }
 
   function showPickers(root) {
