@@ -28,6 +28,8 @@ from gpequity.allocation.scenario import (
 from gpequity.formats import format_change, format_pounds
 from gpequity.warehouse.build import connect
 
+from ..web.allocate.conftest import query
+
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 
 AMOUNT = Decimal("250000")
@@ -43,22 +45,8 @@ def icb(live_server: Any) -> IcbEntry:
 
 
 def scenario_query(icb: IcbEntry, **more: str) -> str:
-    return urlencode(
-        {
-            "icb": icb.code,
-            "amount": "250000",
-            "method": "recommended",
-            "c1": "imd",
-            "w1": "60",
-            "c2": "hypertension-prevalence",
-            "w2": "40",
-            "sex": "all",
-            "age_from": "0",
-            "missing": "impute",
-            "baseline": "per-head",
-            **more,
-        }
-    )
+    """The page tests' scenario (deprivation 60%, hypertension 40%), with ``more``."""
+    return urlencode(query(icb, **more))
 
 
 @pytest.fixture(scope="module")
