@@ -7,6 +7,7 @@ The results here are written by hand, so every figure a chart shows is known.
 from __future__ import annotations
 
 import json
+import re
 import xml.dom.minidom
 from dataclasses import replace
 from decimal import Decimal
@@ -36,7 +37,7 @@ from gpequity.charts import (
     Chart,
     UnknownChart,
     UnsupportedChartFile,
-    allocation_chart,
+    allocation_bars_chart,
     build_chart,
     dispensing_distribution_chart,
     dispensing_split_chart,
@@ -275,20 +276,27 @@ def small_scenario(*components: tuple[str, int]) -> Scenario:
     )
 
 
-def test_allocation_chart_shows_each_practice_beside_its_baseline(small_efit_db: Path) -> None:
+def test_the_bars_rank_the_practices_by_money_per_patient(small_efit_db: Path) -> None:
     with connect(small_efit_db) as con:
         outcome = allocate_scenario(con, small_scenario(("imd", 50), ("population", 50)))
-    chart = allocation_chart(outcome)
+    chart = allocation_bars_chart(outcome)
     assert chart is not None
     practices = outcome.result.practices
-    assert [row[0] for row in chart.rows] == [
-        p.code for p in sorted(practices, key=lambda p: p.imd_score or 0)
+    ranked = sorted(practices, key=lambda p: (-(p.allocation_per_patient or 0), p.code))
+    assert [row[0] for row in chart.rows] == [p.code for p in ranked]
+    assert [row[4] for row in chart.rows] == [float(p.difference) for p in ranked]
+    gaining = sum(1 for p in practices if p.difference > 0)
+    assert f"{gaining} of {len(practices)} practices get more than the baseline" in chart.reading
+    assert "of £1.0000 per head" in chart.reading  # £10,000 over 10,000 patients
+    sides = [v["side"] for v in chart.spec["data"]["values"]]
+    assert sides == [
+        "More than the baseline" if p.difference > 0 else "Less than the baseline" for p in ranked
     ]
-    # Per head: £10,000 over 10,000 patients, £1 a patient, on every row.
-    assert {row[4] for row in chart.rows} == {1.0}
-    assert "against a per-head baseline of £1.0000" in chart.reading
-    assert chart.spec["description"] == chart.reading
-    assert len(chart.spec["data"]["values"]) == 2 * len(practices)
+    svg = render_svg(chart)
+    # No label per bar (the table is the data), and coordinates to a hundredth of a pixel.
+    assert 'aria-roledescription="bar"' not in svg
+    assert not re.search(r' d="[^"]*\d\.\d{3}', svg)
+    assert f"<desc>{chart.reading}</desc>" in svg
 
 
 def test_sensitivity_chart_has_a_line_per_quintile_over_the_weights(small_efit_db: Path) -> None:

@@ -11,6 +11,7 @@ description) and its data as a table, so that nothing is only shown as a picture
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -437,109 +438,124 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def allocation_chart(outcome: ScenarioOutcome) -> Chart | None:
-    """Allocation per patient against the practice's IMD score, with the baseline per patient."""
+#: The bars of the per-practice chart: above the baseline, below it, level with it.
+GAIN_COLOURS = {
+    "More than the baseline": "#007f3b",
+    "Less than the baseline": "#d5281b",
+    "Same as the baseline": "#768692",
+}
+
+
+def allocation_bars_chart(outcome: ScenarioOutcome) -> Chart | None:
+    """Each practice's allocation per target patient, highest first, against its baseline.
+
+    One bar per practice with patients (coloured by whether it gets more or less than the
+    baseline), and the baseline per patient as a line (per head: the same for all) or a tick
+    per practice (weighted list). The marks carry no per-bar labels, so that the SVG of an ICB
+    of 500 practices stays small; the practice table is the chart's data.
+    """
     result = outcome.result
     weighted = result.request.baseline == Baseline.WEIGHTED_POPULATION
-    baseline_label = "Baseline (weighted list)" if weighted else "Baseline (per head)"
-    allocation_label = "Allocation per patient"
-    points = [
-        p
-        for p in result.practices
-        if p.imd_score is not None and p.allocation_per_patient is not None
-    ]
-    if not points:
+    shown = [p for p in result.practices if p.allocation_per_patient is not None]
+    if not shown:
         return None
+    shown.sort(key=lambda p: (-(p.allocation_per_patient or 0), p.code))
+    words = list(GAIN_COLOURS)
     rows: list[tuple[Any, ...]] = []
     values: list[dict[str, Any]] = []
-    for p in sorted(points, key=lambda p: (p.imd_score or 0, p.code)):
+    for rank, p in enumerate(shown, start=1):
         base = baseline_per_patient(p)
-        per_patient = p.allocation_per_patient
-        assert per_patient is not None  # filtered above
-        rows.append((p.code, p.name, p.imd_score, float(per_patient), _float(base)))
+        per_patient = float(p.allocation_per_patient or 0)
+        side = words[0] if p.difference > 0 else words[1] if p.difference < 0 else words[2]
+        rows.append((p.code, p.name, per_patient, _float(base), float(p.difference)))
         values.append(
             {
-                "practice": f"{p.name} ({p.code})",
-                "imd_score": p.imd_score,
-                "series": allocation_label,
-                "per_patient": float(per_patient),
+                "rank": rank,
+                "start": rank - 0.5,
+                "end": rank + 0.5,
+                "per_patient": per_patient,
+                "baseline": _float(base),
+                "side": side,
             }
         )
-        if base is not None:
-            values.append(
-                {
-                    "practice": f"{p.name} ({p.code})",
-                    "imd_score": p.imd_score,
-                    "series": baseline_label,
-                    "per_patient": float(base),
-                }
-            )
-    least = min(points, key=lambda p: (p.imd_score or 0, p.code))
-    most = max(points, key=lambda p: (p.imd_score or 0, p.code))
-    least_score = format_indicator_value(least.imd_score, Unit.SCORE)
-    most_score = format_indicator_value(most.imd_score, Unit.SCORE)
+    gaining = sum(1 for p in shown if p.difference > 0)
+    present = {v["side"] for v in values}
+    top, bottom = shown[0], shown[-1]
+    highest = format_per_patient(top.allocation_per_patient)
+    lowest = format_per_patient(bottom.allocation_per_patient)
     reading = (
-        f"The least deprived practice (IMD score {least_score}) "
-        f"gets {format_per_patient(least.allocation_per_patient)} per patient and the most "
-        f"deprived (IMD score {most_score}) "
-        f"{format_per_patient(most.allocation_per_patient)}"
+        f"Allocation per target patient ranges from {highest} ({top.name}) down to {lowest} "
+        f"({bottom.name}); {format_count(gaining)} of {format_count(len(shown))} practices get "
+        "more than the baseline"
     )
     if not weighted:
-        base = baseline_per_patient(least)
-        reading += f", against a per-head baseline of {format_per_patient(base)}"
+        reading += f" of {format_per_patient(baseline_per_patient(top))} per head"
     reading += "."
-    missing = len(result.practices) - len(points)
-    if missing:
-        left_out = f"{format_count(missing)} {'practice' if missing == 1 else 'practices'}"
-        reading += f" {left_out} without an IMD score not shown."
+    if len(shown) < len(result.practices):
+        missing = len(result.practices) - len(shown)
+        reading += f" {format_count(missing)} without target patients not shown."
     x = {
-        "field": "imd_score",
+        "field": "start",
         "type": "quantitative",
-        "title": "Deprivation score (IMD) of the practice: higher = more deprived",
-        "scale": {"zero": False},
+        "title": "Practices, from most to least per target patient",
+        "scale": {"domain": [0.5, len(shown) + 0.5], "nice": False},
+        "axis": {"labels": False, "ticks": False, "grid": False},
     }
     y = {
         "field": "per_patient",
         "type": "quantitative",
         "title": "£ per target patient",
-        "axis": {"format": "$,.2f"},
+        "axis": {"format": POUNDS},
     }
-    colour = {
-        "field": "series",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": [allocation_label, baseline_label], "range": ["#005eb8", "#425563"]},
+    bars = {
+        "mark": {"type": "bar", "aria": False, "tooltip": False, "binSpacing": 0},
+        "encoding": {
+            "x": x,
+            "x2": {"field": "end"},
+            "y": y,
+            "y2": {"datum": 0},
+            "color": {
+                "field": "side",
+                "type": "nominal",
+                "title": None,
+                "legend": {"columnPadding": 32},
+                "scale": {
+                    "domain": [w for w in words if w in present],
+                    "range": [GAIN_COLOURS[w] for w in words if w in present],
+                },
+            },
+        },
     }
-    tooltip = [
-        {"field": "practice", "title": "Practice"},
-        {"field": "imd_score", "title": "IMD score"},
-        {"field": "per_patient", "title": "£ per patient", "format": "$,.4f"},
-    ]
-    baseline_layer: dict[str, Any] = {
-        "transform": [{"filter": {"field": "series", "equal": baseline_label}}],
-        "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
-    }
+    baseline_y = {"field": "baseline", "type": "quantitative"}
     if weighted:
-        baseline_layer["mark"] = {"type": "point", "shape": "diamond", "size": 50}
+        baseline_layer: dict[str, Any] = {
+            "mark": {"type": "tick", "aria": False, "color": "#212b32", "thickness": 1},
+            "encoding": {"x": {"field": "rank", "type": "quantitative"}, "y": baseline_y},
+        }
     else:
-        baseline_layer["mark"] = {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2}
-    title = "Allocation per patient against deprivation"
-    spec = vega_spec(
+        baseline_layer = {
+            "mark": {
+                "type": "rule",
+                "aria": False,
+                "color": "#212b32",
+                "strokeDash": [6, 4],
+                "strokeWidth": 2,
+            },
+            "encoding": {"y": {"aggregate": "max", **baseline_y}},
+        }
+    title = "Allocation per target patient, practice by practice"
+    label = (
+        "Ticks: the baseline by weighted list" if weighted else "Dashed line: the baseline per head"
+    )
+    spec = _spec(
+        title,
+        f"{outcome.icb.code}, {result.method_label}. {label}",
         reading,
         values,
-        title=title,
-        subtitle=f"{outcome.icb.name} ({outcome.icb.code}), {result.method_label}",
-        layer=[
-            baseline_layer,
-            {
-                "transform": [{"filter": {"field": "series", "equal": allocation_label}}],
-                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 0.85},
-                "encoding": {"x": x, "y": y, "color": colour, "tooltip": tooltip},
-            },
-        ],
+        layer=[bars, baseline_layer],
     )
-    header = ("practice_code", "practice_name", "imd_score", "per_patient", "baseline_per_patient")
-    return Chart("allocation-per-patient", title, reading, spec, header, tuple(rows))
+    header = ("practice_code", "practice_name", "per_patient", "baseline_per_patient", "difference")
+    return Chart("allocation-bars", title, reading, spec, header, tuple(rows))
 
 
 def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
@@ -672,6 +688,13 @@ def build_chart(
     return CHARTS[name][1](con, year, total)
 
 
+#: The drawing commands of an SVG path, and a coordinate written to more than two decimals:
+#: the renderer writes 16 digits, a hundredth of a pixel is enough (the bars of 500 practices
+#: take half the bytes).
+PATH_DATA = re.compile(r' d="[^"]*"')
+LONG_DECIMAL = re.compile(r"(\d\.\d{2})\d+")
+
+
 def render_svg(chart: Chart) -> str:
     """The chart as an SVG document, rendered offline."""
     import vl_convert
@@ -682,6 +705,7 @@ def render_svg(chart: Chart) -> str:
         allowed_base_urls=[],
         format_locale="en-GB",
     )
+    svg = PATH_DATA.sub(lambda m: LONG_DECIMAL.sub(r"\1", m.group(0)), svg)
     # The renderer drops the spec's description; a screen reader gets the title and reading.
     start = svg.index(">", svg.index("<svg")) + 1
     accessible = f"<title>{escape(chart.title)}</title><desc>{escape(chart.reading)}</desc>"

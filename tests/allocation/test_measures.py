@@ -27,6 +27,7 @@ from gpequity.allocation.measures import (
     barely_moving_components,
     baseline_per_patient,
     component_spread,
+    headline,
     least_deprived_quintile,
     money_shares,
     most_deprived_quintile,
@@ -118,3 +119,69 @@ def test_widely_spread_values_in_a_small_icb_show_no_flaw() -> None:
     spread = component_spread(result, SCREENING)
     assert spread is not None and spread > Decimal("0.8")
     assert barely_moving_components(result) == ()
+
+
+# --- the headline: who gains and who loses -------------------------------------------------------
+# Four practices share £12,000 by deprivation alone. The fourth has no IMD score, so it is given
+# the median of the others (30). Need: 10,000 : 60,000 : 50,000 : 30,000 of 150,000, so £800,
+# £4,800, £4,000 and £2,400; the per-head baseline (5,000 patients) is £2.40 a patient:
+# £2,400, £4,800, £2,400 and £2,400. P1 loses £1,600, P3 gains £1,600, P2 and P4 break even.
+
+
+def four_practices() -> AllocationResult:
+    pool = [
+        PracticeInput("P1", "One", 1000, {"imd": 10}, imd_score=10, imd_quintile=1),
+        PracticeInput("P2", "Two", 2000, {"imd": 30}, imd_score=30, imd_quintile=3),
+        PracticeInput("P3", "Three", 1000, {"imd": 50}, imd_score=50, imd_quintile=5),
+        PracticeInput("P4", "Four", 1000, {"imd": None}),
+    ]
+    return allocate(AllocationRequest("QZZ", Decimal(12000), (IMD,)), pool)
+
+
+def test_the_headline_counts_who_gains_and_who_loses_against_the_baseline() -> None:
+    figures = headline(four_practices())
+    overall = figures.overall
+    assert (overall.practices, overall.gaining, overall.losing, overall.level) == (4, 1, 1, 2)
+    assert overall.allocation == overall.baseline == Decimal("12000.00")
+    assert overall.difference == 0
+    assert overall.largest_gain is not None and overall.largest_gain.code == "P3"
+    assert overall.largest_gain.difference == Decimal("1600.00")
+    assert overall.largest_loss is not None and overall.largest_loss.code == "P1"
+    assert overall.largest_loss.difference == Decimal("-1600.00")
+
+
+def test_the_headline_by_quintile_least_deprived_first_no_score_last() -> None:
+    figures = headline(four_practices())
+    rows = [
+        (g.quintile, g.practices, g.gaining, g.losing, g.level, g.allocation, g.difference)
+        for g in figures.quintiles
+    ]
+    assert rows == [
+        (1, 1, 0, 1, 0, Decimal("800.00"), Decimal("-1600.00")),
+        (3, 1, 0, 0, 1, Decimal("4800.00"), Decimal("0.00")),
+        (5, 1, 1, 0, 0, Decimal("4000.00"), Decimal("1600.00")),
+        (None, 1, 0, 0, 1, Decimal("2400.00"), Decimal("0.00")),
+    ]
+    # The labels are the engine's quintile labels; empty quintiles are left out.
+    result = four_practices()
+    assert [g.label for g in figures.quintiles] == [
+        q.label
+        for q in sorted(result.quintiles, key=lambda q: (q.quintile is None, q.quintile or 0))
+        if q.practices
+    ]
+    # Every practice is in one group: the groups add up to the whole.
+    assert sum(g.difference for g in figures.quintiles) == figures.overall.difference
+    assert sum(g.allocation for g in figures.quintiles) == figures.overall.allocation
+
+
+def test_nobody_gains_when_every_practice_gets_its_baseline() -> None:
+    per_head = ComponentSpec(
+        "population", "Population only", Decimal(100), kind=ComponentKind.POPULATION
+    )
+    pool = [
+        PracticeInput("P1", "One", 1000, {}, imd_score=10, imd_quintile=1),
+        PracticeInput("P2", "Two", 3000, {}, imd_score=30, imd_quintile=3),
+    ]
+    figures = headline(allocate(AllocationRequest("QZZ", Decimal(4000), (per_head,)), pool))
+    assert (figures.overall.gaining, figures.overall.losing, figures.overall.level) == (0, 0, 2)
+    assert figures.overall.largest_gain is None and figures.overall.largest_loss is None

@@ -77,7 +77,7 @@ def table_allocations(page: Page) -> dict[str, str]:
     column = next(i for i, h in enumerate(headers) if h.startswith("Allocation"))
     out = {}
     for row in table.locator("tbody tr").all():
-        code = row.locator(".app-allocate-code").inner_text().strip()
+        code = row.locator("th small").inner_text().strip()
         cell = row.locator("th, td").nth(column)
         text = cell.inner_text().strip()
         out[code] = text.split("\n")[-1].strip()
@@ -126,7 +126,7 @@ def test_full_journey_with_javascript(
     assert table_allocations(page) == expected_allocations(outcome)
     # htmx swapped the results in and pushed the link of the scenario.
     assert "amount=250000" in page.url and "c2=hypertension-prevalence" in page.url
-    expect(page.get_by_test_id("allocation-per-patient-svg").locator("svg")).to_be_visible()
+    expect(page.get_by_test_id("allocation-bars-svg").locator("svg")).to_be_visible()
     assert download_total(page) == AMOUNT
     assert_no_axe_violations(page)
     page.screenshot(path=str(SCREENSHOTS / "allocate-results.png"), full_page=True)
@@ -196,12 +196,12 @@ def test_table_sorts_in_the_browser(page: Page, icb: IcbEntry, outcome: Scenario
     table.get_by_role("link", name=re.compile(r"^Allocation")).click()
     expect(table.locator("th[aria-sort='ascending']")).to_contain_text("Allocation")
     ascending = sorted(outcome.result.practices, key=lambda p: p.allocation)
-    codes = table.locator("tbody .app-allocate-code").all_inner_texts()
+    codes = table.locator("tbody th small").all_inner_texts()
     assert codes == [p.code for p in ascending]
     assert "sort=allocation" in page.url and "order=asc" in page.url
     table.get_by_role("link", name=re.compile(r"^Allocation")).click()
     expect(table.locator("th[aria-sort='descending']")).to_contain_text("Allocation")
-    codes = table.locator("tbody .app-allocate-code").all_inner_texts()
+    codes = table.locator("tbody th small").all_inner_texts()
     assert codes[0] == ascending[-1].code
 
 

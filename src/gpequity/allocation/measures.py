@@ -114,3 +114,71 @@ def barely_moving_components(result: AllocationResult) -> tuple[BarelyMoving, ..
         if spread is not None and spread < BARELY_MOVES:
             out.append(BarelyMoving(pot, spread))
     return tuple(out)
+
+
+# --- the headline: who gains and who loses against the baseline ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GainsAndLosses:
+    """How a group of practices fares against the baseline split.
+
+    ``gaining`` practices get more than their baseline, ``losing`` less, ``level`` the same to
+    the penny; ``difference`` is the group's allocation minus its baseline (pounds, exact), and
+    ``largest_gain`` / ``largest_loss`` the biggest single differences (``None``: nobody).
+    """
+
+    label: str
+    quintile: int | None
+    practices: int
+    gaining: int
+    losing: int
+    level: int
+    allocation: Decimal
+    baseline: Decimal
+    difference: Decimal
+    largest_gain: PracticeAllocation | None
+    largest_loss: PracticeAllocation | None
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The decision at a glance: the pool as a whole, then each IMD quintile that has practices
+    (least deprived first, the practices without an IMD score last)."""
+
+    overall: GainsAndLosses
+    quintiles: tuple[GainsAndLosses, ...]
+
+
+def gains_and_losses(
+    label: str, quintile: int | None, practices: Sequence[PracticeAllocation]
+) -> GainsAndLosses:
+    """How ``practices`` fare against the baseline (see :class:`GainsAndLosses`)."""
+    gaining = [p for p in practices if p.difference > 0]
+    losing = [p for p in practices if p.difference < 0]
+    return GainsAndLosses(
+        label=label,
+        quintile=quintile,
+        practices=len(practices),
+        gaining=len(gaining),
+        losing=len(losing),
+        level=len(practices) - len(gaining) - len(losing),
+        allocation=sum((p.allocation for p in practices), Decimal(0)),
+        baseline=sum((p.baseline for p in practices), Decimal(0)),
+        difference=sum((p.difference for p in practices), Decimal(0)),
+        largest_gain=max(gaining, key=lambda p: (p.difference, p.code), default=None),
+        largest_loss=min(losing, key=lambda p: (p.difference, p.code), default=None),
+    )
+
+
+def headline(result: AllocationResult) -> Headline:
+    """Who gains and who loses against the baseline, overall and by IMD quintile."""
+    groups = []
+    ordered = sorted(
+        (q for q in result.quintiles if q.practices > 0),
+        key=lambda q: (q.quintile is None, q.quintile or 0),
+    )
+    for summary in ordered:
+        members = [p for p in result.practices if p.imd_quintile == summary.quintile]
+        groups.append(gains_and_losses(summary.label, summary.quintile, members))
+    return Headline(gains_and_losses("All practices", None, result.practices), tuple(groups))

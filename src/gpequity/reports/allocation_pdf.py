@@ -20,7 +20,7 @@ from gpequity import __version__
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
 from gpequity.allocation.measures import most_deprived_quintile
 from gpequity.allocation.scenario import ScenarioOutcome
-from gpequity.charts import allocation_chart, render_svg
+from gpequity.charts import allocation_bars_chart, render_svg
 from gpequity.formats import (
     format_count,
     format_people,
@@ -203,7 +203,7 @@ def present_allocation_report(
     """The report's view of an allocation; ``link`` reproduces it (``None``: it cannot)."""
     result = outcome.result
     scenario = outcome.scenario
-    chart = allocation_chart(outcome)
+    chart = allocation_bars_chart(outcome)
     written = (today or date.today()).isoformat()
     inputs = (
         ("ICB", f"{outcome.icb.name} ({outcome.icb.code})"),

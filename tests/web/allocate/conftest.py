@@ -179,11 +179,16 @@ def read(html: str) -> Page:
     return page
 
 
+#: The columns of the results table (without its details): practice, allocation, difference,
+#: per patient, baseline, IMD quintile.
+ALLOCATION, DIFFERENCE, PER_PATIENT, BASELINE = 1, 2, 3, 4
+
+
 def allocations_shown(page: Page) -> dict[str, str]:
     """Practice code -> the allocation column's text, from the results table."""
     rows = page.tables["allocation-table"]
     out = {}
     for row in rows:
         code = row[0].split()[-1]
-        out[code] = row[-4]
+        out[code] = row[ALLOCATION]
     return out

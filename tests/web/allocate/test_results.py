@@ -23,6 +23,8 @@ from gpequity.web.app import create_app
 
 from .conftest import (
     AMOUNT,
+    BASELINE,
+    DIFFERENCE,
     allocations_shown,
     engine,
     good_scenario,
@@ -86,15 +88,17 @@ def test_a_good_scenario_shows_the_engines_allocations(
     }
     rows = {row[0].split()[-1]: row for row in page.tables["allocation-table"]}
     for p in outcome.result.practices:
-        assert rows[p.code][-2] == format_pounds(p.baseline)
-        assert rows[p.code][-1] == format_change(p.difference)
-    quintiles = page.tables["quintile-table"]
-    assert [row[4] for row in quintiles] == [
-        format_share(q.money_share) for q in outcome.result.quintiles
+        assert rows[p.code][BASELINE] == format_pounds(p.baseline)
+        assert rows[p.code][DIFFERENCE] == format_change(p.difference)
+    quintiles = page.tables["headline-table"]
+    # A row per quintile with practices, then the whole ICB's.
+    assert [row[3] for row in quintiles] == [
+        *(format_share(q.money_share) for q in outcome.result.quintiles if q.practices),
+        "100.0%",
     ]
     # The chart (an inline SVG with its reading), the method and the links.
     assert '<svg role="img"' in response.text
-    assert "Allocation per patient against deprivation" in response.text
+    assert "Allocation per target patient, practice by practice" in response.text
     for paragraph in outcome.result.description:
         assert paragraph.replace("'", "&#39;") in response.text
     assert "/allocate/method#worked-example" in response.text

@@ -28,6 +28,7 @@ from gpequity.allocation import (
     InputProblem,
     Method,
     MissingPolicy,
+    PracticeInput,
 )
 from gpequity.allocation.catalogue import IMD_ID, OLDEST_AGE, POPULATION_ID
 from gpequity.allocation.pools import Sex, TargetPopulation
@@ -206,6 +207,78 @@ def without_uploads(inp: ScenarioInput) -> ScenarioInput:
 def exclusion_codes(text: str) -> list[str]:
     """Practice codes typed into "practices to leave out": any separators, upper case, once."""
     return list(dict.fromkeys(code.upper() for code in re.split(r"[\s,;]+", text) if code))
+
+
+#: Fields a form may send more than once, whose values are joined: the practices ticked.
+REPEATED_FIELDS = ("exclude",)
+
+
+def form_params(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A query string's or posted form's fields: the first value of each, except the ticked
+    practices of :data:`REPEATED_FIELDS`, whose values are joined with spaces."""
+    out: dict[str, str] = {}
+    for key, value in items:
+        if key in REPEATED_FIELDS and key in out:
+            out[key] = f"{out[key]} {value}".strip()
+        else:
+            out.setdefault(key, value)
+    return out
+
+
+# --- the exclusions picker ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickerItem:
+    """A practice that can be ticked to leave it out."""
+
+    code: str
+    name: str
+    pcn: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class ExclusionPicker:
+    """The ICB's practices with tick boxes (``name="exclude"``, one value per practice ticked).
+
+    A code in ``exclude`` that is not one of the ICB's practices stays in the list, ticked, so
+    that the form sends it back and its error is shown.
+    """
+
+    id: str
+    legend: str
+    hint: str
+    summary: str
+    items: tuple[PickerItem, ...]
+    error: str | None
+    open: bool
+
+
+def exclusion_picker(
+    inp: ScenarioInput, practices: Iterable[PracticeInput], error: str | None = None
+) -> ExclusionPicker:
+    """The picker for ``practices`` (the ICB's), with the practices of ``inp.exclude`` ticked."""
+    chosen = exclusion_codes(inp.exclude)
+    ticked = set(chosen)
+    items = [
+        PickerItem(p.code, p.name, p.pcn_name or "No PCN", p.code in ticked)
+        for p in sorted(practices, key=lambda p: (p.name.casefold(), p.code))
+    ]
+    known = {item.code for item in items}
+    unknown = [PickerItem(code, "Not a practice of this ICB", "", True) for code in chosen]
+    items = [item for item in unknown if item.code not in known] + items
+    number = len(chosen)
+    summary = "None left out" if not number else f"{number:,} left out"
+    return ExclusionPicker(
+        id="exclude",
+        legend="Practices to leave out (optional)",
+        hint="Tick the practices that should get nothing. They are listed with the reason.",
+        summary=f"Choose practices to leave out ({summary})",
+        items=tuple(items),
+        error=error,
+        open=bool(number or error),
+    )
 
 
 # --- reading the form into a scenario --------------------------------------------------------

@@ -9,22 +9,32 @@ table and chart. It computes nothing: it formats, orders and selects.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TypeAlias
 from urllib.parse import urlencode
 
-from gpequity.allocation import AllocationResult, Baseline, Method, Unit
+from gpequity.allocation import (
+    AllocationResult,
+    Baseline,
+    Method,
+    PracticeAllocation,
+    PracticeInput,
+    QuintileSummary,
+    Unit,
+)
 from gpequity.allocation.catalogue import POPULATION_ID, IndicatorEntry
 from gpequity.allocation.icbs import IcbEntry
+from gpequity.allocation.measures import GainsAndLosses, Headline, headline, quintile_of
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.allocation.warnings import AllocationWarning
-from gpequity.charts import Chart, allocation_chart, format_indicator_value
+from gpequity.charts import Chart, allocation_bars_chart, format_indicator_value
 from gpequity.formats import (
     INDEX_PLACES,
     NOT_AVAILABLE,
     format_change,
+    format_count,
     format_index,
     format_people,
     format_per_patient,
@@ -54,8 +64,10 @@ from gpequity.web.allocate.common import (
 from gpequity.web.allocate.fields import MethodFields, SharedFields, method_fields, shared_fields
 from gpequity.web.allocate.form import (
     ComponentInput,
+    ExclusionPicker,
     ScenarioInput,
     compare_href,
+    exclusion_picker,
     without_uploads,
 )
 from gpequity.web.allocate.formatting import count, sort_text
@@ -67,6 +79,7 @@ from gpequity.web.views import (
     Column,
     FieldError,
     Link,
+    Option,
     SortChoice,
     SummaryItem,
     TableView,
@@ -78,17 +91,109 @@ from gpequity.web.views import (
 #: Columns of the results table that can be sorted, by their ``sort`` value.
 SORT_KEYS = (
     "practice",
-    "pcn",
+    "allocation",
+    "difference",
+    "per_patient",
+    "baseline",
     "imd",
+    "pcn",
     "population",
     "c1",
     "c2",
     "c3",
-    "allocation",
-    "per_patient",
-    "baseline",
-    "difference",
 )
+#: What the "Sort by" list offers (the columns of the table without its details).
+SORT_CHOICES = (
+    ("", "Practice name"),
+    ("allocation", "Allocation"),
+    ("difference", "Difference from the baseline"),
+    ("per_patient", "Allocation per patient"),
+    ("imd", "IMD score"),
+)
+#: The query parameters of the practice table's view (besides ``sort`` and ``order``).
+VIEW_KEYS = ("detail", "name", "pcn", "quintile")
+#: The quintile filter's value for the practices without an IMD score.
+NO_SCORE = "none"
+NO_PCN = "none"
+MAX_NAME_FILTER = 100
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How the practice table is shown: its detail columns, and the practices it shows.
+
+    ``name`` keeps the practices whose name or code contains it (any case), ``pcn`` those of
+    one PCN (``none``: no PCN), ``quintile`` those of one IMD quintile (``1``..``5``, ``none``:
+    no IMD score). Query parameters ``detail=1``, ``name``, ``pcn``, ``quintile``.
+    """
+
+    detail: bool = False
+    name: str = ""
+    pcn: str = ""
+    quintile: str = ""
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.name or self.pcn or self.quintile)
+
+    def items(self) -> list[tuple[str, str]]:
+        """The query items of these options (the defaults left out)."""
+        items = [("detail", "1")] if self.detail else []
+        items += [(key, value) for key, value in self.filter_items() if value]
+        return items
+
+    def filter_items(self) -> list[tuple[str, str]]:
+        return [("name", self.name), ("pcn", self.pcn), ("quintile", self.quintile)]
+
+    def keeps(self, p: PracticeAllocation) -> bool:
+        """Whether practice ``p`` passes the filters."""
+        needle = self.name.casefold()
+        if needle and needle not in p.name.casefold() and needle not in p.code.casefold():
+            return False
+        if self.pcn and (p.pcn_code or NO_PCN) != self.pcn:
+            return False
+        if self.quintile:
+            return str(p.imd_quintile or NO_SCORE) == self.quintile
+        return True
+
+
+def read_table_options(params: Mapping[str, str]) -> TableOptions:
+    """The practice table's options from the query (anything unreadable is no filter)."""
+    quintile = params.get("quintile", "").strip().lower()
+    if quintile not in {*(str(q) for q in range(1, 6)), NO_SCORE}:
+        quintile = ""
+    pcn = params.get("pcn", "").strip()
+    return TableOptions(
+        detail=params.get("detail", "") == "1",
+        name=" ".join(params.get("name", "").split())[:MAX_NAME_FILTER],
+        pcn=pcn.upper() if pcn.lower() != NO_PCN else NO_PCN,
+        quintile=quintile,
+    )
+
+
+@dataclass(frozen=True)
+class HeadlineView:
+    """Who gains and who loses against the baseline: sentences, and the table by quintile."""
+
+    sentences: tuple[str, ...]
+    table: TableView | None
+
+
+@dataclass(frozen=True)
+class FilterView:
+    """The practice table's filter and sort form (a GET form that keeps the scenario)."""
+
+    name: str
+    pcns: tuple[Option, ...]
+    quintiles: tuple[Option, ...]
+    sorts: tuple[Option, ...]
+    descending: bool
+    hidden: tuple[tuple[str, str], ...]
+    clear_href: str | None
+    shown: str
+    detail_href: str
+    detail_text: str
+    detail: bool
 
 
 @dataclass(frozen=True)
@@ -97,9 +202,13 @@ class ResultsView:
 
     heading: str
     sentences: tuple[str, ...]
+    #: The data-quality warnings (``code``, ``message``, ...), as the CLI and API give them.
+    warnings: tuple[AllocationWarning, ...]
+    headline: HeadlineView
     inputs: tuple[SummaryItem, ...]
     practices: TableView
-    quintiles: TableView
+    detail: bool
+    filters: FilterView | None
     quintile_sentence: str | None
     pcns: TableView
     chart: ChartView | None
@@ -115,8 +224,6 @@ class ResultsView:
     uploaded: bool
     table_note: str
     hidden: tuple[tuple[str, str], ...]
-    #: The data-quality warnings (``code``, ``message``, ...), as the CLI and API give them.
-    warnings: tuple[AllocationWarning, ...] = ()
 
 
 def index_sentence(index: float | None) -> str:
@@ -135,81 +242,76 @@ def index_sentence(index: float | None) -> str:
 
 
 def practices_table(
-    outcome: ScenarioOutcome, sort: SortChoice, href: Callable[[SortChoice], str] | None
+    outcome: ScenarioOutcome,
+    sort: SortChoice,
+    href: Callable[[SortChoice], str] | None,
+    options: TableOptions = TableOptions(),
 ) -> TableView:
-    """One row per practice: the engine's figures, in the chosen order."""
+    """One row per practice (those the filters keep), in the chosen order: the practice, its
+    allocation and difference first, then per patient, baseline and IMD quintile; with
+    ``options.detail`` also its PCN, target population and component values."""
     result = outcome.result
-    shown = component_columns(result)
+    shown = component_columns(result) if options.detail else []
     columns = [
         Column("Practice", key="practice"),
-        Column("PCN", key="pcn"),
-        Column("IMD quintile (score)", key="imd"),
-        Column("Target population", numeric=True, key="population"),
-    ]
-    for number, (_, name, _) in enumerate(shown, start=1):
-        columns.append(Column(name, numeric=True, key=f"c{number}"))
-    columns += [
         Column("Allocation", numeric=True, key="allocation"),
+        Column("Difference", numeric=True, key="difference"),
         Column("Per patient", numeric=True, key="per_patient"),
         Column("Baseline", numeric=True, key="baseline"),
-        Column("Difference", numeric=True, key="difference"),
+        Column("IMD quintile (score)", key="imd"),
     ]
+    if options.detail:
+        columns += [
+            Column("PCN", key="pcn"),
+            Column("Target population", numeric=True, key="population"),
+        ]
+        for number, (_, name, _) in enumerate(shown, start=1):
+            columns.append(Column(name, numeric=True, key=f"c{number}"))
     rows: list[tuple[Cell, ...]] = []
     for p in result.practices:
+        if not options.keeps(p):
+            continue
         cells = [
             Cell(p.name, header=True, sort_value=f"{p.name} {p.code}", secondary=p.code),
-            Cell(p.pcn_name or "No PCN", sort_value=p.pcn_name or ""),
-            Cell(
-                NOT_AVAILABLE
-                if p.imd_score is None
-                else f"Q{p.imd_quintile} ({format_indicator_value(p.imd_score, Unit.SCORE)})",
-                sort_value=sort_text(p.imd_score),
-            ),
-            Cell(
-                format_people(p.target_population),
-                numeric=True,
-                sort_value=sort_text(p.target_population),
-            ),
-        ]
-        for index, _, unit in shown:
-            cell = p.components[index]
-            note = None
-            if cell.imputed:
-                note = "imputed"
-            elif cell.excluded:
-                note = "no share"
-            cells.append(
-                Cell(
-                    format_indicator_value(cell.value, unit),
-                    numeric=True,
-                    sort_value=sort_text(cell.value),
-                    note=note,
-                )
-            )
-        cells += [
             Cell(format_pounds(p.allocation), numeric=True, sort_value=sort_text(p.allocation)),
+            Cell(format_change(p.difference), numeric=True, sort_value=sort_text(p.difference)),
             Cell(
                 format_per_patient(p.allocation_per_patient),
                 numeric=True,
                 sort_value=sort_text(p.allocation_per_patient),
             ),
             Cell(format_pounds(p.baseline), numeric=True, sort_value=sort_text(p.baseline)),
-            Cell(format_change(p.difference), numeric=True, sort_value=sort_text(p.difference)),
+            Cell(
+                NOT_AVAILABLE
+                if p.imd_score is None
+                else f"Q{p.imd_quintile} ({format_indicator_value(p.imd_score, Unit.SCORE)})",
+                sort_value=sort_text(p.imd_score),
+            ),
         ]
+        if options.detail:
+            cells += [
+                Cell(p.pcn_name or "No PCN", sort_value=p.pcn_name or ""),
+                Cell(
+                    format_people(p.target_population),
+                    numeric=True,
+                    sort_value=sort_text(p.target_population),
+                ),
+            ]
+            cells += [_component_cell(p, index, unit) for index, _, unit in shown]
         rows.append(tuple(cells))
-    rows = sort_table_rows(rows, columns, sort)
-    amount = result.request.amount
-    blanks = [Cell("", numeric=True) for _ in range(len(columns) - 7)]
-    foot = (
-        Cell(f"All {count(len(result.practices), 'practice', 'practices')}", header=True),
-        *blanks,
-        Cell("", numeric=True),
-        Cell("", numeric=True),
-        Cell(format_pounds(amount), numeric=True),
-        Cell("", numeric=True),
-        Cell(format_pounds(amount), numeric=True),
-        Cell(format_change(Decimal(0)), numeric=True),
-    )
+    # Without a choice, the practices are in alphabetical order, as the "Sort by" list says.
+    rows = sort_table_rows(rows, columns, sort if sort.key else SortChoice("practice"))
+    foot = None
+    if not options.filtered:
+        amount = result.request.amount
+        foot = (
+            Cell(f"All {count(len(result.practices), 'practice', 'practices')}", header=True),
+            Cell(format_pounds(amount), numeric=True),
+            Cell(format_change(Decimal(0)), numeric=True),
+            Cell("", numeric=True),
+            Cell(format_pounds(amount), numeric=True),
+            *(Cell("") for _ in columns[5:]),
+        )
     return TableView(
         id="allocation-table",
         caption="Allocation by practice",
@@ -221,32 +323,157 @@ def practices_table(
     )
 
 
-def quintiles_table(result: AllocationResult, table_id: str = "quintile-table") -> TableView:
-    rows = tuple(
-        (
-            Cell(q.label, header=True),
-            Cell(f"{q.practices:,}", numeric=True),
-            Cell(format_people(q.target_population), numeric=True),
-            Cell(format_share(q.population_share), numeric=True),
-            Cell(format_share(q.money_share), numeric=True),
-            Cell(format_pounds(q.allocation), numeric=True),
-            Cell(format_per_patient(q.allocation_per_patient), numeric=True),
-        )
-        for q in result.quintiles
+def _component_cell(p: PracticeAllocation, index: int, unit: Unit) -> Cell:
+    cell = p.components[index]
+    note = None
+    if cell.imputed:
+        note = "imputed"
+    elif cell.excluded:
+        note = "no share"
+    return Cell(
+        format_indicator_value(cell.value, unit),
+        numeric=True,
+        sort_value=sort_text(cell.value),
+        note=note,
     )
-    return TableView(
-        id=table_id,
-        caption="By IMD quintile (national fifths): share of the money against share of patients",
-        columns=(
-            Column("IMD quintile"),
-            Column("Practices", numeric=True),
-            Column("Target population", numeric=True),
-            Column("Share of patients", numeric=True),
-            Column("Share of money", numeric=True),
-            Column("Money", numeric=True),
-            Column("Per patient", numeric=True),
+
+
+def _gains_cells(group: GainsAndLosses, shares: QuintileSummary | None) -> tuple[Cell, ...]:
+    population_share = Decimal(1) if shares is None else shares.population_share
+    money_share = Decimal(1) if shares is None else shares.money_share
+    return (
+        Cell(group.label, header=True),
+        Cell(format_count(group.practices), numeric=True),
+        Cell(format_share(population_share), numeric=True),
+        Cell(format_share(money_share), numeric=True),
+        Cell(format_count(group.gaining), numeric=True),
+        Cell(format_count(group.losing), numeric=True),
+        Cell(format_pounds(group.allocation), numeric=True),
+        Cell(format_pounds(group.baseline), numeric=True),
+        Cell(format_change(group.difference), numeric=True),
+    )
+
+
+def headline_sentences(figures: Headline, baseline_words: str) -> tuple[str, ...]:
+    """Who gains and who loses, in words: overall, the two ends of deprivation, the extremes."""
+    overall = figures.overall
+    said = [
+        f"{count(overall.gaining, 'practice gets', 'practices get')} more than the baseline "
+        f"{baseline_words}, {format_count(overall.losing)} "
+        + ("gets" if overall.losing == 1 else "get")
+        + " less"
+        + (f" and {format_count(overall.level)} the same." if overall.level else ".")
+    ]
+    ranked = [g for g in figures.quintiles if g.quintile is not None]
+    if ranked:
+        most, least = ranked[-1], ranked[0]
+        sentence = (
+            f"In {most.label}, {format_count(most.gaining)} of "
+            f"{count(most.practices, 'practice gains', 'practices gain')}: "
+            f"{format_change(most.difference)} between them against the baseline."
+        )
+        if least is not most:
+            sentence += (
+                f" In {least.label}, {format_count(least.losing)} of "
+                f"{count(least.practices, 'practice loses', 'practices lose')}: "
+                f"{format_change(least.difference)} between them."
+            )
+        said.append(sentence)
+    extremes = []
+    if overall.largest_gain is not None:
+        gain = overall.largest_gain
+        extremes.append(f"the largest gain is {format_change(gain.difference)} ({gain.name})")
+    if overall.largest_loss is not None:
+        loss = overall.largest_loss
+        extremes.append(f"the largest loss {format_change(loss.difference)} ({loss.name})")
+    if extremes:
+        text = "; ".join(extremes)
+        said.append(text[0].upper() + text[1:] + ".")
+    return tuple(said)
+
+
+def headline_view(result: AllocationResult, baseline_words: str) -> HeadlineView:
+    """The headline: sentences, then gains and losses by IMD quintile (and overall)."""
+    figures = headline(result)
+    table = None
+    if figures.quintiles:
+        table = TableView(
+            id="headline-table",
+            caption=f"Who gains and who loses against the baseline {baseline_words}, by IMD "
+            "quintile (national fifths)",
+            columns=(
+                Column("IMD quintile"),
+                Column("Practices", numeric=True),
+                Column("Share of patients", numeric=True),
+                Column("Share of money", numeric=True),
+                Column("Gain", numeric=True),
+                Column("Lose", numeric=True),
+                Column("Allocation", numeric=True),
+                Column("Baseline", numeric=True),
+                Column("Difference", numeric=True),
+            ),
+            # The whole ICB is the last row, not a footer: on a phone the rows become cards.
+            rows=(
+                *(
+                    _gains_cells(group, quintile_of(result.quintiles, group.quintile))
+                    for group in figures.quintiles
+                ),
+                _gains_cells(figures.overall, None),
+            ),
+            small=True,
+        )
+    return HeadlineView(headline_sentences(figures, baseline_words), table)
+
+
+def filter_view(
+    outcome: ScenarioOutcome,
+    query: list[tuple[str, str]],
+    sort: SortChoice,
+    options: TableOptions,
+    table: TableView,
+) -> FilterView:
+    """The filter and sort form of the practice table, and the link to its details."""
+    result = outcome.result
+    pcns = {(p.pcn_code or NO_PCN): (p.pcn_name or "No PCN") for p in result.practices}
+    by_name = sorted(pcns.items(), key=lambda item: (item[1].casefold(), item[0]))
+    pcn_options = (
+        Option("", "All PCNs", not options.pcn),
+        *(Option(code, name, code == options.pcn) for code, name in by_name),
+    )
+    values = [(str(q.quintile or NO_SCORE), q.label) for q in result.quintiles if q.practices]
+    quintile_options = (
+        Option("", "All quintiles", not options.quintile),
+        *(Option(value, label, value == options.quintile) for value, label in values),
+    )
+    sorts = tuple(Option(key, label, (sort.key or "") == key) for key, label in SORT_CHOICES)
+    detail = replace(options, detail=not options.detail)
+    total = len(result.practices)
+    shown = (
+        f"Showing {format_count(len(table.rows))} of {count(total, 'practice', 'practices')}."
+        if options.filtered
+        else f"Showing all {count(total, 'practice', 'practices')}."
+    )
+    keep = [("detail", "1")] if options.detail else []
+    return FilterView(
+        name=options.name,
+        pcns=pcn_options,
+        quintiles=quintile_options,
+        sorts=sorts,
+        descending=sort.descending,
+        hidden=tuple(query + keep),
+        clear_href=(
+            f"{ALLOCATE_PATH}?{urlencode(query + sort.items() + keep)}#practices"
+            if options.filtered
+            else None
         ),
-        rows=rows,
+        shown=shown,
+        detail_href=f"{ALLOCATE_PATH}?{urlencode(query + sort.items() + detail.items())}#practices",
+        detail_text=(
+            "Hide the detail columns"
+            if options.detail
+            else "Show the detail columns (PCN, target population, component values)"
+        ),
+        detail=options.detail,
     )
 
 
@@ -293,30 +520,8 @@ def excluded_table(result: AllocationResult) -> TableView | None:
 
 
 def chart_view(chart: Chart) -> ChartView:
-    table = TableView(
-        id=f"{chart.name}-data",
-        caption=f"{chart.title}: the data",
-        columns=(
-            Column("Practice"),
-            Column("IMD score", numeric=True),
-            Column("Allocation per patient", numeric=True),
-            Column("Baseline per patient", numeric=True),
-        ),
-        rows=tuple(
-            (
-                Cell(str(name), header=True, secondary=str(code)),
-                Cell(format_indicator_value(score, Unit.SCORE), numeric=True),
-                Cell(format_per_patient(Decimal(str(per))), numeric=True),
-                Cell(
-                    format_per_patient(None if base is None else Decimal(str(base))),
-                    numeric=True,
-                ),
-            )
-            for code, name, score, per, base in chart.rows
-        ),
-        small=True,
-    )
-    return ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), table)
+    """The per-practice bars; their data is the practice table that follows them."""
+    return ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None)
 
 
 def present_results(
@@ -326,8 +531,10 @@ def present_results(
     *,
     base_url: str,
     upload: UploadState | None = None,
+    options: TableOptions = TableOptions(),
 ) -> ResultsView:
-    """The results of one scenario: sentences, tables, chart, method, downloads and links.
+    """The results of one scenario: the headline, the chart, the practice table (filtered,
+    sorted, with or without its details), then the rest: method, downloads and links.
 
     ``base_url`` (``http://host:port``) makes the link to the scenario absolute, for pasting.
     With ``uploaded`` (the scenario uses the user's file, which is not kept) the page offers
@@ -336,9 +543,12 @@ def present_results(
     result = outcome.result
     query = inp.query_items()
     uploaded = upload is not None
+    if uploaded:
+        # The page of a posted file has no links to other views of it: all columns at once.
+        options = TableOptions(detail=True)
 
     def href(choice: SortChoice) -> str:
-        return f"{ALLOCATE_PATH}?{urlencode(query + choice.items())}#allocation-table"
+        return f"{ALLOCATE_PATH}?{urlencode(query + choice.items() + options.items())}#practices"
 
     scenario = outcome.scenario
     sentences = [
@@ -379,10 +589,11 @@ def present_results(
             ", ".join(sorted(scenario.excluded_practices)) or "None",
         ),
     )
-    chart = allocation_chart(outcome)
+    chart = allocation_bars_chart(outcome)
     baseline_words = (
         "by weighted list" if scenario.baseline == Baseline.WEIGHTED_POPULATION else "per head"
     )
+    practices = practices_table(outcome, sort, href, options)
     explore: list[Link] = []
     if not uploaded:
         other = Method.EFIT_CLASSIC if scenario.method == Method.RECOMMENDED else Method.RECOMMENDED
@@ -414,9 +625,12 @@ def present_results(
     return ResultsView(
         heading=result_heading(outcome),
         sentences=tuple(sentences),
+        warnings=outcome.warnings,
+        headline=headline_view(result, baseline_words),
         inputs=inputs,
-        practices=practices_table(outcome, sort, href),
-        quintiles=quintiles_table(result),
+        practices=practices,
+        detail=options.detail,
+        filters=None if uploaded else filter_view(outcome, query, sort, options, practices),
         quintile_sentence=quintiles_said,
         pcns=pcns_table(result),
         chart=None if chart is None else chart_view(chart),
@@ -431,13 +645,12 @@ def present_results(
         explore=tuple(explore),
         uploaded=uploaded,
         table_note=(
-            "Select a column heading to sort by it. 'Imputed' marks a missing value replaced by "
-            "the median of the ICB's practices; 'no share' a practice left out of that "
-            f"component. The baseline is the plain split {baseline_words}; the difference is "
-            "the allocation minus the baseline."
+            "Select a column heading, or use 'Sort by', to sort. 'Imputed' marks a missing "
+            "value replaced by the median of the ICB's practices; 'no share' a practice left "
+            f"out of that component. The baseline is the plain split {baseline_words}; the "
+            "difference is the allocation minus the baseline."
         ),
         hidden=tuple(query) + upload_fields(upload),
-        warnings=outcome.warnings,
     )
 
 
@@ -465,6 +678,7 @@ class FormView:
     upload_error: str | None
     hidden: tuple[tuple[str, str], ...]
     plain_query: str
+    picker: ExclusionPicker | None
 
 
 #: The allocation page.
@@ -482,8 +696,14 @@ def present_allocate(
     upload: UploadState | None = None,
     base_url: str = "",
     step: str = "scenario",
+    options: TableOptions = TableOptions(),
+    practices: Sequence[PracticeInput] = (),
 ) -> AllocatePage:
-    """The allocation page: the form (as typed), the errors, and the results when there are."""
+    """The allocation page: the form (as typed), the errors, and the results when there are.
+
+    ``practices`` (the ICB's) are offered in the picker of practices to leave out; without
+    them the form has the field of typed codes.
+    """
     by_field = errors_by_field(errors)
     upload_view = present_upload(upload)
     form = FormView(
@@ -496,11 +716,12 @@ def present_allocate(
         upload_error=by_field.get("indicators_file"),
         hidden=upload_fields(upload),
         plain_query=urlencode(without_uploads(inp).query_items()),
+        picker=exclusion_picker(inp, practices, by_field.get("exclude")) if practices else None,
     )
     results = None
     if outcome is not None and not errors:
         results = present_results(
-            outcome, inp, sort or SortChoice(), base_url=base_url, upload=upload
+            outcome, inp, sort or SortChoice(), base_url=base_url, upload=upload, options=options
         )
     return present_page(
         PAGE_HEADING,

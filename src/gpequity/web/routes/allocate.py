@@ -49,7 +49,12 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import RedirectResponse, Response
 
 from gpequity import config
-from gpequity.allocation import AllocationInputError, Method, parse_indicator_upload
+from gpequity.allocation import (
+    AllocationInputError,
+    Method,
+    PracticeInput,
+    parse_indicator_upload,
+)
 from gpequity.allocation.catalogue import (
     IMD_ID,
     POPULATION_ID,
@@ -60,6 +65,7 @@ from gpequity.allocation.catalogue import (
 from gpequity.allocation.compare import compare_outcomes
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, known_practice_codes, list_icbs
+from gpequity.allocation.pools import load_pool
 from gpequity.allocation.published_tool import (
     ToolFileError,
     check_published_tool,
@@ -79,12 +85,14 @@ from gpequity.web.allocate.compare import (
     present_compare_without_data,
 )
 from gpequity.web.allocate.form import (
+    MAX_EXCLUDED_CODES,
     ComponentInput,
     ParsedScenario,
     ScenarioInput,
     compare_query,
     default_compare_inputs,
     engine_errors,
+    form_params,
     order_errors,
     parse_scenario,
     read_scenario_input,
@@ -98,6 +106,7 @@ from gpequity.web.allocate.results import (
     download_filename,
     present_allocate,
     present_allocate_without_data,
+    read_table_options,
 )
 from gpequity.web.allocate.sensitivity import (
     present_sensitivity,
@@ -119,7 +128,8 @@ METHOD_TEMPLATE = "allocate_method.html"
 #: A posted form is read up to this size, all in memory (a file over the upload limit still
 #: arrives whole, so the page can say how big it was); anything larger is refused unread.
 MAX_POST_BYTES = 2 * MAX_UPLOAD_BYTES
-MAX_POST_FIELDS = 100
+#: The form's fields, and a tick box for each practice that may be left out.
+MAX_POST_FIELDS = 100 + MAX_EXCLUDED_CODES
 #: Query parameters of the scenario (besides ``icb``): one of them means "calculate".
 SCENARIO_KEYS = frozenset(
     {"amount", "method", "sex", "age_from", "age_to", "missing", "baseline", "exclude"}
@@ -151,11 +161,9 @@ def _base_url(request: Request) -> str:
 
 
 def _query(request: Request) -> dict[str, str]:
-    # The first value of a repeated parameter, as a form sends each field once.
-    out: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        out.setdefault(key, value)
-    return out
+    # The first value of a repeated parameter, as a form sends each field once (the ticked
+    # practices to leave out, joined).
+    return form_params(request.query_params.multi_items())
 
 
 # --- the warehouse's answers --------------------------------------------------------------------
@@ -171,6 +179,18 @@ def load_catalogue(
     if not icbs:
         return []
     return [replace(entry, coverage=None) for entry in build_catalogue(con, icbs[0].code)]
+
+
+def icb_practices(
+    con: duckdb.DuckDBPyConnection, inp: ScenarioInput, icbs: Sequence[IcbEntry]
+) -> list[PracticeInput]:
+    """The ICB's practices (names and PCNs), for the picker of practices to leave out."""
+    if _icb_error(inp, icbs) is not None:
+        return []
+    try:
+        return load_pool(con, inp.icb, [], method=_method(inp))
+    except GpequityError:
+        return []
 
 
 def _icb_error(inp: ScenarioInput, icbs: Sequence[IcbEntry]) -> FieldError | None:
@@ -275,15 +295,18 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
             inp=inp,
             errors=errors,
             step=step,
+            practices=icb_practices(con, inp, icbs) if step == "scenario" else [],
         )
         return render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     inp = read_scenario_input(params)
     catalogue = load_catalogue(con, icbs, inp.icb)
+    practices = icb_practices(con, inp, icbs)
     if params.get("action") == "refresh":
-        page = present_allocate(icbs=icbs, catalogue=catalogue, inp=inp)
+        page = present_allocate(icbs=icbs, catalogue=catalogue, inp=inp, practices=practices)
         return render(request, TEMPLATE, page)
     outcome, errors = run_scenario(con, inp, icbs)
-    canonical = inp.query_items() + sort.items()
+    options = read_table_options(params)
+    canonical = inp.query_items() + sort.items() + options.items()
     if outcome is not None and not _is_htmx(request) and not _canonical(request, canonical):
         # A form sends every field, the empty ones too; the link to share has none.
         return RedirectResponse(f"{ALLOCATE_PATH}?{urlencode(canonical)}", status_code=303)
@@ -295,6 +318,8 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
         outcome=outcome,
         sort=sort,
         base_url=_base_url(request),
+        options=options,
+        practices=practices,
     )
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     if outcome is not None and _is_htmx(request):
@@ -351,6 +376,7 @@ async def read_posted_form(request: Request) -> PostedForm:
     if length.isdigit() and int(length) > MAX_POST_BYTES:
         return PostedForm({}, problem=too_large)
     fields: dict[str, str] = {}
+    texts: list[tuple[str, str]] = []
     filename: str | None = None
     data: bytes | None = None
     try:
@@ -370,11 +396,11 @@ async def read_posted_form(request: Request) -> PostedForm:
                         data = await value.read()
                     await value.close()
                 else:
-                    fields.setdefault(key, value)
+                    texts.append((key, value))
         else:
             body = b"".join([chunk async for chunk in _capped(request)])
-            for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-                fields.setdefault(key, value)
+            texts = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        fields = form_params(texts)
     except _TooLarge:
         return PostedForm({}, problem=too_large)
     except MultiPartException as error:
@@ -448,6 +474,7 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
         outcome=outcome,
         upload=upload,
         base_url=_base_url(request),
+        practices=icb_practices(con, inp, icbs),
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))

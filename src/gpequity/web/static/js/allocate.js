@@ -73,9 +73,27 @@
 
   // --- sorting -----------------------------------------------------------------------------------
 
+  // A cell's value to sort by: its data-sort-value, else read from its text (the practice
+  // table leaves the attribute out to stay small): "+£1,234.56" and "−£0.2113" as
+  // numbers, "Q5 (34.2)" as its score, "Not available" as missing.
+  var MONEY = /^([+\u2212-]?)£([\d,]+(?:\.\d+)?)$/;
+  var SCORED = /^Q\d \(([\d.,]+)\)$/;
+
+  function textValue(cell) {
+    var text = cell.textContent.replace(/\s+/g, " ").trim();
+    if (text === "Not available") return "";
+    var money = MONEY.exec(text);
+    if (money) return (money[1] && money[1] !== "+" ? "-" : "") + money[2].replace(/,/g, "");
+    var scored = SCORED.exec(text);
+    if (scored) return scored[1].replace(/,/g, "");
+    return text;
+  }
+
   function sortValue(row, index) {
     var cell = row.children[index];
-    return cell ? cell.getAttribute("data-sort-value") : null;
+    if (!cell) return null;
+    var given = cell.getAttribute("data-sort-value");
+    return given === null ? textValue(cell) : given;
   }
 
   function compare(a, b) {
@@ -126,6 +144,36 @@
     window.history.replaceState(null, "", url.pathname + url.search);
   });
 
+  // --- the picker of practices to leave out -----------------------------------------------------
+
+  // Typing in the picker's search box hides the practices whose name, code or PCN does not
+  // contain the text (ticked practices stay shown). Without the script the box stays hidden
+  // and the whole list is there to tick.
+  function filterPicker(input) {
+    var picker = input.closest("[data-picker]");
+    if (!picker) return;
+    var needle = input.value.trim().toLowerCase();
+    var shown = 0;
+    picker.querySelectorAll(".app-picker__list li").forEach(function (item) {
+      var box = item.querySelector("input");
+      var match = !needle || item.textContent.toLowerCase().indexOf(needle) !== -1 || (box && box.checked);
+      item.hidden = !match;
+      if (match) shown += 1;
+    });
+    var status = picker.querySelector("[data-picker-status]");
+    if (status) status.textContent = needle ? shown + (shown === 1 ? " practice matches." : " practices match.") : "";
+  }
+
+  function showPickers(root) {
+    (root || document).querySelectorAll("[data-picker-search]").forEach(function (block) {
+      block.hidden = false;
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-picker-filter]")) filterPicker(event.target);
+  });
+
   // --- copying the link --------------------------------------------------------------------------
 
   function showCopyButtons(root) {
@@ -153,6 +201,7 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     checkAll(document);
     showCopyButtons(document);
+    showPickers(document);
     // Only a submitted form moves focus (not the list of indicators refreshed for a new ICB).
     var config = event.detail && event.detail.requestConfig;
     if (!config || !config.elt || config.elt.tagName !== "FORM") return;
@@ -167,6 +216,7 @@
   function start() {
     checkAll(document);
     showCopyButtons(document);
+    showPickers(document);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
