@@ -1,6 +1,7 @@
 """Looking up ICBs through time: any code of either geography to the ICB(s) of today.
 
-Pure functions over the warehouse's organisation model (``gpequity.warehouse.organisations``):
+Pure functions over the warehouse's organisation model (``gpequity.warehouse.organisations``),
+here below both the analysis and the allocation service so that both look codes up one way:
 a current code is itself; a code of an ICB abolished on 1 April 2026 answers with its
 successor(s), every one of them when it was split; an unknown code is a clear error. Names are
 the official ones, in full ("NHS Essex Integrated Care Board") or short ("Essex ICB").
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 import duckdb
 
 from gpequity.errors import GpequityError
+from gpequity.tables import has_table
+from gpequity.warehouse.organisations import INDICATOR_ONLY
 
 
 class UnknownIcb(GpequityError):
@@ -79,6 +83,8 @@ class IcbResolution:
         when = f"{self.changed_on:%-d %B %Y}"
         named = [f"NHS {s.short_name} ({s.code})" if s.short_name else s.code for s in self.current]
         before = f"{self.code} ({self.icb.label})" if self.icb.short_name else self.code
+        if not named:
+            return f"{before} was an ICB until {when}; no ICB of today holds its practices"
         if len(named) == 1:
             return f"{before} became part of {named[0]} on {when}"
         listed = ", ".join(named[:-1]) + f" and {named[-1]}"
@@ -141,15 +147,96 @@ def resolve_icb(con: duckdb.DuckDBPyConnection, code: str) -> IcbResolution:
     return IcbResolution(wanted, icb, tuple(_icb(r[:-1]) for r in successors), changed)
 
 
+#: SQL of ``practice_code, icb_code``: the practices of the ICBs in force, each in the ICB the
+#: organisation model puts it in: the practices of the eFIT population files, Surrey
+#: Heartlands' (QXU) in Surrey and Sussex (S9B9J), and the South West London practices that
+#: South Yorkshire's (QF7) indicator file lists in South West London, where their population
+#: rows are. A practice an indicator file alone lists (no population row: closed or merged
+#: since) is a member of the model but not counted here: it has no patients to share among.
+CURRENT_MEMBERS_SQL = f"""
+    SELECT DISTINCT m.practice_code, m.icb_code FROM practice_memberships m
+    JOIN organisations o ON o.kind = 'icb' AND o.code = m.icb_code
+        AND o.valid_from = m.valid_from AND o.valid_to IS NULL
+    WHERE m.basis <> '{INDICATOR_ONLY}'
+"""
+
+
 def list_practices_of(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
-    """The practices of a current ICB now, by code; a predecessor's code is an error."""
+    """The practices of a current ICB now (:data:`CURRENT_MEMBERS_SQL`), by code; a
+    predecessor's code is an error."""
     resolution = resolve_icb(con, code)
     if not resolution.is_current:
         raise GpequityError(resolution.message or f"{resolution.code} is not a current ICB")
     rows = con.execute(
-        "SELECT DISTINCT practice_code FROM practice_memberships m JOIN organisations o "
-        "ON o.kind = 'icb' AND o.code = m.icb_code AND o.valid_from = m.valid_from "
-        "WHERE o.valid_to IS NULL AND m.icb_code = ? ORDER BY 1",
+        f"SELECT practice_code FROM ({CURRENT_MEMBERS_SQL}) WHERE icb_code = ? ORDER BY 1",
         [resolution.code],
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def has_current_membership(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse holds the practices of the ICBs in force (the April 2026 files)."""
+    if not (has_table(con, "organisations") and has_table(con, "practice_memberships")):
+        return False
+    row = con.execute(f"SELECT EXISTS ({CURRENT_MEMBERS_SQL})").fetchone()
+    return bool(row and row[0])
+
+
+# --- past payments years by either map --------------------------------------------------------
+
+
+class IcbMap(StrEnum):
+    """Which ICBs a past payments year's practices are grouped by."""
+
+    #: The ICBs in force today (the default): a commissioner sees their organisation's history.
+    current = "current"
+    #: The ICBs of the year itself, as its payments file maps them.
+    historic = "historic"
+
+
+def uses_current_map(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> bool:
+    """Whether ``icb_map`` groups by today's ICBs here: asked for, and the April 2026 ICBs are
+    loaded (without them every year keeps its own ICBs)."""
+    return (
+        icb_map is IcbMap.current
+        and has_table(con, "payment_icbs_today")
+        and has_current_membership(con)
+    )
+
+
+def describe_icb_map(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> str:
+    """One sentence saying which ICBs the practices of a payments year are grouped by."""
+    if uses_current_map(con, icb_map):
+        return (
+            "Practices are grouped by the ICBs in force since 1 April 2026 (a practice closed "
+            "since is placed by its sub-ICB location); --icb-map historic groups each year by "
+            "its own ICBs."
+        )
+    if icb_map is IcbMap.current:
+        return (
+            "Practices are grouped by the ICBs of each year's payments file: the ICBs of "
+            "April 2026 are not loaded."
+        )
+    return "Practices are grouped by the ICBs of each year's payments file (--icb-map historic)."
+
+
+#: The payments with each practice-year's ICB code and name replaced by today's ICB's.
+_PAYMENTS_TODAY = """(
+    SELECT p.* REPLACE (coalesce(t.icb_code, p.icb_code) AS icb_code,
+        CASE WHEN t.icb_code IS NULL THEN p.icb_name ELSE coalesce(o.name, t.icb_code) END
+        AS icb_name)
+    FROM payments p
+    -- Every practice-year is placed (a 2022 ICB always has a successor); one that is not
+    -- keeps its year's ICB rather than leaving the totals.
+    LEFT JOIN payment_icbs_today t USING (year, practice_code)
+    LEFT JOIN organisations o ON o.kind = 'icb' AND o.code = t.icb_code AND o.valid_to IS NULL
+)"""
+
+
+def payments_sql(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> str:
+    """The relation to read payments from, each practice-year in an ICB of ``icb_map``.
+
+    ``payments`` itself for the year's own ICBs; for today's, the same columns with ``icb_code``
+    and ``icb_name`` those of the ICB in force today (a subquery to use as ``FROM ... p``).
+    """
+    return _PAYMENTS_TODAY if uses_current_map(con, icb_map) else "payments"
