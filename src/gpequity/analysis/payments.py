@@ -61,6 +61,7 @@ from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table
+from gpequity.warehouse.icbs import IcbMap, describe_icb_map, payments_sql
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
 __all__ = [
@@ -376,8 +377,13 @@ def _sql_years(years: Sequence[str]) -> str:
     return f"p.year IN ({quoted})"
 
 
-def _classified_sql(amount: str, rank_col: str, by: By | None, years: Sequence[str]) -> str:
-    """One row per practice: its amount, patients, score and group, and why it is excluded."""
+def _classified_sql(
+    amount: str, rank_col: str, by: By | None, years: Sequence[str], source: str = "payments"
+) -> str:
+    """One row per practice: its amount, patients, score and group, and why it is excluded.
+
+    ``source`` is the payments relation (:func:`gpequity.warehouse.icbs.payments_sql`: the
+    practice-years with the ICB of the map chosen)."""
     group = f"p.{BY_COLUMNS[by][0]}" if by is not None else "NULL"
     unknown = (
         f"WHEN coalesce(trim({group}), '') IN ('', 'Unknown') THEN 'unknown_{by.value}'"
@@ -394,7 +400,7 @@ def _classified_sql(amount: str, rank_col: str, by: By | None, years: Sequence[s
                     WHEN {amount} IS NULL THEN 'no_total'
                     {unknown}
                END AS excluded_because
-        FROM payments p
+        FROM {source} p
         LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code
         WHERE {_sql_years(years)}
     """
@@ -453,6 +459,7 @@ def payments_by_deprivation(
     exclude_prescribing: bool = False,
     by: By | None = None,
     deciles: bool = False,
+    icb_map: IcbMap = IcbMap.current,
 ) -> DeprivationResult:
     """Return payments by national IMD quintile (or decile) of practices in ``year``.
 
@@ -461,7 +468,9 @@ def payments_by_deprivation(
     per weighted patient as ratios of sums. With ``by``, groups are that breakdown's values
     crossed with the quintiles, and the measures are per breakdown value. Measures: the Q1-Q5
     gap per weighted patient, the slope index of inequality and the concentration index (both
-    over practices, weighted by weighted patients, ranked by IMD score).
+    over practices, weighted by weighted patients, ranked by IMD score). ``by=icb`` groups the
+    practices by today's ICBs (``icb_map=current``, when loaded) or the year's own
+    (``historic``), and a note says which.
     """
     year = resolve_year(con, year)
     _require_deprivation(con)
@@ -469,7 +478,11 @@ def payments_by_deprivation(
     amount, notes = _amount_sql(total, exclude_prescribing, published, [year])
     groups_of = DECILES if deciles else QUINTILES
     rank_col = "decile" if deciles else "quintile"
-    c = f"WITH c AS ({_classified_sql(amount, rank_col, by, [year])})"
+    source = "payments"
+    if by is By.icb:
+        source = payments_sql(con, icb_map)
+        notes.append(describe_icb_map(con, icb_map))
+    c = f"WITH c AS ({_classified_sql(amount, rank_col, by, [year], source)})"
     group_rows = con.execute(
         f"""{c}
         SELECT grp, rank, any_value(icb_name), count(*), sum(registered_patients),

@@ -282,7 +282,10 @@ class _Figures:
 
 
 def _short(icb: Icb) -> str:
-    """``NHS North East and North Cumbria ICB``: the name as a sentence uses it."""
+    """``North East and North Cumbria ICB``: the official short name, as a sentence uses it
+    after the first mention (the full name, shortened, when no official list gives one)."""
+    if icb.short_name:
+        return icb.short_name
     name = icb.name
     suffix = " Integrated Care Board"
     return name[: -len(suffix)] + " ICB" if name.endswith(suffix) else name

@@ -107,6 +107,17 @@ def _icb(row: tuple[object, ...]) -> Icb:
     )
 
 
+def short_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each ICB code's short name ("Essex ICB"), from its newest geography's official name."""
+    if not has_table(con, "organisations"):
+        return {}
+    rows = con.execute(
+        "SELECT code, arg_max(short_name, valid_from) FROM organisations "
+        "WHERE kind = 'icb' AND short_name IS NOT NULL GROUP BY code"
+    ).fetchall()
+    return {str(code): str(name) for code, name in rows}
+
+
 def list_current_icbs(con: duckdb.DuckDBPyConnection) -> list[Icb]:
     """The ICBs in force now, by code."""
     rows = con.execute(
