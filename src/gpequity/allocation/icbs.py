@@ -31,9 +31,8 @@ from gpequity.allocation.store import (
 from gpequity.warehouse.icbs import (
     CURRENT_MEMBERS_SQL,
     IcbResolution,
-    UnknownIcb,
     has_current_membership,
-    resolve_icb,
+    superseded,
 )
 
 #: Close matches suggested for a mistyped ICB code or indicator id.
@@ -158,14 +157,9 @@ def find_icb(con: Connection, code: str) -> IcbEntry:
     for icb in icbs:
         if icb.code.upper() == wanted:
             return icb
-    if has_table(con, "organisations"):
-        try:
-            resolution = resolve_icb(con, code)
-        except UnknownIcb:
-            pass
-        else:
-            if not resolution.is_current:
-                raise SupersededIcbError(resolution)
+    resolution = superseded(con, code)
+    if resolution is not None:
+        raise SupersededIcbError(resolution)
     if not icbs:
         raise UnknownIcbError(
             code,

@@ -49,9 +49,13 @@ from gpequity.analysis.payments import (
 )
 from gpequity.errors import GpequityError
 from gpequity.tables import has_table
-from gpequity.warehouse.icbs import IcbMap, IcbResolution, payments_sql, short_names
-from gpequity.warehouse.icbs import UnknownIcb as NoSuchIcb
-from gpequity.warehouse.icbs import resolve_icb as resolve_icb_code
+from gpequity.warehouse.icbs import (
+    IcbMap,
+    IcbResolution,
+    payments_sql,
+    short_names,
+    superseded,
+)
 
 #: The payment lines a pack lists: those whose figure per weighted patient differs most from
 #: England's.
@@ -135,14 +139,9 @@ def resolve_icb(
         if icb.code.upper() == wanted:
             return icb
     year = resolve_year(con, year)
-    if has_table(con, "organisations"):
-        try:
-            resolution = resolve_icb_code(con, wanted)
-        except NoSuchIcb:
-            pass
-        else:
-            if not resolution.is_current:
-                raise SupersededIcb(code, year, resolution)
+    resolution = superseded(con, wanted) if icb_map is IcbMap.current else None
+    if resolution is not None:
+        raise SupersededIcb(code, year, resolution)
     raise UnknownIcb(code, year, [i.code for i in icbs])
 
 

@@ -118,6 +118,19 @@ def short_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(code): str(name) for code, name in rows}
 
 
+def superseded(con: duckdb.DuckDBPyConnection, code: str) -> IcbResolution | None:
+    """What became of ``code`` when it is an ICB abolished on 1 April 2026; else ``None`` (a
+    current code, an unknown one, or a warehouse without the ICBs of April 2026, where the
+    ICBs of 2022 are the newest the files know)."""
+    if not has_current_membership(con):
+        return None
+    try:
+        resolution = resolve_icb(con, code)
+    except UnknownIcb:
+        return None
+    return None if resolution.is_current else resolution
+
+
 def list_current_icbs(con: duckdb.DuckDBPyConnection) -> list[Icb]:
     """The ICBs in force now, by code."""
     rows = con.execute(
@@ -220,15 +233,14 @@ def describe_icb_map(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> str:
     if uses_current_map(con, icb_map):
         return (
             "Practices are grouped by the ICBs in force since 1 April 2026 (a practice closed "
-            "since is placed by its sub-ICB location); --icb-map historic groups each year by "
-            "its own ICBs."
+            "since is placed by its sub-ICB location), not by the ICBs of the year."
         )
     if icb_map is IcbMap.current:
         return (
             "Practices are grouped by the ICBs of each year's payments file: the ICBs of "
             "April 2026 are not loaded."
         )
-    return "Practices are grouped by the ICBs of each year's payments file (--icb-map historic)."
+    return "Practices are grouped by the ICBs of each year's payments file (historic map)."
 
 
 #: The payments with each practice-year's ICB code and name replaced by today's ICB's.
