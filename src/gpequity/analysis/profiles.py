@@ -56,6 +56,8 @@ from gpequity.warehouse.icbs import (
     uses_current_map,
 )
 
+#: A practice in no quintile: no IMD score that year, or no patients to weigh (not ranked).
+NOT_RANKED = "Not ranked (no IMD score or no patients)"
 #: Search results listed at most (the page says how many more matched).
 SEARCH_LIMIT = 50
 #: Shortest text searched for in names and postcodes (a code is looked up at any length).
@@ -646,7 +648,7 @@ def quintile_spread(practices: Sequence[IcbPractice]) -> tuple[QuintileShare, ..
     return tuple(
         QuintileShare(
             quintile=q,
-            label=rank_label(q) if q is not None else "No IMD score",
+            label=rank_label(q) if q is not None else NOT_RANKED,
             practices=practices_in.get(q, 0),
             registered_patients=patients_in.get(q, 0.0),
             share_of_practices=practices_in.get(q, 0) / all_practices if all_practices else None,

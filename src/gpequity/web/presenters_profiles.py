@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from gpequity.analysis.payments import QUINTILES, rank_label
 from gpequity.analysis.profiles import (
+    NOT_RANKED,
     DirectoryResults,
     IcbPractice,
     IcbProfile,
@@ -51,8 +52,9 @@ def icb_href(code: str, **params: str) -> str:
 
 
 def quintile_words(quintile: int | None) -> str:
-    """``Q5 (most deprived)``; ``No IMD score`` for a practice without one."""
-    return "No IMD score" if quintile is None else rank_label(quintile)
+    """``Q5 (most deprived)``; ``Not ranked ...`` for a practice in no quintile (no IMD score,
+    or no patients that year)."""
+    return NOT_RANKED if quintile is None else rank_label(quintile)
 
 
 def _or_not_recorded(value: str | None) -> str:
@@ -662,7 +664,7 @@ def present_icb(
                 Option(str(q), rank_label(q), query.quintile == str(q))
                 for q in range(1, QUINTILES + 1)
             ),
-            Option(NO_SCORE, "No IMD score", query.quintile == NO_SCORE),
+            Option(NO_SCORE, NOT_RANKED, query.quintile == NO_SCORE),
         ),
         sort=query.sort,
         order=query.order,
