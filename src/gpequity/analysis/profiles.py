@@ -738,9 +738,18 @@ def icb_profile(
         short_name=short,
         icb_map=icb_map,
         icb_map_note=describe_icb_map(con, icb_map),
-        maps_differ=uses_current_map(con, IcbMap.current),
+        maps_differ=_other_map_has(con, code, chosen, icb_map),
         overview=overview,
     )
+
+
+def _other_map_has(con: duckdb.DuckDBPyConnection, code: str, year: str, icb_map: IcbMap) -> bool:
+    """Whether the other ICB map groups the year's practices differently and has this ICB
+    that year (Z9B2Z has no 2022/23 of its own; QHM has both)."""
+    if not uses_current_map(con, IcbMap.current):
+        return False
+    other = IcbMap.historic if icb_map is IcbMap.current else IcbMap.current
+    return year in icb_years(con, code, other)
 
 
 # ---------------------------------------------------------------------------------------------
