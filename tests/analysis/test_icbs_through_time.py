@@ -179,3 +179,28 @@ def test_the_api_answers_a_predecessor_with_its_successors(client):
     body = client.get("/api/v1/icbs/Z9B2Z").json()
     assert body["short_name"] == "West and North London ICB" and body["icb_map"] == "current"
     assert len(client.get("/api/v1/icbs").json()) == 36
+
+
+@pytest.mark.parametrize(
+    ("icb", "says"),
+    [
+        ("QF7", "the file lists 169 practices of sub-ICB 36L"),
+        ("S9B9J", "QXU is not an ICB from 1 April 2026"),
+        ("QOQ", "49 practices have population rows and no indicator row"),
+    ],
+)
+def test_the_allocation_page_shows_the_efit_defects_of_its_icb(client, icb, says):
+    page = client.get(
+        "/allocate",
+        params={
+            "icb": icb, "amount": "250000", "method": "recommended", "c1": "imd",
+            "w1": "100", "sex": "all", "age_from": "0", "missing": "impute",
+            "baseline": "per-head",
+        },
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert 'data-testid="data-warnings"' in page.text
+    assert says in page.text
+    quiet = client.get("/allocate", params={"icb": "QGH", "amount": "250000", "c1": "imd",
+                                            "w1": "100"})  # fmt: skip
+    assert quiet.status_code == 200 and 'data-testid="data-warnings"' not in quiet.text

@@ -131,6 +131,23 @@ def superseded(con: duckdb.DuckDBPyConnection, code: str) -> IcbResolution | Non
     return None if resolution.is_current else resolution
 
 
+def efit_warnings_of(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, ...]:
+    """The load warnings about the eFIT files that name this ICB: its files' defects (QF7's
+    South West London strays, QOQ's practices with no indicator row) and those of a file whose
+    practices it now holds (QXU's, in S9B9J)."""
+    if not has_table(con, "load_warnings"):
+        return ()
+    wanted = code.strip().upper()
+    if not wanted.isalnum():
+        return ()
+    rows = con.execute(
+        "SELECT DISTINCT message FROM load_warnings WHERE message LIKE 'eFIT%' "
+        "AND regexp_matches(message, ?) ORDER BY message",
+        [rf"\b{wanted}\b"],
+    ).fetchall()
+    return tuple(str(r[0]) for r in rows)
+
+
 def list_current_icbs(con: duckdb.DuckDBPyConnection) -> list[Icb]:
     """The ICBs in force now, by code."""
     rows = con.execute(

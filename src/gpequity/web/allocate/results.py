@@ -112,6 +112,8 @@ class ResultsView:
     uploaded: bool
     table_note: str
     hidden: tuple[tuple[str, str], ...]
+    #: Defects of the ICB's input files found while loading them (the eFIT files' strays).
+    data_warnings: tuple[str, ...] = ()
 
 
 def index_sentence(index: float | None) -> str:
@@ -321,6 +323,7 @@ def present_results(
     *,
     base_url: str,
     upload: UploadState | None = None,
+    data_warnings: Sequence[str] = (),
 ) -> ResultsView:
     """The results of one scenario: sentences, tables, chart, method, downloads and links.
 
@@ -425,6 +428,7 @@ def present_results(
             "the allocation minus the baseline."
         ),
         hidden=tuple(query) + upload_fields(upload),
+        data_warnings=tuple(data_warnings),
     )
 
 
@@ -469,6 +473,7 @@ def present_allocate(
     upload: UploadState | None = None,
     base_url: str = "",
     step: str = "scenario",
+    data_warnings: Sequence[str] = (),
 ) -> AllocatePage:
     """The allocation page: the form (as typed), the errors, and the results when there are."""
     by_field = errors_by_field(errors)
@@ -487,7 +492,12 @@ def present_allocate(
     results = None
     if outcome is not None and not errors:
         results = present_results(
-            outcome, inp, sort or SortChoice(), base_url=base_url, upload=upload
+            outcome,
+            inp,
+            sort or SortChoice(),
+            base_url=base_url,
+            upload=upload,
+            data_warnings=data_warnings,
         )
     return present_page(
         PAGE_HEADING,

@@ -58,6 +58,7 @@ from gpequity.allocation.scenario import ScenarioOutcome, allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
+from gpequity.warehouse.icbs import efit_warnings_of
 from gpequity.web.allocate.common import ALLOCATE_PATH
 from gpequity.web.allocate.compare import (
     COMPARE_SORT_KEYS,
@@ -277,6 +278,7 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
         outcome=outcome,
         sort=sort,
         base_url=_base_url(request),
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
     )
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     if outcome is not None and _is_htmx(request):
@@ -420,6 +422,7 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
         outcome=outcome,
         upload=upload,
         base_url=_base_url(request),
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))
