@@ -228,7 +228,8 @@ METHOD = {
     "figure.",
     "groups": "Practices are ranked nationally by the IMD score of their registered population "
     "in that year and cut into groups of equal numbers of practices: Q1 is the least deprived "
-    "fifth, Q5 the most deprived.",
+    "fifth, Q5 the most deprived. Only the practices with a score and registered and weighted "
+    "patients are ranked; practices with the same score are split by practice code.",
     "gap_q1_minus_q5": "Q1 (least deprived) minus Q5 (most deprived), pounds per weighted patient.",
     "slope_index": "Slope index of inequality: population-weighted regression of each "
     "practice's payments per weighted patient on its fractional rank by deprivation (0 = "
@@ -238,6 +239,21 @@ METHOD = {
     "by deprivation: negative when money concentrates in deprived practices, positive when in "
     "affluent ones.",
 }
+
+
+#: Said by every analysis by deprivation: the ten practices with a score and patients are the
+#: ones ranked (the five without patients and A81016, with no score, are not).
+RANKED = (
+    "Quintiles are formed among the 10 practices with an IMD score for the year and registered "
+    "and weighted patients, ranked by IMD score within the year; practices with the same score "
+    "are split by practice code."
+)
+WITHIN_DISPENSING = (
+    "The gap Q1 minus Q5 compares the national fifths; the slope index of inequality and the "
+    "concentration index rank the practices of each dispensing status among themselves, so the "
+    "two can differ in sign. The gap is positive when the least deprived receive more, the "
+    "slope index when the most deprived receive more."
+)
 
 
 def group(
@@ -347,7 +363,7 @@ def test_by_deprivation_json(db: Path) -> None:
                 },
             },
             "method": METHOD,
-            "notes": [],
+            "notes": [RANKED],
         },
     )
 
@@ -395,7 +411,7 @@ def test_by_deprivation_by_dispensing_json(db: Path) -> None:
                 },
             },
             "method": METHOD,
-            "notes": [],
+            "notes": [RANKED, WITHIN_DISPENSING],
         },
     )
 
@@ -423,7 +439,8 @@ def test_by_deprivation_excluding_prescribing(db: Path) -> None:
     assert out["concentration_index"] == -0.0125
     assert out["notes"] == [
         "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee "
-        "Payments, Dispensing Fee Payments, Reimbursement of Drugs); a blank line is no payment."
+        "Payments, Dispensing Fee Payments, Reimbursement of Drugs); a blank line is no payment.",
+        RANKED,
     ]
 
 
@@ -447,7 +464,9 @@ def test_by_deprivation_other_breakdowns_and_deciles(db: Path) -> None:
     assert {g["contract"] for g in contract["groups"]} == {"APMS", "GMS", "PMS"}
     deciles = run_json(db, "by-deprivation", "--deciles")
     assert "quintile" not in deciles["groups"][0]
-    assert [g["decile"] for g in deciles["groups"]] == [1, 2, 3, 4, 5, 7, 8, 10]
+    # Ranked among the ten practices with a score and patients only: one in each tenth.
+    assert [g["decile"] for g in deciles["groups"]] == list(range(1, 11))
+    assert deciles["notes"] == [RANKED.replace("Quintiles", "Deciles")]
     assert deciles["groups"][0]["label"] == "D1 (least deprived)"
     assert deciles["gap_q1_minus_q5"] == 5.06
     # D1 is A81001 alone (with patients), D10 F81010: 140000/1200 - 330700/3300.

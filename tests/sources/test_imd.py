@@ -42,12 +42,15 @@ def add_scores(con: duckdb.DuckDBPyConnection, scores: dict[str, dict[int, float
     )
 
 
-def add_payments(con: duckdb.DuckDBPyConnection, years: dict[str, list[str]]) -> None:
+def add_payments(
+    con: duckdb.DuckDBPyConnection, years: dict[str, list[str]], patients: int = 1000
+) -> None:
+    """Each year's practices, with ``patients`` registered and weighted patients."""
     rows = [(year, code) for year, codes in years.items() for code in codes]
     con.execute(
-        "INSERT INTO payments (year, practice_code, icb_code, icb_name) "
-        "SELECT unnest(?), unnest(?), 'QHM', 'North East'",
-        [[y for y, _ in rows], [c for _, c in rows]],
+        "INSERT INTO payments (year, practice_code, icb_code, icb_name, registered_patients, "
+        "weighted_patients) SELECT unnest(?), unnest(?), 'QHM', 'North East', ?, ?",
+        [[y for y, _ in rows], [c for _, c in rows], patients, patients],
     )
 
 
@@ -130,6 +133,26 @@ def test_quintile_1_is_least_deprived_and_groups_hold_equal_numbers() -> None:
     ).fetchall()
     assert [q for _, q in got] == [1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 5]
     assert got[5:7] == [("B00006", 2), ("B00007", 3)]
+
+
+def test_a_practice_without_patients_keeps_its_score_but_is_not_ranked() -> None:
+    # Issue 10: ranking the practices without patients, which no analysis can weigh, and then
+    # leaving them out made unequal fifths. Five practices with patients, one in each fifth.
+    con = warehouse()
+    add_scores(con, {f"C{i:05d}": {2019: float(i)} for i in range(1, 7)})
+    add_payments(con, {"2020/21": [f"C{i:05d}" for i in (1, 2, 4, 5, 6)]})
+    add_payments(con, {"2020/21": ["C00003"]}, patients=0)
+    derive_year_scores(con)
+    assert con.execute(
+        "SELECT practice_code, score, quintile FROM practice_imd_year ORDER BY score"
+    ).fetchall() == [
+        ("C00001", 1.0, 1),
+        ("C00002", 2.0, 2),
+        ("C00003", 3.0, None),
+        ("C00004", 4.0, 3),
+        ("C00005", 5.0, 4),
+        ("C00006", 6.0, 5),
+    ]
 
 
 def test_without_payments_the_releases_give_the_years_2010_11_to_2019_20() -> None:

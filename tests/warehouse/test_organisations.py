@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from gpequity.allocation.icbs import SupersededIcbError, find_icb, icb_practice_codes, list_icbs
 from gpequity.cli import app
 from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.organisations import GEOGRAPHY_2022, GEOGRAPHY_2026
@@ -427,3 +428,45 @@ def test_without_the_ons_list_the_derived_geography_is_the_official_one(real, tm
         links = "SELECT code, successor_code FROM organisation_successors ORDER BY 1, 2"
         assert derived.execute(links).fetchall() == official.execute(links).fetchall()
         assert read_status(tmp_path / "w.duckdb").geographies[1].icb_source == "efit"
+
+
+# --- the allocation's pools are the ICBs in force ---------------------------------------------
+
+
+@pytest.mark.realdata
+def test_the_allocation_pools_are_the_current_membership(real):
+    _, con, _ = real
+    icbs_now = {i.code: i for i in list_icbs(con)}
+    assert len(icbs_now) == 36 and "QXU" not in icbs_now
+    assert icbs_now["Z9B2Z"].name == NEW["Z9B2Z"]
+    # Surrey Heartlands' practices (QXU's population files) are in Surrey and Sussex's pool.
+    qxu = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT practice_code FROM efit_practices WHERE icb_code = 'QXU'"
+        ).fetchall()
+    }
+    assert len(qxu) == 109 and qxu <= icb_practice_codes(con, "S9B9J")
+    # South Yorkshire's indicator file lists 169 South West London practices: not its pool.
+    south_yorkshire = icb_practice_codes(con, "QF7")
+    south_west_london = icb_practice_codes(con, "QWE")
+    assert not south_yorkshire & south_west_london
+    assert not any(code.startswith("H83") for code in south_yorkshire)
+    assert sum(i.practices for i in icbs_now.values()) == len(
+        set().union(*(icb_practice_codes(con, c) for c in icbs_now))
+    )
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("code", "successors"), [("QXU", ("S9B9J",)), ("QRV", ("Z9B2Z",)), ("QM7", ("D7T5G", "S1Y5D"))]
+)
+def test_an_allocation_for_a_predecessor_names_its_successors(real, code, successors):
+    _, con, _ = real
+    with pytest.raises(SupersededIcbError) as caught:
+        find_icb(con, code)
+    assert caught.value.successors == successors
+    [problem] = caught.value.problems
+    assert problem.field == "icb_code"
+    assert all(f"({s})" in problem.message for s in successors)
+    assert "1 April 2026" in problem.message

@@ -209,7 +209,8 @@ def test_an_icb_profile_lists_its_practices_spread_and_gradient(client: TestClie
 
     assert '<h1 data-testid="icb-name">NHS Alpha Integrated Care Board</h1>' in html
     assert table_rows(html, "practices-table") == [
-        ["=Cmd() House", "A00003", "One Pcn", "10", "0", "Not recorded", "No IMD score", "No",
+        ["=Cmd() House", "A00003", "One Pcn", "10", "0", "Not recorded",
+         "Not ranked (no IMD score or no patients)", "No",
          "Not available"],
         ["Elm Practice", "A00002", "One Pcn", "2,100", "2,000", "40.0", "Q5 (most deprived)",
          "No", "£80.00"],
@@ -227,7 +228,8 @@ def test_an_icb_profile_lists_its_practices_spread_and_gradient(client: TestClie
          "Registered patients 0", "Share of patients 0.0%"],
         ["National quintile Q5 (most deprived)", "Practices 1", "Share of practices 33.3%",
          "Registered patients 2,100", "Share of patients 65.4%"],
-        ["National quintile No IMD score", "Practices 1", "Share of practices 33.3%",
+        ["National quintile Not ranked (no IMD score or no patients)", "Practices 1",
+         "Share of practices 33.3%",
          "Registered patients 10", "Share of patients 0.3%"],
     ]  # fmt: skip
     gradient = table_rows(html, "gradient-table")
@@ -304,7 +306,10 @@ def test_the_gradient_and_spread_csv(client: TestClient) -> None:
     assert gradient[3] == "2022/23,AAA,3,Q3,0,,0,"
 
     spread = client.get("/icbs/AAA/quintiles.csv").text.splitlines()
-    assert spread[-1] == "2022/23,AAA,,No IMD score,1,10.0,0.3333333333333333,0.003115264797507788"
+    assert spread[-1] == (
+        "2022/23,AAA,,Not ranked (no IMD score or no patients),1,10.0,0.3333333333333333,"
+        "0.003115264797507788"
+    )
 
 
 def test_an_icb_in_another_year(client: TestClient) -> None:

@@ -1,14 +1,16 @@
 """The ICBs an allocation can be for, and which practices belong to each.
 
-``practice_icb`` is a dated membership: each payments year maps a practice to an ICB through that
-year's CCG, and the eFIT files (``2025/26`` indicator files, ``2026/27`` population files) through
-their 2026 ICB codes. An ICB's practices are those whose membership in the **newest period
-loaded** is that ICB: with the eFIT files, the practices of the 2026/27 population files; without
-them, the practices paid in the latest payments year. A practice last seen in an older period (a
-closed practice) is not in any ICB's list. The **eFIT classic** method instead sees the ICB
-exactly as the published tool does: the practices of the ICB's indicator file, with the patients
-of the ICB's own population files (a practice in the indicator file but not in the population
-files has no target population, as in the tool).
+An ICB's practices are those the warehouse's **organisation model** puts in the ICBs in force
+(:mod:`gpequity.warehouse.icbs`): with the April 2026 eFIT files, the 36 ICBs of April 2026 and
+the practices of their population files, Surrey Heartlands' (QXU) practices in Surrey and Sussex
+(S9B9J), and the South West London practices that South Yorkshire's (QF7) indicator file lists
+in South West London, where their population rows are. Without the April 2026 files, the
+practices of the newest period of ``practice_icb`` (the latest payments year): a practice last
+seen in an older period (a closed practice) is not in any ICB's list. A code of an ICB abolished
+on 1 April 2026 is answered with its successor(s) (:class:`SupersededIcbError`). The **eFIT
+classic** method instead sees the ICB exactly as the published tool does: the practices of the
+ICB's indicator file, with the patients of the ICB's own population files (a practice in the
+indicator file but not in the population files has no target population, as in the tool).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ from gpequity.allocation.store import (
     has_rows,
     has_table,
     remembered,
+)
+from gpequity.warehouse.icbs import (
+    CURRENT_MEMBERS_SQL,
+    IcbResolution,
+    has_current_membership,
+    superseded,
 )
 
 #: Close matches suggested for a mistyped ICB code or indicator id.
@@ -60,6 +68,30 @@ class UnknownIcbError(AllocationInputError):
         super().__init__([InputProblem("icb_code", message)])
 
 
+class SupersededIcbError(UnknownIcbError):
+    """The code of an ICB abolished on 1 April 2026: names the ICB(s) of today it is part of.
+
+    ``successors`` are their codes (one for a merger, several for a split ICB), so a page can
+    redirect to the one successor or link each.
+    """
+
+    def __init__(self, resolution: IcbResolution) -> None:
+        self.resolution = resolution
+        self.successors = tuple(icb.code for icb in resolution.current)
+        if len(self.successors) == 1:
+            advice = f"use the code {self.successors[0]}"
+        elif self.successors:
+            advice = "choose one of " + " or ".join(self.successors)
+        else:
+            advice = "no ICB of today holds its practices"
+        super().__init__(resolution.code, f"{resolution.message}: {advice}.")
+
+
+def current_membership(con: Connection) -> bool:
+    """Whether allocations use the organisation model's ICBs in force (read once per file)."""
+    return remembered(con, "current_membership", has_current_membership)
+
+
 def newest_membership_period(con: Connection) -> str | None:
     """The newest period of ``practice_icb`` (read once per version of the warehouse)."""
     return remembered(con, "newest_period", _read_newest_period)
@@ -73,25 +105,43 @@ def _read_newest_period(con: Connection) -> str | None:
 
 
 def list_icbs(con: Connection) -> list[IcbEntry]:
-    """The ICBs of the newest membership loaded, with their number of practices, by name.
+    """The ICBs an allocation can be for, with their number of practices, by name.
 
-    With the eFIT files loaded these are the ICBs of April 2026 (merged ones included); without
-    them, those of the latest payments year.
+    With the April 2026 files loaded these are the 36 ICBs in force (merged ones included),
+    named officially; without them, those of the latest payments year.
     """
-    period = newest_membership_period(con)
-    if period is None:
-        return []
-    rows = fetch_rows(
-        con,
-        """
-        SELECT m.icb_code, coalesce(i.icb_name, any_value(m.icb_name), m.icb_code),
-            count(DISTINCT m.practice_code), i.source, i.first_period
-        FROM practice_icb m LEFT JOIN icbs i USING (icb_code)
-        WHERE m.period = $period
-        GROUP BY m.icb_code, i.icb_name, i.source, i.first_period
-        """,
-        {"period": period},
-    )
+    return remembered(con, "allocation_icbs", _read_icbs)
+
+
+def _read_icbs(con: Connection) -> list[IcbEntry]:
+    if current_membership(con):
+        rows = fetch_rows(
+            con,
+            f"""
+            SELECT o.code, coalesce(o.name, any_value(i.icb_name), o.code),
+                count(DISTINCT m.practice_code), any_value(i.source),
+                any_value(i.first_period)
+            FROM organisations o JOIN ({CURRENT_MEMBERS_SQL}) m ON m.icb_code = o.code
+            LEFT JOIN icbs i ON i.icb_code = o.code
+            WHERE o.kind = 'icb' AND o.valid_to IS NULL
+            GROUP BY o.code, o.name
+            """,
+        )
+    else:
+        period = newest_membership_period(con)
+        if period is None:
+            return []
+        rows = fetch_rows(
+            con,
+            """
+            SELECT m.icb_code, coalesce(i.icb_name, any_value(m.icb_name), m.icb_code),
+                count(DISTINCT m.practice_code), i.source, i.first_period
+            FROM practice_icb m LEFT JOIN icbs i USING (icb_code)
+            WHERE m.period = $period
+            GROUP BY m.icb_code, i.icb_name, i.source, i.first_period
+            """,
+            {"period": period},
+        )
     entries = [
         IcbEntry(str(code), str(name), int(n), source, first)
         for code, name, n, source, first in rows
@@ -107,6 +157,9 @@ def find_icb(con: Connection, code: str) -> IcbEntry:
     for icb in icbs:
         if icb.code.upper() == wanted:
             return icb
+    resolution = superseded(con, code)
+    if resolution is not None:
+        raise SupersededIcbError(resolution)
     if not icbs:
         raise UnknownIcbError(
             code,
@@ -165,6 +218,11 @@ def members_sql(con: Connection, icb_code: str, method: Method) -> tuple[str, di
             "SELECT DISTINCT practice_code FROM efit_practices WHERE kind = 'indicators' "
             "AND icb_code = $icb AND period = $members_period",
             {"icb": icb_code, "members_period": view[0]},
+        )
+    if current_membership(con):
+        return (
+            f"SELECT practice_code FROM ({CURRENT_MEMBERS_SQL}) WHERE icb_code = $icb",
+            {"icb": icb_code},
         )
     period = newest_membership_period(con)
     return (

@@ -5,7 +5,10 @@ dataclasses, like :mod:`gpequity.analysis.payments`, whose conventions they keep
 ``docs/payments-analysis.md`` and ``docs/datapacks.md``):
 
 * An ICB's practices in a year are the rows of that year's NHS Payments to General Practice
-  file whose CCG / sub-ICB maps to it (the year's own mapping: ``payments.icb_code``).
+  file placed in it: by default in the ICBs in force today (the 36 of April 2026, so that
+  ``Z9B2Z`` holds the practices of North West and North Central London in 2022/23), or by the
+  year's own mapping (``payments.icb_code``) with ``icb_map=historic``
+  (:func:`gpequity.warehouse.icbs.payments_sql`).
 * Quintiles are the **national** IMD quintiles of the year (``practice_imd_year``): Q1 is the
   least deprived fifth of England's practices, Q5 the most deprived. An ICB can have few
   practices, or none, in a quintile; its figures are then given for what it has.
@@ -46,6 +49,13 @@ from gpequity.analysis.payments import (
 )
 from gpequity.errors import GpequityError
 from gpequity.tables import has_table
+from gpequity.warehouse.icbs import (
+    IcbMap,
+    IcbResolution,
+    payments_sql,
+    short_names,
+    superseded,
+)
 
 #: The payment lines a pack lists: those whose figure per weighted patient differs most from
 #: England's.
@@ -77,34 +87,62 @@ class UnknownIcb(GpequityError):
         super().__init__(f"no ICB '{given}' in the {year} payments file; ICBs: {listed}")
 
 
+class SupersededIcb(UnknownIcb):
+    """The code of an ICB abolished on 1 April 2026, asked for by today's ICBs: names the
+    successor(s) (``successors``) so a page can redirect to the one or link each."""
+
+    def __init__(self, given: str, year: str, resolution: IcbResolution) -> None:
+        self.given = given
+        self.year = year
+        self.resolution = resolution
+        self.successors = tuple(i.code for i in resolution.current)
+        GpequityError.__init__(self, resolution.message)
+
+
 @dataclass(frozen=True)
 class Icb:
-    """An Integrated Care Board as the year's payments file gives it."""
+    """An Integrated Care Board with practices in a payments year, on the map chosen."""
 
     code: str
     name: str
     practices: int
+    #: Which ICBs the year's practices are grouped by (today's, or the year's own).
+    icb_map: IcbMap = IcbMap.current
+    #: "Essex ICB": the official short name, for every mention after the first.
+    short_name: str | None = None
 
 
-def icbs_in_year(con: duckdb.DuckDBPyConnection, year: str) -> tuple[Icb, ...]:
+def icbs_in_year(
+    con: duckdb.DuckDBPyConnection, year: str, icb_map: IcbMap = IcbMap.current
+) -> tuple[Icb, ...]:
     """The ICBs with at least one practice in ``year``'s payments file, by code."""
     year = resolve_year(con, year)
     rows = con.execute(
-        "SELECT icb_code, min(icb_name), count(*) FROM payments WHERE year = ? "
-        "GROUP BY icb_code ORDER BY icb_code",
+        f"SELECT icb_code, min(icb_name), count(*) FROM {payments_sql(con, icb_map)} p "
+        "WHERE year = ? GROUP BY icb_code ORDER BY icb_code",
         [year],
     ).fetchall()
-    return tuple(Icb(str(code), str(name), int(n)) for code, name, n in rows)
+    short = short_names(con)
+    return tuple(
+        Icb(str(code), str(name), int(n), icb_map, short.get(str(code))) for code, name, n in rows
+    )
 
 
-def resolve_icb(con: duckdb.DuckDBPyConnection, year: str, code: str) -> Icb:
-    """The ICB of this code (any case) in ``year``, or :class:`UnknownIcb`."""
-    icbs = icbs_in_year(con, year)
+def resolve_icb(
+    con: duckdb.DuckDBPyConnection, year: str, code: str, icb_map: IcbMap = IcbMap.current
+) -> Icb:
+    """The ICB of this code (any case) in ``year``, or :class:`UnknownIcb`
+    (:class:`SupersededIcb` for the code of an ICB abolished on 1 April 2026)."""
+    icbs = icbs_in_year(con, year, icb_map)
     wanted = code.strip().upper()
     for icb in icbs:
         if icb.code.upper() == wanted:
             return icb
-    raise UnknownIcb(code, resolve_year(con, year), [i.code for i in icbs])
+    year = resolve_year(con, year)
+    resolution = superseded(con, wanted) if icb_map is IcbMap.current else None
+    if resolution is not None:
+        raise SupersededIcb(code, year, resolution)
+    raise UnknownIcb(code, year, [i.code for i in icbs])
 
 
 def _require_scores(con: duckdb.DuckDBPyConnection, year: str) -> None:
@@ -163,10 +201,10 @@ def icb_overview(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbOver
     year = resolve_year(con, year)
     _require_scores(con, year)
     rows = con.execute(
-        """
+        f"""
         SELECT p.icb_code = ? AS in_icb, i.quintile, count(*),
                coalesce(sum(p.registered_patients), 0)
-        FROM payments p
+        FROM {payments_sql(con, icb.icb_map)} p
         LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code
         WHERE p.year = ?
         GROUP BY ALL
@@ -307,7 +345,9 @@ def _comparison(
     exclude: bool,
     deprivation: DeprivationFunction,
 ) -> PaymentsComparison:
-    by_icb = deprivation(con, year, total=total, exclude_prescribing=exclude, by=By.icb)
+    by_icb = deprivation(
+        con, year, total=total, exclude_prescribing=exclude, by=By.icb, icb_map=icb.icb_map
+    )
     england = deprivation(con, year, total=total, exclude_prescribing=exclude)
     rows = tuple(
         QuintileComparison(q, rank_label(q), by_icb.group(q, icb.code), england.group(q))
@@ -334,9 +374,10 @@ def _icb_exclusions(
     con: duckdb.DuckDBPyConnection, year: str, icb: Icb, total: Total
 ) -> tuple[Exclusion, ...]:
     amount, _ = _amount_sql(total, False, _published_totals(con), [year])
+    source = payments_sql(con, icb.icb_map)
     rows = con.execute(
         f"""
-        WITH c AS ({_classified_sql(amount, "quintile", By.icb, [year])})
+        WITH c AS ({_classified_sql(amount, "quintile", By.icb, [year], source)})
         SELECT excluded_because, count(*), sum(registered_patients), sum(weighted_patients),
                sum(amount)
         FROM c WHERE excluded_because IS NOT NULL AND grp = ? GROUP BY 1
@@ -416,7 +457,8 @@ def icb_payment_lines(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> Ic
     """
     year = resolve_year(con, year)
     _require_scores(con, year)
-    c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', By.icb, [year])})"
+    source = payments_sql(con, icb.icb_map)
+    c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', By.icb, [year], source)})"
     patients = con.execute(
         f"{c} SELECT grp = ?, rank, sum(weighted_patients) FROM c "
         "WHERE excluded_because IS NULL GROUP BY ALL",
@@ -558,7 +600,8 @@ def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIn
     """
     year = resolve_year(con, year)
     _require_scores(con, year)
-    icbs = len(icbs_in_year(con, year))
+    icbs = len(icbs_in_year(con, year, icb.icb_map))
+    placed = payments_sql(con, icb.icb_map)
     if not has_table(con, "practice_indicators"):
         return IcbIndicators(year, icb, False, (), icbs)
     periods: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -582,7 +625,7 @@ def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIn
             FROM practice_indicators v
             JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
             LEFT JOIN practice_imd_year i ON i.year = ? AND i.practice_code = v.practice_code
-            LEFT JOIN payments p ON p.year = ? AND p.practice_code = v.practice_code
+            LEFT JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
             WHERE v.value IS NOT NULL
         )
         SELECT source, indicator_id, period, sex, age, quintile, in_icb, any_value(weighted),
@@ -599,7 +642,7 @@ def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIn
             SELECT v.source, v.indicator_id, v.sex, v.age, count(DISTINCT p.icb_code)
             FROM practice_indicators v
             JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
-            JOIN payments p ON p.year = ? AND p.practice_code = v.practice_code
+            JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
             WHERE v.value IS NOT NULL GROUP BY ALL
             """,
             [*(x for row in chosen for x in row), year],
@@ -765,7 +808,9 @@ def practices_to_look_at(
     published = _published_totals(con)
     core, _ = _amount_sql(total, False, published, [year])
     without, _ = _amount_sql(total, True, published, [year])
-    classified = _classified_sql(without, "quintile", By.icb, [year])
+    classified = _classified_sql(
+        without, "quintile", By.icb, [year], payments_sql(con, icb.icb_map)
+    )
     wanted = ", ".join(str(int(q)) for q in quintiles)
     rows = con.execute(
         f"""

@@ -31,7 +31,8 @@ PER_PATIENT_METHOD = (
 QUINTILE_METHOD = (
     "Practices are ranked nationally by the IMD score of their registered population in that "
     "year and cut into groups of equal numbers of practices: Q1 is the least deprived fifth, "
-    "Q5 the most deprived."
+    "Q5 the most deprived. Only the practices with a score and registered and weighted "
+    "patients are ranked; practices with the same score are split by practice code."
 )
 SLOPE_METHOD = (
     "Slope index of inequality: population-weighted regression of each practice's payments per "

@@ -61,6 +61,7 @@ from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table, latest_payment_year, payment_years
+from gpequity.warehouse.icbs import IcbMap, describe_icb_map, payments_sql
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
 __all__ = [
@@ -108,6 +109,21 @@ DERIVED_INCL_COVID_PCN_NOTE = (
     "practice as the total including COVID payments plus the total including PCN payments "
     "minus the core total. For every practice this equals the sum of its payment lines, and in "
     "the years that publish the column (2021/22 on) it reproduces it to the penny."
+)
+#: The exclusions that keep a practice out of the ranking (it cannot be placed or weighed).
+UNPLACED = ("no_imd_score", "zero_patients")
+#: Which practices are ranked into fifths (or tenths), and how ties are split.
+RANKING_NOTE = (
+    "{groups} are formed among the {practices:,} practices with an IMD score for the year and "
+    "registered and weighted patients, ranked by IMD score within the year; practices with "
+    "the same score are split by practice code."
+)
+#: Under a breakdown, the slope and concentration indices rank each group's practices alone.
+WITHIN_GROUP_NOTE = (
+    "The gap Q1 minus Q5 compares the national fifths; the slope index of inequality and the "
+    "concentration index rank the practices of each {what} among themselves, so the two can "
+    "differ in sign. The gap is positive when the least deprived receive more, the slope index "
+    "when the most deprived receive more."
 )
 EXCLUDE_PRESCRIBING_NOTE = (
     "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee Payments, "
@@ -375,25 +391,34 @@ def _sql_years(years: Sequence[str]) -> str:
     return f"p.year IN ({quoted})"
 
 
-def _classified_sql(amount: str, rank_col: str, by: By | None, years: Sequence[str]) -> str:
-    """One row per practice: its amount, patients, score and group, and why it is excluded."""
+def _classified_sql(
+    amount: str, rank_col: str, by: By | None, years: Sequence[str], source: str = "payments"
+) -> str:
+    """One row per practice: its amount, patients, score, quintile and group, and why it is
+    excluded. The quintiles are ``practice_imd_year``'s, formed among the practices with a score
+    and patients (:data:`RANKING_NOTE`).
+
+    ``source`` is the payments relation (:func:`gpequity.warehouse.icbs.payments_sql`: the
+    practice-years with the ICB of the map chosen)."""
     group = f"p.{BY_COLUMNS[by][0]}" if by is not None else "NULL"
     unknown = (
         f"WHEN coalesce(trim({group}), '') IN ('', 'Unknown') THEN 'unknown_{by.value}'"
         if by is not None
         else ""
     )
+    # No patients is said before no quintile: a practice without patients is not ranked.
     return f"""
         SELECT p.year, p.practice_code, p.registered_patients, p.weighted_patients,
                {amount} AS amount, i.score, i.{rank_col} AS rank, i.quintile,
                CAST({group} AS VARCHAR) AS grp, p.icb_name,
-               CASE WHEN i.score IS NULL OR i.{rank_col} IS NULL THEN 'no_imd_score'
+               CASE WHEN i.score IS NULL THEN 'no_imd_score'
                     WHEN coalesce(p.registered_patients, 0) <= 0
                       OR coalesce(p.weighted_patients, 0) <= 0 THEN 'zero_patients'
+                    WHEN i.{rank_col} IS NULL THEN 'no_imd_score'
                     WHEN {amount} IS NULL THEN 'no_total'
                     {unknown}
                END AS excluded_because
-        FROM payments p
+        FROM {source} p
         LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code
         WHERE {_sql_years(years)}
     """
@@ -439,6 +464,32 @@ _EXCLUDED_SQL = """
 """
 
 
+def old_imd_note(con: duckdb.DuckDBPyConnection, year: str) -> str | None:
+    """Flag the practices whose score for ``year`` comes from an IMD release older than the
+    newest loaded (e.g. IMD 2010 for 3 practices in 2022/23), or ``None`` when there are none."""
+    if not has_table(con, "practice_imd"):
+        return None
+    rows = con.execute(
+        r"""
+        WITH newest AS (SELECT max(imd_release) AS r FROM practice_imd)
+        SELECT CAST(regexp_extract(method, 'IMD (\d{4})$', 1) AS INTEGER) AS release,
+            count(*), any_value(newest.r)
+        FROM practice_imd_year, newest
+        WHERE year = ? AND score IS NOT NULL AND method LIKE 'carried forward from IMD %'
+        GROUP BY release HAVING release < any_value(newest.r) ORDER BY release DESC
+        """,
+        [year],
+    ).fetchall()
+    if not rows:
+        return None
+    older = sum(int(r[1]) for r in rows)
+    which = ", ".join(f"{int(n):,} from IMD {release}" for release, n, _ in rows)
+    return (
+        f"{older:,} practice{'s' if older != 1 else ''}' IMD score for {year} is older than the "
+        f"newest release loaded (IMD {rows[0][2]}): carried forward {which}."
+    )
+
+
 def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> float | None:
     a, b = per_weighted.get(first), per_weighted.get(last)
     return None if a is None or b is None else a - b
@@ -452,6 +503,7 @@ def payments_by_deprivation(
     exclude_prescribing: bool = False,
     by: By | None = None,
     deciles: bool = False,
+    icb_map: IcbMap = IcbMap.current,
 ) -> DeprivationResult:
     """Return payments by national IMD quintile (or decile) of practices in ``year``.
 
@@ -460,7 +512,9 @@ def payments_by_deprivation(
     per weighted patient as ratios of sums. With ``by``, groups are that breakdown's values
     crossed with the quintiles, and the measures are per breakdown value. Measures: the Q1-Q5
     gap per weighted patient, the slope index of inequality and the concentration index (both
-    over practices, weighted by weighted patients, ranked by IMD score).
+    over practices, weighted by weighted patients, ranked by IMD score). ``by=icb`` groups the
+    practices by today's ICBs (``icb_map=current``, when loaded) or the year's own
+    (``historic``), and a note says which.
     """
     year = resolve_year(con, year)
     _require_deprivation(con)
@@ -468,7 +522,11 @@ def payments_by_deprivation(
     amount, notes = _amount_sql(total, exclude_prescribing, published, [year])
     groups_of = DECILES if deciles else QUINTILES
     rank_col = "decile" if deciles else "quintile"
-    c = f"WITH c AS ({_classified_sql(amount, rank_col, by, [year])})"
+    source = "payments"
+    if by is By.icb:
+        source = payments_sql(con, icb_map)
+        notes.append(describe_icb_map(con, icb_map))
+    c = f"WITH c AS ({_classified_sql(amount, rank_col, by, [year], source)})"
     group_rows = con.execute(
         f"""{c}
         SELECT grp, rank, any_value(icb_name), count(*), sum(registered_patients),
@@ -492,6 +550,9 @@ def payments_by_deprivation(
         """
     ).fetchall()
     excluded_rows = con.execute(f"{c} {_EXCLUDED_SQL}").fetchall()
+    ranked_practices = sum(int(r[1]) for r in excluded_rows if r[0] not in UNPLACED) + sum(
+        int(r[3]) for r in group_rows
+    )
 
     groups = tuple(
         DeprivationGroup(
@@ -509,6 +570,17 @@ def payments_by_deprivation(
         for r in group_rows
     )
     keys = [ALL] if by is None else sorted({str(g.group) for g in groups})
+    notes.append(
+        RANKING_NOTE.format(
+            groups="Deciles" if deciles else "Quintiles",
+            practices=ranked_practices,
+        )
+    )
+    if by is not None:
+        notes.append(WITHIN_GROUP_NOTE.format(what=BY_COLUMNS[by][1]))
+    old_imd = old_imd_note(con, year)
+    if old_imd:
+        notes.append(old_imd)
 
     def key_of(value: object) -> str:
         return ALL if by is None else str(value)

@@ -22,8 +22,10 @@ Definitions (stated on the pages):
   no weighted patients has no figure and is left out of the medians, which are of practices'
   own figures (the middle practice), not ratios of sums. The ICB gradient, like the national
   analysis, uses ratios of sums (a group's payments over its weighted patients).
-* An ICB's practices in a year are those the year's payments file places in it (through the
-  year's CCG / sub-ICB to ICB lookup), as in the national analysis's breakdown by ICB.
+* An ICB's practices in a year are those the year's payments file places in it, grouped by
+  default by the ICBs in force today (``icb_map=current``: a practice-year in the ICB of April
+  2026 that holds it, :func:`gpequity.warehouse.icbs.payments_sql`) or by the year's own CCG /
+  sub-ICB to ICB lookup (``historic``), as in the national analysis's breakdown by ICB.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from typing import Any
 
 import duckdb
 
-from gpequity.analysis.icb import Indicator
+from gpequity.analysis.icb import Icb, IcbOverview, Indicator, icb_overview
 from gpequity.analysis.payments import (
     QUINTILES,
     By,
@@ -46,7 +48,16 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.tables import has_table, table_names
+from gpequity.warehouse.icbs import (
+    IcbMap,
+    describe_icb_map,
+    payments_sql,
+    short_names,
+    uses_current_map,
+)
 
+#: A practice in no quintile: no IMD score that year, or no patients to weigh (not ranked).
+NOT_RANKED = "Not ranked (no IMD score or no patients)"
 #: Search results listed at most (the page says how many more matched).
 SEARCH_LIMIT = 50
 #: Shortest text searched for in names and postcodes (a code is looked up at any length).
@@ -196,6 +207,17 @@ class IcbProfile:
     england_gap_q1_minus_q5: float | None
     notes: tuple[str, ...]
     definition: str = GRADIENT_DEFINITION
+    #: "Essex ICB": the official short name, for every mention after the first.
+    short_name: str | None = None
+    #: Which ICBs the year's practices are grouped by, and the sentence saying so.
+    icb_map: IcbMap = IcbMap.historic
+    icb_map_note: str = ""
+    #: Whether the other map would group the practices differently (the ICBs of April 2026
+    #: are loaded).
+    maps_differ: bool = False
+    #: The practices and patients by national quintile as the ICB's datapack counts them, with
+    #: England's (the "fair share" benchmark); ``None`` when no practice has an IMD score.
+    overview: IcbOverview | None = None
 
     @property
     def registered_patients(self) -> float:
@@ -547,19 +569,26 @@ def practice_profile(
 # ICB profile
 
 
-def icb_years(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, ...]:
+def icb_years(
+    con: duckdb.DuckDBPyConnection, code: str, icb_map: IcbMap = IcbMap.current
+) -> tuple[str, ...]:
     """The payments years in which the ICB has practices, oldest first."""
     if not has_payments(con):
         return ()
     rows = con.execute(
-        "SELECT DISTINCT year FROM payments WHERE icb_code = ? ORDER BY year",
+        f"SELECT DISTINCT year FROM {payments_sql(con, icb_map)} p WHERE icb_code = ? "
+        "ORDER BY year",
         [code.strip().upper()],
     ).fetchall()
     return tuple(str(r[0]) for r in rows)
 
 
 def icb_practices(
-    con: duckdb.DuckDBPyConnection, code: str, year: str, tables: frozenset[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    year: str,
+    tables: frozenset[str] | None = None,
+    icb_map: IcbMap = IcbMap.current,
 ) -> tuple[IcbPractice, ...]:
     """The ICB's practices in ``year``, by practice code."""
     tables = table_names(con) if tables is None else tables
@@ -576,7 +605,7 @@ def icb_practices(
         SELECT p.practice_code, p.practice_name, p.pcn_name, p.postcode, p.registered_patients,
                p.weighted_patients, {score}, per.quintile, p.dispensing, p.rurality,
                p.total_payments, per.per_weighted
-        FROM payments p
+        FROM {payments_sql(con, icb_map)} p
         JOIN per ON per.year = p.year AND per.practice_code = p.practice_code
         {imd_join}
         WHERE p.year = ? AND p.icb_code = ?
@@ -619,7 +648,7 @@ def quintile_spread(practices: Sequence[IcbPractice]) -> tuple[QuintileShare, ..
     return tuple(
         QuintileShare(
             quintile=q,
-            label=rank_label(q) if q is not None else "No IMD score",
+            label=rank_label(q) if q is not None else NOT_RANKED,
             practices=practices_in.get(q, 0),
             registered_patients=patients_in.get(q, 0.0),
             share_of_practices=practices_in.get(q, 0) / all_practices if all_practices else None,
@@ -631,13 +660,13 @@ def quintile_spread(practices: Sequence[IcbPractice]) -> tuple[QuintileShare, ..
 
 
 def icb_gradient(
-    con: duckdb.DuckDBPyConnection, code: str, year: str
+    con: duckdb.DuckDBPyConnection, code: str, year: str, icb_map: IcbMap = IcbMap.current
 ) -> tuple[tuple[GradientRow, ...], float | None, float | None, tuple[str, ...]]:
     """Payments per weighted patient by national quintile, the ICB's and England's, with each
     Q1-Q5 gap: the national analysis's own figures (``payments_by_deprivation``)."""
     try:
         england = payments_by_deprivation(con, year)
-        by_icb = payments_by_deprivation(con, year, by=By.icb)
+        by_icb = payments_by_deprivation(con, year, by=By.icb, icb_map=icb_map)
     except DeprivationMissing as exc:
         return (), None, None, (str(exc),)
     code = code.strip().upper()
@@ -665,28 +694,39 @@ def icb_gradient(
 
 
 def icb_profile(
-    con: duckdb.DuckDBPyConnection, code: str, year: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    year: str | None = None,
+    icb_map: IcbMap = IcbMap.current,
 ) -> IcbProfile | None:
     """The ICB's profile in ``year`` (default: the latest year it has practices), or ``None``
     when no payments file places a practice in it. A ``year`` it has no practices in gives
-    ``None`` too."""
+    ``None`` too. ``icb_map`` says which ICBs the year's practices are grouped by (today's by
+    default: the code of an ICB abolished on 1 April 2026 then has no profile)."""
     code = code.strip().upper()
     tables = table_names(con)
-    years = icb_years(con, code) if "payments" in tables else ()
+    years = icb_years(con, code, icb_map) if "payments" in tables else ()
     if not years:
         return None
     chosen = year or years[-1]
     if chosen not in years:
         return None
     name_row = con.execute(
-        "SELECT any_value(icb_name) FROM payments WHERE year = ? AND icb_code = ?",
+        f"SELECT any_value(icb_name) FROM {payments_sql(con, icb_map)} p "
+        "WHERE year = ? AND icb_code = ?",
         [chosen, code],
     ).fetchone()
-    practices = icb_practices(con, code, chosen, tables)
-    gradient, icb_gap, england_gap, notes = icb_gradient(con, code, chosen)
+    practices = icb_practices(con, code, chosen, tables, icb_map)
+    gradient, icb_gap, england_gap, notes = icb_gradient(con, code, chosen, icb_map)
+    name = str(name_row[0]) if name_row and name_row[0] else code
+    short = short_names(con).get(code)
+    try:
+        overview = icb_overview(con, chosen, Icb(code, name, len(practices), icb_map, short))
+    except DeprivationMissing:
+        overview = None
     return IcbProfile(
         code=code,
-        name=str(name_row[0]) if name_row and name_row[0] else code,
+        name=name,
         year=chosen,
         years=years,
         practices=practices,
@@ -695,7 +735,21 @@ def icb_profile(
         icb_gap_q1_minus_q5=icb_gap,
         england_gap_q1_minus_q5=england_gap,
         notes=notes,
+        short_name=short,
+        icb_map=icb_map,
+        icb_map_note=describe_icb_map(con, icb_map),
+        maps_differ=_other_map_has(con, code, chosen, icb_map),
+        overview=overview,
     )
+
+
+def _other_map_has(con: duckdb.DuckDBPyConnection, code: str, year: str, icb_map: IcbMap) -> bool:
+    """Whether the other ICB map groups the year's practices differently and has this ICB
+    that year (Z9B2Z has no 2022/23 of its own; QHM has both)."""
+    if not uses_current_map(con, IcbMap.current):
+        return False
+    other = IcbMap.historic if icb_map is IcbMap.current else IcbMap.current
+    return year in icb_years(con, code, other)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from gpequity.formats import (
     format_pounds,
 )
 from gpequity.output import Format, render_rows
+from gpequity.warehouse.icbs import IcbMap, uses_current_map
 
 payments_app = typer.Typer(
     help="NHS payments to general practice: national totals, and who gets the money by "
@@ -206,6 +207,14 @@ def by_deprivation(
     deciles: Annotated[
         bool, typer.Option("--deciles", help="Deciles (D1 to D10) instead of quintiles.")
     ] = False,
+    icb_map: Annotated[
+        IcbMap,
+        typer.Option(
+            "--icb-map",
+            help="With --by icb: group the year's practices by today's ICBs (current, the "
+            "36 of April 2026) or by the ICBs of that year (historic).",
+        ),
+    ] = IcbMap.current,
     db: DbOption = None,
     format: FormatOption = Format.table,
 ) -> None:
@@ -220,8 +229,12 @@ def by_deprivation(
             exclude_prescribing=exclude_prescribing,
             by=by,
             deciles=deciles,
+            icb_map=icb_map,
         )
+        today = uses_current_map(con, icb_map)
     split = f" by {by.value}" if by else ""
+    if by is By.icb:
+        split += " (the ICBs of today)" if today else " (the ICBs of the year)"
     title = f"Payments by deprivation{split}, {result.year} ({total.value} total)"
     _render(console, format, result, title=title)
     if format is Format.table:

@@ -277,10 +277,27 @@ class _Figures:
 
 
 def _short(icb: Icb) -> str:
-    """``NHS North East and North Cumbria ICB``: the name as a sentence uses it."""
+    """``North East and North Cumbria ICB``: the official short name, as a sentence uses it
+    after the first mention (the full name, shortened, when no official list gives one)."""
+    if icb.short_name:
+        return icb.short_name
     name = icb.name
     suffix = " Integrated Care Board"
     return name[: -len(suffix)] + " ICB" if name.endswith(suffix) else name
+
+
+def most_deprived_sentence(overview: IcbOverview) -> str:
+    """The "fair share" benchmark, said once for the datapack and the ICB profile: the share of
+    the ICB's registered patients (of practices with an IMD score) with practices in England's
+    most deprived fifth, against the same share across England (not 20%: the fifths are
+    fifths of practices, not of patients)."""
+    q5 = overview.most_deprived
+    return (
+        f"{format_share(q5.share_of_patients)} of the registered patients of "
+        f"{_short(overview.icb)}'s practices with an IMD score are with practices in England's "
+        f"most deprived fifth (Q5), against {format_share(q5.england_share_of_patients)} across "
+        "England."
+    )
 
 
 def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
@@ -289,11 +306,7 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
         return _missing(base, pack.overview.missing)
     o = pack.overview.result
     q5 = o.most_deprived
-    reading = (
-        f"{format_share(q5.share_of_patients)} of the registered patients of {_short(o.icb)}'s "
-        f"practices with an IMD score are with practices in England's most deprived fifth "
-        f"(Q5), against {format_share(q5.england_share_of_patients)} across England."
-    )
+    reading = most_deprived_sentence(o)
     table = TableView(
         caption="Practices and registered patients in each national deprivation fifth",
         columns=(
@@ -342,10 +355,16 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             "its practices in each.",
         ),
         facts=(
-            ("Practices", format_count(o.practices)),
-            ("Registered patients", format_people(o.registered_patients)),
-            ("Patients in the most deprived fifth (Q5)", format_share(q5.share_of_patients)),
-            ("England, most deprived fifth", format_share(q5.england_share_of_patients)),
+            (f"Practices paid in {o.year}", format_count(o.practices)),
+            ("Registered patients of those practices", format_people(o.registered_patients)),
+            (
+                "Patients in the most deprived fifth (Q5), of practices with an IMD score",
+                format_share(q5.share_of_patients),
+            ),
+            (
+                "England, most deprived fifth (the benchmark)",
+                format_share(q5.england_share_of_patients),
+            ),
         ),
         figures=(figures.add(charts.patients_chart(o, reading), table),),
     )

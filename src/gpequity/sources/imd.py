@@ -295,7 +295,17 @@ def derive_year_scores(con: duckdb.DuckDBPyConnection) -> list[str]:
         """
     )
     # Ranked nationally within the year, lowest score (least deprived) first; ties broken by
-    # practice code so that the same data always gives the same groups.
+    # practice code so that the same data always gives the same groups. With the payments
+    # loaded, only the practices an analysis can weigh are ranked (registered and weighted
+    # patients that year): ranking the 198 practices of 2022/23 without patients and then
+    # leaving them out made fifths of 1,272 to 1,310 practices (issue 10). They keep their score
+    # and have no quintile.
+    weighed = (
+        "AND (year, practice_code) IN (SELECT year, practice_code FROM payments "
+        "WHERE registered_patients > 0 AND weighted_patients > 0)"
+        if has_payments
+        else ""
+    )
     con.execute(
         f"""
         INSERT INTO practice_imd_year
@@ -303,7 +313,7 @@ def derive_year_scores(con: duckdb.DuckDBPyConnection) -> list[str]:
         FROM imd_year_scores s LEFT JOIN (
             SELECT year, practice_code,
                 ntile({QUINTILES}) OVER w AS quintile, ntile({DECILES}) OVER w AS decile
-            FROM imd_year_scores WHERE score IS NOT NULL
+            FROM imd_year_scores WHERE score IS NOT NULL {weighed}
             WINDOW w AS (PARTITION BY year ORDER BY score, practice_code)
         ) r USING (year, practice_code)
         """

@@ -41,6 +41,9 @@ GEOGRAPHY_2022_END = date(2026, 3, 31)
 GEOGRAPHY_2026 = icb_names.GEOGRAPHIES["26"]
 #: The first payments year of the 2022 ICBs; later years before April 2026 count too.
 FIRST_ICB_YEAR = lookup.ICB_FIRST_PERIOD
+#: The basis of a practice listed by an ICB's indicator file alone (no population row: a
+#: practice closed or merged since the indicators were counted).
+INDICATOR_ONLY = "indicator file only"
 #: Codes named in one warning, at most.
 SHOWN = 10
 
@@ -71,6 +74,12 @@ CREATE TABLE practice_memberships (
     sub_icb_code VARCHAR,
     source VARCHAR NOT NULL,
     basis VARCHAR NOT NULL          -- how the files say so
+);
+CREATE TABLE payment_icbs_today (
+    year VARCHAR NOT NULL,          -- a payments year, any
+    practice_code VARCHAR NOT NULL,
+    icb_code VARCHAR NOT NULL,      -- the ICB in force today the practice-year counts in
+    basis VARCHAR NOT NULL          -- 'practice', 'sub-ICB location' or 'ICB successor'
 );
 CREATE TABLE organisation_geographies (
     valid_from DATE NOT NULL,
@@ -112,6 +121,7 @@ def derive_organisations(con: duckdb.DuckDBPyConnection) -> list[str]:
     if _derive_2026(con):
         warnings += _link_successors(con)
         warnings += _efit_defects(con)
+        _place_payments_today(con)
     _record_geographies(con)
     return warnings
 
@@ -290,7 +300,7 @@ def _derive_2026_practices(con: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN org_listed l USING (practice_code)
             WHERE p.current OR len(l.icbs) = 1
             UNION ALL
-            SELECT l.practice_code, i.period, l.icbs[1], 'indicator file only'
+            SELECT l.practice_code, i.period, l.icbs[1], '{INDICATOR_ONLY}'
             FROM org_listed l JOIN org_efit i ON i.kind = 'indicators'
                 AND i.practice_code = l.practice_code AND i.icb_code = l.icbs[1]
             WHERE len(l.icbs) = 1 AND l.practice_code NOT IN (
@@ -347,6 +357,57 @@ def _link_successors(con: duckdb.DuckDBPyConnection) -> list[str]:
         f"ICBs of 2022 with no successor in April 2026 (none of their practices of "
         f"{_payments_year(con)} is in the eFIT files): {_listed(lost)}"
     ]
+
+
+# --- past payments years by today's ICBs --------------------------------------------------
+
+#: How a past practice-year is placed in an ICB of today, in order of preference.
+BY_PRACTICE, BY_SUB_ICB, BY_SUCCESSOR = "practice", "sub-ICB location", "ICB successor"
+
+
+def _place_payments_today(con: duckdb.DuckDBPyConnection) -> None:
+    """Place every practice-year of the payments files in an ICB in force today.
+
+    A practice still open is in its ICB of today. A closed one is in the ICB of today holding
+    most of the open practices of its CCG / sub-ICB location of that year (so a split ICB's
+    closed practices follow their sub-ICB location); failing that, in the successor of its ICB
+    of that year holding most of that ICB's practices. A practice-year none of these places is
+    not in the table (its ICB is then the one of its year).
+    """
+    if not has_table(con, "payments"):
+        return
+    con.execute(
+        f"""
+        INSERT INTO payment_icbs_today
+        WITH today AS (
+            SELECT m.practice_code, any_value(m.icb_code) AS icb_code
+            FROM practice_memberships m JOIN organisations o ON o.kind = 'icb'
+                AND o.code = m.icb_code AND o.valid_from = m.valid_from AND o.valid_to IS NULL
+            GROUP BY m.practice_code
+        ),
+        by_sub_icb AS (
+            SELECT year, ccg_code, arg_max(icb_code, n) AS icb_code FROM (
+                SELECT p.year, p.ccg_code, t.icb_code, count(*) AS n FROM payments p
+                JOIN today t USING (practice_code) WHERE p.ccg_code IS NOT NULL GROUP BY ALL)
+            GROUP BY ALL
+        ),
+        by_successor AS (
+            SELECT code, arg_max(successor_code, practices) AS icb_code
+            FROM organisation_successors GROUP BY code
+        )
+        SELECT p.year, p.practice_code,
+            coalesce(t.icb_code, c.icb_code, s.icb_code),
+            CASE WHEN t.icb_code IS NOT NULL THEN '{BY_PRACTICE}'
+                 WHEN c.icb_code IS NOT NULL THEN '{BY_SUB_ICB}'
+                 ELSE '{BY_SUCCESSOR}' END
+        FROM payments p
+        LEFT JOIN today t USING (practice_code)
+        LEFT JOIN by_sub_icb c ON c.year = p.year AND c.ccg_code = p.ccg_code
+        LEFT JOIN by_successor s ON s.code = p.icb_code
+        WHERE coalesce(t.icb_code, c.icb_code, s.icb_code) IS NOT NULL
+        ORDER BY p.year, p.practice_code
+        """
+    )
 
 
 # --- the eFIT files' defects ----------------------------------------------------------------
@@ -445,7 +506,7 @@ def _efit_defects(con: duckdb.DuckDBPyConnection) -> list[str]:
         f"""
         SELECT m.icb_code, o.short_name, list(m.practice_code ORDER BY m.practice_code)
         FROM practice_memberships m LEFT JOIN {names} o ON o.code = m.icb_code
-        WHERE m.valid_from = ? AND m.basis = 'indicator file only'
+        WHERE m.valid_from = ? AND m.basis = '{INDICATOR_ONLY}'
         GROUP BY ALL ORDER BY m.icb_code
         """,
         [GEOGRAPHY_2026],

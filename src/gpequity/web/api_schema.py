@@ -656,3 +656,8 @@ class IcbProfileOut(ProfileOut):
     england_gap_q1_minus_q5: float | None
     notes: list[str]
     definition: str
+    #: "Essex ICB"; null when no official list names the ICB.
+    short_name: str | None
+    #: Which ICBs the year's practices are grouped by ("current" or "historic"), in words.
+    icb_map: str
+    icb_map_note: str

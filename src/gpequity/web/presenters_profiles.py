@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from gpequity.analysis.payments import QUINTILES, rank_label
 from gpequity.analysis.profiles import (
+    NOT_RANKED,
     DirectoryResults,
     IcbPractice,
     IcbProfile,
@@ -29,6 +30,8 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
+from gpequity.reports.datapack import most_deprived_sentence
+from gpequity.warehouse.icbs import IcbMap, IcbResolution
 from gpequity.web.presenters_library import CsvTable, csv_table, gap_sentence
 from gpequity.web.views import Link, Option, SummaryItem
 
@@ -50,12 +53,54 @@ def icb_href(code: str, **params: str) -> str:
 
 
 def quintile_words(quintile: int | None) -> str:
-    """``Q5 (most deprived)``; ``No IMD score`` for a practice without one."""
-    return "No IMD score" if quintile is None else rank_label(quintile)
+    """``Q5 (most deprived)``; ``Not ranked ...`` for a practice in no quintile (no IMD score,
+    or no patients that year)."""
+    return NOT_RANKED if quintile is None else rank_label(quintile)
 
 
 def _or_not_recorded(value: str | None) -> str:
     return value if value else NOT_RECORDED
+
+
+# --- ICBs abolished on 1 April 2026 --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuccessorsPage:
+    """``/icbs/{code}`` (or its datapack) for an ICB split on 1 April 2026: its successors."""
+
+    title: str
+    code: str
+    message: str
+    successors: tuple[Link, ...]
+    historic_href: str
+
+
+def successor_href(successor: str, predecessor: str, suffix: str = "", year: str = "") -> str:
+    """``/icbs/Z9B2Z?from=QRV``: the successor's page, saying where the reader came from."""
+    params = [("from", predecessor)] + ([("year", year)] if year else [])
+    return f"/icbs/{successor}{suffix}?{urlencode(params)}"
+
+
+def present_successors(
+    resolution: IcbResolution, suffix: str = "", year: str = ""
+) -> SuccessorsPage:
+    """The page naming every ICB of today that a split ICB's practices are now in."""
+    what = "datapack" if suffix else "profile"
+    return SuccessorsPage(
+        title=f"{resolution.code}: {resolution.icb.label} is no longer an ICB",
+        code=resolution.code,
+        message=f"{resolution.message}.",
+        successors=tuple(
+            Link(
+                text=f"{icb.name or icb.code} ({icb.code})",
+                href=successor_href(icb.code, resolution.code, suffix, year),
+                detail=f"The {what} of {icb.label}",
+            )
+            for icb in resolution.current
+        ),
+        historic_href=icb_href(resolution.code, icb_map=IcbMap.historic.value),
+    )
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -465,6 +510,14 @@ class IcbPage:
     practices_csv: str
     definition: str
     datapack_href: str | None
+    #: Which ICBs the year's practices are grouped by, said aloud, and the link to the other map.
+    icb_map_note: str = ""
+    other_map_href: str = ""
+    other_map_label: str = ""
+    #: ``historic`` when the page is on the year's own ICBs (kept by its forms), else "".
+    icb_map_param: str = ""
+    #: "QRV (North West London ICB) became part of ..." when redirected from a predecessor.
+    arrived_from: str | None = None
 
 
 def gradient_sentence(profile: IcbProfile) -> str:
@@ -475,21 +528,29 @@ def gradient_sentence(profile: IcbProfile) -> str:
 
 
 def spread_sentence(profile: IcbProfile) -> str:
+    """The share of patients in England's most deprived fifth against England's: the datapack's
+    own sentence, so that the benchmark is one figure defined once."""
     if not profile.practices:
         return f"The ICB has no practices in the {profile.year} payments file."
-    most = next((s for s in profile.spread if s.quintile == QUINTILES), None)
-    share = format_share(most.share_of_patients if most else 0)
-    return (
-        f"{share} of the ICB's registered patients are in practices in England's most deprived "
-        f"fifth ({rank_label(QUINTILES)}); an even spread would be 20%."
-    )
+    if profile.overview is None:
+        return f"No practice has an IMD score in {profile.year}: they cannot be placed in fifths."
+    return most_deprived_sentence(profile.overview)
+
+
+def _map_params(profile: IcbProfile) -> dict[str, str]:
+    """The ``icb_map`` of the page's links: only when it is not the default."""
+    return {"icb_map": profile.icb_map.value} if profile.icb_map is IcbMap.historic else {}
 
 
 def present_icb(
-    profile: IcbProfile, query: TableQuery, *, datapack_href: str | None = None
+    profile: IcbProfile,
+    query: TableQuery,
+    *,
+    datapack_href: str | None = None,
+    arrived_from: str | None = None,
 ) -> IcbPage:
     rows = select_practices(profile.practices, query)
-    base = query.params(profile.year)
+    base = {**query.params(profile.year), **_map_params(profile)}
     headers = []
     for column in COLUMNS:
         current = column.key == query.sort
@@ -513,10 +574,13 @@ def present_icb(
         )
     total = len(profile.practices)
     counter = (
-        f"Showing {format_count(len(rows))} of {format_count(total)} practices"
+        f"Showing {format_count(len(rows))} of {format_count(total)} practices paid in "
+        f"{profile.year}"
         if query.filter or query.quintile
-        else f"{format_count(total)} practices"
+        else f"{format_count(total)} practices paid in {profile.year}"
     )
+    historic = profile.icb_map is IcbMap.historic
+    switch = {} if historic else {"icb_map": IcbMap.historic.value}
     return IcbPage(
         title=f"{profile.name} ({profile.code})",
         code=profile.code,
@@ -525,9 +589,9 @@ def present_icb(
         year_options=tuple(Option(y, y, y == profile.year) for y in reversed(profile.years)),
         summary=(
             SummaryItem("ICB code", profile.code),
-            SummaryItem(f"Practices ({profile.year})", format_count(total)),
+            SummaryItem(f"Practices paid in {profile.year}", format_count(total)),
             SummaryItem(
-                f"Registered patients ({profile.year})",
+                f"Registered patients of those practices ({profile.year})",
                 format_people(profile.registered_patients),
             ),
         ),
@@ -542,7 +606,7 @@ def present_icb(
             )
             for s in profile.spread
         ),
-        spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile.year),
+        spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         gradient_summary=gradient_sentence(profile) if profile.gradient else "",
         gradient=tuple(
             GradientRowView(
@@ -554,7 +618,7 @@ def present_icb(
             )
             for g in profile.gradient
         ),
-        gradient_csv=icb_href(profile.code) + "/gradient.csv" + _year_query(profile.year),
+        gradient_csv=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         gradient_notes=profile.notes,
         headers=tuple(headers),
         rows=tuple(
@@ -580,7 +644,7 @@ def present_icb(
                 Option(str(q), rank_label(q), query.quintile == str(q))
                 for q in range(1, QUINTILES + 1)
             ),
-            Option(NO_SCORE, "No IMD score", query.quintile == NO_SCORE),
+            Option(NO_SCORE, NOT_RANKED, query.quintile == NO_SCORE),
         ),
         sort=query.sort,
         order=query.order,
@@ -588,11 +652,22 @@ def present_icb(
         + urlencode([(k, v) for k, v in base.items() if v]),
         definition=profile.definition,
         datapack_href=datapack_href,
+        icb_map_note=profile.icb_map_note,
+        other_map_href=(
+            icb_href(profile.code, year=profile.year, **switch) if profile.maps_differ else ""
+        ),
+        other_map_label=(
+            "Group the practices by the ICBs in force today"
+            if historic
+            else f"Group the practices by the ICBs of {profile.year}"
+        ),
+        arrived_from=arrived_from,
+        icb_map_param=_map_params(profile).get("icb_map", ""),
     )
 
 
-def _year_query(year: str) -> str:
-    return "?" + urlencode([("year", year)])
+def _year_query(profile: IcbProfile) -> str:
+    return "?" + urlencode([("year", profile.year), *_map_params(profile).items()])
 
 
 def _icb_lead(profile: IcbProfile) -> dict[str, object]:

@@ -224,6 +224,8 @@ class ResultsView:
     uploaded: bool
     table_note: str
     hidden: tuple[tuple[str, str], ...]
+    #: Defects of the ICB's input files found while loading them (the eFIT files' strays).
+    data_warnings: tuple[str, ...] = ()
 
 
 def index_sentence(index: float | None) -> str:
@@ -532,6 +534,7 @@ def present_results(
     base_url: str,
     upload: UploadState | None = None,
     options: TableOptions = TableOptions(),
+    data_warnings: Sequence[str] = (),
 ) -> ResultsView:
     """The results of one scenario: the headline, the chart, the practice table (filtered,
     sorted, with or without its details), then the rest: method, downloads and links.
@@ -651,6 +654,7 @@ def present_results(
             "difference is the allocation minus the baseline."
         ),
         hidden=tuple(query) + upload_fields(upload),
+        data_warnings=tuple(data_warnings),
     )
 
 
@@ -698,6 +702,7 @@ def present_allocate(
     step: str = "scenario",
     options: TableOptions = TableOptions(),
     practices: Sequence[PracticeInput] = (),
+    data_warnings: Sequence[str] = (),
 ) -> AllocatePage:
     """The allocation page: the form (as typed), the errors, and the results when there are.
 
@@ -721,7 +726,13 @@ def present_allocate(
     results = None
     if outcome is not None and not errors:
         results = present_results(
-            outcome, inp, sort or SortChoice(), base_url=base_url, upload=upload, options=options
+            outcome,
+            inp,
+            sort or SortChoice(),
+            base_url=base_url,
+            upload=upload,
+            options=options,
+            data_warnings=data_warnings,
         )
     return present_page(
         PAGE_HEADING,

@@ -78,6 +78,7 @@ from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity
 from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
 from gpequity.reports.allocation_pdf import allocation_pdf
+from gpequity.warehouse.icbs import efit_warnings_of
 from gpequity.web.allocate.common import ALLOCATE_PATH
 from gpequity.web.allocate.compare import (
     COMPARE_SORT_KEYS,
@@ -320,6 +321,7 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
         base_url=_base_url(request),
         options=options,
         practices=practices,
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
     )
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     if outcome is not None and _is_htmx(request):
@@ -475,6 +477,7 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
         upload=upload,
         base_url=_base_url(request),
         practices=icb_practices(con, inp, icbs),
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))

@@ -4,8 +4,10 @@
   lists it (the same search, filters and order);
 * ``GET /api/v1/resources/{slug}``: one resource, its metadata and its Markdown source;
 * ``GET /api/v1/practices/{code}``: a practice's profile, as ``/practices/{code}`` shows it;
-* ``GET /api/v1/icbs/{code}?year=``: an ICB's profile (its practices, their spread across the
-  national quintiles, the gradient by quintile against England's), as ``/icbs/{code}``.
+* ``GET /api/v1/icbs/{code}?year=&icb_map=``: an ICB's profile (its practices, their spread
+  across the national quintiles, the gradient by quintile against England's), as
+  ``/icbs/{code}``; the code of an ICB abolished on 1 April 2026 is a 404 naming its
+  successor(s).
 
 The figures are the analysis modules' own (:mod:`gpequity.analysis.profiles`), unformatted:
 money in pounds, shares as fractions. Errors are JSON: 404 ``{"detail": "..."}`` for an unknown
@@ -22,6 +24,7 @@ from fastapi.responses import JSONResponse
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profiles import has_payments, icb_profile
 from gpequity.library import PER_PAGE, Hit, Resource, ResourceType
+from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.api_errors import JsonErrorsRoute, error_response
 from gpequity.web.api_schema import (
     NOT_FOUND,
@@ -165,12 +168,21 @@ def get_icb(
     reading: ApiReading,
     code: Annotated[str, Path(examples=["QHM"])],
     year: str = Query("", description="Financial year, e.g. 2022/23 [default: the latest]."),
+    icb_map: IcbMap = Query(
+        IcbMap.current,
+        description="Group the year's practices by today's ICBs (current) or by the ICBs of "
+        "that year (historic).",
+    ),
 ) -> IcbProfileOut | JSONResponse:
     chosen = parse_year(year) if year.strip() else None
     if year.strip() and chosen is None:
         return error_response(404, f"'{year}' is not a financial year like 2022/23")
     con = reading.con
-    profile = icb_profile(con, code, chosen) if has_payments(con) else None
+    resolution = superseded(con, code) if icb_map is IcbMap.current else None
+    if resolution is not None:
+        where = " or ".join(f"{PREFIX}/icbs/{i.code}" for i in resolution.current)
+        return error_response(404, f"{resolution.message}" + (f": see {where}" if where else ""))
+    profile = icb_profile(con, code, chosen, icb_map) if has_payments(con) else None
     if profile is None:
         detail = f"no practice is in ICB '{code}'" + (f" in {chosen}" if chosen else "")
         return error_response(404, detail + " in the payments files")

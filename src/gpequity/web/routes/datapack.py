@@ -7,8 +7,10 @@
 
 The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Making one takes a
 few seconds, so the last few are kept per version of the warehouse file (a rebuilt warehouse
-is a new file, so a pack is never stale). An ICB or a year the warehouse does not have is the
-site's 404 page; no warehouse at all is the "no data loaded yet" page.
+is a new file, so a pack is never stale). The code of an ICB abolished on 1 April 2026
+redirects to its successor's pack (a split one names every successor); an ICB or a year the
+warehouse does not have is the site's 404 page; no warehouse at all is the "no data loaded yet"
+page.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
 from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
 from gpequity.reports.render import stylesheet as datapack_stylesheet
+from gpequity.warehouse.icbs import superseded
 from gpequity.web.rendering import render
+from gpequity.web.successors import successor_response
 from gpequity.web.warehouse import PageReading, Reading, VersionedCache
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +76,16 @@ def _view(reading: Reading, code: str, year: str) -> DatapackView:
         raise StarletteHTTPException(status_code=404) from exc
 
 
+def _successor(
+    request: Request, reading: Reading, code: str, suffix: str, year: str
+) -> Response | None:
+    """The successor's pack (or the page naming every successor) for an abolished ICB's code."""
+    resolution = superseded(reading.con, code) if CODE.match(code) else None
+    if resolution is None:
+        return None
+    return successor_response(request, resolution, suffix, year.strip())
+
+
 def _no_data(request: Request) -> HTMLResponse:
     return render(
         request,
@@ -89,6 +103,9 @@ def _href(code: str, suffix: str, year: str) -> str:
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
+    moved = _successor(request, reading, code, "/datapack", year)
+    if moved is not None:
+        return moved
     view = _view(reading, code, year)
     page = DatapackPage(
         title=f"Inequality datapack: {view.icb_name}, {view.year}",
@@ -107,6 +124,9 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
+    moved = _successor(request, reading, code, "/datapack.pdf", year)
+    if moved is not None:
+        return moved
     view = _view(reading, code, year)
     content = _pdfs.get(
         reading.version, (view.icb_code, view.year), lambda: render_pdf(render_html(view))
@@ -123,6 +143,9 @@ def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = 
 def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
+    moved = _successor(request, reading, code, "/datapack.html", year)
+    if moved is not None:
+        return moved
     view = _view(reading, code, year)
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(

@@ -3,13 +3,16 @@
 * ``/practices?q=...``: find a practice by name, code or postcode prefix, an ICB by name;
 * ``/practices/{code}``: a practice beside its ICB, its quintile and England
   (``/practices/{code}/payments.csv``, ``/practices/{code}/indicators.csv``);
-* ``/icbs/{code}?year=&sort=&order=&filter=&quintile=``: an ICB's practices (sortable and
-  filterable without JavaScript; htmx swaps just the table when it runs), their spread across
-  the national quintiles and the gradient by quintile against England's
+* ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=``: an ICB's practices
+  (sortable and filterable without JavaScript; htmx swaps just the table when it runs), their
+  spread across the national quintiles and the gradient by quintile against England's
   (``/icbs/{code}/practices.csv`` with the same parameters, ``quintiles.csv``, ``gradient.csv``).
+  A year's practices are grouped by today's ICBs (``icb_map=current``, the default) or by the
+  year's own (``historic``).
 
-The figures come from :mod:`gpequity.analysis.profiles`; a code the warehouse does not know is
-the site's 404 page.
+The figures come from :mod:`gpequity.analysis.profiles`; the code of an ICB abolished on 1 April
+2026 redirects to its successor (or, split, names every successor: :mod:`gpequity.web.successors`);
+a code the warehouse does not know is the site's 404 page.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +32,7 @@ from gpequity.analysis.profiles import (
     icb_profile,
     search_directory,
 )
+from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.downloads import csv_response
 from gpequity.web.presenters_library import CsvTable
 from gpequity.web.presenters_profiles import (
@@ -46,6 +50,7 @@ from gpequity.web.presenters_profiles import (
 from gpequity.web.rendering import render
 from gpequity.web.results import find_practice
 from gpequity.web.state import datapack_href
+from gpequity.web.successors import successor_response
 from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
@@ -94,14 +99,25 @@ def practice_indicators_download(request: Request, reading: PageReading, code: s
     return _download(practice_indicators_csv(load_practice(request, reading, code)))
 
 
-def load_icb(reading: Reading | None, code: str, year: str) -> IcbProfile:
+def read_icb_map(icb_map: str) -> IcbMap:
+    """``?icb_map=``: ``current`` (blank) or ``historic``; anything else is the 404 page."""
+    try:
+        return IcbMap(icb_map.strip().lower() or IcbMap.current.value)
+    except ValueError:
+        raise StarletteHTTPException(status_code=404) from None
+
+
+def load_icb(reading: Reading | None, code: str, year: str, icb_map: str = "") -> IcbProfile:
     if not CODE.match(code):
         raise StarletteHTTPException(status_code=404)
     chosen = parse_year(year) if year.strip() else None
     if year.strip() and chosen is None:
         raise StarletteHTTPException(status_code=404)
+    grouping = read_icb_map(icb_map)
     con = None if reading is None else reading.con
-    profile = icb_profile(con, code, chosen) if con is not None and has_payments(con) else None
+    profile = (
+        icb_profile(con, code, chosen, grouping) if con is not None and has_payments(con) else None
+    )
     if profile is None:
         raise StarletteHTTPException(status_code=404)
     return profile
@@ -120,27 +136,48 @@ TableQueryParam = Annotated[TableQuery, Depends(table_query)]
 
 @router.get("/icbs/{code}", response_class=HTMLResponse, name="icb")
 def icb(
-    request: Request, reading: PageReading, query: TableQueryParam, code: str, year: str = ""
+    request: Request,
+    reading: PageReading,
+    query: TableQueryParam,
+    code: str,
+    year: str = "",
+    icb_map: str = "",
+    came_from: Annotated[str, Query(alias="from")] = "",
 ) -> Response:
-    profile = load_icb(reading, code, year)
+    grouping = read_icb_map(icb_map)
+    if reading is not None and grouping is IcbMap.current and CODE.match(code):
+        resolution = superseded(reading.con, code)
+        if resolution is not None:
+            return successor_response(request, resolution, year=year.strip())
+    profile = load_icb(reading, code, year, icb_map)
     if profile.code != code:
         return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
-    page = present_icb(profile, query, datapack_href=datapack_href(request, profile.code))
+    previous = superseded(reading.con, came_from) if reading and CODE.match(came_from) else None
+    page = present_icb(
+        profile,
+        query,
+        datapack_href=datapack_href(request, profile.code),
+        arrived_from=previous.message if previous else None,
+    )
     return render(request, "profiles/icb.html", page)
 
 
 @router.get("/icbs/{code}/practices.csv", name="icb_practices_csv")
 def icb_practices_download(
-    reading: PageReading, query: TableQueryParam, code: str, year: str = ""
+    reading: PageReading, query: TableQueryParam, code: str, year: str = "", icb_map: str = ""
 ) -> Response:
-    return _download(icb_practices_csv(load_icb(reading, code, year), query))
+    return _download(icb_practices_csv(load_icb(reading, code, year, icb_map), query))
 
 
 @router.get("/icbs/{code}/quintiles.csv", name="icb_quintiles_csv")
-def icb_quintiles_download(reading: PageReading, code: str, year: str = "") -> Response:
-    return _download(icb_spread_csv(load_icb(reading, code, year)))
+def icb_quintiles_download(
+    reading: PageReading, code: str, year: str = "", icb_map: str = ""
+) -> Response:
+    return _download(icb_spread_csv(load_icb(reading, code, year, icb_map)))
 
 
 @router.get("/icbs/{code}/gradient.csv", name="icb_gradient_csv")
-def icb_gradient_download(reading: PageReading, code: str, year: str = "") -> Response:
-    return _download(icb_gradient_csv(load_icb(reading, code, year)))
+def icb_gradient_download(
+    reading: PageReading, code: str, year: str = "", icb_map: str = ""
+) -> Response:
+    return _download(icb_gradient_csv(load_icb(reading, code, year, icb_map)))

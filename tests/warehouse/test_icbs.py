@@ -8,13 +8,13 @@ from datetime import date
 import duckdb
 import pytest
 
-from gpequity.analysis.organisations import (
+from gpequity.errors import GpequityError
+from gpequity.warehouse.icbs import (
     UnknownIcb,
     list_current_icbs,
     list_practices_of,
     resolve_icb,
 )
-from gpequity.errors import GpequityError
 from gpequity.warehouse.organisations import SCHEMA
 
 OLD, END, NEW = date(2022, 7, 1), date(2026, 3, 31), date(2026, 4, 1)
@@ -108,3 +108,16 @@ def test_current_icbs_and_their_practices(con):
     assert list_practices_of(con, "D7T5G") == ["F81001"]
     with pytest.raises(GpequityError, match=r"became part of NHS Essex ICB \(D7T5G\)"):
         list_practices_of(con, "QH8")
+
+
+def test_a_predecessor_whose_practices_are_nowhere_today_says_so(con):
+    con.execute(
+        "INSERT INTO organisations VALUES ('icb', 'QZZ', NULL, 'NHS Zed Integrated Care Board', "
+        "'Zed ICB', NULL, ?, ?, 'test')",
+        [OLD, END],
+    )
+    resolution = resolve_icb(con, "QZZ")
+    assert resolution.current == ()
+    assert resolution.message == (
+        "QZZ (Zed ICB) was an ICB until 31 March 2026; no ICB of today holds its practices"
+    )

@@ -1,0 +1,164 @@
+"""The ICBs of April 2026 in a real browser, over the real files (issue 10).
+
+Every current ICB's profile and datapack answers 200 and names the ICB officially; West and North
+London (Z9B2Z) holds the practices of North West (QRV) and North Central London (QMJ); the code
+of an ICB abolished on 1 April 2026 leads to its successor(s); axe finds nothing on these pages.
+The app runs on its own port here, over a warehouse built from ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect
+
+from gpequity.warehouse.build import build_warehouse
+from gpequity.warehouse.icbs import Icb, list_current_icbs
+from gpequity.web.app import create_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.realdata, pytest.mark.xdist_group(name="e2e")]
+
+YEAR = "2022/23"
+#: How long a datapack page may take to be made and load.
+PACK_TIMEOUT_MS = 120_000
+#: Seconds the server has to answer /healthz.
+START_SECONDS = 30
+
+
+@pytest.fixture(scope="module")
+def real_db(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("e2e-icbs") / "real.duckdb"
+    build_warehouse(db, [real_data_dir])
+    return db
+
+
+@pytest.fixture(scope="module")
+def base_url(real_db: Path) -> Iterator[str]:
+    """The app over the real warehouse (this module's pages go to it, not the demo app)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(create_app(real_db), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).json().get("warehouse"):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail(f"the app over the real warehouse did not start at {url}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def current(real_db: Path) -> list[Icb]:
+    with duckdb.connect(str(real_db), read_only=True) as con:
+        return list_current_icbs(con)
+
+
+@pytest.fixture(scope="module")
+def predecessors_practices(real_db: Path) -> dict[str, str]:
+    """A practice of North West London and one of North Central London paid in 2022/23."""
+    with duckdb.connect(str(real_db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT icb_code, min(practice_code) FROM payments WHERE year = ? "
+            "AND icb_code IN ('QRV', 'QMJ') GROUP BY icb_code",
+            [YEAR],
+        ).fetchall()
+    return {str(icb): str(code) for icb, code in rows}
+
+
+def test_every_current_icbs_profile_and_datapack_names_it_officially(
+    page: Page, current: list[Icb]
+) -> None:
+    assert len(current) == 36
+    for icb in current:
+        assert icb.name is not None
+        response = page.goto(f"/icbs/{icb.code}")
+        assert response is not None and response.status == 200, icb.code
+        expect(page.get_by_test_id("icb-name")).to_have_text(icb.name)
+        # A pack is made on the first request (a few seconds each, more on a busy machine).
+        pack = page.goto(f"/icbs/{icb.code}/datapack", timeout=PACK_TIMEOUT_MS)
+        assert pack is not None and pack.status == 200, icb.code
+        expect(page.get_by_role("heading", level=1)).to_contain_text(icb.name)
+
+
+def test_west_and_north_london_holds_both_predecessors_practices(
+    page: Page, predecessors_practices: dict[str, str]
+) -> None:
+    page.goto(f"/icbs/Z9B2Z?year={YEAR}")
+    expect(page.get_by_test_id("icb-name")).to_have_text(
+        "NHS West and North London Integrated Care Board"
+    )
+    expect(page.get_by_test_id("icb-map-note")).to_contain_text("in force since 1 April 2026")
+    table = page.get_by_test_id("icb-practices")
+    for code in (predecessors_practices["QRV"], predecessors_practices["QMJ"]):
+        expect(table.get_by_text(code, exact=True)).to_be_visible()
+
+
+def test_a_merged_icbs_code_leads_to_its_successor_saying_so(
+    page: Page, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    page.goto("/icbs/QRV")
+    expect(page).to_have_url(re.compile(r"/icbs/Z9B2Z\?from=QRV$"))
+    expect(page.get_by_test_id("icb-name")).to_contain_text("West and North London")
+    expect(page.get_by_test_id("arrived-from")).to_contain_text(
+        "QRV (North West London ICB) became part of NHS West and North London ICB (Z9B2Z) "
+        "on 1 April 2026"
+    )
+    assert_no_axe_violations(page)
+
+
+def test_a_split_icbs_code_names_every_successor(
+    page: Page, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    response = page.goto("/icbs/QM7")
+    assert response is not None and response.status == 200
+    expect(page.get_by_test_id("successors-message")).to_contain_text(
+        "QM7 (Hertfordshire and West Essex ICB) was split on 1 April 2026"
+    )
+    successors = page.get_by_test_id("successors")
+    for name, code in (
+        ("NHS Central East Integrated Care Board", "S1Y5D"),
+        ("NHS Essex Integrated Care Board", "D7T5G"),
+    ):
+        expect(successors.get_by_role("link", name=f"{name} ({code})")).to_be_visible()
+    assert_no_axe_violations(page)
+    successors.get_by_role("link", name="NHS Essex Integrated Care Board (D7T5G)").click()
+    expect(page.get_by_test_id("icb-name")).to_have_text("NHS Essex Integrated Care Board")
+
+
+def test_a_year_by_its_own_icbs_is_one_link_away(
+    page: Page, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    # An ICB that kept its code has a 2022/23 of its own; a new one (Z9B2Z) does not.
+    page.goto(f"/icbs/Z9B2Z?year={YEAR}")
+    expect(
+        page.get_by_role("link", name=f"Group the practices by the ICBs of {YEAR}")
+    ).to_have_count(0)
+    page.goto(f"/icbs/QHM?year={YEAR}")
+    page.get_by_role("link", name=f"Group the practices by the ICBs of {YEAR}").click()
+    expect(page.get_by_test_id("icb-map-note")).to_contain_text("each year's payments file")
+    expect(
+        page.get_by_role("link", name="Group the practices by the ICBs in force today")
+    ).to_be_visible()
+    assert_no_axe_violations(page)
