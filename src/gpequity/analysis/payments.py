@@ -61,6 +61,7 @@ from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table
+from gpequity.warehouse.cache import per_version
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
 __all__ = [
@@ -290,6 +291,7 @@ def _prescribing_sql(alias: str = "p") -> str:
 # National summary
 
 
+@per_version
 def national_summary(con: duckdb.DuckDBPyConnection, year: str) -> NationalSummary:
     """Return England's totals for ``year`` (any accepted spelling): every practice in the file.
 
@@ -445,6 +447,7 @@ def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> flo
     return None if a is None or b is None else a - b
 
 
+@per_version
 def payments_by_deprivation(
     con: duckdb.DuckDBPyConnection,
     year: str,
@@ -560,6 +563,7 @@ def payments_by_deprivation(
 # Time series
 
 
+@per_version
 def payments_trend(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -672,6 +676,7 @@ def _favours(tilt: float | None) -> str:
     return "neither"
 
 
+@per_version
 def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> PaymentLinesResult:
     """Return every payment line of ``year`` per weighted patient in each quintile.
 

@@ -46,6 +46,7 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.tables import has_table, table_names
+from gpequity.warehouse.cache import per_version
 
 #: Search results listed at most (the page says how many more matched).
 SEARCH_LIMIT = 50
@@ -355,6 +356,7 @@ def _medians(rows: Sequence[Sequence[Any]], width: int) -> dict[Any, Median]:
     return out
 
 
+@per_version
 def profile_comparators(con: duckdb.DuckDBPyConnection) -> Comparators:
     """Every median a practice profile compares with (see :class:`Comparators`).
 
@@ -524,6 +526,7 @@ def practice_indicators(
     return tuple(out)
 
 
+@per_version
 def practice_profile(
     con: duckdb.DuckDBPyConnection, code: str, comparators: Comparators | None = None
 ) -> PracticeProfile | None:
@@ -664,6 +667,7 @@ def icb_gradient(
     )
 
 
+@per_version
 def icb_profile(
     con: duckdb.DuckDBPyConnection, code: str, year: str | None = None
 ) -> IcbProfile | None:
@@ -702,6 +706,7 @@ def icb_profile(
 # Search
 
 
+@per_version
 def search_directory(
     con: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT
 ) -> DirectoryResults:

@@ -75,6 +75,7 @@ from gpequity.formats import (
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
+from gpequity.warehouse.cache import per_version
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
 NOT_LOADED = (DeprivationMissing, TotalUnavailable)
@@ -140,6 +141,7 @@ class MemoisedDeprivation:
         return self._results[key]
 
 
+@per_version
 def build_datapack(
     con: duckdb.DuckDBPyConnection,
     icb_code: str,

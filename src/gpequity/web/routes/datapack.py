@@ -27,8 +27,9 @@ from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
 from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
 from gpequity.reports.render import stylesheet as datapack_stylesheet
+from gpequity.warehouse.cache import VersionedCache
 from gpequity.web.rendering import render
-from gpequity.web.warehouse import PageReading, Reading, VersionedCache
+from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
 
