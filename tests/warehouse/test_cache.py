@@ -50,6 +50,8 @@ def test_an_analysis_is_computed_once_per_version_and_arguments(tmp_path: Path) 
     with duckdb.connect(str(db), read_only=True) as con:
         assert read_value(con, 1) == 11
         assert read_value(con, 1) == 11
+        # Given by name or left to its default, an argument is the same result.
+        assert read_value(con, plus=1, times=1) == 11
         assert read_value(con, 2, times=2) == 24
         assert read_value(con, 2, times=2) == 24
     assert CALLS == [1, 2]

@@ -21,6 +21,7 @@ scratch work) have no version and are read afresh every time.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -114,11 +115,16 @@ def per_version(
     changed after they are made.
     """
     name = f"{function.__module__}.{function.__qualname__}"
+    signature = inspect.signature(function)
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         con = cast(duckdb.DuckDBPyConnection, args[0])
-        key = (name, args[1:], tuple(sorted(kwargs.items())))
+        # Bound to the parameters' names with their defaults, so that f(con, "2022/23") and
+        # f(con, "2022/23", total=Total.core) are one result.
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = (name, tuple(bound.arguments.items())[1:])
         try:
             hash(key)
         except TypeError:  # an argument that cannot be a key (a dict of figures): computed

@@ -24,6 +24,7 @@ from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
 from gpequity.web.routes import ROUTERS, api
 from gpequity.web.security import add_security_headers
 from gpequity.web.warehouse import SharedWarehouse, WarehouseUnavailable
+from gpequity.web.warm import start_warm_up
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
@@ -32,7 +33,9 @@ VENDOR_STYLESHEET = STATIC_DIR / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.m
 logger = logging.getLogger(__name__)
 
 
-def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) -> FastAPI:
+def create_app(
+    db_path: Path | None = None, *, content_dir: Path | None = None, warm: bool = False
+) -> FastAPI:
     """The web app serving the warehouse at ``db_path`` (default: ``gpequity.config.db_path``).
 
     The warehouse need not exist yet: pages then say that no data is loaded, and pick it up as
@@ -40,12 +43,18 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
 
     ``content_dir`` is the library's folder of resources (default: the project's ``content/``,
     or ``GPEQUITY_CONTENT``); a malformed resource stops the app here, naming file and field.
+
+    ``warm`` computes the figures most pages need in the background as the app starts
+    (:mod:`gpequity.web.warm`), as ``gpequity serve`` does.
     """
     warehouse = SharedWarehouse(config.db_path(db_path))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_warming = start_warm_up(warehouse) if warm else None
         yield
+        if stop_warming is not None:
+            stop_warming()
         warehouse.close()
 
     # The interactive API docs load their scripts from a CDN; every page must work offline.
@@ -75,6 +84,13 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     app.add_exception_handler(Exception, server_error)
     add_security_headers(app)  # last: it also wraps the error handlers above
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app ``gpequity serve`` runs in each of its worker processes (uvicorn imports it by
+    name, ``gpequity.web.app:serving_app``): the warehouse of ``GPEQUITY_DB``, opened
+    read-only, with its results warmed in the background."""
+    return create_app(warm=True)
 
 
 async def http_error(request: Request, exc: Exception) -> HTMLResponse:
