@@ -11,7 +11,8 @@ ones are never returned again (they are dropped, least used first, as new ones c
 * :func:`per_version` decorates an analysis function whose first argument is the connection:
   its result is kept per (file version, function, arguments);
 * :func:`remembered` keeps what ``read(con)`` returns under a name;
-* :class:`VersionedCache` is the store itself (the web app's status and pages use it too).
+* :class:`VersionedCache` is the store itself (the web app's status and pages use it too);
+* :func:`cache_folder` is where files made from a version (rendered PDFs) are kept on disk.
 
 Only one thread computes a given result: the others asking for it meanwhile wait for it (so
 twenty readers of a page just after a rebuild compute it once). In-memory databases (tests,
@@ -22,9 +23,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import ParamSpec, TypeVar, cast
 
 import duckdb
@@ -132,3 +135,24 @@ def per_version(
         return remembered(con, key, lambda _: function(*args, **kwargs))
 
     return wrapper
+
+
+def cache_folder(version: FileVersion) -> Path:
+    """Where files made from this version of the warehouse are kept on disk (rendered PDF
+    datapacks): beside the warehouse, ``<file>.cache/<inode>-<mtime>-<size>/``, so every worker
+    and every later start finds them, and a rebuilt warehouse has a folder of its own."""
+    path = Path(version.path)
+    return (
+        path.with_name(f"{path.name}.cache") / f"{version.inode}-{version.mtime_ns}-{version.size}"
+    )
+
+
+def drop_other_versions(version: FileVersion) -> None:
+    """Remove the cache folders of the other versions of the file (no reader asks for them once
+    the file is replaced); best effort, since another worker may be removing them too."""
+    folder = cache_folder(version)
+    if not folder.parent.is_dir():
+        return
+    for other in folder.parent.iterdir():
+        if other != folder and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)

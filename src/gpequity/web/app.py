@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity import __version__, config
 from gpequity.library import Library
+from gpequity.reports.batch import BackgroundPacks
 from gpequity.web import site
 from gpequity.web.presenters import present_error
 from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
@@ -48,6 +49,7 @@ def create_app(
     (:mod:`gpequity.web.warm`), as ``gpequity serve`` does.
     """
     warehouse = SharedWarehouse(config.db_path(db_path))
+    packs = BackgroundPacks()  # the datapack PDFs, made in the background (routes/datapack.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +57,7 @@ def create_app(
         yield
         if stop_warming is not None:
             stop_warming()
+        packs.close()
         warehouse.close()
 
     # The interactive API docs load their scripts from a CDN; every page must work offline.
@@ -67,6 +70,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.warehouse = warehouse
+    app.state.datapack_pdfs = packs
     app.state.templates = create_templates()
     app.state.library = Library.load(content_dir)  # the resource library, /resources
     if not VENDOR_STYLESHEET.is_file():

@@ -2,43 +2,47 @@
 
 * ``/icbs/{code}/datapack?year=2022/23``: the pack inside the site's frame, with links to
   download it;
-* ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download);
+* ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download) when it has
+  been made, else a page saying it is being made, which reloads itself (no JavaScript) until it
+  is;
 * ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download).
 
-The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Making one takes a
-few seconds, so the last few are kept per version of the warehouse file (a rebuilt warehouse
-is a new file, so a pack is never stale). An ICB or a year the warehouse does not have is the
-site's 404 page; no warehouse at all is the "no data loaded yet" page.
+The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Its figures and view
+are computed once per version of the warehouse file (:mod:`gpequity.warehouse.cache`); its PDF
+is printed once per version, in the background, and kept on disk beside the warehouse
+(:class:`~gpequity.reports.batch.BackgroundPacks`). A rebuilt warehouse is a new file, so a
+pack is never stale. An ICB or a year the warehouse does not have is the site's 404 page; no
+warehouse at all is the "no data loaded yet" page.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
+from gpequity.reports.batch import BackgroundPacks
 from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
-from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
+from gpequity.reports.render import Format, file_name, render_body, render_html
 from gpequity.reports.render import stylesheet as datapack_stylesheet
-from gpequity.warehouse.cache import VersionedCache
 from gpequity.web.rendering import render
-from gpequity.web.warehouse import PageReading, Reading
+from gpequity.web.warehouse import PageReading, Reading, remember, shared_warehouse
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 #: What an ICB code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
-#: Packs kept in memory (each a few hundred kilobytes), as views and as PDFs.
-CACHED_PACKS = 8
-_views = VersionedCache(CACHED_PACKS)
-_pdfs = VersionedCache(CACHED_PACKS)
+#: Seconds between two looks of the page saying a PDF is being made.
+PROGRESS_REFRESH_SECONDS = 3
 EMPTY = Markup("")
 
 
@@ -56,7 +60,26 @@ class DatapackPage:
     html_href: str = ""
 
 
-def _view(reading: Reading, code: str, year: str) -> DatapackView:
+@dataclass(frozen=True)
+class PdfProgress:
+    """The page saying an ICB's PDF is being made: it reloads itself every ``refresh`` seconds
+    (``<meta http-equiv="refresh">``, no JavaScript) and then downloads the file."""
+
+    title: str
+    icb_name: str
+    year: str
+    again_href: str
+    page_href: str
+    refresh: int = PROGRESS_REFRESH_SECONDS
+
+
+def packs_of(request: Request) -> BackgroundPacks:
+    """The app's PDF packs (``create_app`` makes them and stops them with the app)."""
+    packs: BackgroundPacks = request.app.state.datapack_pdfs
+    return packs
+
+
+def _view(request: Request, reading: Reading, code: str, year: str) -> DatapackView:
     """The pack of ICB ``code`` for ``year`` (the latest loaded when blank), or the 404 page
     for an ICB or a year the warehouse does not have."""
     if not CODE.match(code):
@@ -68,7 +91,7 @@ def _view(reading: Reading, code: str, year: str) -> DatapackView:
         return present_datapack(build_datapack(con, code, resolve_year(con, chosen)))
 
     try:
-        return _views.get(reading.version, (code, chosen), make)
+        return remember(request, reading, ("datapack view", code, chosen), make)
     except (UnknownIcb, UnknownYear, NoPaymentYears) as exc:
         raise StarletteHTTPException(status_code=404) from exc
 
@@ -90,7 +113,7 @@ def _href(code: str, suffix: str, year: str) -> str:
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(reading, code, year)
+    view = _view(request, reading, code, year)
     page = DatapackPage(
         title=f"Inequality datapack: {view.icb_name}, {view.year}",
         has_data=True,
@@ -108,23 +131,32 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(reading, code, year)
-    content = _pdfs.get(
-        reading.version, (view.icb_code, view.year), lambda: render_pdf(render_html(view))
-    )
+    view = _view(request, reading, code, year)
+    db_path = shared_warehouse(request).db_path
+    state = packs_of(request).request(db_path, reading.version, view.icb_code, view.year)
     name = file_name(view.icb_code, view.year, Format.pdf)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    if state.ready:
+        return FileResponse(state.path, media_type="application/pdf", filename=name)
+    if state.error is not None:
+        logger.error("the datapack %s could not be made: %s", name, state.error)
+        raise StarletteHTTPException(status_code=500)
+    page = PdfProgress(
+        title=f"Making the datapack PDF: {view.icb_name}, {view.year}",
+        icb_name=view.icb_name,
+        year=view.year,
+        again_href=_href(view.icb_code, ".pdf", view.year),
+        page_href=_href(view.icb_code, "", view.year),
     )
+    response = render(request, "datapack_progress.html", page, status_code=202)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
 def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(reading, code, year)
+    view = _view(request, reading, code, year)
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(
         render_html(view),
