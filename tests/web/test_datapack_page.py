@@ -3,7 +3,9 @@ the 404 page (never a 500) for an ICB or a year the warehouse does not have."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +47,15 @@ def test_the_page_shows_the_pack_and_offers_the_pdf(client: TestClient) -> None:
     assert '<div class="gpq-datapack">' in page and '<section class="gpq-cover"' in page
     for section in ("overview", "payments", "payment-lines", "indicators", "practices", "methods"):
         assert f'id="{section}"' in page
-    assert page.count("<svg") >= 5
+    # The charts are images of the page (the HTML and PDF files inline them).
+    assert "<svg" not in page
+    charts = re.findall(r'<img src="(/icbs/QHM/datapack/figure-\d+\.svg\?year=[^"]+)"', page)
+    assert len(charts) >= 5
+    chart = client.get(html.unescape(charts[0]))
+    assert chart.status_code == 200
+    assert chart.headers["content-type"] == "image/svg+xml"
+    assert chart.text.startswith('<svg role="img"') and "<title>" in chart.text
+    assert client.get("/icbs/QHM/datapack/figure-999.svg").status_code == 404
     assert 'href="/icbs/QHM/datapack.pdf?year=2022%2F23"' in page
     assert 'href="/icbs/QHM/datapack.html?year=2022%2F23"' in page
     assert "This site is showing synthetic demonstration data" in page

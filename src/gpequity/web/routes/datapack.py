@@ -5,7 +5,9 @@
 * ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download) when it has
   been made, else a page saying it is being made, which reloads itself (no JavaScript) until it
   is;
-* ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download).
+* ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download);
+* ``/icbs/{code}/datapack/figure-N.svg``: a chart of the page, which links its charts as
+  images (thirty inline SVGs would make it a page of over half a megabyte).
 
 The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Its figures and view
 are computed once per version of the warehouse file (:mod:`gpequity.warehouse.cache`); its PDF
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -30,7 +33,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
 from gpequity.reports.batch import BackgroundPacks
-from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
+from gpequity.reports.datapack import (
+    DatapackView,
+    FigureView,
+    SectionView,
+    build_datapack,
+    present_datapack,
+)
 from gpequity.reports.render import Format, file_name, render_body, render_html
 from gpequity.reports.render import stylesheet as datapack_stylesheet
 from gpequity.web.rendering import render
@@ -41,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 #: What an ICB code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
+#: The width and height of a chart's SVG (its root element's attributes).
+SVG_SIZE = re.compile(r'<svg[^>]*?\bwidth="([0-9.]+)"[^>]*?\bheight="([0-9.]+)"')
 #: Seconds between two looks of the page saying a PDF is being made.
 PROGRESS_REFRESH_SECONDS = 3
 EMPTY = Markup("")
@@ -109,17 +120,58 @@ def _href(code: str, suffix: str, year: str) -> str:
     return f"/icbs/{code}/datapack{suffix}?{urlencode({'year': year})}"
 
 
+def _figures(sections: Iterable[SectionView]) -> Iterator[FigureView]:
+    for section in sections:
+        yield from section.figures
+        yield from _figures(section.subsections)
+
+
+def _chart_img(view: DatapackView, figure: FigureView) -> Markup:
+    """The figure's chart as an image the page links to (its SVG is served apart, so that the
+    page of a pack with thirty charts stays small), the same size as the SVG."""
+    size = SVG_SIZE.search(figure.svg)
+    width, height = size.groups() if size else ("", "")
+    src = _href(view.icb_code, f"/{figure.id}.svg", view.year)
+    return Markup(
+        '<img src="{}" alt="{}" width="{}" height="{}" aria-describedby="{}-reading" '
+        'class="gpq-chart__image">'
+    ).format(src, figure.title, width, height, figure.id)
+
+
+def _with_linked_charts(view: DatapackView) -> DatapackView:
+    """The pack with each chart linked as an image rather than inlined (for the web page;
+    the HTML and PDF files keep theirs inline, to be whole)."""
+
+    def linked(section: SectionView) -> SectionView:
+        return replace(
+            section,
+            figures=tuple(
+                replace(figure, svg=_chart_img(view, figure)) if figure.svg else figure
+                for figure in section.figures
+            ),
+            subsections=tuple(linked(s) for s in section.subsections),
+        )
+
+    return replace(view, sections=tuple(linked(s) for s in view.sections))
+
+
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
     view = _view(request, reading, code, year)
+    body = remember(
+        request,
+        reading,
+        ("datapack page body", view.icb_code, view.year),
+        lambda: render_body(_with_linked_charts(view)),
+    )
     page = DatapackPage(
         title=f"Inequality datapack: {view.icb_name}, {view.year}",
         has_data=True,
         icb_code=view.icb_code,
         year=view.year,
-        body=render_body(view),
+        body=body,
         css=Markup(datapack_stylesheet()),
         pdf_href=_href(view.icb_code, ".pdf", view.year),
         html_href=_href(view.icb_code, ".html", view.year),
@@ -150,6 +202,19 @@ def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = 
     response = render(request, "datapack_progress.html", page, status_code=202)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.get("/icbs/{code}/datapack/{figure}.svg", name="icb_datapack_chart")
+def datapack_chart(
+    request: Request, reading: PageReading, code: str, figure: str, year: str = ""
+) -> Response:
+    if reading is None:
+        return _no_data(request)
+    view = _view(request, reading, code, year)
+    found = next((f for f in _figures(view.sections) if f.id == figure and f.svg), None)
+    if found is None:
+        raise StarletteHTTPException(status_code=404)
+    return Response(str(found.svg), media_type="image/svg+xml")
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
