@@ -862,3 +862,10 @@ def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackVie
         footer=f"{pack.icb.code} inequality datapack {pack.year}"
         + (" · SYNTHETIC DATA" if synthetic else ""),
     )
+
+
+@per_version
+def datapack_view(con: duckdb.DuckDBPyConnection, icb_code: str, year: str) -> DatapackView:
+    """The pack of ICB ``icb_code`` for ``year`` with its charts drawn: computed once per build
+    of the warehouse (the web's page and its warm-up ask for it)."""
+    return present_datapack(build_datapack(con, icb_code, year))

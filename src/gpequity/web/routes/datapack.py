@@ -37,8 +37,7 @@ from gpequity.reports.datapack import (
     DatapackView,
     FigureView,
     SectionView,
-    build_datapack,
-    present_datapack,
+    datapack_view,
 )
 from gpequity.reports.render import Format, file_name, render_body, render_html
 from gpequity.reports.render import stylesheet as datapack_stylesheet
@@ -90,19 +89,15 @@ def packs_of(request: Request) -> BackgroundPacks:
     return packs
 
 
-def _view(request: Request, reading: Reading, code: str, year: str) -> DatapackView:
+def _view(reading: Reading, code: str, year: str) -> DatapackView:
     """The pack of ICB ``code`` for ``year`` (the latest loaded when blank), or the 404 page
     for an ICB or a year the warehouse does not have."""
     if not CODE.match(code):
         raise StarletteHTTPException(status_code=404)
     code, chosen = code.upper(), year.strip()
 
-    def make() -> DatapackView:
-        con = reading.con
-        return present_datapack(build_datapack(con, code, resolve_year(con, chosen)))
-
     try:
-        return remember(request, reading, ("datapack view", code, chosen), make)
+        return datapack_view(reading.con, code, resolve_year(reading.con, chosen))
     except (UnknownIcb, UnknownYear, NoPaymentYears) as exc:
         raise StarletteHTTPException(status_code=404) from exc
 
@@ -159,7 +154,7 @@ def _with_linked_charts(view: DatapackView) -> DatapackView:
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(request, reading, code, year)
+    view = _view(reading, code, year)
     body = remember(
         request,
         reading,
@@ -183,7 +178,7 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(request, reading, code, year)
+    view = _view(reading, code, year)
     db_path = shared_warehouse(request).db_path
     state = packs_of(request).request(db_path, reading.version, view.icb_code, view.year)
     name = file_name(view.icb_code, view.year, Format.pdf)
@@ -210,7 +205,7 @@ def datapack_chart(
 ) -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(request, reading, code, year)
+    view = _view(reading, code, year)
     found = next((f for f in _figures(view.sections) if f.id == figure and f.svg), None)
     if found is None:
         raise StarletteHTTPException(status_code=404)
@@ -221,7 +216,7 @@ def datapack_chart(
 def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
         return _no_data(request)
-    view = _view(request, reading, code, year)
+    view = _view(reading, code, year)
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(
         render_html(view),
