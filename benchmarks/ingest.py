@@ -1,13 +1,17 @@
 """Benchmark: loading every real file into the warehouse vs DuckDB merely scanning them.
 
-Target (issue 2): the full load takes at most twice as long as DuckDB's own ``read_csv``
-count over the same CSV files, measured in the same run on the same machine.
-Prints both times (median of ``--runs``), the ratio, and whether the target is met.
+Target (issue 2, and issue 12's (e)): the full load, with the materialisation of the results
+included, takes at most twice as long as DuckDB's own ``read_csv`` count over the same CSV
+files, measured in the same run on the same machine. The materialisation is what a server
+computes once per build of the warehouse (:func:`gpequity.web.warm.warm_steps`: the payments
+analyses of every year, total and split, the profiles and the datapacks' figures), from a cold
+cache. Prints the times (median of ``--runs``), the ratio, and PASS or FAIL.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -17,7 +21,10 @@ from pathlib import Path
 import duckdb
 
 from gpequity.config import shared_data_dir
-from gpequity.warehouse.build import build_warehouse, detect_files, files_in
+from gpequity.errors import GpequityError
+from gpequity.warehouse.build import build_warehouse, connect, detect_files, files_in
+from gpequity.warehouse.cache import RESULTS
+from gpequity.web.warm import warm_steps
 
 TARGET_RATIO = 2.0
 
@@ -31,18 +38,27 @@ def scan(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def load(source: Path) -> float:
-    """Seconds to build a warehouse from every file in ``source``."""
+def load(source: Path) -> tuple[float, float]:
+    """Seconds to build a warehouse from every file in ``source``, and then to materialise
+    its results (from a cold cache)."""
     with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.duckdb"
         start = time.perf_counter()
-        build_warehouse(Path(tmp) / "bench.duckdb", [source])
-        return time.perf_counter() - start
+        build_warehouse(db, [source])
+        loaded = time.perf_counter() - start
+        RESULTS.clear()
+        start = time.perf_counter()
+        with connect(db) as con:
+            for step in warm_steps(con):
+                with contextlib.suppress(GpequityError):  # e.g. a total a year lacks
+                    step(con)
+        return loaded, time.perf_counter() - start
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, default=shared_data_dir())
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     if not args.source.is_dir():
         print(f"no real data at {args.source}: nothing to measure", file=sys.stderr)
@@ -50,12 +66,15 @@ def main() -> int:
     detected, _ = detect_files(files_in(args.source))
     files = [d.path for d in detected]
     size = sum(p.stat().st_size for p in files) / 1e6
-    scans, loads = [], []
+    scans, loads, materialised = [], [], []
     for _ in range(args.runs):
         scans.append(scan(files))
-        loads.append(load(args.source))
+        loaded, computed = load(args.source)
+        loads.append(loaded)
+        materialised.append(computed)
     scan_s, load_s = statistics.median(scans), statistics.median(loads)
-    ratio = load_s / scan_s
+    results_s = statistics.median(materialised)
+    ratio = (load_s + results_s) / scan_s
     print(f"files: {len(files)} ({size:.1f} MB)")
     print(
         f"duckdb read_csv count (reference): {scan_s:.2f} s  (runs: "
@@ -65,8 +84,15 @@ def main() -> int:
         f"gpequity full load:                {load_s:.2f} s  (runs: "
         f"{', '.join(f'{s:.2f}' for s in loads)})"
     )
-    verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
-    print(f"ratio load/scan: {ratio:.2f} (target <= {TARGET_RATIO}: {verdict})")
+    print(
+        f"materialising the results:         {results_s:.2f} s  (runs: "
+        f"{', '.join(f'{s:.2f}' for s in materialised)})"
+    )
+    verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+    print(
+        f"(e) {verdict} load and materialisation / scan: {ratio:.2f} "
+        f"(load alone {load_s / scan_s:.2f}; target <= {TARGET_RATIO})"
+    )
     return 0
 
 

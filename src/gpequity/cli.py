@@ -5,6 +5,7 @@ Thin by design: no figure is computed here, so a number is the same wherever it 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -45,16 +46,39 @@ err_console = Console(stderr=True)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes [default: one per CPU core].",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web app (allocation tool, analyses, library, data) at http://HOST:PORT."""
     import uvicorn
 
-    from gpequity.web.app import create_app
+    from gpequity.reports.batch import default_jobs
 
     db_file = config.db_path(db)
-    console.print(f"Serving {db_file} at http://{host}:{port} (Ctrl+C to stop)")
-    uvicorn.run(create_app(db_file), host=host, port=port, log_level="info")
+    count = workers or default_jobs()
+    # Each worker is a process of its own that builds the app by name and finds the warehouse
+    # in the environment (read-only: the workers share nothing but the file).
+    os.environ["GPEQUITY_DB"] = str(db_file.resolve())
+    console.print(
+        f"Serving {db_file} at http://{host}:{port} with {count} worker"
+        f"{'s' if count != 1 else ''} (Ctrl+C to stop)"
+    )
+    uvicorn.run(
+        "gpequity.web.app:serving_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=count,
+        log_level="info",
+    )
 
 
 def os_error_message(error: OSError) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gpequity.allocation import store
+from gpequity.warehouse import cache
 from gpequity.allocation.store import has_table, remembered
 
 
@@ -60,13 +60,13 @@ def test_the_file_version_is_asked_once_per_connection(
     db = tmp_path / "w.duckdb"
     _make(db, "t")
     asked: list[object] = []
-    real = store.version_of
+    real = cache.version_of
 
     def counting(con: duckdb.DuckDBPyConnection) -> object:
         asked.append(con)
         return real(con)
 
-    monkeypatch.setattr(store, "version_of", counting)
+    monkeypatch.setattr(cache, "version_of", counting)
     with duckdb.connect(str(db), read_only=True) as con:
         assert has_table(con, "t")
         assert not has_table(con, "u")

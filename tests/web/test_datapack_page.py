@@ -3,7 +3,10 @@ the 404 page (never a 500) for an ICB or a year the warehouse does not have."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +17,13 @@ from pypdf import PdfReader
 from gpequity.reports.render import external_links
 from gpequity.sources.demo import generate_demo
 from gpequity.warehouse.build import build_warehouse
+from gpequity.warehouse.cache import cache_folder
+from gpequity.warehouse.version import file_version
 from gpequity.web.app import create_app
 
 ICB_NAME = "NHS North East and North Cumbria Integrated Care Board"
+#: How long the background process may take to print a PDF (a failure, not a speed target).
+PDF_DEADLINE_SECONDS = 240.0
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +47,35 @@ def test_the_page_shows_the_pack_and_offers_the_pdf(client: TestClient) -> None:
     assert '<div class="gpq-datapack">' in page and '<section class="gpq-cover"' in page
     for section in ("overview", "payments", "payment-lines", "indicators", "practices", "methods"):
         assert f'id="{section}"' in page
-    assert page.count("<svg") >= 5
+    # The charts are images of the page (the HTML and PDF files inline them).
+    assert "<svg" not in page
+    charts = re.findall(r'<img src="(/icbs/QHM/datapack/figure-\d+\.svg\?year=[^"]+)"', page)
+    assert len(charts) >= 5
+    chart = client.get(html.unescape(charts[0]))
+    assert chart.status_code == 200
+    assert chart.headers["content-type"] == "image/svg+xml"
+    assert chart.text.startswith('<svg role="img"') and "<title>" in chart.text
+    assert client.get("/icbs/QHM/datapack/figure-999.svg").status_code == 404
     assert 'href="/icbs/QHM/datapack.pdf?year=2022%2F23"' in page
     assert 'href="/icbs/QHM/datapack.html?year=2022%2F23"' in page
     assert "This site is showing synthetic demonstration data" in page
 
 
-def test_the_pdf_download(client: TestClient) -> None:
-    response = client.get("/icbs/QHM/datapack.pdf", params={"year": "2022/23"})
+def test_the_pdf_link_gives_a_progress_page_at_once_then_the_file_kept_on_disk(
+    client: TestClient,
+) -> None:
+    path = "/icbs/QHM/datapack.pdf?year=2022%2F23"
+    first = client.get(path)
+    # Not made yet: a page saying so, which reloads itself without JavaScript.
+    assert first.status_code == 202
+    assert '<meta http-equiv="refresh" content="3">' in first.text
+    assert f'<a href="{path}">Check again now</a>' in first.text
+    deadline = time.monotonic() + PDF_DEADLINE_SECONDS
+    response = first
+    while response.status_code == 202:
+        assert time.monotonic() < deadline, "the PDF was never made"
+        time.sleep(0.5)
+        response = client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
@@ -55,6 +83,14 @@ def test_the_pdf_download(client: TestClient) -> None:
     )
     reader = PdfReader(io.BytesIO(response.content))
     assert ICB_NAME in " ".join(reader.pages[0].extract_text().split())
+    # Kept beside the warehouse, in the folder of this version of the file.
+    db: Path = client.app.state.warehouse.db_path  # type: ignore[attr-defined]
+    version = file_version(db)
+    assert version is not None
+    kept = cache_folder(version) / "gpequity-datapack-QHM-2022-23.pdf"
+    assert kept.read_bytes() == response.content
+    assert kept.parent.parent == db.with_name(f"{db.name}.cache")
+    assert client.get(path).content == response.content  # the same file, at once
 
 
 def test_the_html_download_is_self_contained(client: TestClient) -> None:

@@ -1,11 +1,10 @@
-"""Results several routes share: a practice's profile, its comparators kept per version."""
+"""Results several routes share: a practice's profile and its comparators, kept per version."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -34,17 +33,7 @@ def request_(db: Path) -> Iterator[Request]:
     app.state.warehouse.close()
 
 
-def test_find_practice_is_the_profile_with_comparators_read_once(
-    request_: Request, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[duckdb.DuckDBPyConnection] = []
-    original = profiles.profile_comparators
-
-    def counted(con: duckdb.DuckDBPyConnection) -> profiles.Comparators:
-        calls.append(con)
-        return original(con)
-
-    monkeypatch.setattr("gpequity.web.results.profile_comparators", counted)
+def test_find_practice_is_the_profile_computed_once_per_version(request_: Request) -> None:
     shared: SharedWarehouse = request_.app.state.warehouse
     with shared.reading() as reading:
         assert reading is not None
@@ -52,7 +41,8 @@ def test_find_practice_is_the_profile_with_comparators_read_once(
         assert row is not None
         code = str(row[0])
         found = find_practice(request_, reading, code)
-        expected = profiles.practice_profile(reading.con, code, original(reading.con))
-        assert found == expected
+        comparators = profiles.profile_comparators(reading.con)
+        assert comparators is profiles.profile_comparators(reading.con)  # kept per version
+        assert found == profiles.practice_profile(reading.con, code, comparators)
+        assert find_practice(request_, reading, code) is found  # kept, not computed again
         assert find_practice(request_, reading, "Z99999") is None
-    assert len(calls) == 1  # once for the version of the file, whatever the practice

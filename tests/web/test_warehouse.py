@@ -16,7 +16,6 @@ from gpequity.web.app import create_app
 from gpequity.web.warehouse import (
     UNREADABLE,
     SharedWarehouse,
-    VersionedCache,
     WarehouseUnreadable,
 )
 
@@ -110,34 +109,6 @@ def test_an_unreadable_file_names_itself_and_why(tmp_path: Path) -> None:
         shared.status()
     with pytest.raises(WarehouseUnreadable), shared.reading():
         pass
-
-
-def test_the_cache_keeps_a_result_per_version_and_drops_the_least_used(tmp_path: Path) -> None:
-    path = tmp_path / "file"
-    path.write_text("one")
-    old = file_version(path)
-    assert old is not None
-    cache = VersionedCache(2)
-    calls: list[str] = []
-
-    def compute(value: str) -> Callable[[], str]:
-        def run() -> str:
-            calls.append(value)
-            return value
-
-        return run
-
-    assert cache.get(old, ("a",), compute("a1")) == "a1"
-    assert cache.get(old, ("a",), compute("a2")) == "a1"
-    path.unlink()
-    path.write_text("a new file")
-    new = file_version(path)
-    assert new is not None and new != old
-    assert cache.get(new, ("a",), compute("a3")) == "a3"
-    assert cache.get(new, ("b",), compute("b1")) == "b1"
-    # Two kept: the old version's result went first.
-    assert cache.get(old, ("a",), compute("a4")) == "a4"
-    assert calls == ["a1", "a3", "b1", "a4"]
 
 
 def test_the_api_says_an_unreadable_warehouse_is_unavailable_and_nothing_more(

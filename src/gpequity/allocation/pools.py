@@ -33,7 +33,7 @@ from gpequity.allocation.models import (
     Method,
     PracticeInput,
 )
-from gpequity.allocation.store import Connection, fetch_rows, has_rows, has_table
+from gpequity.allocation.store import Connection, fetch_rows, has_rows, has_table, remembered
 from gpequity.allocation.upload import UploadedColumn
 
 #: NHS Digital's five-year bands: 0-4, 5-9, ..., 90-94, 95+.
@@ -333,7 +333,29 @@ def read_pool(
     uploaded: Mapping[str, UploadedColumn],
     method: Method,
     definitions: Sequence[Definition],
+    *,
+    cache: bool = True,
 ) -> list[PracticeInput]:
+    """The pool of :func:`load_pool` (its arguments checked). Without uploaded columns it is
+    read once per version of the warehouse file and choice of ICB, target, components and
+    method (the definitions are the catalogue's, themselves read once per version): most
+    requests ask again for a pool already read."""
+    if cache and not uploaded:
+        key = (
+            "pool",
+            icb.code,
+            target,
+            method,
+            tuple((i, None if d is None else d.entry.id) for i, d in resolved.items()),
+        )
+        pool = remembered(
+            con,
+            key,
+            lambda c: tuple(
+                read_pool(c, icb, target, resolved, uploaded, method, definitions, cache=False)
+            ),
+        )
+        return list(pool)
     population = population_source(con)
     classic = classic_view(con, icb.code) if method == Method.EFIT_CLASSIC else None
     members, params = members_sql(con, icb.code, method)

@@ -61,6 +61,7 @@ from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table, latest_payment_year, payment_years
+from gpequity.warehouse.cache import per_version
 from gpequity.warehouse.icbs import IcbMap, describe_icb_map, payments_sql
 
 # The results are part of this module's API: ``from gpequity.analysis.payments import ...``.
@@ -305,6 +306,7 @@ def _prescribing_sql(alias: str = "p") -> str:
 # National summary
 
 
+@per_version
 def national_summary(con: duckdb.DuckDBPyConnection, year: str) -> NationalSummary:
     """Return England's totals for ``year`` (any accepted spelling): every practice in the file.
 
@@ -495,6 +497,7 @@ def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> flo
     return None if a is None or b is None else a - b
 
 
+@per_version
 def payments_by_deprivation(
     con: duckdb.DuckDBPyConnection,
     year: str,
@@ -631,6 +634,7 @@ def payments_by_deprivation(
 # Time series
 
 
+@per_version
 def payments_trend(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -743,6 +747,7 @@ def _favours(tilt: float | None) -> str:
     return "neither"
 
 
+@per_version
 def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> PaymentLinesResult:
     """Return every payment line of ``year`` per weighted patient in each quintile.
 

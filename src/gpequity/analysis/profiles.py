@@ -48,6 +48,7 @@ from gpequity.analysis.payments import (
     rank_label,
 )
 from gpequity.tables import has_table, table_names
+from gpequity.warehouse.cache import per_version
 from gpequity.warehouse.icbs import (
     IcbMap,
     describe_icb_map,
@@ -377,6 +378,7 @@ def _medians(rows: Sequence[Sequence[Any]], width: int) -> dict[Any, Median]:
     return out
 
 
+@per_version
 def profile_comparators(con: duckdb.DuckDBPyConnection) -> Comparators:
     """Every median a practice profile compares with (see :class:`Comparators`).
 
@@ -546,6 +548,7 @@ def practice_indicators(
     return tuple(out)
 
 
+@per_version
 def practice_profile(
     con: duckdb.DuckDBPyConnection, code: str, comparators: Comparators | None = None
 ) -> PracticeProfile | None:
@@ -693,6 +696,7 @@ def icb_gradient(
     )
 
 
+@per_version
 def icb_profile(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -756,6 +760,7 @@ def _other_map_has(con: duckdb.DuckDBPyConnection, code: str, year: str, icb_map
 # Search
 
 
+@per_version
 def search_directory(
     con: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT
 ) -> DirectoryResults:

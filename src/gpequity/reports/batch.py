@@ -1,7 +1,10 @@
 """Making datapacks: one, or every ICB's at once across the machine's cores.
 
 Each pack is written to a temporary file in the output folder and renamed into place, so a
-folder never holds a half-written pack. A batch runs the packs in a
+folder never holds a half-written pack. The web's PDFs are made by :class:`BackgroundPacks`:
+once per (ICB, year, version of the warehouse), in a process of their own, into the version's
+cache folder beside the warehouse, while the page asking for one says it is being made. A
+batch runs the packs in a
 :class:`~concurrent.futures.ProcessPoolExecutor` (WeasyPrint and the chart renderer are
 single-threaded Python work, so processes, not threads, use the cores); every worker opens
 the warehouse read-only once and keeps England's figures for the packs it makes. A pack that
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -26,6 +30,8 @@ from gpequity.errors import GpequityError
 from gpequity.reports.datapack import MemoisedDeprivation, build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_html, render_pdf
 from gpequity.warehouse.build import connect
+from gpequity.warehouse.cache import cache_folder, drop_other_versions
+from gpequity.warehouse.version import FileVersion, file_version, open_version, use_version
 
 
 @dataclass(frozen=True)
@@ -172,3 +178,110 @@ def write_datapacks(
                     # The worker itself died (e.g. killed for memory): the pack is reported.
                     done(PackOutcome(code, None, f"{type(exc).__name__}: {exc}", 0.0))
     return [outcomes[code] for code in icb_codes]
+
+
+# ---------------------------------------------------------------------------------------------
+# The web's PDFs: made once per version of the warehouse, in the background, kept on disk
+
+#: A marker of a pack being made older than this was left by a worker that stopped: made again.
+PENDING_STALE_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class PackState:
+    """Where a PDF pack is (or will be), and whether it is ready or why it could not be made."""
+
+    path: Path
+    ready: bool
+    error: str | None = None
+
+
+def _make_for_version(db_path: str, version: FileVersion, icb_code: str, year: str) -> None:
+    """Write the PDF pack of ``version`` of the warehouse into its cache folder (in the
+    background process). Raises :class:`GpequityError` when the file was rebuilt meanwhile."""
+    folder = cache_folder(version)
+    con = open_version(Path(db_path))
+    try:
+        if file_version(Path(db_path)) != version:
+            raise GpequityError("the warehouse was rebuilt while its datapack was being made")
+        cursor = use_version(con.cursor(), version)
+        write_datapack(cursor, icb_code, year, Format.pdf, folder)
+    except GpequityError as exc:
+        raise GpequityError(str(exc)) from None  # its message only: errors cross processes
+    except Exception as exc:
+        raise GpequityError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        con.close()
+        _pending(folder / file_name(icb_code, year, Format.pdf)).unlink(missing_ok=True)
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name(f".{path.name}.pending")
+
+
+def _claim(path: Path) -> bool:
+    """Whether this process is the one to make ``path`` (no other worker is making it)."""
+    marker = _pending(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return True
+        except FileExistsError:
+            try:
+                age = time.time() - marker.stat().st_mtime
+            except FileNotFoundError:
+                continue  # just finished or given up: try again
+            if age < PENDING_STALE_SECONDS:
+                return False
+            marker.unlink(missing_ok=True)
+    return False
+
+
+class BackgroundPacks:
+    """The web app's PDF packs: each made once per (ICB, year, version of the warehouse) in a
+    process of its own (WeasyPrint would hold a web worker for tens of seconds), written
+    atomically into :func:`~gpequity.warehouse.cache.cache_folder`, where every worker and
+    every later start finds it. Workers agree through a marker file which of them makes it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[Path, Future[None]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def request(self, db_path: Path, version: FileVersion, icb_code: str, year: str) -> PackState:
+        """The pack's state now; asking for one not made yet starts making it."""
+        path = cache_folder(version) / file_name(icb_code, year, Format.pdf)
+        with self._lock:
+            job = self._jobs.get(path)
+            if job is not None and job.done():
+                del self._jobs[path]
+                error = job.exception()
+                if error is not None:  # reported once; the next request tries again
+                    return PackState(path, False, str(error))
+            if path.is_file():
+                return PackState(path, True)
+            if job is None and _claim(path):
+                if file_version(db_path) == version:
+                    drop_other_versions(version)
+                self._jobs[path] = self._executor().submit(
+                    _make_for_version, str(db_path), version, icb_code, year
+                )
+        return PackState(path, False)
+
+    def close(self) -> None:
+        """Stop making packs (the app is stopping); a pack being made is abandoned."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            for path in self._jobs:
+                _pending(path).unlink(missing_ok=True)
+            self._jobs.clear()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool

@@ -76,6 +76,7 @@ from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
 from gpequity.views import Column
+from gpequity.warehouse.cache import per_version
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
 NOT_LOADED = (DeprivationMissing, TotalUnavailable)
@@ -141,6 +142,7 @@ class MemoisedDeprivation:
         return self._results[key]
 
 
+@per_version
 def build_datapack(
     con: duckdb.DuckDBPyConnection,
     icb_code: str,
@@ -872,3 +874,10 @@ def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackVie
         footer=f"{pack.icb.code} inequality datapack {pack.year}"
         + (" · SYNTHETIC DATA" if synthetic else ""),
     )
+
+
+@per_version
+def datapack_view(con: duckdb.DuckDBPyConnection, icb_code: str, year: str) -> DatapackView:
+    """The pack of ICB ``icb_code`` for ``year`` with its charts drawn: computed once per build
+    of the warehouse (the web's page and its warm-up ask for it)."""
+    return present_datapack(build_datapack(con, icb_code, year))

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from gpequity import __version__, config
 from gpequity.library import Library
+from gpequity.reports.batch import BackgroundPacks
 from gpequity.web import site
 from gpequity.web.api_errors import SERVER_ERROR, error_response, http_error_detail, is_api_path
 from gpequity.web.presenters import present_error
@@ -31,6 +32,7 @@ from gpequity.web.warehouse import (
     WarehouseUnavailable,
     WarehouseUnreadable,
 )
+from gpequity.web.warm import start_warm_up
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Written by ``tools/vendor_assets.py`` (``make assets``): the design system's CSS and JS.
@@ -39,7 +41,9 @@ VENDOR_STYLESHEET = STATIC_DIR / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.m
 logger = logging.getLogger(__name__)
 
 
-def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) -> FastAPI:
+def create_app(
+    db_path: Path | None = None, *, content_dir: Path | None = None, warm: bool = False
+) -> FastAPI:
     """The web app serving the warehouse at ``db_path`` (default: ``gpequity.config.db_path``).
 
     The warehouse need not exist yet: pages then say that no data is loaded, and pick it up as
@@ -48,12 +52,20 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     ``content_dir`` is the library's folder of resources (default: the package's
     ``library/content/``, or ``GPEQUITY_CONTENT``); a malformed resource stops the app here,
     naming file and field.
+
+    ``warm`` computes the figures most pages need in the background as the app starts
+    (:mod:`gpequity.web.warm`), as ``gpequity serve`` does.
     """
     warehouse = SharedWarehouse(config.db_path(db_path))
+    packs = BackgroundPacks()  # the datapack PDFs, made in the background (routes/datapack.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_warming = start_warm_up(warehouse) if warm else None
         yield
+        if stop_warming is not None:
+            stop_warming()
+        packs.close()
         warehouse.close()
 
     # The interactive API docs load their scripts from a CDN; every page must work offline.
@@ -66,6 +78,7 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
         lifespan=lifespan,
     )
     app.state.warehouse = warehouse
+    app.state.datapack_pdfs = packs
     app.state.templates = create_templates()
     app.state.library = Library.load(content_dir)  # the resource library, /resources
     if not VENDOR_STYLESHEET.is_file():
@@ -84,6 +97,13 @@ def create_app(db_path: Path | None = None, *, content_dir: Path | None = None) 
     app.add_exception_handler(Exception, server_error)
     add_security_headers(app)  # last: it also wraps the error handlers above
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app ``gpequity serve`` runs in each of its worker processes (uvicorn imports it by
+    name, ``gpequity.web.app:serving_app``): the warehouse of ``GPEQUITY_DB``, opened
+    read-only, with its results warmed in the background."""
+    return create_app(warm=True)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

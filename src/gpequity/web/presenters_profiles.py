@@ -8,6 +8,7 @@ page, its CSV download and the API agree. Nothing here computes a figure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -32,7 +33,13 @@ from gpequity.formats import (
 )
 from gpequity.reports.datapack import most_deprived_sentence
 from gpequity.warehouse.icbs import IcbMap, IcbResolution
-from gpequity.web.presenters_library import CsvTable, csv_table, gap_sentence
+from gpequity.web.presenters_library import (
+    CsvTable,
+    Pagination,
+    csv_table,
+    gap_sentence,
+    present_pagination,
+)
 from gpequity.web.views import Link, Option, SummaryItem
 
 SEARCH_PATH = "/practices"
@@ -41,6 +48,10 @@ NOT_RECORDED = "Not recorded"
 NO_SCORE = "none"
 ASCENDING = "asc"
 DESCENDING = "desc"
+#: Rows of the ICB's practices table per page: a page a reader can scan (the CSV has them all).
+PRACTICES_PER_PAGE = 50
+#: Digits of a page number read from a URL (a longer one is the first page).
+MAX_PAGE_DIGITS = 4
 
 
 def practice_href(code: str) -> str:
@@ -388,9 +399,11 @@ class TableQuery:
     order: str = ASCENDING
     filter: str = ""
     quintile: str = ""
+    page: int = 1
 
     def params(self, year: str) -> dict[str, str]:
-        """The URL parameters that reproduce this table (defaults left out)."""
+        """The URL parameters that reproduce this table (defaults and the page left out: a new
+        sort or filter starts at the first page, and the CSV has every page)."""
         return {
             "year": year,
             "filter": self.filter,
@@ -400,14 +413,19 @@ class TableQuery:
         }
 
 
-def read_table_query(sort: str, order: str, filter: str, quintile: str) -> TableQuery:
-    """A table query from URL parameters: anything unknown falls back to the default."""
+def read_table_query(
+    sort: str, order: str, filter: str, quintile: str, page: str = ""
+) -> TableQuery:
+    """A table query from URL parameters: anything unknown falls back to the default (a page
+    that is not a positive whole number is the first)."""
     valid_quintiles = {str(q) for q in range(1, QUINTILES + 1)} | {NO_SCORE}
+    page = page.strip()
     return TableQuery(
         sort=sort if sort in COLUMN_BY_KEY else DEFAULT_SORT,
         order=order if order in (ASCENDING, DESCENDING) else ASCENDING,
         filter=" ".join(filter.split())[:100],
         quintile=quintile if quintile in valid_quintiles else "",
+        page=int(page) if page.isdigit() and 0 < len(page) <= MAX_PAGE_DIGITS else 1,
     )
 
 
@@ -503,6 +521,8 @@ class IcbPage:
     headers: tuple[HeaderCell, ...]
     rows: tuple[PracticeRow, ...]
     counter: str
+    pagination: Pagination | None
+    practices_count: str
     filter: str
     quintile_options: tuple[Option, ...]
     sort: str
@@ -549,7 +569,11 @@ def present_icb(
     datapack_href: str | None = None,
     arrived_from: str | None = None,
 ) -> IcbPage:
-    rows = select_practices(profile.practices, query)
+    selected = select_practices(profile.practices, query)
+    pages = max(1, math.ceil(len(selected) / PRACTICES_PER_PAGE))
+    shown_page = min(max(query.page, 1), pages)
+    first = (shown_page - 1) * PRACTICES_PER_PAGE
+    rows = selected[first : first + PRACTICES_PER_PAGE]
     base = {**query.params(profile.year), **_map_params(profile)}
     headers = []
     for column in COLUMNS:
@@ -574,11 +598,16 @@ def present_icb(
         )
     total = len(profile.practices)
     counter = (
-        f"Showing {format_count(len(rows))} of {format_count(total)} practices paid in "
+        f"Showing {format_count(len(selected))} of {format_count(total)} practices paid in "
         f"{profile.year}"
         if query.filter or query.quintile
         else f"{format_count(total)} practices paid in {profile.year}"
     )
+    if pages > 1:
+        counter += (
+            f"; page {format_count(shown_page)} of {format_count(pages)}: practices "
+            f"{format_count(first + 1)} to {format_count(first + len(rows))}"
+        )
     historic = profile.icb_map is IcbMap.historic
     switch = {} if historic else {"icb_map": IcbMap.historic.value}
     return IcbPage(
@@ -637,6 +666,12 @@ def present_icb(
             for p in rows
         ),
         counter=counter,
+        pagination=present_pagination(
+            shown_page,
+            pages,
+            lambda n: icb_href(profile.code, **base, page=str(n)) + "#icb-practices",
+        ),
+        practices_count=format_count(len(selected)),
         filter=query.filter,
         quintile_options=(
             Option("", "All quintiles", not query.quintile),

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from gpequity.analysis.profiles import PracticeProfile, practice_profile, profile_comparators
-from gpequity.web.warehouse import Reading, remember
+from gpequity.analysis.profiles import PracticeProfile, practice_profile
+from gpequity.web.warehouse import Reading
 
 
 def find_practice(request: Request, reading: Reading, code: str) -> PracticeProfile | None:
-    """The practice's profile, or ``None`` (no such practice). What it is compared with is the
-    same for every practice: kept while the warehouse is unchanged."""
-    comparators = remember(
-        request, reading, ("profile comparators",), lambda: profile_comparators(reading.con)
-    )
-    return practice_profile(reading.con, code, comparators)
+    """The practice's profile, or ``None`` (no such practice): computed once per version of the
+    warehouse (:func:`~gpequity.warehouse.cache.per_version`), as what it is compared with."""
+    return practice_profile(reading.con, code)

@@ -10,25 +10,26 @@ old connection is closed as soon as the last request reading it has finished.
 
 Everything computed from the warehouse and kept between requests (its status, the library's
 live figures, the home page's headlines, datapacks) is kept under the version it was read from
-(:class:`VersionedCache`), so nothing shown is older than the file.
+(:class:`~gpequity.warehouse.cache.VersionedCache`: the process's one cache of results, which
+the analyses' own results share), so nothing shown is older than the file.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, TypeVar
 
 import duckdb
 from fastapi import Depends
 from starlette.requests import Request
 
 from gpequity.errors import GpequityError
+from gpequity.warehouse.cache import RESULTS, VersionedCache
 from gpequity.warehouse.status import WarehouseStatus, status_of
 from gpequity.warehouse.version import FileVersion, file_version, open_version, use_version
 
@@ -36,8 +37,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-#: Results kept in :attr:`SharedWarehouse.results` (the least used dropped first).
-RESULTS_KEPT = 256
 #: Where the dependency leaves the request's reading, so its page is framed from the same file.
 READING_STATE = "warehouse_reading"
 
@@ -66,33 +65,6 @@ class Reading:
     con: duckdb.DuckDBPyConnection
 
 
-class VersionedCache:
-    """Results computed from the warehouse, each kept under the file version it was read from.
-
-    A result of an older version is never returned (its key names that version) and is dropped
-    once :data:`size` newer ones are kept.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
-
-    def get(self, version: FileVersion, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        """``compute()``, or the result kept for ``key`` from this ``version`` of the file."""
-        full_key = (version, *key)
-        with self._lock:
-            if full_key in self._kept:
-                self._kept.move_to_end(full_key)
-                return cast(T, self._kept[full_key])
-        value = compute()
-        with self._lock:
-            self._kept[full_key] = value
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return value
-
-
 class _Opened:
     """The connection to one version of the file, and how many requests are reading it."""
 
@@ -108,7 +80,7 @@ class SharedWarehouse:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.results = VersionedCache(RESULTS_KEPT)
+        self.results = RESULTS
         self._statuses = VersionedCache(1)
         self._lock = threading.Lock()
         self._opened: _Opened | None = None

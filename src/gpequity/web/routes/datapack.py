@@ -2,46 +2,60 @@
 
 * ``/icbs/{code}/datapack?year=2022/23``: the pack inside the site's frame, with links to
   download it;
-* ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download);
-* ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download).
+* ``/icbs/{code}/datapack.pdf``: the A4 PDF (``application/pdf``, as a download) when it has
+  been made, else a page saying it is being made, which reloads itself (no JavaScript) until it
+  is;
+* ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download);
+* ``/icbs/{code}/datapack/figure-N.svg``: a chart of the page, which links its charts as
+  images (thirty inline SVGs would make it a page of over half a megabyte).
 
-The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Making one takes a
-few seconds, so the last few are kept per version of the warehouse file (a rebuilt warehouse
-is a new file, so a pack is never stale). The code of an ICB abolished on 1 April 2026
-redirects to its successor's pack (a split one names every successor); an ICB or a year the
-warehouse does not have is the site's 404 page; no warehouse at all is the "no data loaded yet"
-page.
+The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Its figures and view
+are computed once per version of the warehouse file (:mod:`gpequity.warehouse.cache`); its PDF
+is printed once per version, in the background, and kept on disk beside the warehouse
+(:class:`~gpequity.reports.batch.BackgroundPacks`). A rebuilt warehouse is a new file, so a
+pack is never stale. The code of an ICB abolished on 1 April 2026 redirects to its successor's
+pack (a split one names every successor); an ICB or a year the warehouse does not have is the
+site's 404 page; no warehouse at all is the "no data loaded yet" page.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
-from gpequity.reports.datapack import DatapackView, build_datapack, present_datapack
-from gpequity.reports.render import Format, file_name, render_body, render_html, render_pdf
+from gpequity.reports.batch import BackgroundPacks
+from gpequity.reports.datapack import (
+    DatapackView,
+    FigureView,
+    SectionView,
+    datapack_view,
+)
+from gpequity.reports.render import Format, file_name, render_body, render_html
 from gpequity.reports.render import stylesheet as datapack_stylesheet
 from gpequity.warehouse.icbs import superseded
 from gpequity.web.rendering import render
 from gpequity.web.successors import successor_response
-from gpequity.web.warehouse import PageReading, Reading, VersionedCache
+from gpequity.web.warehouse import PageReading, Reading, remember, shared_warehouse
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 #: What an ICB code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
-#: Packs kept in memory (each a few hundred kilobytes), as views and as PDFs.
-CACHED_PACKS = 8
-_views = VersionedCache(CACHED_PACKS)
-_pdfs = VersionedCache(CACHED_PACKS)
+#: The width and height of a chart's SVG (its root element's attributes).
+SVG_SIZE = re.compile(r'<svg[^>]*?\bwidth="([0-9.]+)"[^>]*?\bheight="([0-9.]+)"')
+#: Seconds between two looks of the page saying a PDF is being made.
+PROGRESS_REFRESH_SECONDS = 3
 EMPTY = Markup("")
 
 
@@ -59,19 +73,33 @@ class DatapackPage:
     html_href: str = ""
 
 
+@dataclass(frozen=True)
+class PdfProgress:
+    """The page saying an ICB's PDF is being made: it reloads itself every ``refresh`` seconds
+    (``<meta http-equiv="refresh">``, no JavaScript) and then downloads the file."""
+
+    title: str
+    icb_name: str
+    year: str
+    again_href: str
+    page_href: str
+    refresh: int = PROGRESS_REFRESH_SECONDS
+
+
+def packs_of(request: Request) -> BackgroundPacks:
+    """The app's PDF packs (``create_app`` makes them and stops them with the app)."""
+    packs: BackgroundPacks = request.app.state.datapack_pdfs
+    return packs
+
+
 def _view(reading: Reading, code: str, year: str) -> DatapackView:
     """The pack of ICB ``code`` for ``year`` (the latest loaded when blank), or the 404 page
     for an ICB or a year the warehouse does not have."""
     if not CODE.match(code):
         raise StarletteHTTPException(status_code=404)
     code, chosen = code.upper(), year.strip()
-
-    def make() -> DatapackView:
-        con = reading.con
-        return present_datapack(build_datapack(con, code, resolve_year(con, chosen)))
-
     try:
-        return _views.get(reading.version, (code, chosen), make)
+        return datapack_view(reading.con, code, resolve_year(reading.con, chosen))
     except (UnknownIcb, UnknownYear, NoPaymentYears) as exc:
         raise StarletteHTTPException(status_code=404) from exc
 
@@ -99,6 +127,41 @@ def _href(code: str, suffix: str, year: str) -> str:
     return f"/icbs/{code}/datapack{suffix}?{urlencode({'year': year})}"
 
 
+def _figures(sections: Iterable[SectionView]) -> Iterator[FigureView]:
+    for section in sections:
+        yield from section.figures
+        yield from _figures(section.subsections)
+
+
+def _chart_img(view: DatapackView, figure: FigureView) -> Markup:
+    """The figure's chart as an image the page links to (its SVG is served apart, so that the
+    page of a pack with thirty charts stays small), the same size as the SVG."""
+    size = SVG_SIZE.search(figure.svg)
+    width, height = size.groups() if size else ("", "")
+    src = _href(view.icb_code, f"/{figure.id}.svg", view.year)
+    return Markup(
+        '<img src="{}" alt="{}" width="{}" height="{}" aria-describedby="{}-reading" '
+        'class="gpq-chart__image">'
+    ).format(src, figure.title, width, height, figure.id)
+
+
+def _with_linked_charts(view: DatapackView) -> DatapackView:
+    """The pack with each chart linked as an image rather than inlined (for the web page;
+    the HTML and PDF files keep theirs inline, to be whole)."""
+
+    def linked(section: SectionView) -> SectionView:
+        return replace(
+            section,
+            figures=tuple(
+                replace(figure, svg=_chart_img(view, figure)) if figure.svg else figure
+                for figure in section.figures
+            ),
+            subsections=tuple(linked(s) for s in section.subsections),
+        )
+
+    return replace(view, sections=tuple(linked(s) for s in view.sections))
+
+
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
     if reading is None:
@@ -107,12 +170,18 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
     if moved is not None:
         return moved
     view = _view(reading, code, year)
+    body = remember(
+        request,
+        reading,
+        ("datapack page body", view.icb_code, view.year),
+        lambda: render_body(_with_linked_charts(view)),
+    )
     page = DatapackPage(
         title=f"Inequality datapack: {view.icb_name}, {view.year}",
         has_data=True,
         icb_code=view.icb_code,
         year=view.year,
-        body=render_body(view),
+        body=body,
         css=Markup(datapack_stylesheet()),
         pdf_href=_href(view.icb_code, ".pdf", view.year),
         html_href=_href(view.icb_code, ".html", view.year),
@@ -128,15 +197,37 @@ def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = 
     if moved is not None:
         return moved
     view = _view(reading, code, year)
-    content = _pdfs.get(
-        reading.version, (view.icb_code, view.year), lambda: render_pdf(render_html(view))
-    )
+    db_path = shared_warehouse(request).db_path
+    state = packs_of(request).request(db_path, reading.version, view.icb_code, view.year)
     name = file_name(view.icb_code, view.year, Format.pdf)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    if state.ready:
+        return FileResponse(state.path, media_type="application/pdf", filename=name)
+    if state.error is not None:
+        logger.error("the datapack %s could not be made: %s", name, state.error)
+        raise StarletteHTTPException(status_code=500)
+    page = PdfProgress(
+        title=f"Making the datapack PDF: {view.icb_name}, {view.year}",
+        icb_name=view.icb_name,
+        year=view.year,
+        again_href=_href(view.icb_code, ".pdf", view.year),
+        page_href=_href(view.icb_code, "", view.year),
     )
+    response = render(request, "datapack_progress.html", page, status_code=202)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/icbs/{code}/datapack/{figure}.svg", name="icb_datapack_chart")
+def datapack_chart(
+    request: Request, reading: PageReading, code: str, figure: str, year: str = ""
+) -> Response:
+    if reading is None:
+        return _no_data(request)
+    view = _view(reading, code, year)
+    found = next((f for f in _figures(view.sections) if f.id == figure and f.svg), None)
+    if found is None:
+        raise StarletteHTTPException(status_code=404)
+    return Response(str(found.svg), media_type="image/svg+xml")
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")

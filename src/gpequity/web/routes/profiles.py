@@ -3,9 +3,10 @@
 * ``/practices?q=...``: find a practice by name, code or postcode prefix, an ICB by name;
 * ``/practices/{code}``: a practice beside its ICB, its quintile and England
   (``/practices/{code}/payments.csv``, ``/practices/{code}/indicators.csv``);
-* ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=``: an ICB's practices
-  (sortable and filterable without JavaScript; htmx swaps just the table when it runs), their
-  spread across the national quintiles and the gradient by quintile against England's
+* ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=&page=``: an ICB's practices
+  (sortable, filterable and paged without JavaScript, 50 a page; htmx swaps just the table when
+  it runs; the CSV has every page), their spread across the national quintiles and the gradient
+  by quintile against England's
   (``/icbs/{code}/practices.csv`` with the same parameters, ``quintiles.csv``, ``gradient.csv``).
   A year's practices are grouped by today's ICBs (``icb_map=current``, the default) or by the
   year's own (``historic``).
@@ -124,10 +125,11 @@ def load_icb(reading: Reading | None, code: str, year: str, icb_map: str = "") -
 
 
 def table_query(
-    sort: str = "", order: str = "", filter: str = "", quintile: str = ""
+    sort: str = "", order: str = "", filter: str = "", quintile: str = "", page: str = ""
 ) -> TableQuery:
-    """Dependency: how the ICB's table of practices is sorted and filtered (its URL's query)."""
-    return read_table_query(sort, order, filter, quintile)
+    """Dependency: how the ICB's table of practices is sorted, filtered and paged (its URL's
+    query)."""
+    return read_table_query(sort, order, filter, quintile, page)
 
 
 #: A route's parameter: the table query of the request's URL.
