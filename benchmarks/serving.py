@@ -1,19 +1,27 @@
 """Benchmark: many readers (issue 12, targets a, b and c), against ``gpequity serve`` itself.
 
-``gpequity serve --workers N`` (default: one per core) runs in a subprocess on 127.0.0.1 over
-the real warehouse (``--db``, else ``/work/real.duckdb`` or ``$GPEQUITY_DB`` when present,
-else one built from the real files, else from demonstration data). Once its workers have warmed
-their results, it measures, each against a reference measured on the same server in the same
-run, and prints PASS or FAIL per target with the figures:
+``gpequity serve --workers N`` (default: one per core) runs in a subprocess on 127.0.0.1 over a
+copy of the real warehouse (``--db``, else ``/work/real.duckdb`` or ``$GPEQUITY_DB`` when
+present, else one built from the real files, else from demonstration data; a copy, since the
+datapack PDFs are kept beside the served file). Once every worker has logged the end of its
+warm-up, it measures, each against a reference measured on the same server in the same run,
+and prints PASS or FAIL per target with the figures:
 
-(a) one client: the p50 of ``/funding``, the largest ICB's profile (the ICBs of the payments
-    file), a practice profile, that ICB's datapack page and the JSON API's ICB profile, each
-    <= 10x the p50 of ``/healthz`` (there is no ``/api/v1/payments`` route yet);
+(a) one client: the p50 of ``/funding``, its CSV, the largest ICB's profile (the ICBs of the
+    payments file), a practice profile, that ICB's datapack page and the JSON API's ICB
+    profile, each <= 10x the p50 of ``/healthz`` (there is no ``/api/v1/payments`` route: the
+    funding page's CSV and the API's ICB profile serve the payments analyses); and that ICB's
+    datapack PDF link: its first answer (the file, or a page saying it is being made) and the
+    file once printed in the background, each <= 10x ``/healthz``;
 (b) the issue's mixed load (25% allocation for the largest ICB, 25% the funding page and its
     CSV, 15% ICB pages, 20% practice pages, 15% search) at 20 clients: no errors, and
-    throughput >= 5% of ``/healthz``'s throughput at 20 clients;
+    throughput >= 5% of ``/healthz``'s throughput at 20 clients (an older ICB's page redirects
+    to its successor's: the clients follow, as a browser does);
 (c) ``POST /api/v1/allocations`` for the largest ICB under 20 clients: throughput >= 70% of
-    (CPU count / the in-process time of the same allocation).
+    (CPU count / the in-process time of the same allocation, measured just before and after
+    the load, since the machine may be shared).
+
+The load average is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +44,7 @@ from typing import Any
 
 import httpx
 
-from allocation import build, free_port, median_seconds, percentile
+from allocation import build, free_port, percentile
 from gpequity.allocation.catalogue import build_catalogue
 from gpequity.allocation.icbs import list_icbs
 from gpequity.allocation.scenario import ComponentChoice, Scenario, allocate_scenario
@@ -48,23 +58,28 @@ CLIENTS = 20
 LOAD_SECONDS = 15.0
 SINGLE_REQUESTS = 25
 SERVER_START_SECONDS = 120.0
-#: A page answering within this is taken as warmed (every worker has its results).
-WARM_SECONDS = 0.5
-WARM_DEADLINE_SECONDS = 400.0
+#: What each worker logs when its results are computed (``gpequity.web.warm.warm_up``).
+WARMED = "results cache warmed"
+WARM_DEADLINE_SECONDS = 900.0
 TARGET_A = 10.0
 TARGET_B = 0.05
 TARGET_C = 0.70
+IN_PROCESS_RUNS = 10
+#: Seconds a datapack PDF may take to be printed in the background (informative).
+PDF_DEADLINE_SECONDS = 600.0
 SEARCHES = ("leeds", "surgery", "medical", "M1", "health", "road", "park", "B7", "green")
 
 Request = tuple[str, str, dict[str, Any] | None]  # method, path, JSON body
 
 
-def start(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start(db: Path, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """``gpequity serve`` in its own session, its log (uvicorn's and the app's) in ``log``."""
     command = [sys.executable, "-m", "gpequity", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--db", str(db)]
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -93,25 +108,24 @@ def send(http: httpx.Client, request: Request) -> httpx.Response:
     return http.post(path, json=body) if method == "POST" else http.get(path)
 
 
-def wait_until_warm(url: str, requests: list[Request], workers: int) -> float:
-    """Ask for every page until a round (enough for every worker) answers each quickly."""
+def wait_until_warm(log: Path, workers: int, server: subprocess.Popen[bytes]) -> float:
+    """Wait until every worker has logged the end of its warm-up (:mod:`gpequity.web.warm`): the
+    figures are computed in a background thread of each worker, which would otherwise compete
+    with the measured requests for the cores."""
     start = time.perf_counter()
-    with httpx.Client(base_url=url, timeout=300) as http:
-        while time.perf_counter() - start < WARM_DEADLINE_SECONDS:
-            slowest = 0.0
-            for request in requests * (2 * workers):
-                began = time.perf_counter()
-                send(http, request)
-                slowest = max(slowest, time.perf_counter() - began)
-            if slowest < WARM_SECONDS:
-                break
-    return time.perf_counter() - start
+    while time.perf_counter() - start < WARM_DEADLINE_SECONDS:
+        if log.read_text(errors="replace").count(WARMED) >= workers:
+            return time.perf_counter() - start
+        if server.poll() is not None:
+            raise RuntimeError("gpequity serve stopped while warming")
+        time.sleep(1)
+    raise RuntimeError(f"the workers did not warm within {WARM_DEADLINE_SECONDS:.0f} s")
 
 
 def single(url: str, request: Request) -> float:
     """The p50 of one client's requests."""
     times = []
-    with httpx.Client(base_url=url, timeout=300) as http:
+    with httpx.Client(base_url=url, timeout=300, follow_redirects=True) as http:
         for _ in range(SINGLE_REQUESTS):
             began = time.perf_counter()
             response = send(http, request)
@@ -129,7 +143,7 @@ def load(url: str, choose: Callable[[random.Random], Request]) -> tuple[float, l
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(base_url=url, timeout=300) as http:
+        with httpx.Client(base_url=url, timeout=300, follow_redirects=True) as http:
             while time.perf_counter() < end:
                 request = choose(rng)
                 try:
@@ -152,6 +166,42 @@ def load(url: str, choose: Callable[[random.Random], Request]) -> tuple[float, l
     return done[0] / (time.perf_counter() - began), errors
 
 
+def seconds_each(run: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def pdf_at_once(url: str, path: str, reference: float) -> bool:
+    """The datapack's PDF link answers at once (<= the target of (a) over ``/healthz``) with the
+    file or a page saying it is being made; then, once made, with the file as quickly."""
+    with httpx.Client(base_url=url, timeout=300, follow_redirects=True) as http:
+        began = time.perf_counter()
+        first = http.get(path)
+        first_seconds = time.perf_counter() - began
+        printing = time.perf_counter()
+        response = first
+        while response.status_code == 202 and time.perf_counter() - printing < PDF_DEADLINE_SECONDS:
+            time.sleep(1)
+            response = http.get(path)
+        printed = time.perf_counter() - printing
+        made = response.headers.get("content-type") == "application/pdf"
+        answers = first.status_code == 202 or first.headers.get("content-type") == "application/pdf"
+    then = single(url, ("GET", path, None)) if made else float("inf")
+    ok = answers and made and max(first_seconds, then) <= TARGET_A * reference
+    print(
+        f"    {verdict(ok)} datapack PDF link: first answer ({first.status_code}, "
+        f"{'progress page' if first.status_code == 202 else first.headers.get('content-type')}) "
+        f"in {first_seconds * 1000:.1f} ms = {first_seconds / reference:.1f}x /healthz; the file "
+        f"printed in the background in {printed:.0f} s, then served in {then * 1000:.1f} ms = "
+        f"{then / reference:.1f}x /healthz (target <= {TARGET_A:.0f}x)"
+    )
+    return ok
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -164,22 +214,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env_db = Path(os.environ.get("GPEQUITY_DB", ""))
         if args.db:
-            db, what = args.db, f"warehouse {args.db}"
+            source, what = args.db, f"warehouse {args.db}"
         elif REAL_WAREHOUSE.is_file():
-            db, what = REAL_WAREHOUSE, f"warehouse {REAL_WAREHOUSE}"
+            source, what = REAL_WAREHOUSE, f"warehouse {REAL_WAREHOUSE}"
         elif os.environ.get("GPEQUITY_DB") and env_db.is_file():
-            db, what = env_db, f"warehouse {env_db}"
+            source, what = env_db, f"warehouse {env_db}"
         else:
             print("building a warehouse ...", file=sys.stderr)
-            db, what = build(Path(tmp))
+            source, what = build(Path(tmp))
+        # A copy is served: the PDF packs are kept beside the served file, never the original.
+        db = Path(tmp) / "served.duckdb"
+        shutil.copyfile(source, db)
         with connect(db) as con:
             largest = max(list_icbs(con), key=lambda icb: (icb.practices, icb.code))
             catalogue = build_catalogue(con, largest.code)
             second = next(e.id for e in catalogue if e.kind.value == "indicator" and e.id != "imd")
             choices = (ComponentChoice("imd", Decimal(50)), ComponentChoice(second, Decimal(50)))
             scenario = Scenario(largest.code, AMOUNT, choices)
-            allocate_scenario(con, scenario)  # as a running worker has: its pool read
-            in_process = median_seconds(lambda: allocate_scenario(con, scenario), 5)
             practices = [
                 str(r[0])
                 for r in con.execute(
@@ -187,7 +238,8 @@ def main() -> int:
                     "WHERE year = (SELECT max(year) FROM payments) ORDER BY 1"
                 ).fetchall()
             ]
-            # The pages are by the ICBs of the payments files (the allocation's are the newest).
+            # The pages are by the ICBs of the payments files (the allocation's are the newest;
+            # an older ICB's page redirects to its successor's, which the clients follow).
             icbs = [
                 str(r[0])
                 for r in con.execute(
@@ -198,7 +250,7 @@ def main() -> int:
         cpus = os.cpu_count() or 1
         print(
             f"data: {what}; {args.workers} workers on {cpus} CPUs; largest ICB {largest.code} "
-            f"({largest.practices} practices); in-process allocation {in_process * 1000:.0f} ms"
+            f"({largest.practices} practices); load average {os.getloadavg()[0]:.1f}"
         )
         allocation: Request = (
             "POST",
@@ -211,6 +263,7 @@ def main() -> int:
         )
         pages: dict[str, Request] = {
             "/funding": ("GET", "/funding", None),
+            "/funding CSV": ("GET", "/funding/by-deprivation.csv", None),
             "ICB profile": ("GET", f"/icbs/{icbs[0]}", None),
             "practice profile": ("GET", f"/practices/{practices[len(practices) // 2]}", None),
             "ICB datapack page": ("GET", f"/icbs/{icbs[0]}/datapack", None),
@@ -219,10 +272,11 @@ def main() -> int:
         healthz: Request = ("GET", "/healthz", None)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        server = start(db, port, args.workers)
+        log = Path(tmp) / "serve.log"
+        server = start(db, port, args.workers, log)
         try:
-            warm = wait_until_warm(url, [*pages.values(), allocation], args.workers)
-            print(f"workers warmed in {warm:.0f} s")
+            warm = wait_until_warm(log, args.workers, server)
+            print(f"workers warmed in {warm:.0f} s; load average {os.getloadavg()[0]:.1f}")
             results: list[bool] = []
 
             reference = single(url, healthz)
@@ -261,15 +315,24 @@ def main() -> int:
             for error in errors[:5]:
                 print(f"    error: {error}")
 
-            rate, errors = load(url, lambda rng: allocation)
+            # The in-process time of the same allocation, measured beside the load (before and
+            # after it: the machine may be shared), as a running worker has it: its pool read.
+            with connect(db) as con:
+                allocate_scenario(con, scenario)
+                before = seconds_each(lambda: allocate_scenario(con, scenario), IN_PROCESS_RUNS)
+                rate, errors = load(url, lambda rng: allocation)
+                after = seconds_each(lambda: allocate_scenario(con, scenario), IN_PROCESS_RUNS)
+            in_process = statistics.median(before + after)
             bound = cpus / in_process
             ok = not errors and rate >= TARGET_C * bound
             results.append(ok)
             print(
                 f"(c) {verdict(ok)} allocation API, {CLIENTS} clients: {rate:.1f} requests/s = "
                 f"{rate / bound:.0%} of {cpus} CPUs / {in_process * 1000:.0f} ms = "
-                f"{bound:.1f}/s (target >= {TARGET_C:.0%}), {len(errors)} errors"
+                f"{bound:.1f}/s (target >= {TARGET_C:.0%}), {len(errors)} errors; load "
+                f"average {os.getloadavg()[0]:.1f}"
             )
+            results.append(pdf_at_once(url, f"/icbs/{icbs[0]}/datapack.pdf", reference))
         finally:
             stop(server)
     print(f"serving: {sum(results)} of {len(results)} targets met")

@@ -5,6 +5,7 @@ Thin by design: no figure is computed here, so a number is the same wherever it 
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from typing import Annotated
@@ -59,6 +60,7 @@ def serve(
 ) -> None:
     """Serve the web app (allocation tool, analyses, library, data) at http://HOST:PORT."""
     import uvicorn
+    import uvicorn.config
 
     from gpequity.reports.batch import default_jobs
 
@@ -71,6 +73,13 @@ def serve(
         f"Serving {db_file} at http://{host}:{port} with {count} worker"
         f"{'s' if count != 1 else ''} (Ctrl+C to stop)"
     )
+    # uvicorn's logging, and the app's own (each worker says when its results are warmed).
+    logging_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    logging_config["loggers"]["gpequity"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     uvicorn.run(
         "gpequity.web.app:serving_app",
         factory=True,
@@ -78,6 +87,7 @@ def serve(
         port=port,
         workers=count,
         log_level="info",
+        log_config=logging_config,
     )
 
 

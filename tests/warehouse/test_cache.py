@@ -4,6 +4,8 @@ however many readers ask at the same time, and never returned for a rebuilt file
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gpequity.warehouse.cache import VersionedCache, per_version
+from gpequity.warehouse.cache import VersionedCache, cache_folder, per_version
 from gpequity.warehouse.version import FileVersion, file_version
 
 
@@ -137,3 +139,29 @@ def test_the_cache_keeps_a_result_per_version_and_drops_the_least_used(tmp_path:
     # Two kept: the old version's result went first.
     assert cache.get(old, ("a",), compute("a4")) == "a4"
     assert calls == ["a1", "a3", "b1", "a4"]
+
+
+def test_files_are_kept_beside_the_warehouse_or_else_in_the_temporary_folder(
+    tmp_path: Path,
+) -> None:
+    """Beside the file when its folder can be written; otherwise (a container mounts the
+    warehouse's folder read-only) under the system's temporary folder, one folder per warehouse
+    path and version, the same for every worker."""
+    version = a_version(tmp_path)
+    assert cache_folder(version).parent == tmp_path / "file.cache"
+    assert (tmp_path / "file.cache").is_dir()
+    # Nothing can be made beside the second warehouse: a file has the cache folder's name.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "file").write_text("two")
+    (other / "file.cache").write_text("not a folder")
+    second = file_version(other / "file")
+    assert second is not None
+    folder = cache_folder(second)
+    assert folder.parent.parent == Path(tempfile.gettempdir()) / "gpequity-cache"
+    assert folder.parent.name.startswith("file-") and folder == cache_folder(second)
+    assert folder.parent != cache_folder(version).parent
+    folder.mkdir(parents=True)
+    (folder / "pack.pdf").write_bytes(b"%PDF")  # what a background process then writes there
+    assert (folder / "pack.pdf").read_bytes() == b"%PDF"
+    shutil.rmtree(folder.parent)

@@ -22,8 +22,11 @@ scratch work) have no version and are read afresh every time.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
+import os
 import shutil
+import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -161,11 +164,23 @@ def per_version(
 def cache_folder(version: FileVersion) -> Path:
     """Where files made from this version of the warehouse are kept on disk (rendered PDF
     datapacks): beside the warehouse, ``<file>.cache/<inode>-<mtime>-<size>/``, so every worker
-    and every later start finds them, and a rebuilt warehouse has a folder of its own."""
+    and every later start finds them, and a rebuilt warehouse has a folder of its own.
+
+    When nothing can be written beside the warehouse (a container mounts its folder read-only,
+    docs/deployment.md), the same folders are made under the system's temporary folder instead,
+    in a folder named after the warehouse's path."""
     path = Path(version.path)
-    return (
-        path.with_name(f"{path.name}.cache") / f"{version.inode}-{version.mtime_ns}-{version.size}"
-    )
+    name = f"{version.inode}-{version.mtime_ns}-{version.size}"
+    beside = path.with_name(f"{path.name}.cache")
+    try:
+        beside.mkdir(exist_ok=True)
+    except OSError:
+        pass
+    else:
+        if os.access(beside, os.W_OK):
+            return beside / name
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "gpequity-cache" / f"{path.name}-{digest}" / name
 
 
 def drop_other_versions(version: FileVersion) -> None:
