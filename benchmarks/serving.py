@@ -48,6 +48,8 @@ from allocation import build, free_port, percentile
 from gpequity.allocation.catalogue import build_catalogue
 from gpequity.allocation.icbs import list_icbs
 from gpequity.allocation.scenario import ComponentChoice, Scenario, allocate_scenario
+from gpequity.analysis.icb import icbs_in_year
+from gpequity.analysis.payments import loaded_years
 from gpequity.reports.batch import default_jobs
 from gpequity.warehouse.build import connect
 
@@ -254,6 +256,7 @@ def main() -> int:
             ]
             # The pages are by the ICBs of the payments files (the allocation's are the newest;
             # an older ICB's page redirects to its successor's, which the clients follow).
+            page_codes = {icb.code for icb in icbs_in_year(con, loaded_years(con)[-1])}
             icbs = [
                 str(r[0])
                 for r in con.execute(
@@ -262,9 +265,13 @@ def main() -> int:
                 ).fetchall()
             ]
         cpus = os.cpu_count() or 1
+        # The largest ICB's pages (the allocation's ICBs are the newest); a warehouse built
+        # before the April 2026 ICBs has none of theirs: then the payments file's largest.
+        page_icb = largest.code if largest.code in page_codes else icbs[0]
         print(
             f"data: {what}; {args.workers} workers on {cpus} CPUs; largest ICB {largest.code} "
-            f"({largest.practices} practices); load average {os.getloadavg()[0]:.1f}"
+            f"({largest.practices} practices); ICB pages of {page_icb}; load average "
+            f"{os.getloadavg()[0]:.1f}"
         )
         allocation: Request = (
             "POST",
@@ -278,10 +285,10 @@ def main() -> int:
         pages: dict[str, Request] = {
             "/funding": ("GET", "/funding", None),
             "/funding CSV": ("GET", "/funding/by-deprivation.csv", None),
-            "ICB profile": ("GET", f"/icbs/{icbs[0]}", None),
+            "ICB profile": ("GET", f"/icbs/{page_icb}", None),
             "practice profile": ("GET", f"/practices/{practices[len(practices) // 2]}", None),
-            "ICB datapack page": ("GET", f"/icbs/{icbs[0]}/datapack", None),
-            "API ICB profile": ("GET", f"/api/v1/icbs/{icbs[0]}", None),
+            "ICB datapack page": ("GET", f"/icbs/{page_icb}/datapack", None),
+            "API ICB profile": ("GET", f"/api/v1/icbs/{page_icb}", None),
         }
         healthz: Request = ("GET", "/healthz", None)
         port = free_port()
@@ -352,7 +359,7 @@ def main() -> int:
                 f"{bound:.1f}/s (target >= {TARGET_C:.0%}), {len(errors)} errors; load "
                 f"average {os.getloadavg()[0]:.1f}"
             )
-            results.append(pdf_at_once(url, f"/icbs/{icbs[0]}/datapack.pdf", reference))
+            results.append(pdf_at_once(url, f"/icbs/{page_icb}/datapack.pdf", reference))
         finally:
             stop(server)
     print(f"serving: {sum(results)} of {len(results)} targets met")
