@@ -144,7 +144,9 @@ def _print_load(result: BuildResult, *, verbose: bool) -> None:
     if summary.warnings:
         console.print("Warnings by kind:", highlight=False)
         for kind in summary.warnings:
-            text = kind.kind if kind.count > 1 else _shorten(kind.example)
+            # One real example of each kind ("N of N practice(s) ..." alone says little).
+            more = f" (and {format_count(kind.count - 1)} more like it)" if kind.count > 1 else ""
+            text = f"{_shorten(kind.example)}{more}"
             console.print(f"  {kind.count:>4} × {text}", highlight=False, markup=False)
     if (summary.warnings or summary.rows_rejected or result.ignored) and not verbose:
         console.print(
