@@ -123,8 +123,8 @@ RANKING_NOTE = (
 WITHIN_GROUP_NOTE = (
     "The gap Q1 minus Q5 compares the national fifths; the slope index of inequality and the "
     "concentration index rank the practices of each {what} among themselves, so the two can "
-    "differ in sign. The gap is positive when the least deprived receive more, the slope index "
-    "when the most deprived receive more."
+    "differ in sign. All three are positive when the least deprived receive more and negative "
+    "when the most deprived do."
 )
 EXCLUDE_PRESCRIBING_NOTE = (
     "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee Payments, "

@@ -468,8 +468,9 @@ def _measures_table(p: IcbPayments) -> TableView:
             ),
         ),
         notes=(
-            "A positive gap and a negative slope index mean the most deprived receive less; a "
-            "positive concentration index means money concentrates in less deprived practices.",
+            "The gap, the slope index and the concentration index are all positive when the "
+            "least deprived receive more (the money concentrates in less deprived practices) "
+            "and negative when the most deprived do.",
         ),
     )
 

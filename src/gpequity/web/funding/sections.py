@@ -226,12 +226,14 @@ def gap_words(gap: float | None) -> str:
 
 #: What the sign of the slope index, as written to the penny, means.
 SLOPE_MEANINGS = {
-    -1: "Negative: payments per weighted patient fall from the least to the most deprived "
-    "practices, by this much across the whole range.",
+    -1: "Negative: payments per weighted patient rise from the least to the most deprived "
+    "practices, by this much across the whole range (positive, like the gap, when the least "
+    "deprived receive more).",
     0: "Zero: payments per weighted patient are the same from the least to the most deprived "
     "practices.",
-    1: "Positive: payments per weighted patient rise from the least to the most deprived "
-    "practices, by this much across the whole range.",
+    1: "Positive: payments per weighted patient fall from the least to the most deprived "
+    "practices, by this much across the whole range (positive, like the gap, when the least "
+    "deprived receive more).",
 }
 #: What the sign of the concentration index, as written, means.
 CONCENTRATION_MEANINGS = {
