@@ -60,6 +60,7 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     resolve_year,
 )
+from gpequity.analysis.profiles import NOT_RANKED
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import (
     NO_PERIODS,
@@ -332,7 +333,7 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
                 for g in o.groups
             ),
             (
-                "No IMD score",
+                NOT_RANKED,
                 format_count(o.no_score_practices),
                 format_people(o.no_score_patients),
                 NOT_AVAILABLE,
@@ -344,6 +345,7 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             "Shares are of the registered patients of practices with an IMD score. "
             "Practices are those of the year's NHS Payments to General Practice file, "
             "including any with no patients at the year's end.",
+            *((o.old_imd_note,) if o.old_imd_note else ()),
         ),
     )
     return SectionView(
