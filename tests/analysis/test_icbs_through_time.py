@@ -242,3 +242,21 @@ def test_imd_scores_older_than_the_newest_release_are_flagged_on_each_surface(co
     assert note is not None and note.startswith("1 of the ICB's practices has an IMD score")
     assert note in client.get("/icbs/D7T5G").text.replace("&#39;", "'")
     assert note in client.get("/icbs/D7T5G/datapack.html").text.replace("&#39;", "'")
+
+
+def test_the_allocation_names_the_icb_in_full_and_counts_its_pool(real_db):
+    made = runner.invoke(
+        app,
+        ["allocate", "--icb", "D7T5G", "--amount", "250000", "--component", "imd:100",
+         "--db", str(real_db)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    first = " ".join(made.output.split())
+    assert "for D7T5G (NHS Essex Integrated Care Board):" in first
+    assert "shared across 205 practices of the ICB's allocation pool." in first
+    listed = runner.invoke(app, ["indicators", "--icb", "Z9B2Z", "--db", str(real_db)])
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "Indicators for Z9B2Z (NHS West and North London Integrated Care Board) (coverage: "
+        "share of its 513 practices in the allocation pool)"
+    ) in " ".join(listed.output.split())

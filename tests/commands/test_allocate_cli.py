@@ -431,7 +431,12 @@ def test_indicators_csv_and_table(db: Path) -> None:
     assert result.stdout.splitlines()[0] == "id,name,unit,direction,period,source,coverage"
     result = run(db, "indicators", "--icb", ICB)
     assert result.exit_code == 0
-    assert "Indicators for ICB QZZ" in result.stdout
+    # Named, and counted as what it is: the practices of the allocation pool.
+    text = " ".join(result.stdout.split())
+    assert (
+        "Indicators for QZZ (Zed ICB) (coverage: share of its 4 practices in the allocation pool)"
+        in text
+    )
 
 
 # --- input problems -------------------------------------------------------------------------

@@ -385,13 +385,19 @@ def _print_warnings(outcome: ScenarioOutcome, out: Console) -> None:
         )
 
 
+def _icb_named(code: str, name: str) -> str:
+    """``D7T5G (NHS Essex Integrated Care Board)``; the code alone when no list names it."""
+    return code if not name or name == code else f"{code} ({name})"
+
+
 def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
+    icb = _icb_named(outcome.icb.code, outcome.icb.name)
     out.print(
-        f"{format_pounds(result.request.amount)} for {outcome.icb.code} "
-        f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
-        f"{len(result.practices)} practices.",
+        f"{format_pounds(result.request.amount)} for {icb}: {result.method_label}; "
+        f"{inputs['target_population']}; shared across "
+        f"{format_count(len(result.practices))} practices of the ICB's allocation pool.",
         highlight=False,
         markup=False,
     )
@@ -653,6 +659,7 @@ def indicators_command(
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""
     with reading_warehouse(), connect_warehouse(db) as con:
         entries = build_catalogue(con, icb)
+        pool = find_icb(con, icb)
     data = [entry.as_dict() for entry in entries]
     if format is Format.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -678,5 +685,9 @@ def indicators_command(
         format,
         INDICATOR_COLUMNS,
         rows,
-        title=f"Indicators for ICB {icb.strip().upper()} (coverage: share of its practices)",
+        # Named in full, as the organisation names itself; the count is of the pool's practices.
+        title=(
+            f"Indicators for {_icb_named(pool.code, pool.name)} (coverage: share of its "
+            f"{format_count(pool.practices)} practices in the allocation pool)"
+        ),
     )

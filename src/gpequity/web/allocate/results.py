@@ -555,8 +555,8 @@ def present_results(
 
     scenario = outcome.scenario
     sentences = [
-        f"Shared across {count(len(result.practices), 'practice', 'practices')} of "
-        f"{outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
+        f"Shared across {count(len(result.practices), 'practice', 'practices')} of the "
+        f"allocation pool of {outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
         f"{scenario.target.describe()}: {describe_components(result)}.",
         index_sentence(result.concentration_index),
     ]
