@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from gpequity.errors import LoadFailed
+from gpequity.sources.download import fetch_datasets
+from gpequity.sources.manifest import MANIFEST
 from gpequity.sources.ods_sub_icb import DATASET, ODS_COLUMNS
+
+from .test_download import serving
 
 
 def ods_row(code: str, name: str, icb: str, opened: str, closed: str = "") -> list[str]:
@@ -89,3 +93,19 @@ def test_bad_rows_are_rejected_naming_the_row_and_the_column(build, tmp_path: Pa
         f"{path}, row 4, column 'Organisation Code': organisation 07H appears again (first on "
         "row 1)",
     ]
+
+
+def test_data_fetch_knows_the_file_and_the_load_recognises_what_it_saves(
+    tmp_path: Path, build
+) -> None:
+    """``--only ods_sub_icb`` from a mirror (real HTTP on 127.0.0.1) saves ODS's file under the
+    name the loader recognises; it is optional, so a plain fetch leaves it out."""
+    [entry] = [e for e in MANIFEST if e.dataset == "ods_sub_icb"]
+    assert entry.optional and entry.filename == "lookups/eccg.csv"
+    source = write_ods(tmp_path / "mirror" / entry.mirror_path, [ESSEX_07H])
+    with serving(tmp_path / "mirror") as (url, _state):
+        result = fetch_datasets(tmp_path / "raw", mirror=url, only=["ods_sub_icb"])
+    [saved] = result.downloaded
+    assert saved.read_bytes() == source.read_bytes()
+    _, con = build(saved.parent)
+    assert con.execute("SELECT code, icb_code FROM ods_sub_icbs").fetchall() == [("07H", "D7T5G")]
