@@ -126,7 +126,10 @@ def test_datapack_cli_for_a_new_icb_and_a_split_one(real_db, tmp_path):
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     [pack] = tmp_path.glob("*D7T5G*.html")
-    assert "NHS Essex Integrated Care Board" in pack.read_text(encoding="utf-8")
+    text = pack.read_text(encoding="utf-8")
+    # The official name first (the title), the short one after.
+    assert text.index("NHS Essex Integrated Care Board") < text.index("Essex ICB")
+    assert "vary with deprivation in Essex ICB, against England" in text
     split = runner.invoke(
         app, ["datapack", "--icb", "QM7", "--format", "html", "--out", str(tmp_path),
               "--db", str(real_db)],

@@ -246,6 +246,8 @@ class DatapackView:
     title: str
     icb_code: str
     icb_name: str
+    #: "Essex ICB": every mention after the official name of the title.
+    icb_short_name: str
     year: str
     synthetic: bool
     synthetic_warning: str
@@ -865,6 +867,7 @@ def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackVie
         title=title,
         icb_code=pack.icb.code,
         icb_name=pack.icb.name,
+        icb_short_name=_short(pack.icb),
         year=pack.year,
         synthetic=synthetic,
         synthetic_warning=SYNTHETIC_WARNING,
