@@ -30,7 +30,7 @@ from gpequity.formats import (
 )
 from gpequity.reports.datapack import TableView
 from gpequity.reports.render import render_document, render_pdf
-from gpequity.views import Column
+from gpequity.views import Column, figure_columns
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
@@ -85,17 +85,18 @@ def _headline(outcome: ScenarioOutcome) -> str:
     )
 
 
-def _quintile_table(outcome: ScenarioOutcome) -> TableView:
+def quintile_table(outcome: ScenarioOutcome) -> TableView:
+    """The allocation by IMD quintile, as the report and ``gpequity allocate`` print it."""
     return TableView(
         caption="By IMD quintile (national): share of the money against share of the patients",
-        columns=(
-            Column("IMD quintile"),
-            Column("Practices", numeric=True),
-            Column("Target patients", numeric=True),
-            Column("Share of patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Share of money", numeric=True),
-            Column("Per patient", numeric=True),
+        columns=figure_columns(
+            "IMD quintile",
+            "Practices",
+            "Target patients",
+            "Share of patients",
+            "Allocation",
+            "Share of money",
+            "Per patient",
         ),
         rows=tuple(
             (
@@ -142,11 +143,9 @@ def _practice_table(outcome: ScenarioOutcome) -> TableView:
         columns=(
             Column("Practice"),
             Column("PCN"),
-            Column("IMD quintile"),
-            Column("Target patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+            *figure_columns(
+                "IMD quintile", "Target patients", "Allocation", "Baseline", "Difference"
+            ),
         ),
         rows=tuple(rows),
     )
@@ -155,13 +154,8 @@ def _practice_table(outcome: ScenarioOutcome) -> TableView:
 def _pcn_table(outcome: ScenarioOutcome) -> TableView:
     return TableView(
         caption="By primary care network (PCN)",
-        columns=(
-            Column("PCN"),
-            Column("Practices", numeric=True),
-            Column("Target patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+        columns=figure_columns(
+            "PCN", "Practices", "Target patients", "Allocation", "Baseline", "Difference"
         ),
         rows=tuple(
             (
@@ -226,7 +220,7 @@ def present_allocation_report(
         method=result.description,
         warnings=tuple(w.message for w in outcome.warnings),
         headline=_headline(outcome),
-        quintiles=_quintile_table(outcome),
+        quintiles=quintile_table(outcome),
         chart_title=chart.title if chart else "",
         chart_reading=chart.reading if chart else "",
         chart_svg=Markup(render_svg(chart)) if chart else Markup(""),

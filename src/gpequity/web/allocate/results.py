@@ -84,6 +84,7 @@ from gpequity.web.views import (
     SummaryItem,
     TableView,
     errors_by_field,
+    figure_columns,
     sort_table_rows,
     sortable_columns,
 )
@@ -403,16 +404,16 @@ def headline_view(result: AllocationResult, baseline_words: str) -> HeadlineView
             id="headline-table",
             caption=f"Who gains and who loses against the baseline {baseline_words}, by IMD "
             "quintile (national fifths)",
-            columns=(
-                Column("IMD quintile"),
-                Column("Practices", numeric=True),
-                Column("Share of patients", numeric=True),
-                Column("Share of money", numeric=True),
-                Column("Gain", numeric=True),
-                Column("Lose", numeric=True),
-                Column("Allocation", numeric=True),
-                Column("Baseline", numeric=True),
-                Column("Difference", numeric=True),
+            columns=figure_columns(
+                "IMD quintile",
+                "Practices",
+                "Share of patients",
+                "Share of money",
+                "Gain",
+                "Lose",
+                "Allocation",
+                "Baseline",
+                "Difference",
             ),
             # The whole ICB is the last row, not a footer: on a phone the rows become cards.
             rows=(
@@ -494,13 +495,8 @@ def pcns_table(result: AllocationResult) -> TableView:
     return TableView(
         id="pcn-table",
         caption="By primary care network (PCN)",
-        columns=(
-            Column("PCN"),
-            Column("Practices", numeric=True),
-            Column("Target population", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+        columns=figure_columns(
+            "PCN", "Practices", "Target population", "Allocation", "Baseline", "Difference"
         ),
         rows=rows,
         small=True,
