@@ -363,6 +363,12 @@ class _Cell:
     note: str | None = None
 
 
+def _no_share(note: str) -> tuple[Fraction, _Cell]:
+    """The need and the cell of a practice with no value, which gets no share of the
+    component (missing values excluded, or counted as zero by eFIT classic): ``note`` says why."""
+    return Fraction(0), _Cell(None, excluded=True, note=note)
+
+
 @dataclass(frozen=True, slots=True)
 class _ExactComponent:
     """A component's exact needs and each practice's cell.
@@ -488,12 +494,9 @@ def _recommended_component(
     for practice in pool:
         value = raw[practice.code]
         if value is None and policy == MissingPolicy.EXCLUDE:
-            needs[practice.code] = Fraction(0)
-            cells[practice.code] = _Cell(
-                None,
-                excluded=True,
-                note=f"No value for '{component.name}', so no share of it (missing values "
-                "excluded, as you chose).",
+            needs[practice.code], cells[practice.code] = _no_share(
+                f"No value for '{component.name}', so no share of it (missing values "
+                "excluded, as you chose)."
             )
             continue
         if value is None:
@@ -547,12 +550,9 @@ def _classic_component(
     for practice in pool:
         value = raw[practice.code]
         if value is None:
-            needs[practice.code] = Fraction(0)
-            cells[practice.code] = _Cell(
-                None,
-                excluded=True,
-                note=f"No value for '{component.name}': counted as zero, as the eFIT tool does, "
-                "so no share of it.",
+            needs[practice.code], cells[practice.code] = _no_share(
+                f"No value for '{component.name}': counted as zero, as the eFIT tool does, "
+                "so no share of it."
             )
             continue
         cells[practice.code] = _Cell(value)

@@ -29,7 +29,7 @@ from gpequity.allocation.icbs import IcbEntry
 from gpequity.allocation.measures import GainsAndLosses, Headline, headline, quintile_of
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.allocation.warnings import AllocationWarning
-from gpequity.charts import Chart, allocation_bars_chart, format_indicator_value
+from gpequity.charts import allocation_bars_chart, format_indicator_value
 from gpequity.formats import (
     INDEX_PLACES,
     NOT_AVAILABLE,
@@ -53,7 +53,7 @@ from gpequity.web.allocate.common import (
     SENSITIVITY_PATH,
     WORKED_EXAMPLE_ANCHOR,
     ToolPage,
-    chart_svg,
+    chart_view,
     component_columns,
     describe_components,
     present_page,
@@ -515,11 +515,6 @@ def excluded_table(result: AllocationResult) -> TableView | None:
         ),
         small=True,
     )
-
-
-def chart_view(chart: Chart) -> ChartView:
-    """The per-practice bars; their data is the practice table that follows them."""
-    return ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None)
 
 
 def present_results(

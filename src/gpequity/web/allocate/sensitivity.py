@@ -24,7 +24,7 @@ from gpequity.web.allocate.common import (
     SENSITIVITY_PATH,
     ToolPage,
     ToolResults,
-    chart_svg,
+    chart_view,
     present_page,
     present_without_data,
     result_heading,
@@ -166,7 +166,7 @@ def present_sensitivity(
             heading=result_heading(sensitivity.outcome(0)),
             reading=chart.reading,
             table=sensitivity_table(sensitivity),
-            chart=ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None),
+            chart=chart_view(chart),
             links=(
                 Link(
                     f"Open the allocation with {LINKED_WEIGHT}% on deprivation",

@@ -104,6 +104,8 @@ from gpequity.web.allocate.published_tool import PATH as TOOL_PATH
 from gpequity.web.allocate.published_tool import present_tool_check, present_tool_problems
 from gpequity.web.allocate.results import (
     SORT_KEYS,
+    AllocatePage,
+    TableOptions,
     download_filename,
     present_allocate,
     present_allocate_without_data,
@@ -117,7 +119,7 @@ from gpequity.web.allocate.sensitivity import (
 )
 from gpequity.web.allocate.upload import UploadState
 from gpequity.web.rendering import render
-from gpequity.web.views import FieldError, read_sort
+from gpequity.web.views import FieldError, SortChoice, read_sort
 from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
@@ -271,6 +273,37 @@ def _canonical(request: Request, items: list[tuple[str, str]]) -> bool:
     return request.query_params.multi_items() == items
 
 
+def _calculated(
+    request: Request,
+    con: duckdb.DuckDBPyConnection,
+    icbs: Sequence[IcbEntry],
+    catalogue: Sequence[IndicatorEntry],
+    inp: ScenarioInput,
+    errors: Sequence[FieldError],
+    outcome: ScenarioOutcome | None,
+    practices: Sequence[PracticeInput],
+    *,
+    sort: SortChoice | None = None,
+    options: TableOptions = TableOptions(),
+    upload: UploadState | None = None,
+) -> AllocatePage:
+    """The page after a calculation (asked by a link or a posted form): the form as typed, and
+    the errors, or the results with the defects found in the ICB's eFIT files."""
+    return present_allocate(
+        icbs=icbs,
+        catalogue=catalogue,
+        inp=inp,
+        errors=errors,
+        outcome=outcome,
+        sort=sort,
+        upload=upload,
+        base_url=_base_url(request),
+        options=options,
+        practices=practices,
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    )
+
+
 @router.get("/allocate", response_class=HTMLResponse, name="allocate")
 def allocate_page(reading: PageReading, request: Request) -> Response:
     if reading is None:
@@ -311,17 +344,8 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
     if outcome is not None and not _is_htmx(request) and not _canonical(request, canonical):
         # A form sends every field, the empty ones too; the link to share has none.
         return RedirectResponse(f"{ALLOCATE_PATH}?{urlencode(canonical)}", status_code=303)
-    page = present_allocate(
-        icbs=icbs,
-        catalogue=catalogue,
-        inp=inp,
-        errors=errors,
-        outcome=outcome,
-        sort=sort,
-        base_url=_base_url(request),
-        options=options,
-        practices=practices,
-        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    page = _calculated(
+        request, con, icbs, catalogue, inp, errors, outcome, practices, sort=sort, options=options
     )
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     if outcome is not None and _is_htmx(request):
@@ -468,16 +492,9 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
     outcome = None
     if action == "calculate" and not errors:
         outcome, errors = run_scenario(con, inp, icbs, upload)
-    page = present_allocate(
-        icbs=icbs,
-        catalogue=catalogue,
-        inp=inp,
-        errors=errors,
-        outcome=outcome,
-        upload=upload,
-        base_url=_base_url(request),
-        practices=icb_practices(con, inp, icbs),
-        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    practices = icb_practices(con, inp, icbs)
+    page = _calculated(
+        request, con, icbs, catalogue, inp, errors, outcome, practices, upload=upload
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))

@@ -114,6 +114,19 @@ def _successor(
     return successor_response(request, resolution, suffix, year.strip())
 
 
+def _pack(
+    request: Request, reading: Reading | None, code: str, suffix: str, year: str
+) -> tuple[Reading, DatapackView] | Response:
+    """The warehouse and the pack a route of ``suffix`` serves; else what it answers instead:
+    the page saying no data is loaded, or the successor's pack for an abolished ICB's code."""
+    if reading is None:
+        return _no_data(request)
+    moved = _successor(request, reading, code, suffix, year)
+    if moved is not None:
+        return moved
+    return reading, _view(reading, code, year)
+
+
 def _no_data(request: Request) -> HTMLResponse:
     return render(
         request,
@@ -164,15 +177,13 @@ def _with_linked_charts(view: DatapackView) -> DatapackView:
 
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
 def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+    found = _pack(request, reading, code, "/datapack", year)
+    if isinstance(found, Response):
+        return found
+    opened, view = found
     body = remember(
         request,
-        reading,
+        opened,
         ("datapack page body", view.icb_code, view.year),
         lambda: render_body(_with_linked_charts(view)),
     )
@@ -191,14 +202,12 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 
 @router.get("/icbs/{code}/datapack.pdf", name="icb_datapack_pdf")
 def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack.pdf", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+    found = _pack(request, reading, code, "/datapack.pdf", year)
+    if isinstance(found, Response):
+        return found
+    opened, view = found
     db_path = shared_warehouse(request).db_path
-    state = packs_of(request).request(db_path, reading.version, view.icb_code, view.year)
+    state = packs_of(request).request(db_path, opened.version, view.icb_code, view.year)
     name = file_name(view.icb_code, view.year, Format.pdf)
     if state.ready:
         return FileResponse(state.path, media_type="application/pdf", filename=name)
@@ -232,12 +241,10 @@ def datapack_chart(
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
 def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack.html", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+    found = _pack(request, reading, code, "/datapack.html", year)
+    if isinstance(found, Response):
+        return found
+    _, view = found
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(
         render_html(view),
