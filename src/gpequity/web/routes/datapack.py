@@ -24,10 +24,12 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.routing import APIRoute
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -115,16 +117,22 @@ def _successor(
 
 
 def _pack(
-    request: Request, reading: Reading | None, code: str, suffix: str, year: str
+    request: Request, reading: PageReading, code: str, year: str = ""
 ) -> tuple[Reading, DatapackView] | Response:
-    """The warehouse and the pack a route of ``suffix`` serves; else what it answers instead:
-    the page saying no data is loaded, or the successor's pack for an abolished ICB's code."""
+    """Dependency of the pack's routes: the warehouse and the pack the route serves; else what
+    it answers instead: the page saying no data is loaded, or the same route of the successor's
+    pack for an abolished ICB's code."""
     if reading is None:
         return _no_data(request)
-    moved = _successor(request, reading, code, suffix, year)
+    route: APIRoute = request.scope["route"]
+    moved = _successor(request, reading, code, route.path.removeprefix("/icbs/{code}"), year)
     if moved is not None:
         return moved
     return reading, _view(reading, code, year)
+
+
+#: The pack of a route, or the route's answer without one (:func:`_pack`).
+FoundPack = Annotated[tuple[Reading, DatapackView] | Response, Depends(_pack)]
 
 
 def _no_data(request: Request) -> HTMLResponse:
@@ -176,8 +184,7 @@ def _with_linked_charts(view: DatapackView) -> DatapackView:
 
 
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
-def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    found = _pack(request, reading, code, "/datapack", year)
+def datapack_page(request: Request, found: FoundPack) -> Response:
     if isinstance(found, Response):
         return found
     opened, view = found
@@ -201,8 +208,7 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 
 
 @router.get("/icbs/{code}/datapack.pdf", name="icb_datapack_pdf")
-def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    found = _pack(request, reading, code, "/datapack.pdf", year)
+def datapack_pdf(request: Request, found: FoundPack) -> Response:
     if isinstance(found, Response):
         return found
     opened, view = found
@@ -240,8 +246,7 @@ def datapack_chart(
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
-def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    found = _pack(request, reading, code, "/datapack.html", year)
+def datapack_html(request: Request, found: FoundPack) -> Response:
     if isinstance(found, Response):
         return found
     _, view = found
