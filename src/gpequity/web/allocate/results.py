@@ -57,7 +57,6 @@ from gpequity.web.allocate.common import (
     component_columns,
     describe_components,
     present_page,
-    present_without_data,
     quintile_sentence,
     result_heading,
 )
@@ -734,8 +733,3 @@ def present_allocate(
         lambda r: f"Results: {r.heading}. {r.sentences[0]}",
         has_icbs=bool(icbs),
     )
-
-
-def present_allocate_without_data(*, has_data: bool) -> AllocatePage:
-    """The page when there is no warehouse, or no ICB in it."""
-    return present_without_data(PAGE_HEADING, has_data=has_data)

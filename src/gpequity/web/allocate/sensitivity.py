@@ -26,7 +26,6 @@ from gpequity.web.allocate.common import (
     ToolResults,
     chart_view,
     present_page,
-    present_without_data,
     result_heading,
 )
 from gpequity.web.allocate.fields import ToolForm, indicator_groups, shared_fields
@@ -182,7 +181,3 @@ def present_sensitivity(
         results,
         lambda r: f"Results: {r.reading}",
     )
-
-
-def present_sensitivity_without_data(*, has_data: bool) -> SensitivityPage:
-    return present_without_data(SENSITIVITY_HEADING, has_data=has_data)
