@@ -429,7 +429,7 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     for column in by_quintile.columns:
         quintiles.add_column(column.label, justify="right" if column.numeric else "left")
     for row in by_quintile.rows:
-        quintiles.add_row(*row)
+        quintiles.add_row(*(cell.text for cell in row))
     print_table(out, quintiles)
     out.print(
         "Concentration index of allocation per patient: "

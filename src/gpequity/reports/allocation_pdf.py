@@ -28,9 +28,8 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
-from gpequity.reports.datapack import TableView
 from gpequity.reports.render import render_document, render_pdf
-from gpequity.views import Column, figure_columns
+from gpequity.views import Column, TableView, figure_columns, text_table
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
@@ -87,7 +86,7 @@ def _headline(outcome: ScenarioOutcome) -> str:
 
 def quintile_table(outcome: ScenarioOutcome) -> TableView:
     """The allocation by IMD quintile, as the report and ``gpequity allocate`` print it."""
-    return TableView(
+    return text_table(
         caption="By IMD quintile (national): share of the money against share of the patients",
         columns=figure_columns(
             "IMD quintile",
@@ -138,7 +137,7 @@ def _practice_table(outcome: ScenarioOutcome) -> TableView:
             "",
         )
     )
-    return TableView(
+    return text_table(
         caption="Allocation by practice, against the baseline",
         columns=(
             Column("Practice"),
@@ -152,7 +151,7 @@ def _practice_table(outcome: ScenarioOutcome) -> TableView:
 
 
 def _pcn_table(outcome: ScenarioOutcome) -> TableView:
-    return TableView(
+    return text_table(
         caption="By primary care network (PCN)",
         columns=figure_columns(
             "PCN", "Practices", "Target patients", "Allocation", "Baseline", "Difference"
@@ -174,7 +173,7 @@ def _pcn_table(outcome: ScenarioOutcome) -> TableView:
 def _excluded_table(outcome: ScenarioOutcome) -> TableView | None:
     if not outcome.result.excluded:
         return None
-    return TableView(
+    return text_table(
         caption="Practices given nothing, and why",
         columns=(Column("Practice"), Column("Reason")),
         rows=tuple((f"{e.code} {e.name}", e.reason) for e in outcome.result.excluded),

@@ -75,7 +75,7 @@ from gpequity.formats import (
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
-from gpequity.views import Column
+from gpequity.views import Column, TableView, text_table
 from gpequity.warehouse.cache import per_version
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
@@ -200,16 +200,6 @@ def _gap_words(gap: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class TableView:
-    """A table as printed: a caption, column headings and rows of formatted cells."""
-
-    caption: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[str, ...], ...]
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class FigureView:
     """A chart (inline SVG), its one-sentence reading and its data table."""
 
@@ -309,7 +299,7 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
     o = pack.overview.result
     q5 = o.most_deprived
     reading = most_deprived_sentence(o)
-    table = TableView(
+    table = text_table(
         caption="Practices and registered patients in each national deprivation fifth",
         columns=(
             Column("Deprivation fifth (national)"),
@@ -419,7 +409,7 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
             format_pounds(c.icb_minus_england),
         )
     )
-    return TableView(
+    return text_table(
         caption=caption,
         columns=(
             Column("Deprivation fifth (national)"),
@@ -435,7 +425,7 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
 
 def _measures_table(p: IcbPayments) -> TableView:
     a, w = p.all_payments, p.without_dispensing
-    return TableView(
+    return text_table(
         caption="Inequality measures, this ICB and England",
         columns=(
             Column("Measure"),
@@ -489,7 +479,7 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
         f"{_short(lines.icb)} "
         f"against {format_pounds(first.england_per_weighted_patient)} in England."
     )
-    table = TableView(
+    table = text_table(
         caption=f"The {len(top)} payment lines that differ most from England, "
         "£ per weighted patient",
         columns=(
@@ -612,7 +602,7 @@ def _indicator_table(ind: IndicatorComparison, places: int, icbs: int) -> TableV
             f"with a value, in {ind.england_icbs} of the {icbs} ICBs: the files loaded do not "
             "cover all of England."
         )
-    return TableView(
+    return text_table(
         caption=ind.name,
         columns=(
             Column(""),
@@ -691,7 +681,7 @@ def _practices_section(pack: Datapack) -> SectionView:
         f"received less per weighted patient than the ICB as a whole in {r.year}"
         + (f"; the {len(r.practices)} receiving least are listed." if r.practices else ".")
     )
-    table = TableView(
+    table = text_table(
         caption=f"Practices in {fifths} receiving least per weighted patient, {r.year}",
         columns=(
             Column("Practice"),
@@ -818,7 +808,7 @@ def _at_a_glance(sections: Sequence[SectionView]) -> tuple[str, ...]:
 
 def _sources_table(provenance: Provenance) -> TableView:
     titles = {d.name: d.title for d in DATASETS}
-    return TableView(
+    return text_table(
         caption="Data sources in the warehouse",
         columns=(
             Column("Dataset"),
