@@ -13,7 +13,7 @@ Two steps, kept apart so that a number is computed in one place only:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 import duckdb
@@ -336,10 +336,8 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             "including any with no patients at the year's end.",
         ),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             f"Each practice is placed in a fifth of England's practices ranked by the IMD score "
             f"of its registered population in {o.year} (Q1 least deprived, Q5 most deprived). "
@@ -506,10 +504,8 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
             "included practices of the ICB or England, whether or not a practice received it.",
         ),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         figures=(figures.add(charts.payment_lines_chart(lines, len(top), reading), table),),
     )
 
@@ -538,10 +534,8 @@ def _payments_section(pack: Datapack, figures: _Figures) -> SectionView:
         f"{format_pounds(float(e.payments))} of payments."
         for e in excluded
     ) or ("No practice of the ICB is left out.",)
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             f"Payments are the '{total}' of NHS Payments to General Practice {p.year}, per "
             "weighted (Carr-Hill) patient, the fair comparison between practices. Dispensing "
@@ -643,10 +637,8 @@ def _indicators_section(pack: Datapack, figures: _Figures) -> SectionView:
                 small=True,
             )
         )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             "Every practice-level indicator loaded, in the ICB's practices of each national "
             f"deprivation fifth of {result.year} against England's. Each indicator is shown "
@@ -669,10 +661,8 @@ def _practices_section(pack: Datapack) -> SectionView:
         "and dispensing payments so that dispensing income does not decide the list; least first.",
     )
     if not r.candidates:
-        return SectionView(
-            base.id,
-            base.number,
-            base.title,
+        return replace(
+            base,
             missing=f"{_short(r.icb)} has no practice in {fifths} in {r.year}: none to list.",
             intro=intro,
         )
@@ -706,10 +696,8 @@ def _practices_section(pack: Datapack) -> SectionView:
         ),
         notes=(reading,),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=intro,
         tables=(table,) if r.practices else (),
         notes=() if r.practices else (reading,),
@@ -717,7 +705,7 @@ def _practices_section(pack: Datapack) -> SectionView:
 
 
 def _missing(base: SectionView, message: str | None) -> SectionView:
-    return SectionView(base.id, base.number, base.title, missing=message or "No data.")
+    return replace(base, missing=message or "No data.")
 
 
 def _methods(pack: Datapack) -> tuple[tuple[str, str], ...]:
