@@ -151,6 +151,17 @@ def quintile_x_axis() -> dict[str, Any]:
     }
 
 
+def pounds_axis(field: str, title: str, **more: Any) -> dict[str, Any]:
+    """A quantitative axis of pounds (``field``), labelled in whole pounds."""
+    return {
+        "field": field,
+        "type": "quantitative",
+        "title": title,
+        **more,
+        "axis": {"format": POUNDS_AXIS},
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The charts, each from analysis results
 
@@ -197,12 +208,7 @@ def dispensing_split_chart(
         encoding={
             "x": quintile_x_axis(),
             "xOffset": {"field": "series", "sort": [s for s, _ in series]},
-            "y": {
-                "field": "per_weighted_patient",
-                "type": "quantitative",
-                "title": "£ per weighted patient",
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "y": pounds_axis("per_weighted_patient", "£ per weighted patient"),
             "color": {
                 "field": "series",
                 "type": "nominal",
@@ -309,13 +315,9 @@ def trend_chart(trend: TrendResult) -> Chart:
                 "title": "Financial year",
                 "axis": {"labelAngle": 0},
             },
-            "y": {
-                "field": "per_weighted_patient",
-                "type": "quantitative",
-                "title": "£ per weighted patient",
-                "scale": {"zero": False},
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "y": pounds_axis(
+                "per_weighted_patient", "£ per weighted patient", scale={"zero": False}
+            ),
             "color": {
                 "field": "quintile",
                 "type": "ordinal",

@@ -17,7 +17,14 @@ from gpequity.analysis.icb import (
     PaymentsComparison,
 )
 from gpequity.analysis.payments import rank_label
-from gpequity.charts import Chart, quintile_labels, quintile_x_axis, vega_spec
+from gpequity.charts import (
+    POUNDS_AXIS,
+    Chart,
+    pounds_axis,
+    quintile_labels,
+    quintile_x_axis,
+    vega_spec,
+)
 
 #: ICB against England in every chart: NHS blue against NHS mid grey.
 SERIES_COLOURS = {"This ICB": "#005eb8", "England": "#768692"}
@@ -28,7 +35,6 @@ SMALL_WIDTH = 300
 SMALL_HEIGHT = 150
 #: Bars of payment-line differences: above England, below England.
 ABOVE, BELOW = "#005eb8", "#ed8b00"
-POUNDS_AXIS = "$,.0f"
 PERCENT_AXIS = ".0%"
 
 
@@ -151,12 +157,7 @@ def payment_lines_chart(lines: IcbPaymentLines, top: int, reading: str) -> Chart
                 "title": None,
                 "axis": {"labelLimit": 230},
             },
-            "x": {
-                "field": "difference",
-                "type": "quantitative",
-                "title": "This ICB minus England, £ per weighted patient",
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "x": pounds_axis("difference", "This ICB minus England, £ per weighted patient"),
             "color": {
                 "field": "direction",
                 "type": "nominal",

@@ -75,7 +75,7 @@ from gpequity.formats import (
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
-from gpequity.views import Column, TableView, text_table
+from gpequity.views import Column, TableView, figure_columns, text_table
 from gpequity.warehouse.cache import per_version
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
@@ -301,13 +301,13 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
     reading = most_deprived_sentence(o)
     table = text_table(
         caption="Practices and registered patients in each national deprivation fifth",
-        columns=(
-            Column("Deprivation fifth (national)"),
-            Column("ICB practices", True),
-            Column("ICB registered patients", True),
-            Column("ICB share of patients", True),
-            Column("England practices", True),
-            Column("England share of patients", True),
+        columns=figure_columns(
+            "Deprivation fifth (national)",
+            "ICB practices",
+            "ICB registered patients",
+            "ICB share of patients",
+            "England practices",
+            "England share of patients",
         ),
         rows=(
             *(
@@ -409,13 +409,13 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
     )
     return text_table(
         caption=caption,
-        columns=(
-            Column("Deprivation fifth (national)"),
-            Column("ICB practices", True),
-            Column("ICB weighted patients", True),
-            Column("ICB £ per weighted patient", True),
-            Column("England £ per weighted patient", True),
-            Column("ICB minus England", True),
+        columns=figure_columns(
+            "Deprivation fifth (national)",
+            "ICB practices",
+            "ICB weighted patients",
+            "ICB £ per weighted patient",
+            "England £ per weighted patient",
+            "ICB minus England",
         ),
         rows=tuple(rows),
     )
@@ -425,12 +425,12 @@ def _measures_table(p: IcbPayments) -> TableView:
     a, w = p.all_payments, p.without_dispensing
     return text_table(
         caption="Inequality measures, this ICB and England",
-        columns=(
-            Column("Measure"),
-            Column("ICB, all payments", True),
-            Column("England, all payments", True),
-            Column("ICB, without dispensing", True),
-            Column("England, without dispensing", True),
+        columns=figure_columns(
+            "Measure",
+            "ICB, all payments",
+            "England, all payments",
+            "ICB, without dispensing",
+            "England, without dispensing",
         ),
         rows=(
             (
@@ -480,13 +480,13 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
     table = text_table(
         caption=f"The {len(top)} payment lines that differ most from England, "
         "£ per weighted patient",
-        columns=(
-            Column("Payment line"),
-            Column("ICB", True),
-            Column("England", True),
-            Column("ICB minus England", True),
-            Column("ICB Q1 (least deprived)", True),
-            Column("ICB Q5 (most deprived)", True),
+        columns=figure_columns(
+            "Payment line",
+            "ICB",
+            "England",
+            "ICB minus England",
+            "ICB Q1 (least deprived)",
+            "ICB Q5 (most deprived)",
         ),
         rows=tuple(
             (
@@ -673,14 +673,14 @@ def _practices_section(pack: Datapack) -> SectionView:
     )
     table = text_table(
         caption=f"Practices in {fifths} receiving least per weighted patient, {r.year}",
-        columns=(
-            Column("Practice"),
-            Column("IMD score", True),
-            Column("Fifth", True),
-            Column("Registered patients", True),
-            Column("£ per weighted patient", True),
-            Column("Without dispensing", True),
-            Column("Below the ICB by", True),
+        columns=figure_columns(
+            "Practice",
+            "IMD score",
+            "Fifth",
+            "Registered patients",
+            "£ per weighted patient",
+            "Without dispensing",
+            "Below the ICB by",
         ),
         rows=tuple(
             (
