@@ -23,6 +23,7 @@ from gpequity.charts import (
     pounds_axis,
     quintile_labels,
     quintile_x_axis,
+    records,
     vega_spec,
 )
 
@@ -78,7 +79,7 @@ def _icb_against_england(
     axis_title, axis_format = axis
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         mark={"type": "bar"},
         encoding={
             "x": quintile_x_axis(),
@@ -146,7 +147,7 @@ def payment_lines_chart(lines: IcbPaymentLines, top: int, reading: str) -> Chart
     title = "Payment lines that differ most from England"
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         height=24 * max(len(rows), 1),
         mark={"type": "bar"},
         encoding={
@@ -179,7 +180,7 @@ def indicator_chart(indicator: IndicatorComparison, reading: str) -> Chart:
     title = indicator.name
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows if r[2] is not None],
+        records(header, (r for r in rows if r[2] is not None)),
         width=SMALL_WIDTH,
         height=SMALL_HEIGHT,
         mark={"type": "line", "point": True},
