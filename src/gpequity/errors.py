@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class GpequityError(Exception):
+    """Base of every error whose message is meant for the user as it is."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     """One thing wrong with one field of what the user gave, in plain English.
@@ -17,10 +21,6 @@ class FieldProblem:
 
     field: str
     message: str
-
-
-class GpequityError(Exception):
-    """Base of every error whose message is meant for the user as it is."""
 
 
 class InputFileError(GpequityError):
