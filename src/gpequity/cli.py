@@ -17,7 +17,7 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.compare import compare_command, sensitivity_command
 from gpequity.commands.data import data_app
 from gpequity.commands.datapack import datapack_command
-from gpequity.commands.options import DbOption
+from gpequity.commands.options import DbOption, per_core_option
 from gpequity.commands.payments import payments_app
 from gpequity.errors import GpequityError
 
@@ -46,15 +46,7 @@ err_console = Console(stderr=True)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="Worker processes [default: one per CPU core].",
-            show_default=False,
-        ),
-    ] = None,
+    workers: Annotated[int | None, per_core_option("--workers", "Worker processes")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web app (allocation tool, analyses, library, data) at http://HOST:PORT."""

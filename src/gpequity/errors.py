@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
 class GpequityError(Exception):
     """Base of every error whose message is meant for the user as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with one field of what the user gave, in plain English.
+
+    ``field`` names the field where the problem is said: a field of the request for the
+    allocation service and the API (``components[0].weight``), the id of a form's control on
+    a page (the error summary links to it).
+    """
+
+    field: str
+    message: str
 
 
 class InputFileError(GpequityError):

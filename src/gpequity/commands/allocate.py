@@ -77,14 +77,13 @@ from gpequity.errors import GpequityError
 from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
-    format_count,
     format_index,
     format_people,
     format_pounds,
     format_share,
 )
 from gpequity.output import Format, print_table, render_rows
-from gpequity.reports.allocation_pdf import allocation_pdf
+from gpequity.reports.allocation_pdf import allocation_pdf, quintile_table
 
 #: Where the web tool is served, for the link in a report (``gpequity serve``'s default).
 SITE_URL_VARIABLE = "GPEQUITY_SITE_URL"
@@ -430,18 +429,13 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(p.difference),
         )
     print_table(out, table)
-    quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
-    for name in ("Quintile", "Practices", "Target patients", "Patients %", "Money", "Money %"):
-        quintiles.add_column(name)
-    for q in result.quintiles:
-        quintiles.add_row(
-            q.label,
-            format_count(q.practices),
-            format_people(q.target_population),
-            format_share(q.population_share),
-            format_pounds(q.allocation),
-            format_share(q.money_share),
-        )
+    # The report's own table: the same columns and the same words as the PDF.
+    by_quintile = quintile_table(outcome)
+    quintiles = Table(title=by_quintile.caption)
+    for column in by_quintile.columns:
+        quintiles.add_column(column.label, justify="right" if column.numeric else "left")
+    for row in by_quintile.rows:
+        quintiles.add_row(*(cell.text for cell in row))
     print_table(out, quintiles)
     out.print(
         "Concentration index of allocation per patient: "

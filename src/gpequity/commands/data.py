@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import DownloadColumn
 
 from gpequity import config
 from gpequity.commands.options import DbOption, FormatOption
@@ -378,16 +378,9 @@ class RichFetchHooks:
     """Download progress as a Rich progress bar: one task per file, its size when known."""
 
     def __init__(self, console: Console) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            # Bytes so far "of" the size when the server said it; bytes so far when it did not
-            # (a failed file has no size).
-            DownloadColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
+        # Bytes so far "of" the size when the server said it; bytes so far when it did not
+        # (a failed file has no size).
+        self.progress = progress_bar(console, DownloadColumn())
         self._task: object = None
 
     def start(self, total_files: int) -> None:
