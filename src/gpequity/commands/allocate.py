@@ -77,6 +77,7 @@ from gpequity.errors import GpequityError
 from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
+    format_count,
     format_index,
     format_people,
     format_pounds,
