@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gpequity.warehouse import cache
 from gpequity.allocation.store import has_table, remembered
+from gpequity.warehouse import cache
 
 
 def _make(path: Path, table: str) -> None:

@@ -297,17 +297,28 @@ def print_problems(
 ) -> None:
     """Print input problems one per line, named after the options they come from
     (``component_option``: the option the ``components`` were given with)."""
+    print_problem_groups([(problems, components, component_option)])
+
+
+#: Problems, the components as typed and the option they were typed with.
+ProblemGroup = tuple[Sequence[InputProblem], Sequence[str], str]
+
+
+def print_problem_groups(groups: Sequence[ProblemGroup]) -> None:
+    """Print the problems of several scenarios under one heading (``gpequity compare``'s A,
+    given with ``--component``, and B, with ``--with-component``)."""
     err_console.print("error: the inputs need correcting:", highlight=False, markup=False)
-    for problem in problems:
-        name = _option_name(problem.field, components)
-        if name.startswith("--component"):
-            name = component_option + name.removeprefix("--component")
-        err_console.print(
-            f"- {name}: {problem.message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for problems, components, component_option in groups:
+        for problem in problems:
+            name = _option_name(problem.field, components)
+            if name.startswith("--component"):
+                name = component_option + name.removeprefix("--component")
+            err_console.print(
+                f"- {name}: {problem.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def fail(message: str) -> typer.Exit:
