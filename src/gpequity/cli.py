@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -19,7 +20,7 @@ from gpequity.commands.data import data_app
 from gpequity.commands.datapack import datapack_command
 from gpequity.commands.options import DbOption
 from gpequity.commands.payments import payments_app
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable, os_error_message
 
 app = typer.Typer(
     help="Fairer English general practice funding: the NHS payments warehouse, equity "
@@ -81,20 +82,24 @@ def serve(
     )
 
 
-def os_error_message(error: OSError) -> str:
-    """An operating-system error in words: the file and what went wrong with it."""
-    reason = error.strerror or str(error)
-    if error.filename is None:
-        return f"{reason}."
-    return f"{error.filename}: {reason}."
-
-
 def main() -> None:
     """Console entry point: user-facing errors as one clear message, never a traceback."""
     try:
         app()
     except GpequityError as exc:
         err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except duckdb.Error:
+        # The warehouse opened but a block of it could not be read (a file cut short or
+        # corrupted after the header): named, with what to do; not the engine's text.
+        from gpequity.warehouse.build import last_opened
+
+        err_console.print(
+            f"error: {WarehouseUnreadable(last_opened())}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
     except OSError as exc:
         # A file the command could not write or read (a missing folder, a full disk, no

@@ -73,7 +73,7 @@ from gpequity.commands.options import (
     check_out_file,
     with_scenario_options,
 )
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable
 from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
@@ -345,8 +345,10 @@ def reading_warehouse(
         raise typer.Exit(1) from None
     except GpequityError as error:
         raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    except duckdb.Error:
+        from gpequity.warehouse.build import last_opened
+
+        raise fail(str(WarehouseUnreadable(last_opened()))) from None
 
 
 def _read_upload(
