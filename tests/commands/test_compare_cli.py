@@ -308,3 +308,20 @@ def test_compare_reports_both_scenarios_problems_at_once(db: Path) -> None:
     assert result.exit_code == 1
     assert len(result.stderr.splitlines()) == 2
     assert "Traceback" not in result.output
+
+
+def test_sensitivity_reports_the_sweeps_problems_with_the_options(db: Path) -> None:
+    """An unreadable --amount hid an unknown --vary, which came out as "--component" (the
+    sweep's first component) once the amount was right; and the weights' total, which the
+    sweep rescales, was reported as a problem beside the amount."""
+    result = run(
+        db, "sensitivity", "--icb", ICB, "--amount", "abc", "--component", "imd:50",
+        "--component", "population:60", "--vary", "nope",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        "- --amount: 'abc' is not an amount: give pounds like 250000.50.",
+        "- --vary: 'nope' is not an indicator of ICB QZZ. List the ids with "
+        "'gpequity indicators --icb QZZ' or GET /api/v1/indicators?icb=QZZ.",
+    ]

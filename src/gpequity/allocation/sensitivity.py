@@ -124,8 +124,8 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Allocate every scenario of the sweep of ``component_id``'s weight.
 
-    Raises :class:`~gpequity.allocation.AllocationInputError` with the problems of the first
-    scenario of the sweep that has any, or when no component is named.
+    Raises :class:`~gpequity.allocation.AllocationInputError` with the problems of every
+    scenario of the sweep (each once), or when no component is named.
     """
     if not component_id.strip():
         raise AllocationInputError(
@@ -140,13 +140,17 @@ def run_sensitivity(
     if negative:
         raise AllocationInputError(negative)
     outcomes = {}
+    problems: list[InputProblem] = []
     for weight, swept in sweep_scenarios(scenario, component_id).items():
         try:
             outcomes[weight] = allocate_scenario(con, swept, uploaded)
         except AllocationInputError as error:
-            raise AllocationInputError(
-                _as_asked(error.problems, scenario, swept, component_id)
-            ) from None
+            # Every point's: at 0% an unknown swept component is left out, so the first
+            # point's problems alone would not name it.
+            found = _as_asked(error.problems, scenario, swept, component_id)
+            problems += [problem for problem in found if problem not in problems]
+    if problems:
+        raise AllocationInputError(problems)
     return Sensitivity(
         scenario=scenario,
         component_id=component_id,

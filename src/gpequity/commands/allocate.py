@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -127,6 +127,7 @@ OPTION_OF_FIELD = {
     "practices": "--icb",
     "indicators_file": "--indicators-file",
     "allow_sparse": "--allow-sparse",
+    "component": "--vary",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -258,16 +259,20 @@ def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
 
 
 def scenario_problems(
-    db: Path | None, scenario: Scenario, known: Sequence[InputProblem]
+    db: Path | None,
+    scenario: Scenario,
+    known: Sequence[InputProblem],
+    ask: Callable[[duckdb.DuckDBPyConnection, Scenario], object] = allocate_scenario,
 ) -> list[InputProblem]:
     """The warehouse's problems with a scenario whose options already have ``known`` ones, so
     that every problem is printed at once (``--icb ZZZ --amount abc`` names both): those on
-    the options ``known`` does not cover. Nothing when the warehouse cannot be read (that is
-    said once the options are right)."""
+    the options ``known`` does not cover. ``ask`` is the service the command calls (the
+    sweep's, for ``sensitivity``, which takes weights of any total). Nothing when the
+    warehouse cannot be read (that is said once the options are right)."""
     options = {_option_name(problem.field, ()) for problem in known}
     try:
         with connect_warehouse(db) as con:
-            allocate_scenario(con, scenario)
+            ask(con, scenario)
     except AllocationInputError as error:
         return [
             problem

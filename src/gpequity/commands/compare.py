@@ -232,7 +232,12 @@ def sensitivity_command(
     """Each IMD quintile's share of the money as one component's weight goes from 0% to 100%."""
     scenario, problems = read_scenario(options)
     if problems:
-        print_problems(problems + scenario_problems(db, scenario, problems), options.component)
+
+        def sweep(con: duckdb.DuckDBPyConnection, swept: Scenario) -> object:
+            return run_sensitivity(con, swept, vary.strip())
+
+        problems += scenario_problems(db, scenario, problems, sweep)
+        print_problems(problems, options.component)
         raise typer.Exit(1)
     # The problems are those of a scenario of the sweep, not of a --component as typed.
     with reading_warehouse(), connect_warehouse(db) as con:
