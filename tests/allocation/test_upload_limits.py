@@ -486,10 +486,11 @@ def client(small_efit_db: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def post(client: TestClient, filename: str, data: bytes) -> tuple[int, str]:
+def post(client: TestClient, filename: str, data: bytes, icb: str = "QZZ") -> tuple[int, str]:
+    """Upload a file on the allocation page (``benchmarks/uploads.py`` posts the same way)."""
     response = client.post(
         "/allocate",
-        data={"icb": "QZZ", "amount": "100000", "c1": "imd", "w1": "100", "action": "upload"},
+        data={"icb": icb, "amount": "100000", "c1": "imd", "w1": "100", "action": "upload"},
         files={"indicators_file": (filename, data, "application/octet-stream")},
     )
     return response.status_code, response.text
