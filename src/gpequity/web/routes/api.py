@@ -51,6 +51,7 @@ from gpequity.allocation.sensitivity import run_sensitivity, sensitivity_as_dict
 from gpequity.web.api_errors import (
     MORE_PROBLEMS,
     JsonErrorsRoute,
+    MoreProblems,
     problems_detail,
     problems_response,
 )
@@ -169,20 +170,24 @@ def _service_problems(
     return []
 
 
-def _allocation_problems(
-    request: Request, body: Any, errors: Sequence[Any]
-) -> list[dict[str, Any]]:
-    with shared_warehouse(request).reading() as reading:
-        if reading is None:
-            return []
-        return _service_problems(reading, body, errors, AllocationIn, _ask_allocation)
+def _second_look(model: type[AllocationIn], ask: Ask) -> MoreProblems:
+    """An endpoint's second look at a body that failed validation: the service's problems
+    with its other fields (``MORE_PROBLEMS``)."""
+
+    def more(request: Request, body: Any, errors: Sequence[Any]) -> list[dict[str, Any]]:
+        with shared_warehouse(request).reading() as reading:
+            if reading is None:
+                return []
+            return _service_problems(reading, body, errors, model, ask)
+
+    return more
 
 
 def _ask_allocation(con: duckdb.DuckDBPyConnection, body: AllocationIn) -> object:
     return allocate_scenario(con, _scenario(body))
 
 
-setattr(create_allocation, MORE_PROBLEMS, _allocation_problems)
+setattr(create_allocation, MORE_PROBLEMS, _second_look(AllocationIn, _ask_allocation))
 
 
 def _scenario(body: AllocationIn) -> Scenario:
@@ -262,20 +267,11 @@ def sweep_allocation(reading: ApiReading, body: SensitivityIn) -> SensitivityOut
     return SensitivityOut.model_validate(sensitivity_as_dict(sensitivity))
 
 
-def _sensitivity_problems(
-    request: Request, body: Any, errors: Sequence[Any]
-) -> list[dict[str, Any]]:
-    with shared_warehouse(request).reading() as reading:
-        if reading is None:
-            return []
-        return _service_problems(reading, body, errors, SensitivityIn, _ask_sensitivity)
-
-
 def _ask_sensitivity(con: duckdb.DuckDBPyConnection, body: SensitivityIn) -> object:
     return run_sensitivity(con, _scenario(body), body.component.strip())
 
 
-setattr(sweep_allocation, MORE_PROBLEMS, _sensitivity_problems)
+setattr(sweep_allocation, MORE_PROBLEMS, _second_look(SensitivityIn, _ask_sensitivity))
 
 
 @router.get(
