@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import duckdb
@@ -72,6 +73,7 @@ def serve(
         f"Serving {db_file} at http://{host}:{port} with {count} worker"
         f"{'s' if count != 1 else ''} (Ctrl+C to stop)"
     )
+    _warn_if_unreadable(db_file)
     uvicorn.run(
         "gpequity.web.app:serving_app",
         factory=True,
@@ -80,6 +82,28 @@ def serve(
         workers=count,
         log_level="info",
     )
+
+
+def _warn_if_unreadable(db_file: Path) -> None:
+    """Say once, before serving, that the warehouse cannot be read (the app still starts: the
+    file may be rebuilt while it runs, and its pages and API say so until then)."""
+    from gpequity.warehouse.build import connect
+
+    if not db_file.exists():
+        return
+    try:
+        with connect(db_file) as con:
+            con.execute("SELECT * FROM meta").fetchall()
+            con.execute("SELECT * FROM sources").fetchall()
+    except (WarehouseUnreadable, duckdb.Error):
+        error = WarehouseUnreadable(db_file)
+        err_console.print(
+            f"warning: {error} Until then the pages say the data cannot be read and the API "
+            "answers 503.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

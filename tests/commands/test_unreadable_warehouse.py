@@ -7,11 +7,15 @@ traceback (``payments summary`` and ``data status`` printed one). A real process
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
 #: The share of a warehouse kept when it is cut short: it still opens (its header and catalogue
@@ -103,3 +107,41 @@ def test_the_rebuild_it_names_replaces_the_damaged_file(
     made = gpequity("data", "load", "--source", str(demo[0]), "--db", str(db), cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert gpequity("data", "status", "--db", str(db), cwd=tmp_path).returncode == 0
+
+
+def test_serve_says_so_once_and_answers_503(damaged: dict[str, Path], tmp_path: Path) -> None:
+    """``gpequity serve`` starts (the file may be rebuilt while it runs) but says first, in
+    one line, that the warehouse cannot be read and what to do."""
+    db = damaged["cut"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "COLUMNS": "200"}
+    command = ["serve", "--workers", "1", "--port", str(port), "--db", str(db)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gpequity", *command],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while status is None and time.monotonic() < deadline:
+            assert server.poll() is None
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert status == 503
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+    first = log.splitlines()[0]
+    assert first.startswith(f"warning: The warehouse {db} cannot be read: the file is damaged")
+    assert first.endswith(
+        "Until then the pages say the data cannot be read and the API answers 503."
+    )
