@@ -95,15 +95,18 @@ def _warn_if_unreadable(db_file: Path) -> None:
         with connect(db_file) as con:
             con.execute("SELECT * FROM meta").fetchall()
             con.execute("SELECT * FROM sources").fetchall()
-    except (WarehouseUnreadable, duckdb.Error):
+        return
+    except WarehouseUnreadable as unreadable:  # on opening: damaged, or held by a writer
+        error = unreadable
+    except duckdb.Error:  # a block read by a query
         error = WarehouseUnreadable(db_file)
-        err_console.print(
-            f"warning: {error} Until then the pages say the data cannot be read and the API "
-            "answers 503.",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    err_console.print(
+        f"warning: {error} Until then the pages say the data cannot be read and the API "
+        "answers 503.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
