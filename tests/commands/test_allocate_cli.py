@@ -482,6 +482,12 @@ def test_indicators_csv_and_table(db: Path) -> None:
             ("--amount", "10", "--component", "imd:100", "--format", "xlsx"),
             "- --out: XLSX is a binary file",
         ),
+        (
+            # could not be rounded to pence: a decimal.InvalidOperation traceback
+            ("--amount", "1e40", "--component", "imd:100"),
+            "- --amount: The amount is too large: enter at most 15 digits before the decimal "
+            "point.",
+        ),
     ],
 )
 def test_input_problems_exit_1_field_by_field(
