@@ -711,7 +711,7 @@ def test_a_chart_into_a_missing_folder_is_one_line_not_a_traceback(
 def test_an_os_error_of_any_command_is_one_line(tmp_path: Path) -> None:
     """The last guard of ``main``: an OSError a command did not foresee (no permission, a full
     disk) is one ``error:`` line naming the file."""
-    from gpequity.cli import os_error_message
+    from gpequity.errors import os_error_message
 
     error = PermissionError(13, "Permission denied", str(tmp_path / "w.duckdb"))
     assert os_error_message(error) == f"{tmp_path / 'w.duckdb'}: Permission denied."

@@ -62,6 +62,11 @@ from gpequity.inequality import concentration_index
 #: Components an allocation may have.
 MIN_COMPONENTS = 1
 MAX_COMPONENTS = 3
+#: Digits allowed before the decimal point of an amount: up to £999,999,999,999,999.99. A
+#: larger one (1e40 from the command line or the API) cannot be rounded to pence at Decimal's
+#: precision: it was a 500 and a traceback.
+MAX_AMOUNT_DIGITS = 15
+MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_DIGITS
 #: Weights are percentages.
 FULL_WEIGHT = Decimal(100)
 #: A percentage indicator lies between these.
@@ -219,6 +224,14 @@ def check_request(request: AllocationRequest) -> list[InputProblem]:
         )
     elif amount <= 0:
         problems.append(InputProblem("amount", "The amount must be more than £0."))
+    elif amount >= MAX_AMOUNT:
+        problems.append(
+            InputProblem(
+                "amount",
+                f"The amount is too large: enter at most {MAX_AMOUNT_DIGITS} digits before the "
+                "decimal point.",
+            )
+        )
     elif amount != amount.quantize(PENCE):
         problems.append(
             InputProblem("amount", "The amount can have at most 2 decimal places (whole pence).")

@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -73,7 +73,7 @@ from gpequity.commands.options import (
     check_out_file,
     with_scenario_options,
 )
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable
 from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
@@ -127,6 +127,7 @@ OPTION_OF_FIELD = {
     "practices": "--icb",
     "indicators_file": "--indicators-file",
     "allow_sparse": "--allow-sparse",
+    "component": "--vary",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -258,16 +259,20 @@ def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
 
 
 def scenario_problems(
-    db: Path | None, scenario: Scenario, known: Sequence[InputProblem]
+    db: Path | None,
+    scenario: Scenario,
+    known: Sequence[InputProblem],
+    ask: Callable[[duckdb.DuckDBPyConnection, Scenario], object] = allocate_scenario,
 ) -> list[InputProblem]:
     """The warehouse's problems with a scenario whose options already have ``known`` ones, so
     that every problem is printed at once (``--icb ZZZ --amount abc`` names both): those on
-    the options ``known`` does not cover. Nothing when the warehouse cannot be read (that is
-    said once the options are right)."""
+    the options ``known`` does not cover. ``ask`` is the service the command calls (the
+    sweep's, for ``sensitivity``, which takes weights of any total). Nothing when the
+    warehouse cannot be read (that is said once the options are right)."""
     options = {_option_name(problem.field, ()) for problem in known}
     try:
         with connect_warehouse(db) as con:
-            allocate_scenario(con, scenario)
+            ask(con, scenario)
     except AllocationInputError as error:
         return [
             problem
@@ -297,17 +302,28 @@ def print_problems(
 ) -> None:
     """Print input problems one per line, named after the options they come from
     (``component_option``: the option the ``components`` were given with)."""
+    print_problem_groups([(problems, components, component_option)])
+
+
+#: Problems, the components as typed and the option they were typed with.
+ProblemGroup = tuple[Sequence[InputProblem], Sequence[str], str]
+
+
+def print_problem_groups(groups: Sequence[ProblemGroup]) -> None:
+    """Print the problems of several scenarios under one heading (``gpequity compare``'s A,
+    given with ``--component``, and B, with ``--with-component``)."""
     err_console.print("error: the inputs need correcting:", highlight=False, markup=False)
-    for problem in problems:
-        name = _option_name(problem.field, components)
-        if name.startswith("--component"):
-            name = component_option + name.removeprefix("--component")
-        err_console.print(
-            f"- {name}: {problem.message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for problems, components, component_option in groups:
+        for problem in problems:
+            name = _option_name(problem.field, components)
+            if name.startswith("--component"):
+                name = component_option + name.removeprefix("--component")
+            err_console.print(
+                f"- {name}: {problem.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def fail(message: str) -> typer.Exit:
@@ -334,8 +350,10 @@ def reading_warehouse(
         raise typer.Exit(1) from None
     except GpequityError as error:
         raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    except duckdb.Error:
+        from gpequity.warehouse.build import last_opened
+
+        raise fail(str(WarehouseUnreadable(last_opened()))) from None
 
 
 def _read_upload(
