@@ -63,8 +63,12 @@ def datapack_command(
 
         def done(outcome: PackOutcome) -> None:
             if not outcome.ok:
+                # Said once, as it happens (the error text is the file's, not markup).
                 progress.console.print(
-                    f"[red]failed:[/] {outcome.icb_code}: {outcome.error}", highlight=False
+                    f"failed: {outcome.icb_code}: {outcome.error}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
                 )
             progress.advance(task)
 
@@ -76,11 +80,11 @@ def datapack_command(
     made = len(outcomes) - len(failed)
     console.print(f"{made} of {len(outcomes)} datapacks written to {out} ({chosen}, {format}).")
     if failed:
-        for outcome in failed:
-            err_console.print(
-                f"failed: {outcome.icb_code}: {outcome.error}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
+        codes_failed = ", ".join(o.icb_code for o in failed)
+        err_console.print(
+            f"error: {len(failed)} datapacks not written ({codes_failed}); the reasons are above.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
