@@ -8,25 +8,35 @@ time ``parse_indicator_upload`` takes to refuse it and the memory it adds to the
 (sampled while it runs, and the process's peak), next to the in-run reference: a normal upload
 of ``--practices`` (500) practices with three value columns, as CSV and as Excel, read in
 full. A file PASSes when it is refused with its message within the tests' bounds (5 s, 150 MB).
+Then the same files through a real request to the allocation page (a 422 with the message,
+within the same bounds), next to a normal upload through the page.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import importlib.util
 import io
 import statistics
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 from types import ModuleType
 
+from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from gpequity.allocation.icbs import icb_practice_codes, list_icbs
 from gpequity.allocation.upload import UploadResult, parse_indicator_upload
+from gpequity.sources.demo import generate_demo
+from gpequity.warehouse.build import build_warehouse, connect
+from gpequity.web.app import create_app
 
 TESTS = Path(__file__).resolve().parents[1] / "tests" / "allocation" / "test_upload_limits.py"
 MEGABYTE = 1024 * 1024
+UNPROCESSABLE = 422
 
 
 def hostile_files() -> ModuleType:
@@ -105,7 +115,52 @@ def main() -> int:
             f"{len(data) / 1024:8,.0f} KB {measured.seconds * 1000:9.1f} ms "
             f"{measured.growth / MEGABYTE:7.1f} MB  {messages[0] if messages else 'accepted'}"
         )
+    failures += through_the_web_page(files, args.runs)
     return 1 if failures else 0
+
+
+def through_the_web_page(files: ModuleType, runs: int) -> int:
+    """The same files posted to the allocation page of an app over a demo warehouse (the
+    server in this process, so the memory it adds is this process's), next to a normal upload
+    of the ICB's practices through the same page. Returns the number of failures."""
+    with tempfile.TemporaryDirectory() as folder:
+        demo, db = Path(folder) / "demo", Path(folder) / "demo.duckdb"
+        generate_demo(demo, seed=13, practices=300)
+        build_warehouse(db, [demo])
+        with connect(db) as con:
+            icb = max(list_icbs(con), key=lambda entry: (entry.practices, entry.code)).code
+            codes = sorted(icb_practice_codes(con, icb))
+        normal = "Practice code,Need\n" + "".join(f"{c},{n}\n" for n, c in enumerate(codes))
+        with TestClient(create_app(db), raise_server_exceptions=False) as client:
+            files.post(client, "normal.csv", normal.encode(), icb)  # the app's first-use work
+            reference = [
+                files.measure(partial(files.post, client, "normal.csv", normal.encode(), icb))
+                for _ in range(runs)
+            ]
+            print(
+                f"through the web page (POST /allocate, {icb}): reference, a normal upload of "
+                f"{len(codes)} practices: status {reference[0].result[0]}, "
+                f"{statistics.median(r.seconds for r in reference) * 1000:.1f} ms, "
+                f"{max(r.growth for r in reference) / MEGABYTE:.1f} MB"
+            )
+            failures = 0
+            for hostile in files.HOSTILE:
+                data = hostile.build()
+                measured = files.measure(partial(files.post, client, hostile.filename, data, icb))
+                status, page = measured.result
+                passed = (
+                    status == UNPROCESSABLE
+                    and hostile.message in html.unescape(page)
+                    and measured.seconds < files.SECONDS_PER_FILE
+                    and measured.growth < files.MEMORY_GROWTH_BYTES
+                )
+                failures += not passed
+                print(
+                    f"  {'PASS' if passed else 'FAIL'} {hostile.build.__name__:<38} "
+                    f"{status} {measured.seconds * 1000:9.1f} ms "
+                    f"{measured.growth / MEGABYTE:7.1f} MB"
+                )
+    return failures
 
 
 if __name__ == "__main__":

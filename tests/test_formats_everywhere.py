@@ -36,9 +36,10 @@ from gpequity.warehouse.build import build_warehouse, connect
 from gpequity.web.app import create_app
 
 YEAR = "2022/23"
-#: Payments per weighted patient by national fifth: falling from Q1 to Q4 (a negative slope
-#: index), and Q5 three tenths of a penny under Q1 (a gap that reads £0.00, "the same").
-RATES = {1: "130", 2: "120", 3: "110", 4: "105", 5: "129.997"}
+#: Payments per weighted patient by national fifth: rising from Q1 to Q4 (a negative slope
+#: index: more to the more deprived), and Q5 three tenths of a penny under Q1 (a gap that reads
+#: £0.00, "the same").
+RATES = {1: "130", 2: "140", 3: "150", 4: "155", 5: "129.997"}
 #: Wide enough that rich never wraps a line of the CLI's output.
 COLUMNS = "250"
 

@@ -83,18 +83,19 @@ def test_concentration_index_is_undefined_without_money_or_people() -> None:
     assert concentration_index([5], [0], [10]) is None
 
 
-def test_slope_index_is_positive_when_the_most_deprived_get_more() -> None:
-    assert slope_index_of_inequality([3, 1], TWO_POPULATIONS, TWO_SCORES) == 4.0
-    assert slope_index_of_inequality([1, 3], TWO_POPULATIONS, TWO_SCORES) == -4.0
+def test_slope_index_is_positive_when_the_least_deprived_get_more() -> None:
+    # The same way round as the gap Q1 (least deprived) minus Q5 (most deprived).
+    assert slope_index_of_inequality([1, 3], TWO_POPULATIONS, TWO_SCORES) == 4.0
+    assert slope_index_of_inequality([3, 1], TWO_POPULATIONS, TWO_SCORES) == -4.0
     assert slope_index_of_inequality([4, 4, 1], THREE_POPULATIONS, THREE_SCORES) == pytest.approx(
-        6.0
+        -6.0
     )
     assert slope_index_of_inequality([2, 2, 2], THREE_POPULATIONS, THREE_SCORES) == 0.0
 
 
 def test_slope_index_mixes_decimals_and_floats_exactly() -> None:
-    # (3.5 - 0.25) / (0.75 - 0.25) = 6.5
-    assert slope_index_of_inequality([Decimal("3.5"), 0.25], TWO_POPULATIONS, TWO_SCORES) == 6.5
+    # (0.25 - 3.5) / (0.75 - 0.25) = -6.5
+    assert slope_index_of_inequality([Decimal("3.5"), 0.25], TWO_POPULATIONS, TWO_SCORES) == -6.5
 
 
 def test_a_practice_without_patients_has_a_rank_of_no_width() -> None:

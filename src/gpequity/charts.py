@@ -12,7 +12,7 @@ description) and its data as a table, so that nothing is only shown as a picture
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -101,7 +101,7 @@ class Chart:
 
     def records(self) -> list[dict[str, Any]]:
         """The data table as a list of objects (header -> value)."""
-        return [dict(zip(self.header, row, strict=True)) for row in self.rows]
+        return records(self.header, self.rows)
 
 
 def vega_spec(
@@ -135,6 +135,11 @@ def _spec(
     return vega_spec(reading, values, title=title, subtitle=subtitle, **body)
 
 
+def records(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """A chart's data values: one object per row, keyed by the header (the chart's table)."""
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
 def quintile_labels() -> list[str]:
     """The five national deprivation fifths' labels, least deprived first."""
     return [rank_label(q) for q in range(1, QUINTILES + 1)]
@@ -148,6 +153,17 @@ def quintile_x_axis() -> dict[str, Any]:
         "sort": quintile_labels(),
         "title": "Practices by deprivation (national fifths)",
         "axis": {"labelAngle": 0},
+    }
+
+
+def pounds_axis(field: str, title: str, **more: Any) -> dict[str, Any]:
+    """A quantitative axis of pounds (``field``), labelled in whole pounds."""
+    return {
+        "field": field,
+        "type": "quantitative",
+        "title": title,
+        **more,
+        "axis": {"format": POUNDS_AXIS},
     }
 
 
@@ -186,7 +202,7 @@ def dispensing_split_chart(
         f"{format_pounds(gap_no)}."
     )
     header = ("quintile", "series", "practices", "per_weighted_patient")
-    values = [dict(zip(header, r, strict=True)) for r in rows]
+    values = records(header, rows)
     title = "Payments per weighted patient by deprivation"
     spec = _spec(
         title,
@@ -197,12 +213,7 @@ def dispensing_split_chart(
         encoding={
             "x": quintile_x_axis(),
             "xOffset": {"field": "series", "sort": [s for s, _ in series]},
-            "y": {
-                "field": "per_weighted_patient",
-                "type": "quantitative",
-                "title": "£ per weighted patient",
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "y": pounds_axis("per_weighted_patient", "£ per weighted patient"),
             "color": {
                 "field": "series",
                 "type": "nominal",
@@ -254,7 +265,7 @@ def dispensing_distribution_chart(by_dispensing: DeprivationResult) -> Chart:
         f"{by_dispensing.year}: dispensing practices (with patients and an IMD score) by "
         "deprivation fifth",
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         layer=[
             {
                 "mark": {"type": "bar", "color": "#ed8b00", "tooltip": True},
@@ -300,7 +311,7 @@ def trend_chart(trend: TrendResult) -> Chart:
         title,
         f"{span}, {_total_words(trend)}; each year ranked by that year's IMD score",
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         mark={"type": "line", "point": True, "tooltip": True},
         encoding={
             "x": {
@@ -309,13 +320,9 @@ def trend_chart(trend: TrendResult) -> Chart:
                 "title": "Financial year",
                 "axis": {"labelAngle": 0},
             },
-            "y": {
-                "field": "per_weighted_patient",
-                "type": "quantitative",
-                "title": "£ per weighted patient",
-                "scale": {"zero": False},
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "y": pounds_axis(
+                "per_weighted_patient", "£ per weighted patient", scale={"zero": False}
+            ),
             "color": {
                 "field": "quintile",
                 "type": "ordinal",
@@ -358,7 +365,7 @@ def payment_lines_chart(result: PaymentLinesResult, top: int = TOP_PAYMENT_LINES
         f"{result.year}: £ per weighted patient; colour against the line's national figure "
         "(100 = national)",
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         height=26 * max(len(shown), 1),
         encoding={
             "x": {

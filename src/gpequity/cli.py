@@ -8,8 +8,10 @@ from __future__ import annotations
 import copy
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -18,9 +20,9 @@ from gpequity.commands.allocate import allocate_command, indicators_command
 from gpequity.commands.compare import compare_command, sensitivity_command
 from gpequity.commands.data import data_app
 from gpequity.commands.datapack import datapack_command
-from gpequity.commands.options import DbOption
+from gpequity.commands.options import DbOption, per_core_option
 from gpequity.commands.payments import payments_app
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable, os_error_message
 
 app = typer.Typer(
     help="Fairer English general practice funding: the NHS payments warehouse, equity "
@@ -47,15 +49,7 @@ err_console = Console(stderr=True)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="Worker processes [default: one per CPU core].",
-            show_default=False,
-        ),
-    ] = None,
+    workers: Annotated[int | None, per_core_option("--workers", "Worker processes")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web app (allocation tool, analyses, library, data) at http://HOST:PORT."""
@@ -73,6 +67,7 @@ def serve(
         f"Serving {db_file} at http://{host}:{port} with {count} worker"
         f"{'s' if count != 1 else ''} (Ctrl+C to stop)"
     )
+    _warn_if_unreadable(db_file)
     # uvicorn's logging, and the app's own (each worker says when its results are warmed).
     logging_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     logging_config["loggers"]["gpequity"] = {
@@ -91,12 +86,29 @@ def serve(
     )
 
 
-def os_error_message(error: OSError) -> str:
-    """An operating-system error in words: the file and what went wrong with it."""
-    reason = error.strerror or str(error)
-    if error.filename is None:
-        return f"{reason}."
-    return f"{error.filename}: {reason}."
+def _warn_if_unreadable(db_file: Path) -> None:
+    """Say once, before serving, that the warehouse cannot be read (the app still starts: the
+    file may be rebuilt while it runs, and its pages and API say so until then)."""
+    from gpequity.warehouse.build import connect
+
+    if not db_file.exists():
+        return
+    try:
+        with connect(db_file) as con:
+            con.execute("SELECT * FROM meta").fetchall()
+            con.execute("SELECT * FROM sources").fetchall()
+        return
+    except WarehouseUnreadable as unreadable:  # on opening: damaged, or held by a writer
+        error = unreadable
+    except duckdb.Error:  # a block read by a query
+        error = WarehouseUnreadable(db_file)
+    err_console.print(
+        f"warning: {error} Until then the pages say the data cannot be read and the API "
+        "answers 503.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
@@ -105,6 +117,18 @@ def main() -> None:
         app()
     except GpequityError as exc:
         err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except duckdb.Error:
+        # The warehouse opened but a block of it could not be read (a file cut short or
+        # corrupted after the header): named, with what to do; not the engine's text.
+        from gpequity.warehouse.build import last_opened
+
+        err_console.print(
+            f"error: {WarehouseUnreadable(last_opened())}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
     except OSError as exc:
         # A file the command could not write or read (a missing folder, a full disk, no

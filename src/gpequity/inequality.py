@@ -20,9 +20,13 @@ Conventions (also in ``docs/allocation-method.md``):
   practices and positive when it concentrates in affluent ones**; 0 means money per head does not
   vary with deprivation. It lies between -1 and 1 when amounts are not negative.
 * **Slope index of inequality** (:func:`slope_index_of_inequality`): the population-weighted
-  least-squares slope of the amount per head on the rank *by deprivation* ``1 - R`` (0 = least
-  deprived end, 1 = most deprived end). It is the fitted difference in pounds per head between
-  the most and the least deprived ends: **positive when the most deprived get more per head**.
+  least-squares slope of the amount per head on the fractional rank ``R`` above (0 = most
+  deprived end, 1 = least deprived end), as OHID's Fingertips computes it. It is the fitted
+  difference in pounds per head between the least and the most deprived ends: **positive when
+  the least deprived get more per head**, so it leans the same way as the gap "Q1 (least
+  deprived) minus Q5 (most deprived)" and the concentration index (positive when money
+  concentrates in affluent practices). It once ran the other way (rank ``1 - R``), so that a
+  gap of +£28.47 stood beside a slope index of +£9.11 that meant the opposite.
 
 Every sum is computed exactly (with ``fractions.Fraction``), so the result never depends on the
 order of the practices. Entries with a population of 0 carry no weight and are left out.
@@ -154,15 +158,15 @@ def slope_index_of_inequality(
 ) -> float | None:
     """Return the slope index of inequality (SII) of an amount per patient by deprivation.
 
-    The population-weighted least-squares slope of ``per_patient_values`` on ``x_i = 1 - R_i``,
-    the fractional rank by deprivation running from 0 (least deprived end) to 1 (most deprived
-    end)::
+    The population-weighted least-squares slope of ``per_patient_values`` on ``x_i = R_i``,
+    the fractional rank running from 0 (most deprived end) to 1 (least deprived end)::
 
         SII = sum_i w_i (x_i - 1/2)(y_i - ybar) / sum_i w_i (x_i - 1/2)^2
 
     (``1/2`` is the weighted mean of ``x``). It is the fitted gap in the amount per patient
-    between the most and the least deprived ends of the population, in the units of
-    ``per_patient_values``: positive when the most deprived get more per patient. ``None`` when
+    between the least and the most deprived ends of the population, in the units of
+    ``per_patient_values``: positive when the least deprived get more per patient, like the gap
+    Q1 minus Q5 and the concentration index. ``None`` when
     all the population shares one deprivation score (there is no slope to fit) or no practice
     has patients.
     """
@@ -172,9 +176,9 @@ def slope_index_of_inequality(
     ys, y_denominator = _integers(values)  # y_i = ys[i] / y_denominator
     ranks = _rank_numerators(scores, people)
     total_people = sum(people)
-    # With x_i = 1 - r_i / 2N: 2N (x_i - 1/2) = N - r_i =: u_i, and sum_i n_i u_i = 0, so
+    # With x_i = r_i / 2N: 2N (x_i - 1/2) = r_i - N =: u_i, and sum_i n_i u_i = 0, so
     # SII = 2N sum_i n_i u_i y_i / sum_i n_i u_i^2.
-    us = [total_people - rank for rank in ranks]
+    us = [rank - total_people for rank in ranks]
     spread = sum(n * u * u for n, u in zip(people, us, strict=True))
     if spread == 0:
         return None

@@ -9,7 +9,14 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -24,15 +31,16 @@ class Format(StrEnum):
     json = "json"
 
 
-def progress_bar(console: Console) -> Progress:
-    """A progress bar of the long commands (load, demo, datapacks), shown on ``console``.
+def progress_bar(console: Console, done: ProgressColumn | None = None) -> Progress:
+    """A progress bar of the long commands (load, demo, datapacks, fetch), shown on ``console``;
+    ``done`` says how far it is (by default "3/42": steps done of all).
 
     It is transient: it disappears when the work is done, leaving only what the command prints.
     """
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        done or MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -8,6 +8,7 @@ no imports from the rest of gpequity, so both ``reports`` and ``web`` can use it
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # --- tables --------------------------------------------------------------------------------------
@@ -55,6 +56,31 @@ class TableView:
     sortable: bool = False
     small: bool = False
     csv_href: str | None = None
+    #: Sentences printed under the table (the datapacks' notes on a measure).
+    notes: tuple[str, ...] = ()
+
+
+def text_table(
+    caption: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[str]],
+    notes: Sequence[str] = (),
+) -> TableView:
+    """A table of formatted texts, as the datapacks and the allocation report print them: the
+    first cell of a row names it, each other cell is numeric when its column is."""
+    return TableView(
+        id="",
+        caption=caption,
+        columns=tuple(columns),
+        rows=tuple(
+            tuple(
+                Cell(text, header=index == 0, numeric=index > 0 and column.numeric)
+                for index, (text, column) in enumerate(zip(row, columns, strict=True))
+            )
+            for row in rows
+        ),
+        notes=tuple(notes),
+    )
 
 
 # --- the rest ------------------------------------------------------------------------------------

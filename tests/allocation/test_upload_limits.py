@@ -9,6 +9,7 @@ times and measures these same files.
 
 from __future__ import annotations
 
+import functools
 import io
 import resource
 import struct
@@ -18,7 +19,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,6 +37,7 @@ from gpequity.allocation.upload import (
     parse_indicator_upload,
 )
 from gpequity.web.app import create_app
+from gpequity.web.routes import allocate as allocate_routes
 
 ICB = {"A81001", "A81002", "A81003"}
 KNOWN = ICB | {"B82001"}
@@ -44,6 +48,12 @@ SECONDS_PER_FILE = 5.0
 MEMORY_GROWTH_BYTES = 150 * MEGABYTE
 #: How often the memory of the process is looked at while a file is read.
 SAMPLE_SECONDS = 0.005
+#: A file far over the upload limit (5 MB), refused before it is read, and one just over it.
+FAR_OVER_BYTES = 11 * MEGABYTE
+JUST_OVER_BYTES = 6 * MEGABYTE + 1
+TOO_LARGE = "The file is too large: the largest file accepted is 5 MB."
+
+T = TypeVar("T")
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -382,8 +392,8 @@ def peak_bytes() -> int:
 
 
 @dataclass(frozen=True)
-class Measured:
-    result: UploadResult
+class Measured(Generic[T]):
+    result: T
     seconds: float
     growth: int
 
@@ -399,7 +409,7 @@ class _Sampler:
             time.sleep(SAMPLE_SECONDS)
 
 
-def measure(read: Callable[[], UploadResult]) -> Measured:
+def measure(read: Callable[[], T]) -> Measured[T]:
     """Read a file, timing it and watching the memory it adds: sampled while it runs, and the
     process's peak (which catches a spike between two samples once it passes earlier peaks)."""
     before, peak_before = resident_bytes(), peak_bytes()
@@ -476,23 +486,68 @@ def client(small_efit_db: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def post(client: TestClient, filename: str, data: bytes) -> tuple[int, str]:
+def post(client: TestClient, filename: str, data: bytes, icb: str = "QZZ") -> tuple[int, str]:
+    """Upload a file on the allocation page (``benchmarks/uploads.py`` posts the same way)."""
     response = client.post(
         "/allocate",
-        data={"icb": "QZZ", "amount": "100000", "c1": "imd", "w1": "100", "action": "upload"},
+        data={"icb": icb, "amount": "100000", "c1": "imd", "w1": "100", "action": "upload"},
         files={"indicators_file": (filename, data, "application/octet-stream")},
     )
     return response.status_code, response.text
 
 
-def test_the_web_page_refuses_a_hostile_upload_with_its_message(client: TestClient) -> None:
-    spec = HOSTILE[0]
-    data = spec.build()
-    started = time.perf_counter()
-    status, html = post(client, spec.filename, data)
-    assert time.perf_counter() - started < SECONDS_PER_FILE
+def test_the_web_page_refuses_every_hostile_upload_in_budget_and_bounded_memory(
+    client: TestClient, hostile: tuple[Hostile, bytes]
+) -> None:
+    """Each limit through a real request: a 422 naming the limit, within the same time budget
+    and memory growth as the reading alone (the server runs in this process, so its memory is
+    the process's)."""
+    spec, data = hostile
+    measured = measure(lambda: post(client, spec.filename, data))
+    status, html = measured.result
     assert status == 422
-    assert spec.message in html
+    assert spec.message in unescape(html)
+    assert measured.seconds < SECONDS_PER_FILE
+    assert measured.growth < MEMORY_GROWTH_BYTES, f"{measured.growth / MEGABYTE:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("size", "status", "message"),
+    [
+        (FAR_OVER_BYTES, 413, TOO_LARGE),
+        (JUST_OVER_BYTES, 422, "The file is 6.0 MB; the largest file accepted is 5.0 MB."),
+    ],
+    ids=["far-over", "just-over"],
+)
+def test_a_file_over_the_size_limit_is_refused_in_budget_and_bounded_memory(
+    client: TestClient, size: int, status: int, message: str
+) -> None:
+    """Far over the limit (twice it), the body is refused unread (413); just over, it is read
+    to say its size and refused before it is parsed."""
+    data = b"Practice code,Value\n" + b"A81001,1\n" * ((size - 20) // 9 + 1)
+    measured = measure(lambda: post(client, "big.csv", data))
+    answered, html = measured.result
+    assert answered == status
+    assert message in unescape(html)
+    assert measured.seconds < SECONDS_PER_FILE
+    assert measured.growth < MEMORY_GROWTH_BYTES, f"{measured.growth / MEGABYTE:.0f} MB"
+
+
+def test_the_web_page_refuses_an_upload_over_its_time_budget(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wall-clock budget through a real request: the page's reader given no time at all
+    (the real reader; only its budget is 0 s instead of 10 s) answers 422 with the message."""
+    monkeypatch.setattr(
+        allocate_routes,
+        "parse_indicator_upload",
+        functools.partial(parse_indicator_upload, max_seconds=0),
+    )
+    measured = measure(lambda: post(client, "a.csv", b"Practice code,Value\nP00001,1\n"))
+    status, html = measured.result
+    assert status == 422
+    assert "at most 0 seconds are spent on one file. Upload a smaller file." in html
+    assert measured.seconds < SECONDS_PER_FILE
 
 
 def test_a_huge_value_on_the_web_page_is_a_listed_problem_not_a_server_error(

@@ -126,7 +126,10 @@ def test_datapack_cli_for_a_new_icb_and_a_split_one(real_db, tmp_path):
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     [pack] = tmp_path.glob("*D7T5G*.html")
-    assert "NHS Essex Integrated Care Board" in pack.read_text(encoding="utf-8")
+    text = pack.read_text(encoding="utf-8")
+    # The official name first (the title), the short one after.
+    assert text.index("NHS Essex Integrated Care Board") < text.index("Essex ICB")
+    assert "vary with deprivation in Essex ICB, against England" in text
     split = runner.invoke(
         app, ["datapack", "--icb", "QM7", "--format", "html", "--out", str(tmp_path),
               "--db", str(real_db)],
@@ -204,3 +207,59 @@ def test_the_allocation_page_shows_the_efit_defects_of_its_icb(client, icb, says
     quiet = client.get("/allocate", params={"icb": "QGH", "amount": "250000", "c1": "imd",
                                             "w1": "100"})  # fmt: skip
     assert quiet.status_code == 200 and 'data-testid="data-warnings"' not in quiet.text
+
+
+# --- counts that say what they count, and old IMD scores flagged -------------------------------
+
+
+def test_the_profile_and_the_pack_count_the_unranked_practices_alike(con, client):
+    """The row of practices in no fifth is the same on the profile and in the datapack, and says
+    what it counts: 2022/23's 27 practices with no IMD score and 198 with a score and no patients
+    (the pack once called all 225 "No IMD score")."""
+    england = payments_by_deprivation(con, YEAR)
+    unranked = sum(e.practices for e in england.excluded)
+    assert unranked == 27 + 198
+    profile = icb_profile(con, "Z9B2Z", YEAR)
+    assert profile is not None and profile.overview is not None
+    assert profile.overview.england_no_score_practices == unranked
+    label = "Not ranked (no IMD score or no patients)"
+    page = client.get("/icbs/Z9B2Z").text
+    pack = client.get("/icbs/Z9B2Z/datapack.html").text
+    assert label in page and label in pack
+    assert "No IMD score<" not in pack
+    assert f"{profile.overview.no_score_practices:,}" in page
+
+
+def test_imd_scores_older_than_the_newest_release_are_flagged_on_each_surface(con, client):
+    """57 practices' 2022/23 score is carried forward from IMD 2015 or 2010: the analysis says
+    so for England, and the profile and datapack of an ICB holding some say how many are its."""
+    england = payments_by_deprivation(con, YEAR)
+    assert any(
+        n.startswith("57 practices' IMD score for 2022/23 is older than the newest release")
+        and "3 from IMD 2010" in n
+        for n in england.notes
+    )
+    profile = icb_profile(con, "D7T5G", YEAR)
+    assert profile is not None and profile.overview is not None
+    note = profile.overview.old_imd_note
+    assert note is not None and note.startswith("1 of the ICB's practices has an IMD score")
+    assert note in client.get("/icbs/D7T5G").text.replace("&#39;", "'")
+    assert note in client.get("/icbs/D7T5G/datapack.html").text.replace("&#39;", "'")
+
+
+def test_the_allocation_names_the_icb_in_full_and_counts_its_pool(real_db):
+    made = runner.invoke(
+        app,
+        ["allocate", "--icb", "D7T5G", "--amount", "250000", "--component", "imd:100",
+         "--db", str(real_db)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    first = " ".join(made.output.split())
+    assert "for D7T5G (NHS Essex Integrated Care Board):" in first
+    assert "shared across 205 practices of the ICB's allocation pool." in first
+    listed = runner.invoke(app, ["indicators", "--icb", "Z9B2Z", "--db", str(real_db)])
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "Indicators for Z9B2Z (NHS West and North London Integrated Care Board) (coverage: "
+        "share of its 513 practices in the allocation pool)"
+    ) in " ".join(listed.output.split())

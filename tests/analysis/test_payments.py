@@ -325,9 +325,17 @@ def test_least_deprived_get_more_and_the_gap_all_but_vanishes_without_dispensing
     dispensing_q1, dispensing_q5 = split.group(1, "Yes"), split.group(QUINTILES, "Yes")
     assert dispensing_q1 is not None and dispensing_q5 is not None
     assert dispensing_q1.practices > 10 * dispensing_q5.practices
-    # The equity measures agree on the direction: money leans to the affluent.
-    assert (everyone.slope_index["all"] or 0) < 0
+    # The equity measures agree on the direction and on their sign: money leans to the affluent,
+    # and the gap, the slope index and the concentration index are all positive.
+    assert gap > 0
+    assert (everyone.slope_index["all"] or 0) > 0
     assert (everyone.concentration_index["all"] or 0) > 0
+    # Within dispensing practices (ranked among themselves) the slope index and the
+    # concentration index share one sign too: the issue saw a gap of +£28.47 beside a slope
+    # index of +£9.11 that meant the opposite of the concentration index's -0.0072.
+    sii, index = split.slope_index["Yes"], split.concentration_index["Yes"]
+    assert sii is not None and index is not None
+    assert (sii > 0) == (index > 0)
 
 
 @pytest.mark.realdata

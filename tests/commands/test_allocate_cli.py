@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 
 from gpequity.allocation import Baseline, Method, MissingPolicy
 from gpequity.cli import app
+from gpequity.exports import POUNDS_FORMAT
 
 ICB = "QZZ"
 
@@ -355,6 +356,24 @@ def test_xlsx_has_the_inputs_and_method_sheet(db: Path, tmp_path: Path) -> None:
     assert str(method["Step 1"]).startswith("Method: Recommended")
 
 
+def test_out_r_xlsx_is_the_formatted_workbook(db: Path, tmp_path: Path) -> None:
+    """Issue 11: ``--out r.xlsx`` (the format from the suffix) has frozen panes, an autofilter,
+    a £ format on the allocation column and the Inputs, Method and Warnings sheets."""
+    out = tmp_path / "r.xlsx"
+    result = run(db, "allocate", "--icb", ICB, "--out", str(out), *BASE)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert {"Inputs", "Method", "Warnings"} <= set(book.sheetnames)
+    sheet = book["Allocation"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
+    header = [c.value for c in sheet[1]]
+    column = header.index("Allocation") + 1
+    cells = [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
+    assert {c.number_format for c in cells} == {POUNDS_FORMAT}
+    assert cells[-1].value == 10000  # the totals row: the amount
+
+
 def test_table_and_out_file(db: Path, tmp_path: Path) -> None:
     result = run(db, "allocate", "--icb", ICB, *BASE)
     assert result.exit_code == 0, result.output
@@ -431,7 +450,12 @@ def test_indicators_csv_and_table(db: Path) -> None:
     assert result.stdout.splitlines()[0] == "id,name,unit,direction,period,source,coverage"
     result = run(db, "indicators", "--icb", ICB)
     assert result.exit_code == 0
-    assert "Indicators for ICB QZZ" in result.stdout
+    # Named, and counted as what it is: the practices of the allocation pool.
+    text = " ".join(result.stdout.split())
+    assert (
+        "Indicators for QZZ (Zed ICB) (coverage: share of its 4 practices in the allocation pool)"
+        in text
+    )
 
 
 # --- input problems -------------------------------------------------------------------------
@@ -462,6 +486,12 @@ def test_indicators_csv_and_table(db: Path) -> None:
         (
             ("--amount", "10", "--component", "imd:100", "--format", "xlsx"),
             "- --out: XLSX is a binary file",
+        ),
+        (
+            # could not be rounded to pence: a decimal.InvalidOperation traceback
+            ("--amount", "1e40", "--component", "imd:100"),
+            "- --amount: The amount is too large: enter at most 15 digits before the decimal "
+            "point.",
         ),
     ],
 )

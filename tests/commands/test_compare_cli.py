@@ -275,3 +275,53 @@ def test_without_a_warehouse_each_command_says_so(tmp_path: Path) -> None:
         result = run(tmp_path / "missing.duckdb", *command, *AMOUNT)
         assert result.exit_code == 1
         assert result.stderr.startswith("error: ")
+
+
+def test_compare_reports_both_scenarios_problems_at_once(db: Path) -> None:
+    """A --with-component that could not be read was reported only once --amount and
+    --component were right: every problem of A and B now comes in one list."""
+    result = run(
+        db, "compare", "--icb", ICB, "--amount", "abc", "--component", "imd:50",
+        "--with-component", "imd:fifty",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        "- --amount: 'abc' is not an amount: give pounds like 250000.50.",
+        "- --component: The weights must add up to exactly 100%; they add up to 50%.",
+        "- --with-component imd:fifty: 'fifty' in 'imd:fifty' is not a weight: give a "
+        "percentage like 50 or 33.33.",
+    ]
+    # options read, both scenarios refused by the service: both listed
+    result = run(
+        db, "compare", *AMOUNT, "--component", "nope:100", "--with-component", "imd:90",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        "- --component nope:100: 'nope' is not an indicator of ICB QZZ. List the ids with "
+        "'gpequity indicators --icb QZZ' or GET /api/v1/indicators?icb=QZZ.",
+        "- --with-component: The weights must add up to exactly 100%; they add up to 90%.",
+    ]
+    # B given as A: A's problem once
+    result = run(db, "compare", *AMOUNT, "--component", "nope:100", "--with-method", "efit-classic")
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 2
+    assert "Traceback" not in result.output
+
+
+def test_sensitivity_reports_the_sweeps_problems_with_the_options(db: Path) -> None:
+    """An unreadable --amount hid an unknown --vary, which came out as "--component" (the
+    sweep's first component) once the amount was right; and the weights' total, which the
+    sweep rescales, was reported as a problem beside the amount."""
+    result = run(
+        db, "sensitivity", "--icb", ICB, "--amount", "abc", "--component", "imd:50",
+        "--component", "population:60", "--vary", "nope",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the inputs need correcting:",
+        "- --amount: 'abc' is not an amount: give pounds like 250000.50.",
+        "- --vary: 'nope' is not an indicator of ICB QZZ. List the ids with "
+        "'gpequity indicators --icb QZZ' or GET /api/v1/indicators?icb=QZZ.",
+    ]

@@ -233,8 +233,8 @@ METHOD = {
     "gap_q1_minus_q5": "Q1 (least deprived) minus Q5 (most deprived), pounds per weighted patient.",
     "slope_index": "Slope index of inequality: population-weighted regression of each "
     "practice's payments per weighted patient on its fractional rank by deprivation (0 = "
-    "least, 1 = most deprived); pounds per weighted patient, negative when the most deprived "
-    "receive less.",
+    "most, 1 = least deprived); pounds per weighted patient, positive when the least deprived "
+    "receive more (as the gap Q1 minus Q5 is).",
     "concentration_index": "Concentration index of payments across weighted patients ranked "
     "by deprivation: negative when money concentrates in deprived practices, positive when in "
     "affluent ones.",
@@ -251,8 +251,8 @@ RANKED = (
 WITHIN_DISPENSING = (
     "The gap Q1 minus Q5 compares the national fifths; the slope index of inequality and the "
     "concentration index rank the practices of each dispensing status among themselves, so the "
-    "two can differ in sign. The gap is positive when the least deprived receive more, the "
-    "slope index when the most deprived receive more."
+    "two can differ in sign. All three are positive when the least deprived receive more and "
+    "negative when the most deprived do."
 )
 
 
@@ -346,7 +346,7 @@ def test_by_deprivation_json(db: Path) -> None:
                 group(5, 2, 7000.0, 7700.0, 781600.0, 111.66, 101.51),
             ],
             "gap_q1_minus_q5": 5.06,
-            "slope_index": -5.67,
+            "slope_index": 5.67,
             "concentration_index": 0.009,
             "excluded": {
                 "no_imd_score": {
@@ -388,7 +388,7 @@ def test_by_deprivation_by_dispensing_json(db: Path) -> None:
             ],
             # No dispensing practice is in Q5, so there is no gap to give for them.
             "gap_q1_minus_q5": {"No": -1.01, "Yes": None},
-            "slope_index": {"No": 2.09, "Yes": -3.65},
+            "slope_index": {"No": -2.09, "Yes": 3.65},
             "concentration_index": {"No": -0.0033, "Yes": 0.0046},
             "excluded": {
                 "no_imd_score": {
@@ -435,7 +435,7 @@ def test_by_deprivation_excluding_prescribing(db: Path) -> None:
         101.3,
     ]
     assert out["gap_q1_minus_q5"] == -7.55
-    assert out["slope_index"] == 7.6
+    assert out["slope_index"] == -7.6
     assert out["concentration_index"] == -0.0125
     assert out["notes"] == [
         "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee "
@@ -711,7 +711,7 @@ def test_a_chart_into_a_missing_folder_is_one_line_not_a_traceback(
 def test_an_os_error_of_any_command_is_one_line(tmp_path: Path) -> None:
     """The last guard of ``main``: an OSError a command did not foresee (no permission, a full
     disk) is one ``error:`` line naming the file."""
-    from gpequity.cli import os_error_message
+    from gpequity.errors import os_error_message
 
     error = PermissionError(13, "Permission denied", str(tmp_path / "w.duckdb"))
     assert os_error_message(error) == f"{tmp_path / 'w.duckdb'}: Permission denied."

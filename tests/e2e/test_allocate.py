@@ -167,6 +167,34 @@ def test_errors_are_summarised_and_linked_without_javascript(
     assert page.url.endswith("#amount")
 
 
+def test_three_invalid_fields_are_summarised_at_once_with_javascript(
+    page: Page, icb: IcbEntry, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    """Issue 11: a negative amount, weights adding to 90 and ages 64 to 25 showed only the age
+    error; the others came round by round. Through htmx's swap, the summary lists all three,
+    each linking to its field."""
+    page.goto("/allocate")
+    choose_scenario(page, icb)
+    page.get_by_label("Amount to share out").fill("-1000")
+    page.get_by_test_id("component-2").get_by_label("Weight", exact=True).fill("30")
+    page.get_by_label("From age").fill("64")
+    page.get_by_label("To age").fill("25")
+    page.get_by_role("button", name="Calculate").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_text(
+        [
+            "The amount must be more than £0.",
+            "The oldest age must be a whole number from 64 (the youngest age) to 95, or empty "
+            "for '64 and over'.",
+            "The weights must add up to exactly 100%; they add up to 90%.",
+        ]
+    )
+    for field in ("amount", "age_to", "w1"):
+        expect(page.get_by_test_id(f"{field}-error")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
 def test_shared_link_reproduces_the_table(
     page: Page, browser: Browser, base_url: str, icb: IcbEntry, outcome: ScenarioOutcome
 ) -> None:

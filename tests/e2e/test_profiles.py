@@ -172,7 +172,7 @@ def test_an_icb_table_sorts_and_filters_without_javascript(
     in_quintile = {p.code for p in big_icb.practices if p.quintile == quintile}
     assert codes_in_table(nojs_page) == [c for c in kept if c in in_quintile]
     expect(nojs_page.get_by_test_id("practices-counter")).to_have_text(
-        f"Showing {len(in_quintile)} of {len(big_icb.practices)} practices"
+        f"Showing {len(in_quintile)} of {len(big_icb.practices)} practices paid in {big_icb.year}"
     )
 
 

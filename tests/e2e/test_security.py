@@ -126,3 +126,33 @@ def test_a_practice_an_icb_and_its_datapack(watched: Page, codes: tuple[str, str
     watched.goto(f"/icbs/{icb}/datapack")
     expect(watched.locator(".gpq-datapack").first).to_be_visible()
     assert violations(watched) == []
+
+
+#: The other pages of the site, each loaded whole (a 404 page and the API's docs included).
+OTHER_PAGES = [
+    "/data",
+    "/practices",
+    "/allocate/method",
+    "/allocate/published-tool",
+    "/api/docs",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("path", OTHER_PAGES)
+def test_every_other_page_breaks_no_rule(watched: Page, path: str) -> None:
+    watched.goto(path)
+    expect(watched.locator("h1").first).to_be_visible()
+    assert violations(watched) == []
+
+
+def test_the_compare_and_sensitivity_views_break_no_rule(
+    watched: Page, codes: tuple[str, str]
+) -> None:
+    scenario = {"icb": codes[0], "amount": "250000", "c1": "imd", "w1": "60"}
+    scenario |= {"c2": "hypertension-prevalence", "w2": "40"}
+    watched.goto(f"/allocate/sensitivity?{urlencode(scenario)}")
+    expect(watched.locator("h1").first).to_be_visible()
+    watched.goto(f"/allocate/compare?icb={codes[0]}&amount=250000")
+    expect(watched.locator("h1").first).to_be_visible()
+    assert violations(watched) == []

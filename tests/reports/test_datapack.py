@@ -86,7 +86,7 @@ def test_payments_figures_are_the_payments_analysis(con: duckdb.DuckDBPyConnecti
     for figure, exclude in zip(payments.figures, (False, True), strict=True):
         by_icb = payments_by_deprivation(con, YEAR, exclude_prescribing=exclude, by=By.icb)
         england = payments_by_deprivation(con, YEAR, exclude_prescribing=exclude)
-        rows = {row[0]: row for row in figure.table.rows}
+        rows = {row[0].text: [cell.text for cell in row] for row in figure.table.rows}
         for q in range(1, 6):
             icb_group, england_group = by_icb.group(q, ICB), england.group(q)
             assert england_group is not None

@@ -7,6 +7,7 @@ import importlib.util
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
@@ -363,8 +364,8 @@ def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
     warnings, con, db = build(source)
     # The eFIT files put C00002 (labelled 03C) in QKP; the official map puts 03C in NEW01.
     assert (
-        "eFIT QKP: 1 practice labelled with sub-ICB 03C, which the ONS lookup places in NEW01: "
-        "C00002"
+        "eFIT QKP: 1 practice labelled with sub-ICB 03C, which the ONS LSOA to SICBL to ICB "
+        "(April 2026) lookup places in NEW01: C00002"
     ) in warnings
     assert con.execute(
         "SELECT code, ons_code, name, icb_code, source FROM organisations "
@@ -380,6 +381,46 @@ def test_the_ons_lsoa_lookup_gives_the_sub_icb_locations(source, build):
         "lsoa_icb_lookup",
         "lsoa_icb_lookup",
     )
+
+
+def test_without_the_ons_lookup_odss_list_gives_the_sub_icb_locations(source, build):
+    """ODS's eccg.csv (no header row, its standard 27 columns): the locations open on 1 April
+    2026 in an ICB of that day, named as ODS names them; data status says it was the source."""
+    ods = import_module("tests.sources.test_ods_sub_icb")
+    ods.write_ods(
+        source / "lookups" / "eccg.csv",
+        [
+            ods.ods_row("01A", "NHS NEW ICB - 01A", "NEW01", "20130401"),
+            ods.ods_row("03C", "NHS NEW ICB - 03C", "NEW01", "20130401"),
+            ods.ods_row("04K", "NHS KEPT ICB - 04K", "QKP", "20130401"),
+            # Closed the day before: Beta's location of 2022.
+            ods.ods_row("02B", "NHS BETA ICB - 02B", "QBB", "20130401", "20260331"),
+            # Not sub-ICB locations: a CCG closed long ago, a hub named otherwise, one opened
+            # after the day, one in an ICB that is not current.
+            ods.ods_row("05D", "NHS DELTA CCG", "QAA", "20130401", "20200331"),
+            ods.ods_row("13Q", "NATIONAL COMMISSIONING HUB 1", "NEW01", "20130401"),
+            ods.ods_row("06E", "NHS NEW ICB - 06E", "NEW01", "20270401"),
+            ods.ods_row("07F", "NHS GAMMA ICB - 07F", "QCC", "20130401"),
+        ],
+    )
+    warnings, con, db = build(source)
+    assert con.execute(
+        "SELECT code, name, icb_code, source FROM organisations "
+        "WHERE kind = 'sub-icb' AND valid_from = ? ORDER BY code",
+        [GEOGRAPHY_2026],
+    ).fetchall() == [
+        ("01A", "NHS NEW ICB - 01A", "NEW01", "ods_sub_icb"),
+        ("03C", "NHS NEW ICB - 03C", "NEW01", "ods_sub_icb"),
+        ("04K", "NHS KEPT ICB - 04K", "QKP", "ods_sub_icb"),
+    ]
+    # The eFIT files put C00002 (labelled 03C) in QKP; ODS puts 03C in NEW01.
+    assert (
+        "eFIT QKP: 1 practice labelled with sub-ICB 03C, which the ODS Sub ICB Locations "
+        "(eccg.csv) places in NEW01: C00002"
+    ) in warnings
+    geography = read_status(db).geographies[1]
+    assert geography.sub_icb_source == "ods_sub_icb"
+    assert "3 sub-ICB locations (ODS Sub ICB Locations (eccg.csv))" in geography.description
 
 
 def test_data_status_shows_the_geographies_and_the_warnings(source, build):

@@ -107,3 +107,48 @@ def test_sensitivity_of_an_unknown_component_is_a_field_error(client: TestClient
     )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["msg"]
+
+
+def test_a_field_that_fails_validation_hides_no_problem_of_either_scenario(
+    client: TestClient,
+) -> None:
+    """An unreadable amount in A was answered alone: B's unknown indicator and A's own
+    weights (adding to 90) came in a second round."""
+    answer = client.post(
+        "/api/v1/allocations/compare",
+        json={
+            "a": body(("imd", 50), ("population", 40), amount="abc"),
+            "b": body(("no-such-thing", 100), age_from=64, age_to=25),
+        },
+    )
+    assert answer.status_code == 422
+    detail = [(tuple(d["loc"]), d["msg"]) for d in answer.json()["detail"]]
+    assert detail[0][0] == ("body", "a", "amount")  # pydantic's, then the service's
+    assert [loc for loc, _ in detail[1:]] == [
+        ("body", "a", "components"),
+        ("body", "b", "age_to"),
+        ("body", "b", "components", 0, "id"),
+    ]
+    assert detail[1][1] == "The weights must add up to exactly 100%; they add up to 90%."
+    assert detail[3][1].startswith("'no-such-thing' is not an indicator of ICB QZZ.")
+
+
+def test_a_sensitivity_field_that_fails_validation_hides_no_other(client: TestClient) -> None:
+    answer = client.post(
+        "/api/v1/allocations/sensitivity",
+        json=body(("imd", 100), icb="ZZZ", amount="-5", age_to=False, component="imd"),
+    )
+    assert answer.status_code == 422
+    detail = [(tuple(d["loc"]), d["msg"]) for d in answer.json()["detail"]]
+    assert [loc for loc, _ in detail] == [("body", "age_to"), ("body", "icb"), ("body", "amount")]
+    assert detail[1][1].startswith("'ZZZ' is not an ICB code of the loaded data.")
+    assert detail[2][1] == "The amount must be more than £0."
+    # the sweep of a component the scenario does not have is named with the others
+    answer = client.post(
+        "/api/v1/allocations/sensitivity",
+        json=body(("imd", 100), amount="abc", component="nonsense"),
+    )
+    assert [d["loc"] for d in answer.json()["detail"]] == [
+        ["body", "amount"],
+        ["body", "component"],
+    ]

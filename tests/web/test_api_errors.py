@@ -210,3 +210,21 @@ def test_a_stand_in_is_never_reported(client: TestClient) -> None:
     body = {"icb": "QZZ", "amount": "10", "components": [{"id": "imd", "weight": "x"}]}
     detail = client.post("/api/v1/allocations", json=body).json()["detail"]
     assert [d["loc"] for d in detail] == [["body", "components", 0, "weight"]]
+
+
+@pytest.mark.parametrize("amount", [1.7976931348623155e308, 7.852393643298608e36, "1e16"])
+@pytest.mark.parametrize("path", ["", "/sensitivity"])
+def test_an_amount_too_large_to_round_is_a_422_not_a_500(
+    client: TestClient, amount: float | str, path: str
+) -> None:
+    """Found by schemathesis: an amount beyond Decimal's precision could not be rounded to
+    pence (``decimal.InvalidOperation``), a 500."""
+    body = {"icb": "QZZ", "amount": amount, "components": [{"id": "imd", "weight": 100}]}
+    response = client.post(f"/api/v1/allocations{path}", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "amount"],
+            "msg": "The amount is too large: enter at most 15 digits before the decimal point.",
+        }
+    ]

@@ -44,7 +44,7 @@ def test_the_sorted_column_links_to_the_other_order() -> None:
 def test_radio_groups_check_the_value_or_the_first_choice() -> None:
     choices = [("", "Usual", None), ("higher", "Higher", None)]
     group = radio_group("d1", "d1", "Direction", choices, "nonsense", {"d1": "Choose."})
-    assert [i.checked for i in group.items] == [True, False]
+    assert [i.selected for i in group.items] == [True, False]
     assert [i.id for i in group.items] == ["d1", "d1-higher"]
     assert group.error == "Choose."
 

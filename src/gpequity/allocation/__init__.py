@@ -6,6 +6,7 @@ See ``docs/allocation-method.md`` for the method in plain English.
 
 from gpequity.allocation.engine import (
     CLASSIC_REMAINDER_ID,
+    MAX_AMOUNT_DIGITS,
     MAX_COMPONENTS,
     METHOD_LABELS,
     NO_IMD_LABEL,
@@ -27,6 +28,7 @@ from gpequity.allocation.upload import (
 
 __all__ = [
     "CLASSIC_REMAINDER_ID",
+    "MAX_AMOUNT_DIGITS",
     "MAX_COMPONENTS",
     "METHOD_LABELS",
     "NO_IMD_LABEL",

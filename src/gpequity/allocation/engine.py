@@ -62,6 +62,11 @@ from gpequity.inequality import concentration_index
 #: Components an allocation may have.
 MIN_COMPONENTS = 1
 MAX_COMPONENTS = 3
+#: Digits allowed before the decimal point of an amount: up to £999,999,999,999,999.99. A
+#: larger one (1e40 from the command line or the API) cannot be rounded to pence at Decimal's
+#: precision: it was a 500 and a traceback.
+MAX_AMOUNT_DIGITS = 15
+MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_DIGITS
 #: Weights are percentages.
 FULL_WEIGHT = Decimal(100)
 #: A percentage indicator lies between these.
@@ -219,6 +224,14 @@ def check_request(request: AllocationRequest) -> list[InputProblem]:
         )
     elif amount <= 0:
         problems.append(InputProblem("amount", "The amount must be more than £0."))
+    elif amount >= MAX_AMOUNT:
+        problems.append(
+            InputProblem(
+                "amount",
+                f"The amount is too large: enter at most {MAX_AMOUNT_DIGITS} digits before the "
+                "decimal point.",
+            )
+        )
     elif amount != amount.quantize(PENCE):
         problems.append(
             InputProblem("amount", "The amount can have at most 2 decimal places (whole pence).")
@@ -363,6 +376,12 @@ class _Cell:
     note: str | None = None
 
 
+def _no_share(note: str) -> tuple[Fraction, _Cell]:
+    """The need and the cell of a practice with no value, which gets no share of the
+    component (missing values excluded, or counted as zero by eFIT classic): ``note`` says why."""
+    return Fraction(0), _Cell(None, excluded=True, note=note)
+
+
 @dataclass(frozen=True, slots=True)
 class _ExactComponent:
     """A component's exact needs and each practice's cell.
@@ -371,16 +390,30 @@ class _ExactComponent:
     shares are fast integer arithmetic): practice ``i``'s share is ``needs[i] / total``.
     """
 
-    id: str
-    name: str
-    kind: ComponentKind
-    direction: Direction
-    unit: Unit
-    weight: Decimal
+    #: The component as asked for (the classic remainder's own, made up by the engine).
+    spec: ComponentSpec
     need_rule: str
     needs: dict[str, int]
     total: int
     cells: dict[str, _Cell]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def pot(self, amount: Decimal) -> ComponentPot:
+        """The component's share of the money, as the result shows it."""
+        spec = self.spec
+        return ComponentPot(
+            id=spec.id,
+            name=spec.name,
+            kind=ComponentKind(spec.kind),
+            direction=Direction(spec.direction),
+            unit=Unit(spec.unit),
+            weight=spec.weight,
+            amount=amount,
+            need_rule=self.need_rule,
+        )
 
 
 def _number(value: Fraction) -> str:
@@ -434,12 +467,7 @@ def _exact_component(
 ) -> _ExactComponent:
     integer_needs, _ = scale_to_integers(needs)
     return _ExactComponent(
-        id=component.id,
-        name=component.name,
-        kind=ComponentKind(component.kind),
-        direction=Direction(component.direction),
-        unit=Unit(component.unit),
-        weight=component.weight,
+        spec=component,
         need_rule=need_rule,
         needs=integer_needs,
         total=sum(integer_needs.values()),
@@ -488,12 +516,9 @@ def _recommended_component(
     for practice in pool:
         value = raw[practice.code]
         if value is None and policy == MissingPolicy.EXCLUDE:
-            needs[practice.code] = Fraction(0)
-            cells[practice.code] = _Cell(
-                None,
-                excluded=True,
-                note=f"No value for '{component.name}', so no share of it (missing values "
-                "excluded, as you chose).",
+            needs[practice.code], cells[practice.code] = _no_share(
+                f"No value for '{component.name}', so no share of it (missing values "
+                "excluded, as you chose)."
             )
             continue
         if value is None:
@@ -547,12 +572,9 @@ def _classic_component(
     for practice in pool:
         value = raw[practice.code]
         if value is None:
-            needs[practice.code] = Fraction(0)
-            cells[practice.code] = _Cell(
-                None,
-                excluded=True,
-                note=f"No value for '{component.name}': counted as zero, as the eFIT tool does, "
-                "so no share of it.",
+            needs[practice.code], cells[practice.code] = _no_share(
+                f"No value for '{component.name}': counted as zero, as the eFIT tool does, "
+                "so no share of it."
             )
             continue
         cells[practice.code] = _Cell(value)
@@ -583,12 +605,14 @@ def _classic_component(
 def _classic_remainder(weight: Decimal, pool: Sequence[PracticeInput]) -> _ExactComponent:
     needs, _ = scale_to_integers({p.code: Fraction(p.target_population) for p in pool})
     return _ExactComponent(
-        id=CLASSIC_REMAINDER_ID,
-        name=CLASSIC_REMAINDER_NAME,
-        kind=ComponentKind.POPULATION,
-        direction=Direction.HIGHER,
-        unit=Unit.COUNT,
-        weight=weight,
+        spec=ComponentSpec(
+            CLASSIC_REMAINDER_ID,
+            CLASSIC_REMAINDER_NAME,
+            weight,
+            Direction.HIGHER,
+            Unit.COUNT,
+            ComponentKind.POPULATION,
+        ),
         need_rule="The weights not given to a component (100% minus their sum), shared per head.",
         needs=needs,
         total=sum(needs.values()),
@@ -659,7 +683,7 @@ def _describe(
         f"{len(pool)} practices."
     )
     for component in components:
-        text.append(f"{component.name} ({component.weight}%): {component.need_rule}")
+        text.append(f"{component.spec.name} ({component.spec.weight}%): {component.need_rule}")
     imputed = sum(cell.imputed for c in components for cell in c.cells.values())
     left_out = sum(cell.excluded for c in components for cell in c.cells.values())
     if method == Method.EFIT_CLASSIC:
@@ -841,7 +865,7 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
     """
     computed, excluded, components = _prepare(request, practices)
     amount = request.amount
-    weights = {c.id: Fraction(c.weight) / 100 for c in components}
+    weights = {c.id: Fraction(c.spec.weight) / 100 for c in components}
 
     # A_i in pence = F * sum_k w_k * n_ik / sum_j n_jk = sum_k (F * w_k / total_k) * n_ik: over
     # one common denominator, every practice's exact amount is an integer numerator.
@@ -903,19 +927,7 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
         [r.target_population for r in with_imd],
         [r.imd_score for r in with_imd if r.imd_score is not None],
     )
-    pots = tuple(
-        ComponentPot(
-            id=c.id,
-            name=c.name,
-            kind=c.kind,
-            direction=c.direction,
-            unit=c.unit,
-            weight=c.weight,
-            amount=pot_amounts[c.id],
-            need_rule=c.need_rule,
-        )
-        for c in components
-    )
+    pots = tuple(c.pot(pot_amounts[c.id]) for c in components)
     return AllocationResult(
         request=request,
         method_label=METHOD_LABELS[Method(request.method)],

@@ -16,7 +16,7 @@ indicator file but not in the population files has no target population, as in t
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gpequity.allocation.models import AllocationInputError, InputProblem, Method
@@ -51,13 +51,7 @@ class IcbEntry:
 
     def as_dict(self) -> dict[str, Any]:
         """``{"code", "name", "practices", "source", "first_period"}``."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "practices": self.practices,
-            "source": self.source,
-            "first_period": self.first_period,
-        }
+        return asdict(self)
 
 
 class UnknownIcbError(AllocationInputError):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from gpequity.errors import GpequityError
+from gpequity.errors import FieldProblem, GpequityError
 
 __all__ = [
     "AllocationInputError",
@@ -92,12 +92,8 @@ class Baseline(StrEnum):
     WEIGHTED_POPULATION = "weighted"
 
 
-@dataclass(frozen=True, slots=True)
-class InputProblem:
-    """One thing wrong with the inputs: the field it concerns and a plain-English message."""
-
-    field: str
-    message: str
+#: One thing wrong with the inputs: the request's field it concerns and a plain-English message.
+InputProblem = FieldProblem
 
 
 class AllocationInputError(GpequityError, ValueError):

@@ -174,6 +174,16 @@ def _text(data: bytes, what: str) -> list[list[str]]:
     return rows
 
 
+def _table(data: bytes, what: str) -> tuple[list[str], int, list[list[str]]]:
+    """A tool file's header, the place of its ``GP code`` column and its rows below the header;
+    every file of the tool has that column."""
+    rows = _text(data, what)
+    header = [cell.strip() for cell in rows[0]]
+    if CODE_COLUMN not in header:
+        raise ToolFileError(f"The {what} has no '{CODE_COLUMN}' column.")
+    return header, header.index(CODE_COLUMN), rows[1:]
+
+
 def _number(text: str, what: str, row: int) -> float | None:
     cleaned = text.strip()
     if not cleaned:
@@ -186,15 +196,11 @@ def _number(text: str, what: str, row: int) -> float | None:
 
 def parse_population_csv(data: bytes, what: str = "population file") -> tuple[PopulationRow, ...]:
     """The rows of an eFIT population file (``GP code, 0, 1, ..., 95``), in file order."""
-    rows = _text(data, what)
-    header = [cell.strip() for cell in rows[0]]
-    if CODE_COLUMN not in header:
-        raise ToolFileError(f"The {what} has no '{CODE_COLUMN}' column.")
-    code_at = header.index(CODE_COLUMN)
+    header, code_at, rows = _table(data, what)
     ages = {str(age): age for age in range(OLDEST_AGE + 1)}
     at = {ages[name]: index for index, name in enumerate(header) if name in ages}
     out = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows, start=2):
         cells = tuple(
             _number(row[at[age]], what, number) if age in at and at[age] < len(row) else None
             for age in range(OLDEST_AGE + 1)
@@ -205,15 +211,11 @@ def parse_population_csv(data: bytes, what: str = "population file") -> tuple[Po
 
 def parse_indicator_csv(data: bytes, what: str = "indicator file") -> tuple[IndicatorRow, ...]:
     """The rows of an eFIT indicator file (``ICB name, GP code, GP name``, then indicators)."""
-    rows = _text(data, what)
-    header = [cell.strip() for cell in rows[0]]
-    if CODE_COLUMN not in header:
-        raise ToolFileError(f"The {what} has no '{CODE_COLUMN}' column.")
-    code_at = header.index(CODE_COLUMN)
+    header, code_at, rows = _table(data, what)
     name_at = header.index(NAME_COLUMN) if NAME_COLUMN in header else code_at
     skip = {CODE_COLUMN, NAME_COLUMN, ICB_NAME_COLUMN}
     out = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows, start=2):
         padded = row + [""] * (len(header) - len(row))
         values = {
             name: _number(padded[index], what, number)

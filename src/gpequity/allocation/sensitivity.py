@@ -11,6 +11,7 @@ sensitivity page, ``gpequity sensitivity`` and the API all show a :class:`Sensit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -35,6 +36,8 @@ from gpequity.allocation.upload import UploadedColumn
 #: The swept weight moves in steps of this many percent, from 0% to 100%.
 SENSITIVITY_STEP = 10
 FULL_WEIGHT = 100
+#: An engine field about one component: ``components[1].weight``.
+SWEPT_FIELD = re.compile(r"components\[(\d+)\](.*)")
 
 
 def sensitivity_weights() -> tuple[int, ...]:
@@ -121,8 +124,8 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Allocate every scenario of the sweep of ``component_id``'s weight.
 
-    Raises :class:`~gpequity.allocation.AllocationInputError` with the problems of the first
-    scenario of the sweep that has any, or when no component is named.
+    Raises :class:`~gpequity.allocation.AllocationInputError` with the problems of every
+    scenario of the sweep (each once), or when no component is named.
     """
     if not component_id.strip():
         raise AllocationInputError(
@@ -136,16 +139,45 @@ def run_sensitivity(
     ]
     if negative:
         raise AllocationInputError(negative)
-    outcomes = {
-        weight: allocate_scenario(con, swept, uploaded)
-        for weight, swept in sweep_scenarios(scenario, component_id).items()
-    }
+    outcomes = {}
+    problems: list[InputProblem] = []
+    for weight, swept in sweep_scenarios(scenario, component_id).items():
+        try:
+            outcomes[weight] = allocate_scenario(con, swept, uploaded)
+        except AllocationInputError as error:
+            # Every point's: at 0% an unknown swept component is left out, so the first
+            # point's problems alone would not name it.
+            found = _as_asked(error.problems, scenario, swept, component_id)
+            problems += [problem for problem in found if problem not in problems]
+    if problems:
+        raise AllocationInputError(problems)
     return Sensitivity(
         scenario=scenario,
         component_id=component_id,
         other_ids=tuple(c.id for c in _others(scenario, component_id)),
         outcomes=outcomes,
     )
+
+
+def _as_asked(
+    problems: Sequence[InputProblem], scenario: Scenario, swept: Scenario, component_id: str
+) -> list[InputProblem]:
+    """A point of the sweep's problems, named after the scenario asked for: the point's
+    component ``i`` is not the scenario's (an unknown swept component was ``components[0].id``,
+    which is another component of the request)."""
+    asked = [c.id for c in scenario.components]
+    named = []
+    for problem in problems:
+        match = SWEPT_FIELD.fullmatch(problem.field)
+        field = problem.field
+        if match is not None and int(match[1]) < len(swept.components):
+            component = swept.components[int(match[1])].id
+            if component in asked:
+                field = f"components[{asked.index(component)}]{match[2]}"
+            elif component == component_id:
+                field = "component"
+        named.append(InputProblem(field, problem.message))
+    return named
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from gpequity.analysis.payments import (
     _exclusions,
     _published_totals,
     _require_deprivation,
+    old_imd_note,
     payments_by_deprivation,
     rank_label,
     resolve_year,
@@ -178,8 +179,9 @@ class QuintileShare:
 class IcbOverview:
     """How an ICB's practices and patients spread over England's IMD quintiles in a year.
 
-    Shares are of the registered patients of practices with an IMD score; the practices
-    without one are counted in ``no_score_practices`` (and their patients).
+    Shares are of the registered patients of the ranked practices (an IMD score and patients);
+    the practices not ranked (no IMD score, or a score and no registered or weighted patients)
+    are counted in ``no_score_practices`` (and their patients).
     """
 
     year: str
@@ -190,6 +192,9 @@ class IcbOverview:
     no_score_practices: int
     no_score_patients: float
     england_no_score_practices: int
+    #: How many of the ICB's practices have an IMD score older than the newest release
+    #: loaded, said as a note; ``None`` when none has.
+    old_imd_note: str | None = None
 
     @property
     def most_deprived(self) -> QuintileShare:
@@ -246,6 +251,7 @@ def icb_overview(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbOver
         no_score_practices=get(True, None)[0],
         no_score_patients=get(True, None)[1],
         england_no_score_practices=get(True, None)[0] + get(False, None)[0],
+        old_imd_note=old_imd_note(con, year, icb.code, icb.icb_map),
     )
 
 

@@ -36,8 +36,9 @@ QUINTILE_METHOD = (
 )
 SLOPE_METHOD = (
     "Slope index of inequality: population-weighted regression of each practice's payments per "
-    "weighted patient on its fractional rank by deprivation (0 = least, 1 = most deprived); "
-    "pounds per weighted patient, negative when the most deprived receive less."
+    "weighted patient on its fractional rank by deprivation (0 = most, 1 = least deprived); "
+    "pounds per weighted patient, positive when the least deprived receive more (as the gap "
+    "Q1 minus Q5 is)."
 )
 CONCENTRATION_METHOD = (
     "Concentration index of payments across weighted patients ranked by deprivation: negative "

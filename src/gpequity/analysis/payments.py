@@ -123,8 +123,8 @@ RANKING_NOTE = (
 WITHIN_GROUP_NOTE = (
     "The gap Q1 minus Q5 compares the national fifths; the slope index of inequality and the "
     "concentration index rank the practices of each {what} among themselves, so the two can "
-    "differ in sign. The gap is positive when the least deprived receive more, the slope index "
-    "when the most deprived receive more."
+    "differ in sign. All three are positive when the least deprived receive more and negative "
+    "when the most deprived do."
 )
 EXCLUDE_PRESCRIBING_NOTE = (
     "Payments exclude the prescribing- and dispensing-related lines (Prescribing Fee Payments, "
@@ -466,30 +466,48 @@ _EXCLUDED_SQL = """
 """
 
 
-def old_imd_note(con: duckdb.DuckDBPyConnection, year: str) -> str | None:
+def old_imd_note(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    icb_code: str | None = None,
+    icb_map: IcbMap = IcbMap.current,
+) -> str | None:
     """Flag the practices whose score for ``year`` comes from an IMD release older than the
-    newest loaded (e.g. IMD 2010 for 3 practices in 2022/23), or ``None`` when there are none."""
+    newest loaded (e.g. IMD 2010 for 3 practices in 2022/23), or ``None`` when there are none.
+
+    England's practices, or with ``icb_code`` the practices of that ICB (on ``icb_map``) only.
+    """
     if not has_table(con, "practice_imd"):
         return None
+    in_icb = (
+        ""
+        if icb_code is None
+        else f"AND practice_code IN (SELECT practice_code FROM {payments_sql(con, icb_map)} p "
+        "WHERE p.year = $year AND p.icb_code = $icb)"
+    )
     rows = con.execute(
-        r"""
+        rf"""
         WITH newest AS (SELECT max(imd_release) AS r FROM practice_imd)
-        SELECT CAST(regexp_extract(method, 'IMD (\d{4})$', 1) AS INTEGER) AS release,
+        SELECT CAST(regexp_extract(method, 'IMD (\d{{4}})$', 1) AS INTEGER) AS release,
             count(*), any_value(newest.r)
         FROM practice_imd_year, newest
-        WHERE year = ? AND score IS NOT NULL AND method LIKE 'carried forward from IMD %'
+        WHERE year = $year AND score IS NOT NULL AND method LIKE 'carried forward from IMD %'
+            {in_icb}
         GROUP BY release HAVING release < any_value(newest.r) ORDER BY release DESC
         """,
-        [year],
+        {"year": year} | ({} if icb_code is None else {"icb": icb_code}),
     ).fetchall()
     if not rows:
         return None
     older = sum(int(r[1]) for r in rows)
     which = ", ".join(f"{int(n):,} from IMD {release}" for release, n, _ in rows)
-    return (
-        f"{older:,} practice{'s' if older != 1 else ''}' IMD score for {year} is older than the "
-        f"newest release loaded (IMD {rows[0][2]}): carried forward {which}."
-    )
+    newest = f"newest release loaded (IMD {rows[0][2]}): carried forward {which}."
+    if icb_code is not None:
+        has = "has" if older == 1 else "have"
+        whose = f"{older:,} of the ICB's practices {has}"
+        return f"{whose} an IMD score for {year} older than the {newest}"
+    whose = f"{older:,} practice{'s' if older != 1 else ''}'"
+    return f"{whose} IMD score for {year} is older than the {newest}"
 
 
 def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> float | None:

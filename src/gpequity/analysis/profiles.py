@@ -237,20 +237,14 @@ class PracticeMatch:
 
 
 @dataclass(frozen=True)
-class IcbMatch:
-    code: str
-    name: str
-    practices: int
-
-
-@dataclass(frozen=True)
 class DirectoryResults:
     """What a search of practices and ICBs found (at most :data:`SEARCH_LIMIT` practices)."""
 
     query: str
     practices: tuple[PracticeMatch, ...]
     practices_found: int
-    icbs: tuple[IcbMatch, ...]
+    #: The ICBs of the latest payments year (as its file groups the practices) that match.
+    icbs: tuple[Icb, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -836,5 +830,5 @@ def search_directory(
         query=text,
         practices=practices,
         practices_found=int(rows[0][7]) if rows else 0,
-        icbs=tuple(IcbMatch(str(r[0]), str(r[1]), int(r[2])) for r in icb_rows),
+        icbs=tuple(Icb(str(r[0]), str(r[1]), int(r[2]), icb_map=IcbMap.historic) for r in icb_rows),
     )

@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -73,7 +73,7 @@ from gpequity.commands.options import (
     check_out_file,
     with_scenario_options,
 )
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable
 from gpequity.exports import write_csv
 from gpequity.formats import (
     NOT_AVAILABLE,
@@ -84,7 +84,7 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, print_table, render_rows
-from gpequity.reports.allocation_pdf import allocation_pdf
+from gpequity.reports.allocation_pdf import allocation_pdf, quintile_table
 
 #: Where the web tool is served, for the link in a report (``gpequity serve``'s default).
 SITE_URL_VARIABLE = "GPEQUITY_SITE_URL"
@@ -127,6 +127,7 @@ OPTION_OF_FIELD = {
     "practices": "--icb",
     "indicators_file": "--indicators-file",
     "allow_sparse": "--allow-sparse",
+    "component": "--vary",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -258,16 +259,20 @@ def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
 
 
 def scenario_problems(
-    db: Path | None, scenario: Scenario, known: Sequence[InputProblem]
+    db: Path | None,
+    scenario: Scenario,
+    known: Sequence[InputProblem],
+    ask: Callable[[duckdb.DuckDBPyConnection, Scenario], object] = allocate_scenario,
 ) -> list[InputProblem]:
     """The warehouse's problems with a scenario whose options already have ``known`` ones, so
     that every problem is printed at once (``--icb ZZZ --amount abc`` names both): those on
-    the options ``known`` does not cover. Nothing when the warehouse cannot be read (that is
-    said once the options are right)."""
+    the options ``known`` does not cover. ``ask`` is the service the command calls (the
+    sweep's, for ``sensitivity``, which takes weights of any total). Nothing when the
+    warehouse cannot be read (that is said once the options are right)."""
     options = {_option_name(problem.field, ()) for problem in known}
     try:
         with connect_warehouse(db) as con:
-            allocate_scenario(con, scenario)
+            ask(con, scenario)
     except AllocationInputError as error:
         return [
             problem
@@ -297,17 +302,28 @@ def print_problems(
 ) -> None:
     """Print input problems one per line, named after the options they come from
     (``component_option``: the option the ``components`` were given with)."""
+    print_problem_groups([(problems, components, component_option)])
+
+
+#: Problems, the components as typed and the option they were typed with.
+ProblemGroup = tuple[Sequence[InputProblem], Sequence[str], str]
+
+
+def print_problem_groups(groups: Sequence[ProblemGroup]) -> None:
+    """Print the problems of several scenarios under one heading (``gpequity compare``'s A,
+    given with ``--component``, and B, with ``--with-component``)."""
     err_console.print("error: the inputs need correcting:", highlight=False, markup=False)
-    for problem in problems:
-        name = _option_name(problem.field, components)
-        if name.startswith("--component"):
-            name = component_option + name.removeprefix("--component")
-        err_console.print(
-            f"- {name}: {problem.message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    for problems, components, component_option in groups:
+        for problem in problems:
+            name = _option_name(problem.field, components)
+            if name.startswith("--component"):
+                name = component_option + name.removeprefix("--component")
+            err_console.print(
+                f"- {name}: {problem.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def fail(message: str) -> typer.Exit:
@@ -334,8 +350,10 @@ def reading_warehouse(
         raise typer.Exit(1) from None
     except GpequityError as error:
         raise fail(str(error)) from None
-    except duckdb.Error as error:
-        raise fail(f"the warehouse cannot be read: {error}") from None
+    except duckdb.Error:
+        from gpequity.warehouse.build import last_opened
+
+        raise fail(str(WarehouseUnreadable(last_opened()))) from None
 
 
 def _read_upload(
@@ -385,13 +403,19 @@ def _print_warnings(outcome: ScenarioOutcome, out: Console) -> None:
         )
 
 
+def _icb_named(code: str, name: str) -> str:
+    """``D7T5G (NHS Essex Integrated Care Board)``; the code alone when no list names it."""
+    return code if not name or name == code else f"{code} ({name})"
+
+
 def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     result = outcome.result
     inputs = outcome_as_dict(outcome)["inputs"]
+    icb = _icb_named(outcome.icb.code, outcome.icb.name)
     out.print(
-        f"{format_pounds(result.request.amount)} for {outcome.icb.code} "
-        f"({outcome.icb.name}): {result.method_label}; {inputs['target_population']}; "
-        f"{len(result.practices)} practices.",
+        f"{format_pounds(result.request.amount)} for {icb}: {result.method_label}; "
+        f"{inputs['target_population']}; shared across "
+        f"{format_count(len(result.practices))} practices of the ICB's allocation pool.",
         highlight=False,
         markup=False,
     )
@@ -424,18 +448,13 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
             format_pounds(p.difference),
         )
     print_table(out, table)
-    quintiles = Table(title="By IMD quintile (national): share of money against share of patients")
-    for name in ("Quintile", "Practices", "Target patients", "Patients %", "Money", "Money %"):
-        quintiles.add_column(name)
-    for q in result.quintiles:
-        quintiles.add_row(
-            q.label,
-            format_count(q.practices),
-            format_people(q.target_population),
-            format_share(q.population_share),
-            format_pounds(q.allocation),
-            format_share(q.money_share),
-        )
+    # The report's own table: the same columns and the same words as the PDF.
+    by_quintile = quintile_table(outcome)
+    quintiles = Table(title=by_quintile.caption)
+    for column in by_quintile.columns:
+        quintiles.add_column(column.label, justify="right" if column.numeric else "left")
+    for row in by_quintile.rows:
+        quintiles.add_row(*(cell.text for cell in row))
     print_table(out, quintiles)
     out.print(
         "Concentration index of allocation per patient: "
@@ -653,6 +672,7 @@ def indicators_command(
     """List the indicators an ICB's allocation can use (ids for --component), with coverage."""
     with reading_warehouse(), connect_warehouse(db) as con:
         entries = build_catalogue(con, icb)
+        pool = find_icb(con, icb)
     data = [entry.as_dict() for entry in entries]
     if format is Format.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -678,5 +698,9 @@ def indicators_command(
         format,
         INDICATOR_COLUMNS,
         rows,
-        title=f"Indicators for ICB {icb.strip().upper()} (coverage: share of its practices)",
+        # Named in full, as the organisation names itself; the count is of the pool's practices.
+        title=(
+            f"Indicators for {_icb_named(pool.code, pool.name)} (coverage: share of its "
+            f"{format_count(pool.practices)} practices in the allocation pool)"
+        ),
     )

@@ -11,20 +11,23 @@ Thin: the scenarios are read with ``gpequity allocate``'s options
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+import duckdb
 import typer
 
-from gpequity.allocation import Method
+from gpequity.allocation import AllocationInputError, InputProblem, Method
 from gpequity.allocation.catalogue import IMD_ID
 from gpequity.allocation.compare import Comparison, compare_outcomes, comparison_as_dict
-from gpequity.allocation.scenario import allocate_scenario
+from gpequity.allocation.scenario import Scenario, ScenarioOutcome, allocate_scenario
 from gpequity.allocation.sensitivity import Sensitivity, run_sensitivity, sensitivity_as_dict
 from gpequity.commands.allocate import (
     connect_warehouse,
     console,
     parse_components,
+    print_problem_groups,
     print_problems,
     read_scenario,
     reading_warehouse,
@@ -145,21 +148,20 @@ def compare_command(
 ) -> None:
     """Compare two allocations of the same amount: A (--component, --method) and B
     (--with-component, --with-method), practice by practice and quintile by quintile."""
-    a, problems = read_scenario(options)
-    if problems:
-        print_problems(problems + scenario_problems(db, a, problems), options.component)
-        raise typer.Exit(1)
+    a, a_problems = read_scenario(options)
     b_texts = with_component or options.component
     b_choices, b_problems = parse_components(b_texts)
-    if b_problems:
-        print_problems(b_problems, b_texts, "--with-component")
-        raise typer.Exit(1)
     b = replace(a, components=tuple(b_choices), method=with_method or options.method)
+    if a_problems or b_problems:
+        # Every problem at once: --with-component's were left for a second round.
+        a_problems += scenario_problems(db, a, a_problems)
+        b_problems += _own_problems(scenario_problems(db, b, b_problems), a_problems)
+        _refuse(options.component, a_problems, b_texts, b_problems)
     with reading_warehouse(), connect_warehouse(db) as con:
-        with reading_warehouse(options.component):
-            outcome_a = allocate_scenario(con, a)
-        with reading_warehouse(b_texts, "--with-component"):
-            outcome_b = allocate_scenario(con, b)
+        outcome_a, a_problems = _allocate(con, a)
+        outcome_b, b_problems = _allocate(con, b)
+    if outcome_a is None or outcome_b is None:
+        _refuse(options.component, a_problems, b_texts, _own_problems(b_problems, a_problems))
     comparison = compare_outcomes(outcome_a, outcome_b)
     if format is Format.json:
         print(json.dumps(comparison_as_dict(comparison), indent=2, ensure_ascii=False))
@@ -167,6 +169,34 @@ def compare_command(
         render_rows(console, format, COMPARE_COLUMNS, _comparison_rows(comparison))
     else:
         _print_comparison(comparison)
+
+
+def _allocate(
+    con: duckdb.DuckDBPyConnection, scenario: Scenario
+) -> tuple[ScenarioOutcome | None, list[InputProblem]]:
+    try:
+        return allocate_scenario(con, scenario), []
+    except AllocationInputError as error:
+        return None, list(error.problems)
+
+
+def _own_problems(
+    b_problems: Sequence[InputProblem], a_problems: Sequence[InputProblem]
+) -> list[InputProblem]:
+    """B's problems that are not A's too (B shares A's amount, ICB and population)."""
+    return [p for p in b_problems if p not in a_problems and p.field.startswith("components")]
+
+
+def _refuse(
+    a_texts: Sequence[str],
+    a_problems: Sequence[InputProblem],
+    b_texts: Sequence[str],
+    b_problems: Sequence[InputProblem],
+) -> NoReturn:
+    print_problem_groups(
+        [(a_problems, a_texts, "--component"), (b_problems, b_texts, "--with-component")]
+    )
+    raise typer.Exit(1)
 
 
 def _sensitivity_rows(sensitivity: Sensitivity) -> tuple[list[str], list[list[Any]]]:
@@ -202,7 +232,12 @@ def sensitivity_command(
     """Each IMD quintile's share of the money as one component's weight goes from 0% to 100%."""
     scenario, problems = read_scenario(options)
     if problems:
-        print_problems(problems + scenario_problems(db, scenario, problems), options.component)
+
+        def sweep(con: duckdb.DuckDBPyConnection, swept: Scenario) -> object:
+            return run_sensitivity(con, swept, vary.strip())
+
+        problems += scenario_problems(db, scenario, problems, sweep)
+        print_problems(problems, options.component)
         raise typer.Exit(1)
     # The problems are those of a scenario of the sweep, not of a --component as typed.
     with reading_warehouse(), connect_warehouse(db) as con:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import DownloadColumn
 
 from gpequity import config
 from gpequity.commands.options import DbOption, FormatOption
@@ -144,7 +144,9 @@ def _print_load(result: BuildResult, *, verbose: bool) -> None:
     if summary.warnings:
         console.print("Warnings by kind:", highlight=False)
         for kind in summary.warnings:
-            text = kind.kind if kind.count > 1 else _shorten(kind.example)
+            # One real example of each kind ("N of N practice(s) ..." alone says little).
+            more = f" (and {format_count(kind.count - 1)} more like it)" if kind.count > 1 else ""
+            text = f"{_shorten(kind.example)}{more}"
             console.print(f"  {kind.count:>4} × {text}", highlight=False, markup=False)
     if (summary.warnings or summary.rows_rejected or result.ignored) and not verbose:
         console.print(
@@ -376,16 +378,9 @@ class RichFetchHooks:
     """Download progress as a Rich progress bar: one task per file, its size when known."""
 
     def __init__(self, console: Console) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            # Bytes so far "of" the size when the server said it; bytes so far when it did not
-            # (a failed file has no size).
-            DownloadColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
+        # Bytes so far "of" the size when the server said it; bytes so far when it did not
+        # (a failed file has no size).
+        self.progress = progress_bar(console, DownloadColumn())
         self._task: object = None
 
     def start(self, total_files: int) -> None:

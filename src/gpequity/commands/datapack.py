@@ -16,7 +16,7 @@ from rich.console import Console
 from gpequity import config
 from gpequity.analysis.icb import icbs_in_year, resolve_icb
 from gpequity.analysis.payments import resolve_year
-from gpequity.commands.options import DbOption, YearOption, check_out_folder
+from gpequity.commands.options import DbOption, YearOption, check_out_folder, per_core_option
 from gpequity.output import progress_bar
 from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
 from gpequity.reports.render import Format
@@ -39,15 +39,7 @@ def datapack_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the packs to.")] = (
         DEFAULT_OUT
     ),
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            min=1,
-            help="Packs made at once [default: one per CPU core].",
-            show_default=False,
-        ),
-    ] = None,
+    jobs: Annotated[int | None, per_core_option("--jobs", "Packs made at once")] = None,
     db: DbOption = None,
 ) -> None:
     """Write ICB inequality datapacks (HTML or A4 PDF): one ICB's, or every ICB's with --all."""
@@ -71,8 +63,12 @@ def datapack_command(
 
         def done(outcome: PackOutcome) -> None:
             if not outcome.ok:
+                # Said once, as it happens (the error text is the file's, not markup).
                 progress.console.print(
-                    f"[red]failed:[/] {outcome.icb_code}: {outcome.error}", highlight=False
+                    f"failed: {outcome.icb_code}: {outcome.error}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
                 )
             progress.advance(task)
 
@@ -84,11 +80,11 @@ def datapack_command(
     made = len(outcomes) - len(failed)
     console.print(f"{made} of {len(outcomes)} datapacks written to {out} ({chosen}, {format}).")
     if failed:
-        for outcome in failed:
-            err_console.print(
-                f"failed: {outcome.icb_code}: {outcome.error}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
+        codes_failed = ", ".join(o.icb_code for o in failed)
+        err_console.print(
+            f"error: {len(failed)} datapacks not written ({codes_failed}); the reasons are above.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)

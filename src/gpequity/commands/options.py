@@ -29,6 +29,16 @@ DbOption = Annotated[
     typer.Option("--db", help=config.DB_HELP),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def per_core_option(flag: str, what: str) -> Any:
+    """An option counting processes (``serve --workers``, ``datapack --jobs``): at least one,
+    by default one per CPU core (``None``, which the command resolves)."""
+    return typer.Option(
+        flag, min=1, help=f"{what} [default: one per CPU core].", show_default=False
+    )
+
+
 YearOption = Annotated[
     str | None,
     typer.Option(

@@ -28,9 +28,8 @@ from gpequity.formats import (
     format_pounds,
     format_share,
 )
-from gpequity.reports.datapack import TableView
 from gpequity.reports.render import render_document, render_pdf
-from gpequity.views import Column
+from gpequity.views import Column, TableView, figure_columns, text_table
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
@@ -85,17 +84,18 @@ def _headline(outcome: ScenarioOutcome) -> str:
     )
 
 
-def _quintile_table(outcome: ScenarioOutcome) -> TableView:
-    return TableView(
+def quintile_table(outcome: ScenarioOutcome) -> TableView:
+    """The allocation by IMD quintile, as the report and ``gpequity allocate`` print it."""
+    return text_table(
         caption="By IMD quintile (national): share of the money against share of the patients",
-        columns=(
-            Column("IMD quintile"),
-            Column("Practices", numeric=True),
-            Column("Target patients", numeric=True),
-            Column("Share of patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Share of money", numeric=True),
-            Column("Per patient", numeric=True),
+        columns=figure_columns(
+            "IMD quintile",
+            "Practices",
+            "Target patients",
+            "Share of patients",
+            "Allocation",
+            "Share of money",
+            "Per patient",
         ),
         rows=tuple(
             (
@@ -137,31 +137,24 @@ def _practice_table(outcome: ScenarioOutcome) -> TableView:
             "",
         )
     )
-    return TableView(
+    return text_table(
         caption="Allocation by practice, against the baseline",
         columns=(
             Column("Practice"),
             Column("PCN"),
-            Column("IMD quintile"),
-            Column("Target patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+            *figure_columns(
+                "IMD quintile", "Target patients", "Allocation", "Baseline", "Difference"
+            ),
         ),
         rows=tuple(rows),
     )
 
 
 def _pcn_table(outcome: ScenarioOutcome) -> TableView:
-    return TableView(
+    return text_table(
         caption="By primary care network (PCN)",
-        columns=(
-            Column("PCN"),
-            Column("Practices", numeric=True),
-            Column("Target patients", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+        columns=figure_columns(
+            "PCN", "Practices", "Target patients", "Allocation", "Baseline", "Difference"
         ),
         rows=tuple(
             (
@@ -180,7 +173,7 @@ def _pcn_table(outcome: ScenarioOutcome) -> TableView:
 def _excluded_table(outcome: ScenarioOutcome) -> TableView | None:
     if not outcome.result.excluded:
         return None
-    return TableView(
+    return text_table(
         caption="Practices given nothing, and why",
         columns=(Column("Practice"), Column("Reason")),
         rows=tuple((f"{e.code} {e.name}", e.reason) for e in outcome.result.excluded),
@@ -226,7 +219,7 @@ def present_allocation_report(
         method=result.description,
         warnings=tuple(w.message for w in outcome.warnings),
         headline=_headline(outcome),
-        quintiles=_quintile_table(outcome),
+        quintiles=quintile_table(outcome),
         chart_title=chart.title if chart else "",
         chart_reading=chart.reading if chart else "",
         chart_svg=Markup(render_svg(chart)) if chart else Markup(""),

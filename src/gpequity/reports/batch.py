@@ -26,10 +26,10 @@ import duckdb
 
 from gpequity.analysis.icb import DeprivationFunction
 from gpequity.analysis.payments import payments_by_deprivation
-from gpequity.errors import GpequityError
+from gpequity.errors import GpequityError, WarehouseUnreadable, os_error_message
 from gpequity.reports.datapack import MemoisedDeprivation, build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_html, render_pdf
-from gpequity.warehouse.build import connect
+from gpequity.warehouse.build import connect, last_opened
 from gpequity.warehouse.cache import cache_folder, drop_other_versions
 from gpequity.warehouse.version import FileVersion, file_version, open_version, use_version
 
@@ -109,6 +109,15 @@ def _make_one(icb_code: str, year: str, fmt: Format, out: str) -> PackOutcome:
         )
     except GpequityError as exc:
         return PackOutcome(icb_code, None, str(exc), time.perf_counter() - start)
+    except OSError as exc:
+        # The pack's folder or file could not be written (a folder the system refuses, a
+        # full disk): said in words, not as "FileNotFoundError: [Errno 2] ...".
+        error = f"cannot be written: {os_error_message(exc)}"
+        return PackOutcome(icb_code, None, error, time.perf_counter() - start)
+    except duckdb.Error:
+        # A block of the file could not be read: the file named, not the engine's offsets.
+        error = str(WarehouseUnreadable(last_opened()))
+        return PackOutcome(icb_code, None, error, time.perf_counter() - start)
     except Exception as exc:
         # One pack's unexpected failure must not stop the batch: it is reported by ICB, with
         # its type, and the command fails at the end.

@@ -17,7 +17,15 @@ from gpequity.analysis.icb import (
     PaymentsComparison,
 )
 from gpequity.analysis.payments import rank_label
-from gpequity.charts import Chart, quintile_labels, quintile_x_axis, vega_spec
+from gpequity.charts import (
+    POUNDS_AXIS,
+    Chart,
+    pounds_axis,
+    quintile_labels,
+    quintile_x_axis,
+    records,
+    vega_spec,
+)
 
 #: ICB against England in every chart: NHS blue against NHS mid grey.
 SERIES_COLOURS = {"This ICB": "#005eb8", "England": "#768692"}
@@ -28,7 +36,6 @@ SMALL_WIDTH = 300
 SMALL_HEIGHT = 150
 #: Bars of payment-line differences: above England, below England.
 ABOVE, BELOW = "#005eb8", "#ed8b00"
-POUNDS_AXIS = "$,.0f"
 PERCENT_AXIS = ".0%"
 
 
@@ -72,7 +79,7 @@ def _icb_against_england(
     axis_title, axis_format = axis
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         mark={"type": "bar"},
         encoding={
             "x": quintile_x_axis(),
@@ -140,7 +147,7 @@ def payment_lines_chart(lines: IcbPaymentLines, top: int, reading: str) -> Chart
     title = "Payment lines that differ most from England"
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows],
+        records(header, rows),
         height=24 * max(len(rows), 1),
         mark={"type": "bar"},
         encoding={
@@ -151,12 +158,7 @@ def payment_lines_chart(lines: IcbPaymentLines, top: int, reading: str) -> Chart
                 "title": None,
                 "axis": {"labelLimit": 230},
             },
-            "x": {
-                "field": "difference",
-                "type": "quantitative",
-                "title": "This ICB minus England, £ per weighted patient",
-                "axis": {"format": POUNDS_AXIS},
-            },
+            "x": pounds_axis("difference", "This ICB minus England, £ per weighted patient"),
             "color": {
                 "field": "direction",
                 "type": "nominal",
@@ -178,7 +180,7 @@ def indicator_chart(indicator: IndicatorComparison, reading: str) -> Chart:
     title = indicator.name
     spec = _spec(
         reading,
-        [dict(zip(header, r, strict=True)) for r in rows if r[2] is not None],
+        records(header, (r for r in rows if r[2] is not None)),
         width=SMALL_WIDTH,
         height=SMALL_HEIGHT,
         mark={"type": "line", "point": True},

@@ -13,7 +13,7 @@ Two steps, kept apart so that a number is computed in one place only:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 import duckdb
@@ -60,6 +60,7 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     resolve_year,
 )
+from gpequity.analysis.profiles import NOT_RANKED
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import (
     NO_PERIODS,
@@ -75,7 +76,7 @@ from gpequity.formats import (
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
-from gpequity.views import Column
+from gpequity.views import Column, TableView, figure_columns, text_table
 from gpequity.warehouse.cache import per_version
 
 #: Errors that mean "this section's data is not loaded": the section says so, the pack is made.
@@ -200,16 +201,6 @@ def _gap_words(gap: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class TableView:
-    """A table as printed: a caption, column headings and rows of formatted cells."""
-
-    caption: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[str, ...], ...]
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class FigureView:
     """A chart (inline SVG), its one-sentence reading and its data table."""
 
@@ -245,6 +236,8 @@ class DatapackView:
     title: str
     icb_code: str
     icb_name: str
+    #: "Essex ICB": every mention after the official name of the title.
+    icb_short_name: str
     year: str
     synthetic: bool
     synthetic_warning: str
@@ -309,15 +302,15 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
     o = pack.overview.result
     q5 = o.most_deprived
     reading = most_deprived_sentence(o)
-    table = TableView(
+    table = text_table(
         caption="Practices and registered patients in each national deprivation fifth",
-        columns=(
-            Column("Deprivation fifth (national)"),
-            Column("ICB practices", True),
-            Column("ICB registered patients", True),
-            Column("ICB share of patients", True),
-            Column("England practices", True),
-            Column("England share of patients", True),
+        columns=figure_columns(
+            "Deprivation fifth (national)",
+            "ICB practices",
+            "ICB registered patients",
+            "ICB share of patients",
+            "England practices",
+            "England share of patients",
         ),
         rows=(
             *(
@@ -332,7 +325,7 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
                 for g in o.groups
             ),
             (
-                "No IMD score",
+                NOT_RANKED,
                 format_count(o.no_score_practices),
                 format_people(o.no_score_patients),
                 NOT_AVAILABLE,
@@ -344,12 +337,11 @@ def _overview_section(pack: Datapack, figures: _Figures) -> SectionView:
             "Shares are of the registered patients of practices with an IMD score. "
             "Practices are those of the year's NHS Payments to General Practice file, "
             "including any with no patients at the year's end.",
+            *((o.old_imd_note,) if o.old_imd_note else ()),
         ),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             f"Each practice is placed in a fifth of England's practices ranked by the IMD score "
             f"of its registered population in {o.year} (Q1 least deprived, Q5 most deprived). "
@@ -419,15 +411,15 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
             format_pounds(c.icb_minus_england),
         )
     )
-    return TableView(
+    return text_table(
         caption=caption,
-        columns=(
-            Column("Deprivation fifth (national)"),
-            Column("ICB practices", True),
-            Column("ICB weighted patients", True),
-            Column("ICB £ per weighted patient", True),
-            Column("England £ per weighted patient", True),
-            Column("ICB minus England", True),
+        columns=figure_columns(
+            "Deprivation fifth (national)",
+            "ICB practices",
+            "ICB weighted patients",
+            "ICB £ per weighted patient",
+            "England £ per weighted patient",
+            "ICB minus England",
         ),
         rows=tuple(rows),
     )
@@ -435,14 +427,14 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
 
 def _measures_table(p: IcbPayments) -> TableView:
     a, w = p.all_payments, p.without_dispensing
-    return TableView(
+    return text_table(
         caption="Inequality measures, this ICB and England",
-        columns=(
-            Column("Measure"),
-            Column("ICB, all payments", True),
-            Column("England, all payments", True),
-            Column("ICB, without dispensing", True),
-            Column("England, without dispensing", True),
+        columns=figure_columns(
+            "Measure",
+            "ICB, all payments",
+            "England, all payments",
+            "ICB, without dispensing",
+            "England, without dispensing",
         ),
         rows=(
             (
@@ -468,8 +460,9 @@ def _measures_table(p: IcbPayments) -> TableView:
             ),
         ),
         notes=(
-            "A positive gap and a negative slope index mean the most deprived receive less; a "
-            "positive concentration index means money concentrates in less deprived practices.",
+            "The gap, the slope index and the concentration index are all positive when the "
+            "least deprived receive more (the money concentrates in less deprived practices) "
+            "and negative when the most deprived do.",
         ),
     )
 
@@ -489,16 +482,16 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
         f"{_short(lines.icb)} "
         f"against {format_pounds(first.england_per_weighted_patient)} in England."
     )
-    table = TableView(
+    table = text_table(
         caption=f"The {len(top)} payment lines that differ most from England, "
         "£ per weighted patient",
-        columns=(
-            Column("Payment line"),
-            Column("ICB", True),
-            Column("England", True),
-            Column("ICB minus England", True),
-            Column("ICB Q1 (least deprived)", True),
-            Column("ICB Q5 (most deprived)", True),
+        columns=figure_columns(
+            "Payment line",
+            "ICB",
+            "England",
+            "ICB minus England",
+            "ICB Q1 (least deprived)",
+            "ICB Q5 (most deprived)",
         ),
         rows=tuple(
             (
@@ -516,10 +509,8 @@ def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:
             "included practices of the ICB or England, whether or not a practice received it.",
         ),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         figures=(figures.add(charts.payment_lines_chart(lines, len(top), reading), table),),
     )
 
@@ -548,10 +539,8 @@ def _payments_section(pack: Datapack, figures: _Figures) -> SectionView:
         f"{format_pounds(float(e.payments))} of payments."
         for e in excluded
     ) or ("No practice of the ICB is left out.",)
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             f"Payments are the '{total}' of NHS Payments to General Practice {p.year}, per "
             "weighted (Carr-Hill) patient, the fair comparison between practices. Dispensing "
@@ -612,7 +601,7 @@ def _indicator_table(ind: IndicatorComparison, places: int, icbs: int) -> TableV
             f"with a value, in {ind.england_icbs} of the {icbs} ICBs: the files loaded do not "
             "cover all of England."
         )
-    return TableView(
+    return text_table(
         caption=ind.name,
         columns=(
             Column(""),
@@ -653,10 +642,8 @@ def _indicators_section(pack: Datapack, figures: _Figures) -> SectionView:
                 small=True,
             )
         )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=(
             "Every practice-level indicator loaded, in the ICB's practices of each national "
             f"deprivation fifth of {result.year} against England's. Each indicator is shown "
@@ -679,10 +666,8 @@ def _practices_section(pack: Datapack) -> SectionView:
         "and dispensing payments so that dispensing income does not decide the list; least first.",
     )
     if not r.candidates:
-        return SectionView(
-            base.id,
-            base.number,
-            base.title,
+        return replace(
+            base,
             missing=f"{_short(r.icb)} has no practice in {fifths} in {r.year}: none to list.",
             intro=intro,
         )
@@ -691,16 +676,16 @@ def _practices_section(pack: Datapack) -> SectionView:
         f"received less per weighted patient than the ICB as a whole in {r.year}"
         + (f"; the {len(r.practices)} receiving least are listed." if r.practices else ".")
     )
-    table = TableView(
+    table = text_table(
         caption=f"Practices in {fifths} receiving least per weighted patient, {r.year}",
-        columns=(
-            Column("Practice"),
-            Column("IMD score", True),
-            Column("Fifth", True),
-            Column("Registered patients", True),
-            Column("£ per weighted patient", True),
-            Column("Without dispensing", True),
-            Column("Below the ICB by", True),
+        columns=figure_columns(
+            "Practice",
+            "IMD score",
+            "Fifth",
+            "Registered patients",
+            "£ per weighted patient",
+            "Without dispensing",
+            "Below the ICB by",
         ),
         rows=tuple(
             (
@@ -716,10 +701,8 @@ def _practices_section(pack: Datapack) -> SectionView:
         ),
         notes=(reading,),
     )
-    return SectionView(
-        id=base.id,
-        number=base.number,
-        title=base.title,
+    return replace(
+        base,
         intro=intro,
         tables=(table,) if r.practices else (),
         notes=() if r.practices else (reading,),
@@ -727,7 +710,7 @@ def _practices_section(pack: Datapack) -> SectionView:
 
 
 def _missing(base: SectionView, message: str | None) -> SectionView:
-    return SectionView(base.id, base.number, base.title, missing=message or "No data.")
+    return replace(base, missing=message or "No data.")
 
 
 def _methods(pack: Datapack) -> tuple[tuple[str, str], ...]:
@@ -818,7 +801,7 @@ def _at_a_glance(sections: Sequence[SectionView]) -> tuple[str, ...]:
 
 def _sources_table(provenance: Provenance) -> TableView:
     titles = {d.name: d.title for d in DATASETS}
-    return TableView(
+    return text_table(
         caption="Data sources in the warehouse",
         columns=(
             Column("Dataset"),
@@ -862,6 +845,7 @@ def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackVie
         title=title,
         icb_code=pack.icb.code,
         icb_name=pack.icb.name,
+        icb_short_name=_short(pack.icb),
         year=pack.year,
         synthetic=synthetic,
         synthetic_warning=SYNTHETIC_WARNING,

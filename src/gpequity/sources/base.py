@@ -191,15 +191,21 @@ def read_csv_text(
     table: str,
     header: Sequence[str],
     report: LoadReport,
+    *,
+    has_header: bool = True,
 ) -> int:
     """Read a CSV into temporary table ``table``: every column text, plus ``_row``.
 
     ``_row`` is the row number as a spreadsheet shows it (the header is row 1). Returns the
-    number of data rows read. Raises :class:`InputFileError` naming the row of the first
-    problem. A last row cut short (:func:`cut_last_row`) is not read into ``table``: it is
-    counted and rejected in ``report`` with the reason.
+    number of data rows read. A file without a header row (ODS's files) has ``has_header``
+    false: ``header`` then names its columns, and its first row is data (row 1). Raises
+    :class:`InputFileError` naming the row of the first problem. A last row cut short
+    (:func:`cut_last_row`) is not read into ``table``: it is counted and rejected in ``report``
+    with the reason.
     """
     columns = dict.fromkeys(unique_names(header), "VARCHAR")
+    options = CSV_OPTIONS if has_header else CSV_OPTIONS.replace("skip = 1", "skip = 0")
+    first = 2 if has_header else 1
     cut = cut_last_row(path, len(header))
     with tempfile.TemporaryDirectory(prefix="gpequity-") as folder:
         source = path
@@ -210,8 +216,8 @@ def read_csv_text(
         try:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT row_number() OVER () + 1 AS _row, * FROM read_csv(?, {CSV_OPTIONS}, "
-                "columns = ?)",
+                f"SELECT row_number() OVER () + {first - 1} AS _row, * FROM read_csv(?, "
+                f"{options}, columns = ?)",
                 [str(source), columns],
             )
         except duckdb.Error as exc:
@@ -222,7 +228,7 @@ def read_csv_text(
     rows = int(found[0]) if found else 0
     if cut is None:
         return rows
-    report.reject(rows + 2, None, cut.reason)
+    report.reject(rows + first, None, cut.reason)
     return rows + 1
 
 

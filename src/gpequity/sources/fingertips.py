@@ -31,6 +31,7 @@ from gpequity.sources.base import (
     read_header,
     read_raw,
     reject_cells,
+    reject_non_numbers,
     reject_where,
 )
 
@@ -131,6 +132,20 @@ def text(col: dict[str, str], key: str, table: str = "") -> str:
         return "CAST(NULL AS VARCHAR)"
     prefix = f"{table}." if table else ""
     return f"nullif(trim({prefix}{quote_ident(col[key])}), '')"
+
+
+def reject_unreadable(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    report: LoadReport,
+    code: tuple[str, str],
+    value: tuple[str, str],
+    what: str,
+) -> None:
+    """Reject the rows of a practice-per-row file with no practice code, or whose value is not
+    a number (``what`` names the value); ``code`` and ``value`` are each (SQL, file column)."""
+    reject_where(con, table, report, f"{code[0]} IS NULL", code[1], "no practice code")
+    reject_non_numbers(con, table, report, value[0], value[1], what)
 
 
 def number(col: dict[str, str], key: str) -> str:

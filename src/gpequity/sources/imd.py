@@ -29,7 +29,6 @@ from gpequity.sources.base import (
     has_columns,
     read_header,
     read_raw,
-    reject_non_numbers,
     reject_where,
 )
 from gpequity.tables import has_table
@@ -130,8 +129,9 @@ class ImdDataset:
             indicator = fingertips.text(col, "indicator_id")
             code, name = fingertips.text(col, "area_code"), fingertips.text(col, "area_name")
             release, value = fingertips.text(col, "year"), fingertips.text(col, "value")
-            reject_where(con, RAW, report, f"{code} IS NULL", col["area_code"], "no practice code")
-            reject_non_numbers(con, RAW, report, value, col["value"], "IMD score")
+            fingertips.reject_unreadable(
+                con, RAW, report, (code, col["area_code"]), (value, col["value"]), "IMD score"
+            )
         reject_where(
             con,
             RAW,

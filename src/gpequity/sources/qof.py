@@ -19,7 +19,6 @@ from gpequity.sources.base import (
     LoadReport,
     has_columns,
     read_raw,
-    reject_non_numbers,
     reject_repeats,
     reject_where,
     require_year_in_name,
@@ -71,8 +70,9 @@ class QofDataset:
         code = f"upper({fingertips.text(col, 'practice_code')})"
         raw = fingertips.text(col, "value")
         value = f"nullif({raw}, '{NOT_AVAILABLE}')"
-        reject_where(con, RAW, report, f"{code} IS NULL", col["practice_code"], "no practice code")
-        reject_non_numbers(con, RAW, report, value, col["value"], "achievement")
+        fingertips.reject_unreadable(
+            con, RAW, report, (code, col["practice_code"]), (value, col["value"]), "achievement"
+        )
         reject_where(
             con,
             RAW,

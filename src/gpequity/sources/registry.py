@@ -14,6 +14,7 @@ from gpequity.sources import (
     imd,
     lookup,
     lsoa_icb_lookup,
+    ods_sub_icb,
     payments,
     qof,
     registered,
@@ -23,6 +24,7 @@ from gpequity.sources.base import Dataset
 DATASETS: tuple[Dataset, ...] = (
     lookup.DATASET,
     lsoa_icb_lookup.DATASET,
+    ods_sub_icb.DATASET,
     icb_names.DATASET,
     payments.DATASET,
     imd.DATASET,

@@ -27,6 +27,7 @@ from gpequity.errors import (
     InputFileError,
     LoadFailed,
     WarehouseMissing,
+    WarehouseUnreadable,
     untouched,
 )
 from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
@@ -420,8 +421,24 @@ def _remove_build(path: Path) -> None:
     _remove(path.with_name(path.name + ".wal"))
 
 
+#: The warehouse this process opened last, named when the engine fails later, while a query
+#: reads a damaged block (the command line runs one command per process).
+_last_opened: list[Path] = []
+
+
 def connect(db_path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (read-only by default); a clear error if there is none."""
+    """Open the warehouse (read-only by default); a clear error if there is none, or if the
+    file cannot be opened (:class:`~gpequity.errors.WarehouseUnreadable`)."""
     if not db_path.exists():
         raise WarehouseMissing(db_path)
-    return duckdb.connect(str(db_path), read_only=read_only)
+    _last_opened[:] = [db_path]
+    try:
+        return duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.Error as exc:
+        # DuckDB says "Could not set lock on file" when another process has it open to write.
+        raise WarehouseUnreadable(db_path, busy="lock" in str(exc).lower()) from None
+
+
+def last_opened() -> Path | None:
+    """The warehouse :func:`connect` opened last in this process (``None`` before any)."""
+    return _last_opened[0] if _last_opened else None

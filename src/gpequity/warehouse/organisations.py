@@ -8,10 +8,12 @@ Two ICB geographies are modelled, each a set of organisations with dates:
 - **2026**: the 36 ICBs in force from 1 April 2026. Which ICBs, by ONS's "Integrated Care
   Boards (April 2026) Names and Codes in EN" when it is loaded, else by its LSOA lookup, else
   DERIVED: the ICB codes of the eFIT indicator files. Sub-ICB locations by ONS's "LSOA (2021)
-  to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN" when loaded, else derived from the
-  eFIT indicator files' ``ICB name`` column ("old ICB name - sub-ICB code"). Practices by the
-  eFIT population files (the pool an allocation shares money among), a file of an ICB that is
-  not current (QXU) resolved through the indicator file of the current ICB that lists them.
+  to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN" when loaded, else by ODS's list of
+  Sub ICB Locations (``eccg.csv``: the locations open on 1 April 2026 and their ICB), else
+  derived from the eFIT indicator files' ``ICB name`` column ("old ICB name - sub-ICB code").
+  Practices by the eFIT population files (the pool an allocation shares money among), a file
+  of an ICB that is not current (QXU) resolved through the indicator file of the current ICB
+  that lists them.
 
 A predecessor is linked to each successor that holds its practices (a split ICB, Frimley, has
 several); an ICB whose code lives on links only to itself. ``organisation_geographies`` records
@@ -31,7 +33,7 @@ from datetime import date
 
 import duckdb
 
-from gpequity.sources import efit, icb_names, lookup, lsoa_icb_lookup
+from gpequity.sources import efit, icb_names, lookup, lsoa_icb_lookup, ods_sub_icb
 from gpequity.tables import has_table
 
 #: When the 42 ICBs were established, and the last day before the 2026 mergers.
@@ -99,6 +101,7 @@ SOURCE_TITLES = {
     "payments": "NHS Payments to General Practice",
     icb_names.NAME: "ONS Integrated Care Boards (April 2026) Names and Codes",
     lsoa_icb_lookup.NAME: "ONS LSOA to SICBL to ICB (April 2026) lookup",
+    ods_sub_icb.NAME: "ODS Sub ICB Locations (eccg.csv)",
     efit.NAME: "derived from the eFIT tool's files",
 }
 
@@ -242,6 +245,19 @@ def _derive_2026(con: duckdb.DuckDBPyConnection) -> bool:
             """,
             [GEOGRAPHY_2026],
         )
+    elif _ods_sub_icbs(con):
+        # ODS's list: the sub-ICB locations open on the day, in an ICB of the day. ODS names
+        # a location after its ICB and its own code ("NHS ESSEX ICB - 07H"); the rows of its
+        # file named otherwise (commissioning hubs, reporting entities) are not locations.
+        con.execute(
+            f"""
+            INSERT INTO organisations
+            SELECT 'sub-icb', code, NULL, name, NULL, icb_code, $start, NULL,
+                '{ods_sub_icb.NAME}'
+            FROM ({_ODS_OPEN}) ORDER BY code
+            """,
+            {"start": GEOGRAPHY_2026},
+        )
     else:
         # Derived: each sub-ICB code the indicator files label a current ICB's own practices
         # with. Frimley's D4U1Y is labelled in two ICBs: it has a row in each.
@@ -256,6 +272,23 @@ def _derive_2026(con: duckdb.DuckDBPyConnection) -> bool:
             [GEOGRAPHY_2026],
         )
     return True
+
+
+#: ODS's sub-ICB locations open on ``$start`` in an ICB in force that day.
+_ODS_OPEN = r"""
+    SELECT code, name, icb_code FROM ods_sub_icbs
+    WHERE open_date <= $start AND (close_date IS NULL OR close_date > $start)
+        AND regexp_full_match(name, '.*-\s*' || code)
+        AND icb_code IN (SELECT code FROM organisations WHERE kind = 'icb' AND valid_from = $start)
+"""
+
+
+def _ods_sub_icbs(con: duckdb.DuckDBPyConnection) -> int:
+    """How many sub-ICB locations ODS's list has open on 1 April 2026 (0 when not loaded)."""
+    if not has_table(con, "ods_sub_icbs"):
+        return 0
+    row = con.execute(f"SELECT count(*) FROM ({_ODS_OPEN})", {"start": GEOGRAPHY_2026}).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _derive_2026_practices(con: duckdb.DuckDBPyConnection) -> None:
@@ -535,22 +568,23 @@ def _efit_defects(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"{'was' if len(codes) == 1 else 'were'} in "
             f"{_named(old, old_name)} in {_payments_year(con)}: {_listed(codes)}"
         )
-    # The official sub-ICB map, when loaded, against the ICBs the eFIT files put practices in.
-    for icb, sub_icb, official, codes in con.execute(
+    # The official sub-ICB map (ONS's lookup or ODS's list), when loaded, against the ICBs the
+    # eFIT files put practices in.
+    for icb, sub_icb, official, source, codes in con.execute(
         """
-        SELECT m.icb_code, m.sub_icb_code, s.icb_code,
+        SELECT m.icb_code, m.sub_icb_code, s.icb_code, s.source,
             list(m.practice_code ORDER BY m.practice_code)
         FROM practice_memberships m
         JOIN organisations s ON s.kind = 'sub-icb' AND s.code = m.sub_icb_code
-            AND s.valid_from = m.valid_from AND s.source = ?
+            AND s.valid_from = m.valid_from AND s.source IN (?, ?)
         WHERE m.valid_from = ? AND s.icb_code <> m.icb_code
         GROUP BY ALL ORDER BY ALL
         """,
-        [lsoa_icb_lookup.NAME, GEOGRAPHY_2026],
+        [lsoa_icb_lookup.NAME, ods_sub_icb.NAME, GEOGRAPHY_2026],
     ).fetchall():
         warnings.append(
             f"eFIT {icb}: {_practices(len(codes))} labelled with sub-ICB {sub_icb}, which the "
-            f"ONS lookup places in {official}: {_listed(codes)}"
+            f"{SOURCE_TITLES[source]} places in {official}: {_listed(codes)}"
         )
     unplaced = [
         code

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from gpequity.analysis.payments import (
     DeprivationResult,
     NationalSummary,
+    Table,
     TrendResult,
 )
 from gpequity.formats import (
@@ -251,11 +252,10 @@ class FigureMessage:
 
 
 @dataclass(frozen=True)
-class CsvTable:
-    """A table as CSV: header and rows of plain values (numbers unformatted)."""
+class CsvTable(Table):
+    """A table (header and rows of plain values, numbers unformatted) and the name of its CSV
+    file."""
 
-    header: tuple[str, ...]
-    rows: tuple[tuple[object, ...], ...]
     filename: str
 
 

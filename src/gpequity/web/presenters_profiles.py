@@ -514,6 +514,8 @@ class IcbPage:
     spread_summary: str
     spread: tuple[SpreadRow, ...]
     spread_csv: str
+    #: How many of the ICB's practices have an IMD score older than the newest release, or "".
+    old_imd_note: str
     gradient_summary: str
     gradient: tuple[GradientRowView, ...]
     gradient_csv: str
@@ -636,6 +638,7 @@ def present_icb(
             for s in profile.spread
         ),
         spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
+        old_imd_note=(profile.overview.old_imd_note or "") if profile.overview else "",
         gradient_summary=gradient_sentence(profile) if profile.gradient else "",
         gradient=tuple(
             GradientRowView(

@@ -8,10 +8,12 @@ them out (``templates/partials``). Nothing here knows about a particular page.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup
+
+from gpequity.errors import FieldProblem
 
 # The table, summary-list and link types live below the front ends, where the datapacks can share
 # them; they are named here too, so that a page imports every view type from one place.
@@ -29,19 +31,20 @@ DESCENDING = "desc"
 # --- form fields ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldError:
-    """A problem with one field: the id of its control (the error summary links to it)."""
-
-    field: str
-    message: str
+#: A problem with one field of a form: the id of its control (the error summary links to it).
+FieldError = FieldProblem
 
 
 @dataclass(frozen=True)
 class Option:
+    """One choice of a select, a radio group or a filter: the value sent, its words, whether it
+    is chosen; a radio also has its input's ``id`` and, optionally, a hint."""
+
     value: str
     text: str
     selected: bool = False
+    id: str | None = None
+    hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,24 +56,28 @@ class OptionGroup:
 
 
 @dataclass(frozen=True)
-class SelectField:
+class Control:
+    """What every control of a form has: the id its label (and the error summary) points at,
+    the name it sends, its label (a radio group's legend), and optionally a hint and the
+    message of its error."""
+
     id: str
     name: str
     label: str
-    groups: tuple[OptionGroup, ...]
+    _: KW_ONLY
     hint: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectField(Control):
+    groups: tuple[OptionGroup, ...]
     hx_refresh: bool = False
 
 
 @dataclass(frozen=True)
-class TextField:
-    id: str
-    name: str
-    label: str
+class TextField(Control):
     value: str
-    hint: str | None = None
-    error: str | None = None
     width: int | None = None
     numeric: bool = False
     prefix: str | None = None
@@ -80,22 +87,8 @@ class TextField:
 
 
 @dataclass(frozen=True)
-class RadioItem:
-    id: str
-    value: str
-    label: str
-    checked: bool
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class RadioGroup:
-    id: str
-    name: str
-    legend: str
-    items: tuple[RadioItem, ...]
-    hint: str | None = None
-    error: str | None = None
+class RadioGroup(Control):
+    items: tuple[Option, ...]
     inline: bool = False
     small: bool = False
 
@@ -124,16 +117,18 @@ def radio_group(
     values = [c[0] for c in choices]
     chosen = value if value in values else values[0]
     items = tuple(
-        RadioItem(
-            id=group_id if index == 0 else f"{group_id}-{choice or 'usual'}",
+        Option(
             value=choice,
-            label=label,
-            checked=choice == chosen,
+            text=label,
+            selected=choice == chosen,
+            id=group_id if index == 0 else f"{group_id}-{choice or 'usual'}",
             hint=item_hint,
         )
         for index, (choice, label, item_hint) in enumerate(choices)
     )
-    return RadioGroup(group_id, name, legend, items, hint, errors.get(group_id), inline, small)
+    return RadioGroup(
+        group_id, name, legend, items, inline, small, hint=hint, error=errors.get(group_id)
+    )
 
 
 def page_title(heading: str, errors: Sequence[FieldError]) -> str:

@@ -28,7 +28,7 @@ from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import format_pounds, format_share
 from gpequity.web.allocate.formatting import count, format_weight
-from gpequity.web.views import FieldError, Link, page_title
+from gpequity.web.views import ChartView, FieldError, Link, page_title
 
 # --- where things are --------------------------------------------------------------------------
 
@@ -149,6 +149,12 @@ def result_heading(outcome: ScenarioOutcome) -> str:
 def chart_svg(chart: Chart) -> Markup:
     # The SVG is the renderer's own markup (its text escaped by it), from figures of the engine.
     return Markup(render_svg(chart))
+
+
+def chart_view(chart: Chart) -> ChartView:
+    """A chart of the tool's pages, without a table of its own: its data is the page's table
+    that follows it (the practices, or the shares weight by weight)."""
+    return ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None)
 
 
 #: The status line of a page without data.

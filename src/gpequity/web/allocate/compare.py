@@ -35,7 +35,6 @@ from gpequity.web.allocate.common import (
     ToolResults,
     describe_components,
     present_page,
-    present_without_data,
     quintile_sentence,
     result_heading,
 )
@@ -302,7 +301,3 @@ def present_compare(
         results,
         lambda r: f"Compared: {r.sentences[0]}",
     )
-
-
-def present_compare_without_data(*, has_data: bool) -> ComparePage:
-    return present_without_data(COMPARE_HEADING, has_data=has_data)

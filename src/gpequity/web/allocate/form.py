@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from gpequity.allocation import (
+    MAX_AMOUNT_DIGITS,
     MAX_COMPONENTS,
     Baseline,
     Direction,
@@ -43,8 +44,6 @@ from gpequity.web.views import FieldError
 COMPONENT_ROWS = MAX_COMPONENTS
 #: Longest amount, weight and age text read (a longer one is refused, not parsed).
 MAX_NUMBER_CHARS = 24
-#: Digits allowed before the decimal point of an amount: up to £999,999,999,999,999.
-MAX_AMOUNT_DIGITS = 15
 #: Practice codes to leave out: at most this much text, this many codes.
 MAX_EXCLUDE_CHARS = 20_000
 MAX_EXCLUDED_CODES = 2_000

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from gpequity.allocation.published_tool import DEFECT_WORDS, ToolCheck
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.formats import format_count, format_pounds
-from gpequity.web.views import Cell, Column, TableView
+from gpequity.web.views import Cell, Column, TableView, figure_columns
 
 HEADING = "Check a result of the published eFIT tool"
 PATH = "/allocate/published-tool"
@@ -47,10 +47,7 @@ def present_tool_check(
         id="tool-check-table",
         caption="Practices whose amounts differ, largest difference first",
         columns=(
-            Column("Practice"),
-            Column("Published tool", numeric=True),
-            Column("Formula", numeric=True),
-            Column("Difference", numeric=True),
+            *figure_columns("Practice", "Published tool", "Formula", "Difference"),
             Column("Why"),
         ),
         rows=tuple(

@@ -29,7 +29,7 @@ from gpequity.allocation.icbs import IcbEntry
 from gpequity.allocation.measures import GainsAndLosses, Headline, headline, quintile_of
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.allocation.warnings import AllocationWarning
-from gpequity.charts import Chart, allocation_bars_chart, format_indicator_value
+from gpequity.charts import allocation_bars_chart, format_indicator_value
 from gpequity.formats import (
     INDEX_PLACES,
     NOT_AVAILABLE,
@@ -53,11 +53,10 @@ from gpequity.web.allocate.common import (
     SENSITIVITY_PATH,
     WORKED_EXAMPLE_ANCHOR,
     ToolPage,
-    chart_svg,
+    chart_view,
     component_columns,
     describe_components,
     present_page,
-    present_without_data,
     quintile_sentence,
     result_heading,
 )
@@ -84,6 +83,7 @@ from gpequity.web.views import (
     SummaryItem,
     TableView,
     errors_by_field,
+    figure_columns,
     sort_table_rows,
     sortable_columns,
 )
@@ -403,16 +403,16 @@ def headline_view(result: AllocationResult, baseline_words: str) -> HeadlineView
             id="headline-table",
             caption=f"Who gains and who loses against the baseline {baseline_words}, by IMD "
             "quintile (national fifths)",
-            columns=(
-                Column("IMD quintile"),
-                Column("Practices", numeric=True),
-                Column("Share of patients", numeric=True),
-                Column("Share of money", numeric=True),
-                Column("Gain", numeric=True),
-                Column("Lose", numeric=True),
-                Column("Allocation", numeric=True),
-                Column("Baseline", numeric=True),
-                Column("Difference", numeric=True),
+            columns=figure_columns(
+                "IMD quintile",
+                "Practices",
+                "Share of patients",
+                "Share of money",
+                "Gain",
+                "Lose",
+                "Allocation",
+                "Baseline",
+                "Difference",
             ),
             # The whole ICB is the last row, not a footer: on a phone the rows become cards.
             rows=(
@@ -494,13 +494,8 @@ def pcns_table(result: AllocationResult) -> TableView:
     return TableView(
         id="pcn-table",
         caption="By primary care network (PCN)",
-        columns=(
-            Column("PCN"),
-            Column("Practices", numeric=True),
-            Column("Target population", numeric=True),
-            Column("Allocation", numeric=True),
-            Column("Baseline", numeric=True),
-            Column("Difference", numeric=True),
+        columns=figure_columns(
+            "PCN", "Practices", "Target population", "Allocation", "Baseline", "Difference"
         ),
         rows=rows,
         small=True,
@@ -519,11 +514,6 @@ def excluded_table(result: AllocationResult) -> TableView | None:
         ),
         small=True,
     )
-
-
-def chart_view(chart: Chart) -> ChartView:
-    """The per-practice bars; their data is the practice table that follows them."""
-    return ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None)
 
 
 def present_results(
@@ -555,8 +545,8 @@ def present_results(
 
     scenario = outcome.scenario
     sentences = [
-        f"Shared across {count(len(result.practices), 'practice', 'practices')} of "
-        f"{outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
+        f"Shared across {count(len(result.practices), 'practice', 'practices')} of the "
+        f"allocation pool of {outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
         f"{scenario.target.describe()}: {describe_components(result)}.",
         index_sentence(result.concentration_index),
     ]
@@ -743,8 +733,3 @@ def present_allocate(
         lambda r: f"Results: {r.heading}. {r.sentences[0]}",
         has_icbs=bool(icbs),
     )
-
-
-def present_allocate_without_data(*, has_data: bool) -> AllocatePage:
-    """The page when there is no warehouse, or no ICB in it."""
-    return present_without_data(PAGE_HEADING, has_data=has_data)

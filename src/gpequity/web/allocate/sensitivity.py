@@ -24,9 +24,8 @@ from gpequity.web.allocate.common import (
     SENSITIVITY_PATH,
     ToolPage,
     ToolResults,
-    chart_svg,
+    chart_view,
     present_page,
-    present_without_data,
     result_heading,
 )
 from gpequity.web.allocate.fields import ToolForm, indicator_groups, shared_fields
@@ -166,7 +165,7 @@ def present_sensitivity(
             heading=result_heading(sensitivity.outcome(0)),
             reading=chart.reading,
             table=sensitivity_table(sensitivity),
-            chart=ChartView(chart.name, chart.title, chart.reading, chart_svg(chart), None),
+            chart=chart_view(chart),
             links=(
                 Link(
                     f"Open the allocation with {LINKED_WEIGHT}% on deprivation",
@@ -182,7 +181,3 @@ def present_sensitivity(
         results,
         lambda r: f"Results: {r.reading}",
     )
-
-
-def present_sensitivity_without_data(*, has_data: bool) -> SensitivityPage:
-    return present_without_data(SENSITIVITY_HEADING, has_data=has_data)

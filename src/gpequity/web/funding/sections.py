@@ -176,14 +176,15 @@ def _group_cells(group: DeprivationGroup) -> list[Cell]:
     ]
 
 
-GROUP_TABLE_COLUMNS = [
-    Column("Number of practices", numeric=True),
-    Column("Registered patients", numeric=True),
-    Column("Weighted patients", numeric=True),
-    Column("Payments", numeric=True),
-    Column("Per registered patient", numeric=True),
-    Column("Per weighted patient", numeric=True),
-]
+#: The figures of a group of practices, after the column(s) naming the group.
+GROUP_TABLE_FIGURES = (
+    "Number of practices",
+    "Registered patients",
+    "Weighted patients",
+    "Payments",
+    "Per registered patient",
+    "Per weighted patient",
+)
 
 
 def deprivation_table(result: DeprivationResult, query: FundingQuery) -> TableView:
@@ -191,7 +192,7 @@ def deprivation_table(result: DeprivationResult, query: FundingQuery) -> TableVi
     return TableView(
         id="by-deprivation",
         caption=f"Payments by deprivation, {result.year} ({choice_words(query)})",
-        columns=(Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS),
+        columns=figure_columns("Deprivation fifth", *GROUP_TABLE_FIGURES),
         rows=tuple((Cell(g.label, header=True), *_group_cells(g)) for g in result.groups),
         csv_href=csv_href("by-deprivation", query),
     )
@@ -226,12 +227,14 @@ def gap_words(gap: float | None) -> str:
 
 #: What the sign of the slope index, as written to the penny, means.
 SLOPE_MEANINGS = {
-    -1: "Negative: payments per weighted patient fall from the least to the most deprived "
-    "practices, by this much across the whole range.",
+    -1: "Negative: payments per weighted patient rise from the least to the most deprived "
+    "practices, by this much across the whole range (positive, like the gap, when the least "
+    "deprived receive more).",
     0: "Zero: payments per weighted patient are the same from the least to the most deprived "
     "practices.",
-    1: "Positive: payments per weighted patient rise from the least to the most deprived "
-    "practices, by this much across the whole range.",
+    1: "Positive: payments per weighted patient fall from the least to the most deprived "
+    "practices, by this much across the whole range (positive, like the gap, when the least "
+    "deprived receive more).",
 }
 #: What the sign of the concentration index, as written, means.
 CONCENTRATION_MEANINGS = {
@@ -293,7 +296,10 @@ def by_dispensing_table(result: DeprivationResult, query: FundingQuery) -> Table
         id="by-dispensing",
         caption=f"Payments by dispensing status and deprivation, {result.year} "
         f"({choice_words(query)})",
-        columns=(Column("Dispensing status"), Column("Deprivation fifth"), *GROUP_TABLE_COLUMNS),
+        columns=(
+            Column("Dispensing status"),
+            *figure_columns("Deprivation fifth", *GROUP_TABLE_FIGURES),
+        ),
         rows=tuple(
             (
                 Cell(DISPENSING_STATUS_WORDS.get(str(g.group), str(g.group)), header=True),

@@ -79,11 +79,11 @@ from gpequity.allocation.upload import MAX_UPLOAD_BYTES, MEGABYTE, upload_as_csv
 from gpequity.errors import GpequityError
 from gpequity.reports.allocation_pdf import allocation_pdf
 from gpequity.warehouse.icbs import efit_warnings_of
-from gpequity.web.allocate.common import ALLOCATE_PATH
+from gpequity.web.allocate.common import ALLOCATE_PATH, PAGE_HEADING, present_without_data
 from gpequity.web.allocate.compare import (
+    COMPARE_HEADING,
     COMPARE_SORT_KEYS,
     present_compare,
-    present_compare_without_data,
 )
 from gpequity.web.allocate.form import (
     MAX_EXCLUDED_CODES,
@@ -104,20 +104,21 @@ from gpequity.web.allocate.published_tool import PATH as TOOL_PATH
 from gpequity.web.allocate.published_tool import present_tool_check, present_tool_problems
 from gpequity.web.allocate.results import (
     SORT_KEYS,
+    AllocatePage,
+    TableOptions,
     download_filename,
     present_allocate,
-    present_allocate_without_data,
     read_table_options,
 )
 from gpequity.web.allocate.sensitivity import (
+    SENSITIVITY_HEADING,
     present_sensitivity,
-    present_sensitivity_without_data,
     sensitivity_other,
     sweep_input,
 )
 from gpequity.web.allocate.upload import UploadState
 from gpequity.web.rendering import render
-from gpequity.web.views import FieldError, read_sort
+from gpequity.web.views import FieldError, SortChoice, read_sort
 from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
@@ -264,11 +265,42 @@ def read_upload(
 
 
 def _no_data(request: Request) -> Response:
-    return render(request, TEMPLATE, present_allocate_without_data(has_data=False))
+    return render(request, TEMPLATE, present_without_data(PAGE_HEADING, has_data=False))
 
 
 def _canonical(request: Request, items: list[tuple[str, str]]) -> bool:
     return request.query_params.multi_items() == items
+
+
+def _calculated(
+    request: Request,
+    con: duckdb.DuckDBPyConnection,
+    icbs: Sequence[IcbEntry],
+    catalogue: Sequence[IndicatorEntry],
+    inp: ScenarioInput,
+    errors: Sequence[FieldError],
+    outcome: ScenarioOutcome | None,
+    practices: Sequence[PracticeInput],
+    *,
+    sort: SortChoice | None = None,
+    options: TableOptions = TableOptions(),
+    upload: UploadState | None = None,
+) -> AllocatePage:
+    """The page after a calculation (asked by a link or a posted form): the form as typed, and
+    the errors, or the results with the defects found in the ICB's eFIT files."""
+    return present_allocate(
+        icbs=icbs,
+        catalogue=catalogue,
+        inp=inp,
+        errors=errors,
+        outcome=outcome,
+        sort=sort,
+        upload=upload,
+        base_url=_base_url(request),
+        options=options,
+        practices=practices,
+        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    )
 
 
 @router.get("/allocate", response_class=HTMLResponse, name="allocate")
@@ -280,7 +312,7 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
     con = reading.con
     icbs = list_icbs(con)
     if not icbs:
-        return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+        return render(request, TEMPLATE, present_without_data(PAGE_HEADING, has_data=True))
     if not SCENARIO_KEYS & params.keys():
         # The first step: the ICB; once chosen, the form with a sensible start.
         icb = params.get("icb", "").strip().upper()
@@ -311,17 +343,8 @@ def allocate_page(reading: PageReading, request: Request) -> Response:
     if outcome is not None and not _is_htmx(request) and not _canonical(request, canonical):
         # A form sends every field, the empty ones too; the link to share has none.
         return RedirectResponse(f"{ALLOCATE_PATH}?{urlencode(canonical)}", status_code=303)
-    page = present_allocate(
-        icbs=icbs,
-        catalogue=catalogue,
-        inp=inp,
-        errors=errors,
-        outcome=outcome,
-        sort=sort,
-        base_url=_base_url(request),
-        options=options,
-        practices=practices,
-        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    page = _calculated(
+        request, con, icbs, catalogue, inp, errors, outcome, practices, sort=sort, options=options
     )
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors))
     if outcome is not None and _is_htmx(request):
@@ -462,22 +485,15 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
     con = reading.con
     icbs = list_icbs(con)
     if not icbs:
-        return render(request, TEMPLATE, present_allocate_without_data(has_data=True))
+        return render(request, TEMPLATE, present_without_data(PAGE_HEADING, has_data=True))
     upload, errors = _posted_upload(con, form, inp, icbs, action)
     catalogue = _catalogue_with_upload(con, icbs, inp, upload)
     outcome = None
     if action == "calculate" and not errors:
         outcome, errors = run_scenario(con, inp, icbs, upload)
-    page = present_allocate(
-        icbs=icbs,
-        catalogue=catalogue,
-        inp=inp,
-        errors=errors,
-        outcome=outcome,
-        upload=upload,
-        base_url=_base_url(request),
-        practices=icb_practices(con, inp, icbs),
-        data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+    practices = icb_practices(con, inp, icbs)
+    page = _calculated(
+        request, con, icbs, catalogue, inp, errors, outcome, practices, upload=upload
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))
@@ -522,7 +538,7 @@ def _download(
     if extension not in DOWNLOADS:
         raise StarletteHTTPException(status_code=404)
     if reading is None:
-        page = present_allocate_without_data(has_data=False)
+        page = present_without_data(PAGE_HEADING, has_data=False)
         return render(request, TEMPLATE, page, status_code=503)
     inp = read_scenario_input(params)
     con = reading.con
@@ -565,14 +581,18 @@ async def allocate_download_upload(
 @router.get("/allocate/compare", response_class=HTMLResponse, name="allocate_compare")
 def allocate_compare(reading: PageReading, request: Request) -> Response:
     if reading is None:
-        return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=False))
+        return render(
+            request, COMPARE_TEMPLATE, present_without_data(COMPARE_HEADING, has_data=False)
+        )
     params = _query(request)
     sort = read_sort(params.get("sort"), params.get("order"), COMPARE_SORT_KEYS)
     chosen = any(key.startswith(("a.", "b.")) for key in params)
     con = reading.con
     icbs = list_icbs(con)
     if not icbs:
-        return render(request, COMPARE_TEMPLATE, present_compare_without_data(has_data=True))
+        return render(
+            request, COMPARE_TEMPLATE, present_without_data(COMPARE_HEADING, has_data=True)
+        )
     icb = params.get("icb", "").strip().upper()
     if not chosen:
         start_a, start_b = default_compare_inputs(icb)
@@ -662,14 +682,14 @@ def _as_swept(parsed: ParsedScenario) -> ParsedScenario:
 @router.get("/allocate/sensitivity", response_class=HTMLResponse, name="allocate_sensitivity")
 def allocate_sensitivity(reading: PageReading, request: Request) -> Response:
     if reading is None:
-        page = present_sensitivity_without_data(has_data=False)
+        page = present_without_data(SENSITIVITY_HEADING, has_data=False)
         return render(request, SENSITIVITY_TEMPLATE, page)
     params = _query(request)
     chosen = bool((SCENARIO_KEYS | {"other"}) & params.keys())
     con = reading.con
     icbs = list_icbs(con)
     if not icbs:
-        page = present_sensitivity_without_data(has_data=True)
+        page = present_without_data(SENSITIVITY_HEADING, has_data=True)
         return render(request, SENSITIVITY_TEMPLATE, page)
     icb = params.get("icb", "").strip().upper()
     inp = read_scenario_input(params, defaults=None if chosen else starting_input(icb))

@@ -24,10 +24,12 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.routing import APIRoute
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -114,6 +116,25 @@ def _successor(
     return successor_response(request, resolution, suffix, year.strip())
 
 
+def _pack(
+    request: Request, reading: PageReading, code: str, year: str = ""
+) -> tuple[Reading, DatapackView] | Response:
+    """Dependency of the pack's routes: the warehouse and the pack the route serves; else what
+    it answers instead: the page saying no data is loaded, or the same route of the successor's
+    pack for an abolished ICB's code."""
+    if reading is None:
+        return _no_data(request)
+    route: APIRoute = request.scope["route"]
+    moved = _successor(request, reading, code, route.path.removeprefix("/icbs/{code}"), year)
+    if moved is not None:
+        return moved
+    return reading, _view(reading, code, year)
+
+
+#: The pack of a route, or the route's answer without one (:func:`_pack`).
+FoundPack = Annotated[tuple[Reading, DatapackView] | Response, Depends(_pack)]
+
+
 def _no_data(request: Request) -> HTMLResponse:
     return render(
         request,
@@ -163,16 +184,13 @@ def _with_linked_charts(view: DatapackView) -> DatapackView:
 
 
 @router.get("/icbs/{code}/datapack", response_class=HTMLResponse, name="icb_datapack")
-def datapack_page(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+def datapack_page(request: Request, found: FoundPack) -> Response:
+    if isinstance(found, Response):
+        return found
+    opened, view = found
     body = remember(
         request,
-        reading,
+        opened,
         ("datapack page body", view.icb_code, view.year),
         lambda: render_body(_with_linked_charts(view)),
     )
@@ -190,15 +208,12 @@ def datapack_page(request: Request, reading: PageReading, code: str, year: str =
 
 
 @router.get("/icbs/{code}/datapack.pdf", name="icb_datapack_pdf")
-def datapack_pdf(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack.pdf", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+def datapack_pdf(request: Request, found: FoundPack) -> Response:
+    if isinstance(found, Response):
+        return found
+    opened, view = found
     db_path = shared_warehouse(request).db_path
-    state = packs_of(request).request(db_path, reading.version, view.icb_code, view.year)
+    state = packs_of(request).request(db_path, opened.version, view.icb_code, view.year)
     name = file_name(view.icb_code, view.year, Format.pdf)
     if state.ready:
         return FileResponse(state.path, media_type="application/pdf", filename=name)
@@ -231,13 +246,10 @@ def datapack_chart(
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
-def datapack_html(request: Request, reading: PageReading, code: str, year: str = "") -> Response:
-    if reading is None:
-        return _no_data(request)
-    moved = _successor(request, reading, code, "/datapack.html", year)
-    if moved is not None:
-        return moved
-    view = _view(reading, code, year)
+def datapack_html(request: Request, found: FoundPack) -> Response:
+    if isinstance(found, Response):
+        return found
+    _, view = found
     name = file_name(view.icb_code, view.year, Format.html)
     return Response(
         render_html(view),

@@ -8,8 +8,11 @@ template serve the plain form and its htmx enhancement (which swaps the page's c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 import duckdb
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -88,9 +91,7 @@ def analyse_funding(con: duckdb.DuckDBPyConnection, query: FundingQuery) -> Fund
 def _funding(
     request: Request,
     reading: Reading | None,
-    year: str | None,
-    total: str | None,
-    exclude_prescribing: str | None,
+    choice: FundingChoice,
     table: str | None = None,
 ) -> Response:
     """The page (or, with ``table``, that table's CSV) for the request's choice."""
@@ -106,7 +107,7 @@ def _funding(
     if not years:
         page = present_funding_without_payments(has_data=True)
         return render(request, TEMPLATE, page, status_code=404 if table else 200)
-    query, errors = read_funding_query(years, year, total, exclude_prescribing)
+    query, errors = read_funding_query(years, choice.year, choice.total, choice.exclude_prescribing)
     if errors:
         return render(
             request,
@@ -133,24 +134,24 @@ def _funding(
     return render(request, TEMPLATE, present_funding(years, analysis))
 
 
+@dataclass(frozen=True)
+class FundingChoice:
+    """The page's query as sent (``?year=&total=&exclude_prescribing=``), for the page and its
+    CSV downloads alike; :func:`read_funding_query` checks it."""
+
+    year: str | None = None
+    total: str | None = None
+    exclude_prescribing: str | None = None
+
+
+Choice = Annotated[FundingChoice, Depends()]
+
+
 @router.get("/funding", response_class=HTMLResponse, name="funding")
-def funding(
-    request: Request,
-    reading: PageReading,
-    year: str | None = None,
-    total: str | None = None,
-    exclude_prescribing: str | None = None,
-) -> Response:
-    return _funding(request, reading, year, total, exclude_prescribing)
+def funding(request: Request, reading: PageReading, choice: Choice) -> Response:
+    return _funding(request, reading, choice)
 
 
 @router.get("/funding/{table}.csv", name="funding_csv")
-def funding_csv(
-    request: Request,
-    reading: PageReading,
-    table: str,
-    year: str | None = None,
-    total: str | None = None,
-    exclude_prescribing: str | None = None,
-) -> Response:
-    return _funding(request, reading, year, total, exclude_prescribing, table=table)
+def funding_csv(request: Request, reading: PageReading, table: str, choice: Choice) -> Response:
+    return _funding(request, reading, choice, table=table)
