@@ -57,6 +57,7 @@ def serve(
     import uvicorn.config
 
     from gpequity.reports.batch import default_jobs
+    from gpequity.web.server import HTTP_PROTOCOL
 
     db_file = config.db_path(db)
     count = workers or default_jobs()
@@ -83,6 +84,7 @@ def serve(
         workers=count,
         log_level="info",
         log_config=logging_config,
+        http=HTTP_PROTOCOL,  # every connection without Nagle's delay (gpequity.web.server)
     )
 
 
