@@ -247,6 +247,10 @@ def _claim(path: Path) -> bool:
     return False
 
 
+def _ready() -> None:
+    """Nothing: asked of the printing process to start it (:meth:`BackgroundPacks.start`)."""
+
+
 class BackgroundPacks:
     """The web app's PDF packs: each made once per (ICB, year, version of the warehouse) in a
     process of its own (WeasyPrint would hold a web worker for tens of seconds), written
@@ -277,6 +281,12 @@ class BackgroundPacks:
                     _make_for_version, str(db_path), version, icb_code, year
                 )
         return PackState(path, False)
+
+    def start(self) -> None:
+        """Start the process that prints the packs now (a served app does, as it starts), so
+        that the first request for a PDF does not wait for a Python process to start."""
+        with self._lock:
+            self._executor().submit(_ready)
 
     def close(self) -> None:
         """Stop making packs (the app is stopping); a pack being made is abandoned."""

@@ -62,6 +62,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_warming = start_warm_up(warehouse) if warm else None
+        if warm:
+            packs.start()
         yield
         if stop_warming is not None:
             stop_warming()
