@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from gpequity.reports.batch import PackOutcome, default_jobs, write_datapacks
+from gpequity.reports.batch import (
+    PRINTING_NICENESS,
+    BackgroundPacks,
+    PackOutcome,
+    default_jobs,
+    write_datapacks,
+)
 from gpequity.reports.render import Format, file_name
 
 from .conftest import YEAR
@@ -47,3 +54,15 @@ def test_an_unknown_icb_is_reported_by_code(demo_db: Path, tmp_path: Path) -> No
 
 def test_default_jobs_is_at_least_one() -> None:
     assert default_jobs() >= 1
+
+
+def test_the_web_apps_packs_are_printed_behind_its_readers() -> None:
+    """The process printing the web app's PDFs runs at a lower CPU priority than the app, so
+    that a pack printed in the background does not slow the pages being read meanwhile."""
+    packs = BackgroundPacks()
+    try:
+        packs.start()
+        printing = packs._executor().submit(os.nice, 0).result(timeout=120)
+    finally:
+        packs.close()
+    assert printing == min(os.nice(0) + PRINTING_NICENESS, 19)

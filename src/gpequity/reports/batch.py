@@ -13,6 +13,7 @@ fails is reported with its reason and the others carry on.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -251,6 +252,17 @@ def _ready() -> None:
     """Nothing: asked of the printing process to start it (:meth:`BackgroundPacks.start`)."""
 
 
+#: How much lower than the web workers' the printing process's CPU priority is (``nice``): a
+#: pack printed in the background takes a core for seconds, and the readers come first.
+PRINTING_NICENESS = 10
+
+
+def _print_behind_readers() -> None:
+    """Lower the printing process's priority (its initializer; best effort)."""
+    with contextlib.suppress(OSError):
+        os.nice(PRINTING_NICENESS)
+
+
 class BackgroundPacks:
     """The web app's PDF packs: each made once per (ICB, year, version of the warehouse) in a
     process of its own (WeasyPrint would hold a web worker for tens of seconds), written
@@ -301,6 +313,8 @@ class BackgroundPacks:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_print_behind_readers,
             )
         return self._pool
