@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from gpequity.charts import Chart
 from gpequity.reports.render import external_links
 from gpequity.sources.demo import generate_demo
 from gpequity.warehouse.build import build_warehouse
@@ -56,6 +57,8 @@ def test_the_page_shows_the_pack_and_offers_the_pdf(client: TestClient) -> None:
     assert chart.headers["content-type"] == "image/svg+xml"
     assert chart.text.startswith('<svg role="img"') and "<title>" in chart.text
     assert client.get("/icbs/QHM/datapack/figure-999.svg").status_code == 404
+    for name in ("figure-1x", "summary", "figure-" + "1" * 400):
+        assert client.get(f"/icbs/QHM/datapack/{name}.svg").status_code == 404
     assert 'href="/icbs/QHM/datapack.pdf?year=2022%2F23"' in page
     assert 'href="/icbs/QHM/datapack.html?year=2022%2F23"' in page
     assert "This site is showing synthetic demonstration data" in page
@@ -137,3 +140,31 @@ def test_the_icb_profile_and_home_page_link_to_the_datapack(client: TestClient) 
     assert f'href="/icbs/{code}/datapack"' in profile.text
     assert client.get(f"/icbs/{code}/datapack").status_code == 200
     assert "datapack" in client.get("/").text.lower()
+
+
+def test_the_page_draws_no_chart_and_each_chart_is_the_one_the_file_carries(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack's page is made without drawing its 30-odd charts (a second of a server's warm-up
+    per pack): each chart is drawn when its image is asked for, the same drawing as the HTML
+    file's inline one."""
+    import gpequity.reports.datapack as datapack
+
+    drawn: list[str] = []
+    render_svg = datapack.render_svg
+
+    def counted(chart: Chart) -> str:
+        drawn.append(chart.title)
+        return render_svg(chart)
+
+    monkeypatch.setattr(datapack, "render_svg", counted)
+    page = client.get("/icbs/QOX/datapack")  # an ICB no other test of this file asks for
+    assert page.status_code == 200 and drawn == []
+    charts = re.findall(r'<img src="(/icbs/QOX/datapack/(figure-\d+)\.svg\?year=[^"]+)"', page.text)
+    href, figure = charts[-1]
+    chart = client.get(html.unescape(href))
+    assert chart.status_code == 200 and len(drawn) == 1
+    assert client.get(html.unescape(href)).text == chart.text and len(drawn) == 1  # kept
+    whole = client.get("/icbs/QOX/datapack.html").text
+    inline = re.search(rf'id="{figure}".*?(<svg role="img".*?</svg>)', whole, re.S)
+    assert inline is not None and inline.group(1) == chart.text

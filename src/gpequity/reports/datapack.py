@@ -12,8 +12,8 @@ Two steps, kept apart so that a number is computed in one place only:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 import duckdb
@@ -202,7 +202,8 @@ def _gap_words(gap: float | None) -> str:
 
 @dataclass(frozen=True)
 class FigureView:
-    """A chart (inline SVG), its one-sentence reading and its data table."""
+    """A chart (inline SVG, or none yet: drawn on request), its one-sentence reading and its data
+    table."""
 
     id: str
     number: str
@@ -211,6 +212,9 @@ class FigureView:
     svg: Markup
     table: TableView
     small: bool = False
+    #: What the SVG is drawn from (:func:`datapack_chart_svg` draws it when the pack's view was
+    #: made without its charts).
+    chart: Chart | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,7 @@ class _Figures:
             svg=svg,
             table=table,
             small=small,
+            chart=chart,
         )
 
 
@@ -862,6 +867,35 @@ def present_datapack(pack: Datapack, *, draw_charts: bool = True) -> DatapackVie
 
 @per_version
 def datapack_view(con: duckdb.DuckDBPyConnection, icb_code: str, year: str) -> DatapackView:
-    """The pack of ICB ``icb_code`` for ``year`` with its charts drawn: computed once per build
-    of the warehouse (the web's page and its warm-up ask for it)."""
+    """The pack of ICB ``icb_code`` for ``year`` with its charts drawn (the HTML and PDF files,
+    which carry them inline): computed once per build of the warehouse."""
     return present_datapack(build_datapack(con, icb_code, year))
+
+
+@per_version
+def datapack_figures_view(con: duckdb.DuckDBPyConnection, icb_code: str, year: str) -> DatapackView:
+    """The pack of ICB ``icb_code`` for ``year`` without its charts drawn (the web page links
+    each chart as an image, :func:`datapack_chart_svg`): computed once per build of the
+    warehouse, and warmed as a server starts. Drawing the 30-odd charts of a pack takes about
+    a second, most of the time of the figures of every pack, so each is drawn when asked."""
+    return present_datapack(build_datapack(con, icb_code, year), draw_charts=False)
+
+
+def figures_of(sections: Iterable[SectionView]) -> Iterator[FigureView]:
+    """Every figure of the sections, in order (subsections' included)."""
+    for section in sections:
+        yield from section.figures
+        yield from figures_of(section.subsections)
+
+
+@per_version
+def datapack_chart_svg(
+    con: duckdb.DuckDBPyConnection, icb_code: str, year: str, figure_id: str
+) -> str | None:
+    """The SVG of figure ``figure_id`` of the pack (``None`` when it has no such chart), drawn
+    once per build of the warehouse."""
+    view = datapack_figures_view(con, icb_code, year)
+    for figure in figures_of(view.sections):
+        if figure.id == figure_id and figure.chart is not None:
+            return render_svg(figure.chart)
+    return None

@@ -32,7 +32,7 @@ from gpequity.analysis.payments import (
 )
 from gpequity.analysis.profiles import has_payments, icb_profile, profile_comparators
 from gpequity.errors import GpequityError
-from gpequity.reports.datapack import datapack_view
+from gpequity.reports.datapack import datapack_figures_view
 from gpequity.web.warehouse import SharedWarehouse
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ def warm_steps(con: Any) -> list[Step]:
     codes = [icb.code for icb in icbs_in_year(con, latest)]
     steps = [*_payments_year(latest, Total.core), profile_comparators]
     steps += [functools.partial(icb_profile, code=code) for code in codes]
-    steps += [functools.partial(datapack_view, icb_code=code, year=latest) for code in codes]
+    steps += [
+        functools.partial(datapack_figures_view, icb_code=code, year=latest) for code in codes
+    ]
     for year in reversed(loaded_years(con)):
         for total in Total:
             if (year, total) != (latest, Total.core):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import urlencode
@@ -40,6 +39,8 @@ from gpequity.reports.datapack import (
     DatapackView,
     FigureView,
     SectionView,
+    datapack_chart_svg,
+    datapack_figures_view,
     datapack_view,
 )
 from gpequity.reports.render import Format, file_name, render_body, render_html
@@ -54,8 +55,8 @@ logger = logging.getLogger(__name__)
 
 #: What an ICB code in a URL may look like (anything else is a 404 without a query).
 CODE = re.compile(r"^[A-Za-z0-9]{3,10}$")
-#: The width and height of a chart's SVG (its root element's attributes).
-SVG_SIZE = re.compile(r'<svg[^>]*?\bwidth="([0-9.]+)"[^>]*?\bheight="([0-9.]+)"')
+#: What a figure of a pack is called in its chart's URL (anything else is a 404 at once).
+FIGURE = re.compile(r"^figure-[0-9]{1,3}$")
 #: Seconds between two looks of the page saying a PDF is being made.
 PROGRESS_REFRESH_SECONDS = 3
 EMPTY = Markup("")
@@ -101,7 +102,7 @@ def _view(reading: Reading, code: str, year: str) -> DatapackView:
         raise StarletteHTTPException(status_code=404)
     code, chosen = code.upper(), year.strip()
     try:
-        return datapack_view(reading.con, code, resolve_year(reading.con, chosen))
+        return datapack_figures_view(reading.con, code, resolve_year(reading.con, chosen))
     except (UnknownIcb, UnknownYear, NoPaymentYears) as exc:
         raise StarletteHTTPException(status_code=404) from exc
 
@@ -148,22 +149,13 @@ def _href(code: str, suffix: str, year: str) -> str:
     return f"/icbs/{code}/datapack{suffix}?{urlencode({'year': year})}"
 
 
-def _figures(sections: Iterable[SectionView]) -> Iterator[FigureView]:
-    for section in sections:
-        yield from section.figures
-        yield from _figures(section.subsections)
-
-
 def _chart_img(view: DatapackView, figure: FigureView) -> Markup:
     """The figure's chart as an image the page links to (its SVG is served apart, so that the
-    page of a pack with thirty charts stays small), the same size as the SVG."""
-    size = SVG_SIZE.search(figure.svg)
-    width, height = size.groups() if size else ("", "")
+    page of a pack with thirty charts stays small, and each chart is drawn only when asked)."""
     src = _href(view.icb_code, f"/{figure.id}.svg", view.year)
     return Markup(
-        '<img src="{}" alt="{}" width="{}" height="{}" aria-describedby="{}-reading" '
-        'class="gpq-chart__image">'
-    ).format(src, figure.title, width, height, figure.id)
+        '<img src="{}" alt="{}" aria-describedby="{}-reading" class="gpq-chart__image">'
+    ).format(src, figure.title, figure.id)
 
 
 def _with_linked_charts(view: DatapackView) -> DatapackView:
@@ -174,7 +166,7 @@ def _with_linked_charts(view: DatapackView) -> DatapackView:
         return replace(
             section,
             figures=tuple(
-                replace(figure, svg=_chart_img(view, figure)) if figure.svg else figure
+                replace(figure, svg=_chart_img(view, figure)) if figure.chart else figure
                 for figure in section.figures
             ),
             subsections=tuple(linked(s) for s in section.subsections),
@@ -239,20 +231,23 @@ def datapack_chart(
     if reading is None:
         return _no_data(request)
     view = _view(reading, code, year)
-    found = next((f for f in _figures(view.sections) if f.id == figure and f.svg), None)
-    if found is None:
+    if not FIGURE.match(figure):
         raise StarletteHTTPException(status_code=404)
-    return Response(str(found.svg), media_type="image/svg+xml")
+    svg = datapack_chart_svg(reading.con, view.icb_code, view.year, figure)
+    if svg is None:
+        raise StarletteHTTPException(status_code=404)
+    return Response(svg, media_type="image/svg+xml")
 
 
 @router.get("/icbs/{code}/datapack.html", name="icb_datapack_html")
 def datapack_html(request: Request, found: FoundPack) -> Response:
     if isinstance(found, Response):
         return found
-    _, view = found
+    opened, view = found
     name = file_name(view.icb_code, view.year, Format.html)
+    drawn = datapack_view(opened.con, view.icb_code, view.year)  # the file carries its charts
     return Response(
-        render_html(view),
+        render_html(drawn),
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
