@@ -12,6 +12,7 @@ figures are the engine's (:class:`~gpequity.allocation.scenario.ScenarioOutcome`
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -189,6 +190,51 @@ def _pairs_sheet(
     )
 
 
+#: A column of a roll-up sheet: the key of the JSON record (``outcome_as_dict``) it shows.
+RecordColumn = tuple[str, SheetColumn]
+
+# The columns the two roll-ups share are declared once, so their headings and formats agree.
+_PRACTICES: RecordColumn = ("practices", SheetColumn("Practices", COUNT_FORMAT, 10))
+_TARGET_POPULATION: RecordColumn = (
+    "target_population",
+    SheetColumn("Target population", COUNT_FORMAT, 14),
+)
+_ALLOCATION: RecordColumn = ("allocation", SheetColumn("Allocation", POUNDS_FORMAT, 16))
+
+QUINTILE_COLUMNS: tuple[RecordColumn, ...] = (
+    ("label", SheetColumn("IMD quintile", width=22)),
+    _PRACTICES,
+    _TARGET_POPULATION,
+    ("population_share", SheetColumn("Share of the patients", SHARE_FORMAT, 12)),
+    _ALLOCATION,
+    ("money_share", SheetColumn("Share of the money", SHARE_FORMAT, 12)),
+    (
+        "allocation_per_patient",
+        SheetColumn("Allocation per target patient", PER_PATIENT_FORMAT, 14),
+    ),
+)
+PCN_COLUMNS: tuple[RecordColumn, ...] = (
+    ("pcn_code", SheetColumn("PCN code", width=10)),
+    ("pcn_name", SheetColumn("PCN name", width=36)),
+    _PRACTICES,
+    _TARGET_POPULATION,
+    _ALLOCATION,
+    ("baseline", SheetColumn("Baseline", POUNDS_FORMAT, 16)),
+    ("difference", SheetColumn("Difference from the baseline", POUNDS_FORMAT, 16)),
+)
+
+
+def _records_sheet(
+    name: str, columns: Sequence[RecordColumn], records: Sequence[Mapping[str, Any]]
+) -> FormattedSheet:
+    """A roll-up sheet: a row per JSON record, each column the value of its key."""
+    return FormattedSheet(
+        name,
+        [column for _, column in columns],
+        [[record[key] for key, _ in columns] for record in records],
+    )
+
+
 def allocation_xlsx(outcome: ScenarioOutcome) -> bytes:
     """The allocation as a workbook people can use: the practices (human headings, £ and %
     formats, frozen headings, filters, a total equal to the amount), the inputs, the method,
@@ -200,54 +246,8 @@ def allocation_xlsx(outcome: ScenarioOutcome) -> bytes:
     warnings = [(w["code"], w["message"]) for w in data["warnings"]] or [
         ("none", "No data-quality warnings.")
     ]
-    quintiles = FormattedSheet(
-        "By IMD quintile",
-        [
-            SheetColumn("IMD quintile", width=22),
-            SheetColumn("Practices", COUNT_FORMAT, 10),
-            SheetColumn("Target population", COUNT_FORMAT, 14),
-            SheetColumn("Share of the patients", SHARE_FORMAT, 12),
-            SheetColumn("Allocation", POUNDS_FORMAT, 16),
-            SheetColumn("Share of the money", SHARE_FORMAT, 12),
-            SheetColumn("Allocation per target patient", PER_PATIENT_FORMAT, 14),
-        ],
-        [
-            [
-                q["label"],
-                q["practices"],
-                q["target_population"],
-                q["population_share"],
-                q["allocation"],
-                q["money_share"],
-                q["allocation_per_patient"],
-            ]
-            for q in data["by_quintile"]
-        ],
-    )
-    pcns = FormattedSheet(
-        "PCN roll-up",
-        [
-            SheetColumn("PCN code", width=10),
-            SheetColumn("PCN name", width=36),
-            SheetColumn("Practices", COUNT_FORMAT, 10),
-            SheetColumn("Target population", COUNT_FORMAT, 14),
-            SheetColumn("Allocation", POUNDS_FORMAT, 16),
-            SheetColumn("Baseline", POUNDS_FORMAT, 16),
-            SheetColumn("Difference from the baseline", POUNDS_FORMAT, 16),
-        ],
-        [
-            [
-                s["pcn_code"],
-                s["pcn_name"],
-                s["practices"],
-                s["target_population"],
-                s["allocation"],
-                s["baseline"],
-                s["difference"],
-            ]
-            for s in data["by_pcn"]
-        ],
-    )
+    quintiles = _records_sheet("By IMD quintile", QUINTILE_COLUMNS, data["by_quintile"])
+    pcns = _records_sheet("PCN roll-up", PCN_COLUMNS, data["by_pcn"])
     return write_formatted_xlsx(
         [
             _practice_sheet(outcome),

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from gpequity.errors import InputFileError
-from gpequity.sources import fingertips, registered
+from gpequity.sources import fingertips, payments, registered
 from gpequity.sources.base import (
     CSV_OPTIONS,
     NUMBER_REGEX,
@@ -86,14 +86,8 @@ CREATE TEMP TABLE IF NOT EXISTS {INDICATOR_FILES} (
 SCHEMA = (
     fingertips.PRACTICE_INDICATORS_DDL
     + registered.REGISTERED_POPULATION_DDL
+    + payments.PRACTICE_ICB_DDL
     + """
-CREATE TABLE IF NOT EXISTS practice_icb (
-    practice_code VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    icb_code VARCHAR NOT NULL,
-    icb_name VARCHAR,
-    source VARCHAR NOT NULL
-);
 CREATE TABLE efit_practices (
     kind VARCHAR NOT NULL,
     sex VARCHAR,

@@ -139,6 +139,31 @@ def _year_page(start: int) -> str:
     return f"{PAYMENTS_SERIES}/england-{start}-{(start + 1) % 100:02d}"
 
 
+def _copied(
+    dataset: str,
+    period: str,
+    path: str,
+    title: str,
+    *,
+    page: str,
+    note: str,
+    optional: bool = False,
+) -> ManifestEntry:
+    """A file no publisher address serves as the warehouse reads it: only a mirror (or a copy
+    by hand) gives it, saved and mirrored under ``path``; ``page`` is where people find it."""
+    return ManifestEntry(
+        dataset=dataset,
+        period=period,
+        url=None,
+        filename=path,
+        mirror_path=path,
+        title=title,
+        page=page,
+        optional=optional,
+        note=note,
+    )
+
+
 def _fingertips(indicator_id: int, slug: str, title: str) -> ManifestEntry:
     name = f"fingertips/indicator-{indicator_id}-{slug}.csv"
     return ManifestEntry(
@@ -157,13 +182,11 @@ def _fingertips(indicator_id: int, slug: str, title: str) -> ManifestEntry:
 
 
 MANIFEST: tuple[ManifestEntry, ...] = (
-    ManifestEntry(
-        dataset="lookup",
-        period="July 2022",
-        url=None,
-        filename="lookups/ccg-icb-lookup.csv",
-        mirror_path="lookups/ccg-icb-lookup.csv",
-        title="CCG / sub-ICB location to Integrated Care Board lookup",
+    _copied(
+        "lookup",
+        "July 2022",
+        "lookups/ccg-icb-lookup.csv",
+        "CCG / sub-ICB location to Integrated Care Board lookup",
         page=(
             "https://geoportal.statistics.gov.uk/datasets/ons::sub-icb-locations-to-"
             "integrated-care-boards-to-nhs-england-region-july-2022-lookup-in-england"
@@ -177,13 +200,11 @@ MANIFEST: tuple[ManifestEntry, ...] = (
             "the file."
         ),
     ),
-    ManifestEntry(
-        dataset="icb_names",
-        period="2026",
-        url=None,
-        filename="lookups/icb-april-2026-names-and-codes.csv",
-        mirror_path="lookups/icb-april-2026-names-and-codes.csv",
-        title="Integrated Care Boards (April 2026) Names and Codes in EN",
+    _copied(
+        "icb_names",
+        "2026",
+        "lookups/icb-april-2026-names-and-codes.csv",
+        "Integrated Care Boards (April 2026) Names and Codes in EN",
         page=ONS_GEOPORTAL,
         note=(
             "ONS publishes the file on the Open Geography Portal (columns ICB26CD, ICB26CDH, "
@@ -192,13 +213,11 @@ MANIFEST: tuple[ManifestEntry, ...] = (
             f"and the April 2026 changes: {ODS_ICB_MERGERS_2026}."
         ),
     ),
-    ManifestEntry(
-        dataset="lsoa_icb_lookup",
-        period="2026",
-        url=None,
-        filename="lookups/lsoa21-sicbl-icb-nhser-lad-april-2026-lookup.csv",
-        mirror_path="lookups/lsoa21-sicbl-icb-nhser-lad-april-2026-lookup.csv",
-        title="LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN",
+    _copied(
+        "lsoa_icb_lookup",
+        "2026",
+        "lookups/lsoa21-sicbl-icb-nhser-lad-april-2026-lookup.csv",
+        "LSOA (2021) to SICBL to ICB to NHSER to LAD (April 2026) Lookup in EN",
         page=ONS_GEOPORTAL,
         optional=True,
         note=(
@@ -210,13 +229,11 @@ MANIFEST: tuple[ManifestEntry, ...] = (
             "under is the project's own. Not in ../shared/data."
         ),
     ),
-    ManifestEntry(
-        dataset="ods_sub_icb",
-        period="quarterly release",
-        url=None,
-        filename="lookups/eccg.csv",
-        mirror_path="lookups/eccg.csv",
-        title="Sub ICB Locations (eccg), NHS England Organisation Data Service",
+    _copied(
+        "ods_sub_icb",
+        "quarterly release",
+        "lookups/eccg.csv",
+        "Sub ICB Locations (eccg), NHS England Organisation Data Service",
         page=ODS_OTHER_NHS_ORGANISATIONS,
         optional=True,
         note=(
@@ -262,13 +279,11 @@ MANIFEST: tuple[ManifestEntry, ...] = (
     _fingertips(93930, "ae-attendances-0-4", "A&E attendances (0 to 4 years)"),
     _fingertips(247, "dementia-prevalence-qof", "Dementia: QOF prevalence (all ages)"),
     _fingertips(200, "learning-disability-prevalence-qof", "Learning disability: QOF prevalence"),
-    ManifestEntry(
-        dataset="qof",
-        period="2023/24",
-        url=None,
-        filename="qof/childhood-vaccination-achievement-2023-24.csv",
-        mirror_path="qof/childhood-vaccination-achievement-2023-24.csv",
-        title="Quality and Outcomes Framework 2023-24: childhood vaccination achievement",
+    _copied(
+        "qof",
+        "2023/24",
+        "qof/childhood-vaccination-achievement-2023-24.csv",
+        "Quality and Outcomes Framework 2023-24: childhood vaccination achievement",
         page=(
             "https://digital.nhs.uk/data-and-information/publications/statistical/"
             "quality-and-outcomes-framework-achievement-prevalence-and-exceptions-data/2023-24"

@@ -61,6 +61,11 @@ def _c(name: str, kind: str, label: str, *headers: str, group: str = "") -> Colu
     return Column(name, kind, label, headers or (label,), group)
 
 
+def _payment_lines(group: str, *lines: tuple[str, ...]) -> tuple[Column, ...]:
+    """The payment lines of one group, each ``(name, label, *headers if they differ)``."""
+    return tuple(_c(name, "money", label, *headers, group=group) for name, label, *headers in lines)
+
+
 # One mapping, in one place. Headers are matched after folding case, spaces, dots and
 # underscores (normalise_header), so 'Appraisal Costs ' and 'Doctors.Retainer.Scheme.Payments'
 # need no entries of their own.
@@ -125,106 +130,121 @@ COLUMNS: tuple[Column, ...] = (
         "and long covid payments",
     ),
     # Core
-    _c("global_sum", "money", "Global Sum", group="core"),
-    _c("mpig_correction_factor", "money", "MPIG Correction factor", group="core"),
-    _c("balance_of_pms", "money", "Balance of PMS Expenditure", group="core"),
+    *_payment_lines(
+        "core",
+        ("global_sum", "Global Sum"),
+        ("mpig_correction_factor", "MPIG Correction factor"),
+        ("balance_of_pms", "Balance of PMS Expenditure"),
+    ),
     # QOF
-    _c("qof", "money", "Total QOF Payments", group="qof"),
+    *_payment_lines("qof", ("qof", "Total QOF Payments")),
     # Enhanced services and vaccination schemes
-    _c("alcohol", "money", "Alcohol", group="enhanced"),
-    _c(
-        "childhood_vaccination",
-        "money",
-        "Childhood Vaccination and Immunisation Scheme",
-        group="enhanced",
+    *_payment_lines(
+        "enhanced",
+        ("alcohol", "Alcohol"),
+        ("childhood_vaccination", "Childhood Vaccination and Immunisation Scheme"),
+        ("extended_hours_access", "GP Extended Hours Access"),
+        (
+            "dementia_diagnosis",
+            "Facilitating Timely Diagnosis and Support for People with Dementia",
+        ),
+        ("patient_online_access", "Improving Patient Online Access"),
+        ("flu_pneumococcal", "Influenza and Pneumococcal Immunisations"),
+        ("learning_disabilities", "Learning Disabilities"),
+        ("minor_surgery", "Minor Surgery"),
+        ("patient_participation", "Patient Participation"),
+        ("remote_care_monitoring", "Remote Care Monitoring"),
+        ("risk_profiling", "Risk Profiling and Case Management"),
+        ("rotavirus_shingles", "Rotavirus and Shingles Immunisation"),
+        ("violent_patients", "Services for Violent Patients"),
+        ("unplanned_admissions", "Unplanned Admissions"),
+        ("out_of_area_urgent_care", "Out Of Area in Hours Urgent Care"),
+        ("meningitis", "Meningitis"),
+        ("pertussis", "Pertussis"),
+        ("medical_assessment_reviews", "Medical Assessment Reviews"),
+        ("weight_management", "Weight Management Service"),
+        ("national_enhanced_services", "Total National Enhanced Services"),
     ),
-    _c("extended_hours_access", "money", "GP Extended Hours Access", group="enhanced"),
-    _c(
-        "dementia_diagnosis",
-        "money",
-        "Facilitating Timely Diagnosis and Support for People with Dementia",
-        group="enhanced",
-    ),
-    _c("patient_online_access", "money", "Improving Patient Online Access", group="enhanced"),
-    _c("flu_pneumococcal", "money", "Influenza and Pneumococcal Immunisations", group="enhanced"),
-    _c("learning_disabilities", "money", "Learning Disabilities", group="enhanced"),
-    _c("minor_surgery", "money", "Minor Surgery", group="enhanced"),
-    _c("patient_participation", "money", "Patient Participation", group="enhanced"),
-    _c("remote_care_monitoring", "money", "Remote Care Monitoring", group="enhanced"),
-    _c("risk_profiling", "money", "Risk Profiling and Case Management", group="enhanced"),
-    _c("rotavirus_shingles", "money", "Rotavirus and Shingles Immunisation", group="enhanced"),
-    _c("violent_patients", "money", "Services for Violent Patients", group="enhanced"),
-    _c("unplanned_admissions", "money", "Unplanned Admissions", group="enhanced"),
-    _c("out_of_area_urgent_care", "money", "Out Of Area in Hours Urgent Care", group="enhanced"),
-    _c("meningitis", "money", "Meningitis", group="enhanced"),
-    _c("pertussis", "money", "Pertussis", group="enhanced"),
-    _c("medical_assessment_reviews", "money", "Medical Assessment Reviews", group="enhanced"),
-    _c("weight_management", "money", "Weight Management Service", group="enhanced"),
-    _c("national_enhanced_services", "money", "Total National Enhanced Services", group="enhanced"),
-    # 2015/16 split local enhanced services by payment system before totalling them.
-    _c("local_enhanced_services_nhais", "money", "LocalEnhancedServices_NHAIS_", group="local"),
-    _c("local_enhanced_services_isfe", "money", "LocalEnhancedServices_ISFE_", group="local"),
-    _c("local_enhanced_services", "money", "Total Local Enhanced Services", group="local"),
-    # Renamed "Local Incentive Schemes" in 2022/23.
-    _c(
-        "local_incentive_schemes",
-        "money",
-        "Total Local Incentive Schemes",
-        "Total Local Incentive Schemes",
-        "Local Incentive Schemes",
-        group="local",
+    *_payment_lines(
+        "local",
+        # 2015/16 split local enhanced services by payment system before totalling them.
+        ("local_enhanced_services_nhais", "LocalEnhancedServices_NHAIS_"),
+        ("local_enhanced_services_isfe", "LocalEnhancedServices_ISFE_"),
+        ("local_enhanced_services", "Total Local Enhanced Services"),
+        # Renamed "Local Incentive Schemes" in 2022/23.
+        (
+            "local_incentive_schemes",
+            "Total Local Incentive Schemes",
+            "Total Local Incentive Schemes",
+            "Local Incentive Schemes",
+        ),
     ),
     # Allowances, premises, IT
-    _c("premises", "money", "Premises Payments", group="premises"),
-    _c("seniority", "money", "Seniority", group="allowances"),
-    _c("doctors_retainer_scheme", "money", "Doctors Retainer Scheme Payments", group="allowances"),
-    _c("locum_allowances", "money", "Total Locum Allowances", group="allowances"),
-    _c("prolonged_study_leave", "money", "Prolonged Study Leave", group="allowances"),
-    # Renamed in 2022/23 to say what it is.
-    _c(
-        "appraisal_costs",
-        "money",
-        "Appraisal Costs",
-        "Appraisal Costs",
-        "Appraisal - Appraiser Costs in Respect of Locums",
-        group="allowances",
+    *_payment_lines("premises", ("premises", "Premises Payments")),
+    *_payment_lines(
+        "allowances",
+        ("seniority", "Seniority"),
+        ("doctors_retainer_scheme", "Doctors Retainer Scheme Payments"),
+        ("locum_allowances", "Total Locum Allowances"),
+        ("prolonged_study_leave", "Prolonged Study Leave"),
+        # Renamed in 2022/23 to say what it is.
+        (
+            "appraisal_costs",
+            "Appraisal Costs",
+            "Appraisal Costs",
+            "Appraisal - Appraiser Costs in Respect of Locums",
+        ),
     ),
-    _c("pco_admin_other", "money", "PCO Admin Other", group="other"),
-    _c("information_technology", "money", "Information Management and Technology", group="it"),
-    _c(
-        "non_des_pneumococcal",
-        "money",
-        "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
-        group="enhanced",
+    *_payment_lines("other", ("pco_admin_other", "PCO Admin Other")),
+    *_payment_lines("it", ("information_technology", "Information Management and Technology")),
+    *_payment_lines(
+        "enhanced",
+        (
+            "non_des_pneumococcal",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+        ),
     ),
-    # "General Practice Forward View" funding was renamed "General Practice Transformation"
-    # in 2021/22.
-    _c(
-        "gp_forward_view",
-        "money",
-        "General Practice Forward View / Transformation",
-        "General Practice Forward View",
-        "General Practice Transformation",
-        group="other",
+    *_payment_lines(
+        "other",
+        # "General Practice Forward View" funding was renamed "General Practice Transformation"
+        # in 2021/22.
+        (
+            "gp_forward_view",
+            "General Practice Forward View / Transformation",
+            "General Practice Forward View",
+            "General Practice Transformation",
+        ),
     ),
-    _c("pcn_participation", "money", "PCN Participation", group="pcn"),
+    *_payment_lines("pcn", ("pcn_participation", "PCN Participation")),
     # Prescribing and dispensing
-    _c("prescribing_fee", "money", "Prescribing Fee Payments", group="prescribing"),
-    _c("dispensing_fee", "money", "Dispensing Fee Payments", group="prescribing"),
-    _c("drug_reimbursement", "money", "Reimbursement of Drugs", group="prescribing"),
-    _c("winter_access_fund", "money", "Winter Access Fund", group="other"),
-    _c("other_payments", "money", "Other Payments", group="other"),
+    *_payment_lines(
+        "prescribing",
+        ("prescribing_fee", "Prescribing Fee Payments"),
+        ("dispensing_fee", "Dispensing Fee Payments"),
+        ("drug_reimbursement", "Reimbursement of Drugs"),
+    ),
+    *_payment_lines(
+        "other",
+        ("winter_access_fund", "Winter Access Fund"),
+        ("other_payments", "Other Payments"),
+    ),
     # PCN and COVID lines (from 2019/20 and 2020/21)
-    _c("pcn_leadership", "money", "PCN Leadership", group="pcn"),
-    _c("pcn_support", "money", "PCN Support", group="pcn"),
-    _c("pcn_extended_hours_access", "money", "PCN Extended Hours Access", group="pcn"),
-    _c("pcn_workforce", "money", "PCN Workforce", group="pcn"),
-    _c("pcn_investment_impact_fund", "money", "PCN Investment and impact Fund", group="pcn"),
-    _c("pcn_care_home_premium", "money", "PCN Care Home Premium", group="pcn"),
-    _c("pcn_enhanced_access", "money", "PCN Enhanced Access", group="pcn"),
-    _c("covid_immunisation", "money", "Covid Immunisation", group="covid"),
-    _c("covid_support_expansion", "money", "Covid Support and Expansion", group="covid"),
-    _c("long_covid", "money", "Long Covid", group="covid"),
+    *_payment_lines(
+        "pcn",
+        ("pcn_leadership", "PCN Leadership"),
+        ("pcn_support", "PCN Support"),
+        ("pcn_extended_hours_access", "PCN Extended Hours Access"),
+        ("pcn_workforce", "PCN Workforce"),
+        ("pcn_investment_impact_fund", "PCN Investment and impact Fund"),
+        ("pcn_care_home_premium", "PCN Care Home Premium"),
+        ("pcn_enhanced_access", "PCN Enhanced Access"),
+    ),
+    *_payment_lines(
+        "covid",
+        ("covid_immunisation", "Covid Immunisation"),
+        ("covid_support_expansion", "Covid Support and Expansion"),
+        ("long_covid", "Long Covid"),
+    ),
     # Totals
     _c("total_payments", "total", "Total NHS Payments to General Practice"),
     _c("deductions", "total", "Deductions for Pensions, Levies and Prescription Charge Income"),
@@ -283,6 +303,19 @@ _HEADER_INDEX = {normalise_header(h): c.name for c in COLUMNS for h in c.headers
 PRESCRIBING_DISPENSING_LINES = ("prescribing_fee", "dispensing_fee", "drug_reimbursement")
 
 
+#: The ICB each practice was counted in, by period: from the payments files' own columns, and
+#: from the eFIT tool's files (``sources/efit.py``), which create the same table.
+PRACTICE_ICB_DDL = """
+CREATE TABLE IF NOT EXISTS practice_icb (
+    practice_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    icb_code VARCHAR NOT NULL,
+    icb_name VARCHAR,
+    source VARCHAR NOT NULL
+);
+"""
+
+
 def _schema() -> str:
     types = {"text": "VARCHAR", "patients": "DOUBLE", "average": "DOUBLE"}
     cols = ",\n    ".join(
@@ -335,14 +368,7 @@ CREATE TABLE payment_line_catalogue (
     line_group VARCHAR NOT NULL,
     is_total BOOLEAN NOT NULL
 );
-CREATE TABLE IF NOT EXISTS practice_icb (
-    practice_code VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    icb_code VARCHAR NOT NULL,
-    icb_name VARCHAR,
-    source VARCHAR NOT NULL
-);
-"""
+{PRACTICE_ICB_DDL}"""
 
 
 def year_from_name(path: Path) -> str | None:
