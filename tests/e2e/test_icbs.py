@@ -163,3 +163,26 @@ def test_a_year_by_its_own_icbs_is_one_link_away(
         page.get_by_role("link", name="Group the practices by the ICBs in force today")
     ).to_be_visible()
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_largest_icbs_datapack_reads_on_a_desktop_and_a_phone(
+    page: Page, width: int, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    """West and North London's pack: its charts are images that load (each drawn when asked),
+    no wider than the screen, and its wide tables scroll in boxes of their own (reachable by
+    keyboard), so that the page itself never scrolls sideways on a phone."""
+    page.set_viewport_size({"width": width, "height": 900})
+    response = page.goto(f"/icbs/Z9B2Z/datapack?year={YEAR}", timeout=PACK_TIMEOUT_MS)
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle", timeout=PACK_TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    charts = page.locator("img.gpq-chart__image")
+    assert charts.count() >= 20
+    sizes = charts.evaluate_all("els => els.map(e => [e.naturalWidth, e.clientWidth])")
+    assert all(natural > 0 and 0 < shown <= width for natural, shown in sizes), sizes
+    boxes = page.locator(".gpq-table-scroll")
+    assert boxes.count() >= 20
+    assert boxes.first.get_attribute("tabindex") == "0"
+    assert boxes.first.get_attribute("role") == "region"
+    assert_no_axe_violations(page)
