@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,48 @@ def test_the_web_apps_packs_are_printed_behind_its_readers() -> None:
     finally:
         packs.close()
     assert printing == min(os.nice(0) + PRINTING_NICENESS, 19)
+
+
+#: What a web worker does with its packs, run as a process of its own to be killed.
+WORKER = """
+import os, sys
+from gpequity.reports.batch import BackgroundPacks
+packs = BackgroundPacks()
+packs.start()
+print(packs._executor().submit(os.getpid).result(timeout=120), flush=True)
+sys.stdin.read()  # until killed
+"""
+#: Seconds the printing process has to notice that its worker is gone (a liveness deadline).
+ORPHAN_DEADLINE_SECONDS = 60.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended (its new parent may not reap it at once)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to watch a process")
+def test_a_killed_web_workers_printing_process_ends_too() -> None:
+    """A web worker killed by a signal never closes its pool: its printing process used to
+    wait for work for ever (an idle 60 MB process per worker and per stop of the server)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert worker.stdout is not None
+        printing = int(worker.stdout.readline())
+        assert printing != worker.pid and _alive(printing)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + ORPHAN_DEADLINE_SECONDS
+    while _alive(printing) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(printing)
