@@ -430,3 +430,34 @@ def test_never_a_500(client: TestClient, body: dict[str, Any]) -> None:
         assert round(sum(p["allocation"] for p in data["practices"]), 2) == data["amount"]
     else:
         assert all({"loc", "msg"} <= set(d) for d in response.json()["detail"])
+
+
+def test_a_worker_allocates_one_scenario_at_a_time(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every allocation of the API and of the pages runs holding the worker's one computing
+    lock (allocations in one process only take turns at the interpreter's lock; issue 12)."""
+    import gpequity.web.routes.allocate as pages
+    import gpequity.web.routes.api as api
+    from gpequity.web import warehouse
+
+    held: list[bool] = []
+
+    def watched(real: Any) -> Any:
+        def allocate(*args: Any, **kwargs: Any) -> Any:
+            held.append(warehouse._COMPUTING.locked())
+            return real(*args, **kwargs)
+
+        return allocate
+
+    monkeypatch.setattr(api, "allocate_scenario", watched(api.allocate_scenario))
+    monkeypatch.setattr(pages, "allocate_scenario", watched(pages.allocate_scenario))
+    assert client.post(URL, json=GOOD).status_code == 200
+    assert client.post(f"{URL}/compare", json={"a": GOOD, "b": GOOD}).status_code == 200
+    assert len(held) == 3
+    form = {"icb": ICB, "amount": "10000", "c1": "imd", "w1": "50"}
+    form |= {"c2": "hypertension-prevalence", "w2": "50"}
+    download = client.get("/allocate/download.csv", params=form)
+    assert download.status_code == 200
+    assert len(held) == 4 and all(held)
+    assert not warehouse._COMPUTING.locked()

@@ -223,3 +223,21 @@ def warehouse_status(request: Request) -> WarehouseStatus | None:
     if reading is not None:
         return warehouse.status_of(reading)
     return warehouse.status()
+
+
+#: Held while a worker computes an allocation (:func:`computing`).
+_COMPUTING = threading.Lock()
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """One allocation at a time in this worker process.
+
+    An allocation is pure Python (about 25 ms for the largest ICB), so two of them in one
+    process only take turns at the interpreter's lock, each evicting the other's memory from
+    the cache: under 20 clients the allocation API answered about 8% more requests a second
+    with its allocations one after another (issue 12, target c). Pages, which mostly wait for
+    DuckDB, are not held back; the workers (one per core) still allocate side by side.
+    """
+    with _COMPUTING:
+        yield

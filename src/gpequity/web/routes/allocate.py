@@ -119,7 +119,7 @@ from gpequity.web.allocate.sensitivity import (
 from gpequity.web.allocate.upload import UploadState
 from gpequity.web.rendering import render
 from gpequity.web.views import FieldError, SortChoice, read_sort
-from gpequity.web.warehouse import PageReading, Reading
+from gpequity.web.warehouse import PageReading, Reading, computing
 
 router = APIRouter(include_in_schema=False)
 
@@ -221,7 +221,8 @@ def run_scenario(
         errors.insert(0, icb_problem)
     columns = upload.columns if upload is not None and icb_problem is None else ()
     try:
-        outcome = allocate_scenario(con, parsed.scenario, columns)
+        with computing():
+            outcome = allocate_scenario(con, parsed.scenario, columns)
     except AllocationInputError as error:
         found = engine_errors(error.problems, parsed, prefix)
         errors += [e for e in found if icb_problem is None or e.field != "icb"]

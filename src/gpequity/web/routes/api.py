@@ -73,7 +73,7 @@ from gpequity.web.api_schema import (
     SensitivityIn,
     SensitivityOut,
 )
-from gpequity.web.warehouse import Reading, reading_or_unavailable, shared_warehouse
+from gpequity.web.warehouse import Reading, computing, reading_or_unavailable, shared_warehouse
 
 DOCS_PATH = "/api/docs"
 OPENAPI_PATH = "/api/openapi.json"
@@ -114,7 +114,8 @@ up to the amount to the penny; each practice is shown beside the ``baseline`` (`
 )
 def create_allocation(reading: ApiReading, body: AllocationIn) -> Response:
     try:
-        outcome = allocate_scenario(reading.con, _scenario(body))
+        with computing():
+            outcome = allocate_scenario(reading.con, _scenario(body))
     except AllocationInputError as error:
         return problems_response(error.problems)
     # One builder, the CLI's, written straight to JSON: validating the answer against its model
@@ -189,7 +190,8 @@ def _second_look(model: type[AllocationIn], ask: Ask) -> MoreProblems:
 
 
 def _ask_allocation(con: duckdb.DuckDBPyConnection, body: AllocationIn) -> object:
-    return allocate_scenario(con, _scenario(body))
+    with computing():
+        return allocate_scenario(con, _scenario(body))
 
 
 setattr(create_allocation, MORE_PROBLEMS, _second_look(AllocationIn, _ask_allocation))
@@ -226,7 +228,8 @@ def compare_allocations(reading: ApiReading, body: CompareIn) -> ComparisonOut |
     detail: list[dict[str, Any]] = []
     for side, scenario in (("a", body.a), ("b", body.b)):
         try:
-            outcomes.append(allocate_scenario(reading.con, _scenario(scenario)))
+            with computing():
+                outcomes.append(allocate_scenario(reading.con, _scenario(scenario)))
         except AllocationInputError as error:
             detail += problems_detail(error.problems, "body", side)
     if detail:
