@@ -444,6 +444,25 @@ def test_totals_a_year_does_not_publish_are_refused_clearly(
 
 
 @pytest.mark.realdata
+def test_a_refusal_is_read_from_the_warehouse_once_per_build(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The years, the totals each publishes and whether deprivation is loaded are read once per
+    version of the file: a refusal is not kept (it is an error), so each one asked DuckDB again
+    (81 served analyses of every year, total and split took 14x a GROUP BY; issue 12, (d))."""
+    import gpequity.analysis.payments as payments
+
+    asked: list[str] = []
+    read_years, read_table = payments.payment_years, payments.has_table
+    monkeypatch.setattr(payments, "payment_years", lambda c: asked.append("years") or read_years(c))
+    monkeypatch.setattr(payments, "has_table", lambda c, n: asked.append(n) or read_table(c, n))
+    for _ in range(3):
+        with pytest.raises(TotalUnavailable):
+            payments_by_deprivation(con, "2019/20", total=Total.incl_covid)
+    assert asked.count("years") <= 1 and asked.count("practice_imd_year") <= 1
+
+
+@pytest.mark.realdata
 @pytest.mark.parametrize("given", ["2031/32", "2013-14", "nonsense", "2022/24"])
 def test_an_unknown_year_is_one_line_listing_the_loaded_years(
     con: duckdb.DuckDBPyConnection, given: str

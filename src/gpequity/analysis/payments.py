@@ -202,10 +202,15 @@ def parse_year(text: str) -> str | None:
     return financial_year(int(match.group(1)), int(match.group(2))) if match else None
 
 
+@per_version
+def _kept_years(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    return tuple(payment_years(con))
+
+
 def loaded_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Financial years in the ``payments`` table, oldest first; none when no payments file was
-    loaded."""
-    return payment_years(con)
+    loaded (read once per build of the warehouse: every analysis asks)."""
+    return list(_kept_years(con))
 
 
 def latest_year(con: duckdb.DuckDBPyConnection) -> str:
@@ -234,13 +239,15 @@ def resolve_year(con: duckdb.DuckDBPyConnection, text: str | None = None) -> str
 # Totals
 
 
-def _published_totals(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """The total columns each year's file publishes (a column with at least one value)."""
+@per_version
+def _published_totals(con: duckdb.DuckDBPyConnection) -> dict[str, frozenset[str]]:
+    """The total columns each year's file publishes (a column with at least one value); read
+    once per build of the warehouse (the result is shared: never change it)."""
     rows = con.execute(
         "SELECT year, count(total_incl_covid), count(total_incl_pcn), count(total_incl_covid_pcn) "
         "FROM payments GROUP BY year"
     ).fetchall()
-    out: dict[str, set[str]] = {}
+    out: dict[str, frozenset[str]] = {}
     for year, covid, pcn, covid_pcn in rows:
         names = {"total_payments"}
         if covid:
@@ -249,11 +256,13 @@ def _published_totals(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
             names.add("total_incl_pcn")
         if covid_pcn:
             names.add("total_incl_covid_pcn")
-        out[str(year)] = names
+        out[str(year)] = frozenset(names)
     return out
 
 
-def _total_sql(total: Total, published: set[str], alias: str = "p") -> tuple[str, bool] | None:
+def _total_sql(
+    total: Total, published: frozenset[str], alias: str = "p"
+) -> tuple[str, bool] | None:
     """SQL for one practice's chosen total in a year, and whether it is derived; ``None`` if
     the year's file cannot give it."""
     if total is Total.core:
@@ -272,12 +281,15 @@ def _total_sql(total: Total, published: set[str], alias: str = "p") -> tuple[str
     return None
 
 
-def _available_totals(published: set[str]) -> list[str]:
+def _available_totals(published: frozenset[str]) -> list[str]:
     return [t.value for t in Total if _total_sql(t, published) is not None]
 
 
 def _amount_sql(
-    total: Total, exclude_prescribing: bool, published: Mapping[str, set[str]], years: list[str]
+    total: Total,
+    exclude_prescribing: bool,
+    published: Mapping[str, frozenset[str]],
+    years: list[str],
 ) -> tuple[str, list[str]]:
     """A CASE over years giving each practice's amount, and the notes it needs."""
     cases: list[str] = []
@@ -378,8 +390,13 @@ def national_summary(con: duckdb.DuckDBPyConnection, year: str) -> NationalSumma
 # By deprivation
 
 
+@per_version
+def _has_deprivation(con: duckdb.DuckDBPyConnection) -> bool:
+    return has_table(con, "practice_imd_year")
+
+
 def _require_deprivation(con: duckdb.DuckDBPyConnection) -> None:
-    if not has_table(con, "practice_imd_year"):
+    if not _has_deprivation(con):
         raise DeprivationMissing()
 
 
