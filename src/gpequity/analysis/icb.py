@@ -50,6 +50,7 @@ from gpequity.analysis.payments import (
 )
 from gpequity.errors import GpequityError
 from gpequity.tables import has_table
+from gpequity.warehouse.cache import per_version
 from gpequity.warehouse.icbs import (
     IcbMap,
     IcbResolution,
@@ -453,6 +454,43 @@ class IcbPaymentLines:
         return self.lines[:n]
 
 
+@dataclass(frozen=True)
+class _LineCells:
+    """A year's payment lines by ICB (of a map) and national quintile: the included practices'
+    weighted patients per (ICB, quintile), and each line's amount per (ICB, quintile)."""
+
+    patients: tuple[tuple[str, int, float], ...]
+    lines: tuple[tuple[str, str, str, str, int, Decimal], ...]
+
+
+@per_version
+def _line_cells(con: duckdb.DuckDBPyConnection, year: str, icb_map: IcbMap) -> _LineCells:
+    """:class:`_LineCells` of ``year``: read once for every ICB's datapack (each pack used to
+    read England's lines again to set its own ICB against them)."""
+    source = payments_sql(con, icb_map)
+    c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', By.icb, [year], source)})"
+    patients = con.execute(
+        f"{c} SELECT grp, rank, sum(weighted_patients) FROM c "
+        "WHERE excluded_because IS NULL GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    rows = con.execute(
+        f"""{c}
+        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
+               coalesce(cat.line_group, 'unmapped'), c.grp, c.rank, sum(l.amount)
+        FROM payment_lines l
+        JOIN c ON c.practice_code = l.practice_code
+        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
+        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
+        GROUP BY ALL ORDER BY ALL
+        """,
+        [year],
+    ).fetchall()
+    return _LineCells(
+        tuple((str(r[0]), int(r[1]), float(r[2])) for r in patients),
+        tuple((str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), Decimal(r[5])) for r in rows),
+    )
+
+
 def icb_payment_lines(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbPaymentLines:
     """Every payment line (not the totals) per weighted patient in the ICB and in England.
 
@@ -463,33 +501,17 @@ def icb_payment_lines(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> Ic
     """
     year = resolve_year(con, year)
     _require_scores(con, year)
-    source = payments_sql(con, icb.icb_map)
-    c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', By.icb, [year], source)})"
-    patients = con.execute(
-        f"{c} SELECT grp = ?, rank, sum(weighted_patients) FROM c "
-        "WHERE excluded_because IS NULL GROUP BY ALL",
-        [icb.code],
-    ).fetchall()
-    rows = con.execute(
-        f"""{c}
-        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
-               coalesce(cat.line_group, 'unmapped'), c.grp = ?, c.rank, sum(l.amount)
-        FROM payment_lines l
-        JOIN c ON c.practice_code = l.practice_code
-        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
-        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
-        GROUP BY ALL
-        """,
-        [icb.code, year],
-    ).fetchall()
-    weighted: dict[tuple[bool, int], float] = {
-        (bool(r[0]), int(r[1])): float(r[2]) for r in patients
-    }
+    cells_of = _line_cells(con, year, icb.icb_map)
+    weighted: dict[tuple[bool, int], float] = defaultdict(float)
+    for code, rank, patients in cells_of.patients:
+        weighted[(code == icb.code, rank)] += patients
     icb_weighted = sum(w for (in_icb, _), w in weighted.items() if in_icb)
     england_weighted = sum(weighted.values())
     amounts: dict[tuple[str, str, str], dict[tuple[bool, int], Decimal]] = defaultdict(dict)
-    for line, label, group, in_icb, rank, amount in rows:
-        amounts[(str(line), str(label), str(group))][(bool(in_icb), int(rank))] = Decimal(amount)
+    for line, label, group, code, rank, amount in cells_of.lines:
+        cell = amounts[(line, label, group)]
+        key = (code == icb.code, rank)
+        cell[key] = cell.get(key, Decimal("0")) + amount
     lines = []
     for (line, label, group), cells in amounts.items():
         icb_amount = sum((a for (i, _), a in cells.items() if i), Decimal("0"))
