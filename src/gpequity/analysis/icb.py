@@ -619,6 +619,109 @@ def choose_period(periods: Sequence[str], year: str) -> str:
     return min(periods, key=lambda p: (*_period_distance(p, year), p))
 
 
+@dataclass(frozen=True)
+class _IndicatorCells:
+    """A year's practice-level indicators, summed for every ICB at once: per indicator (in
+    :func:`icb_indicators`' order) England's cells per quintile, each ICB's cells per quintile,
+    whether it is weighted by its denominators, and its name, spread and published value."""
+
+    keys: tuple[_IndicatorKey, ...]
+    names: dict[tuple[str, str], str]
+    weighted: dict[_IndicatorKey, bool]
+    england: dict[_IndicatorKey, tuple[_Cell, ...]]
+    by_icb: dict[tuple[_IndicatorKey, str], tuple[_Cell, ...]]
+    spread: dict[tuple[str, str, str | None, str | None], int]
+    published: dict[_IndicatorKey, float]
+
+
+@per_version
+def _indicator_cells(
+    con: duckdb.DuckDBPyConnection, year: str, icb_map: IcbMap
+) -> _IndicatorCells | None:
+    """:class:`_IndicatorCells` of ``year`` (``None`` without any practice-level indicator):
+    read once for every ICB's datapack (each pack used to sum England's values again)."""
+    if not has_table(con, "practice_indicators"):
+        return None
+    placed = payments_sql(con, icb_map)
+    periods: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for source, indicator_id, period in con.execute(
+        "SELECT DISTINCT source, indicator_id, period FROM practice_indicators "
+        "WHERE value IS NOT NULL ORDER BY ALL"
+    ).fetchall():
+        periods[(str(source), str(indicator_id))].append(str(period))
+    if not periods:
+        return None
+    chosen = [(s, i, choose_period(ps, year)) for (s, i), ps in periods.items()]
+    chosen_sql = " UNION ALL ".join("SELECT ?, ?, ?" for _ in chosen)
+    chosen_args = [x for row in chosen for x in row]
+    values = f"""
+        WITH ch(source, id, period) AS ({chosen_sql}),
+        v AS (
+            SELECT v.source, v.indicator_id, v.period, v.sex, v.age, v.value, v.denominator,
+                   i.quintile, p.icb_code,
+                   bool_and(coalesce(v.denominator, 0) > 0)
+                       OVER (PARTITION BY v.source, v.indicator_id, v.sex, v.age) AS weighted
+            FROM practice_indicators v
+            JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
+            LEFT JOIN practice_imd_year i ON i.year = ? AND i.practice_code = v.practice_code
+            LEFT JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
+            WHERE v.value IS NOT NULL
+        )
+        SELECT source, indicator_id, period, sex, age, quintile, {{by}}, any_value(weighted),
+               count(*), sum(value), sum(value * denominator), sum(denominator)
+        FROM v GROUP BY ALL ORDER BY ALL
+    """
+    args = [*chosen_args, year, year]
+    england: dict[_IndicatorKey, list[_Cell]] = defaultdict(list)
+    weighted: dict[_IndicatorKey, bool] = {}
+    for r in con.execute(values.format(by="NULL"), args).fetchall():
+        key = (str(r[0]), str(r[1]), str(r[2]), r[3], r[4])
+        quintile = None if r[5] is None else int(r[5])
+        england[key].append(
+            _Cell(quintile, False, bool(r[7]), int(r[8]), float(r[9]), r[10], r[11])
+        )
+        weighted[key] = weighted.get(key, True) and bool(r[7])
+    by_icb: dict[tuple[_IndicatorKey, str], list[_Cell]] = defaultdict(list)
+    for r in con.execute(values.format(by="icb_code"), args).fetchall():
+        if r[6] is None:
+            continue  # a practice no ICB of the year holds: in England's cells only
+        key = (str(r[0]), str(r[1]), str(r[2]), r[3], r[4])
+        quintile = None if r[5] is None else int(r[5])
+        by_icb[(key, str(r[6]))].append(
+            _Cell(quintile, True, bool(r[7]), int(r[8]), float(r[9]), r[10], r[11])
+        )
+    spread = {
+        (str(r[0]), str(r[1]), r[2], r[3]): int(r[4])
+        for r in con.execute(
+            f"""
+            WITH ch(source, id, period) AS ({chosen_sql})
+            SELECT v.source, v.indicator_id, v.sex, v.age, count(DISTINCT p.icb_code)
+            FROM practice_indicators v
+            JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
+            JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
+            WHERE v.value IS NOT NULL GROUP BY ALL
+            """,
+            [*chosen_args, year],
+        ).fetchall()
+    }
+    names = {
+        (str(r[0]), str(r[1])): str(r[2])
+        for r in con.execute(
+            "SELECT source, indicator_id, max(indicator_name) FROM practice_indicators GROUP BY ALL"
+        ).fetchall()
+    }
+    keys = sorted(england, key=lambda k: (k[0], names.get(k[:2], k[1]).lower(), k))
+    return _IndicatorCells(
+        keys=tuple(keys),
+        names=names,
+        weighted=weighted,
+        england={k: tuple(v) for k, v in england.items()},
+        by_icb={k: tuple(v) for k, v in by_icb.items()},
+        spread=spread,
+        published=_published_england(con, chosen),
+    )
+
+
 def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIndicators:
     """Every indicator of ``practice_indicators`` by national quintile, ICB against England.
 
@@ -629,96 +732,37 @@ def icb_indicators(con: duckdb.DuckDBPyConnection, year: str, icb: Icb) -> IcbIn
     year = resolve_year(con, year)
     _require_scores(con, year)
     icbs = len(icbs_in_year(con, year, icb.icb_map))
-    placed = payments_sql(con, icb.icb_map)
-    if not has_table(con, "practice_indicators"):
+    cells = _indicator_cells(con, year, icb.icb_map)
+    if cells is None:
         return IcbIndicators(year, icb, False, (), icbs)
-    periods: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, indicator_id, period in con.execute(
-        "SELECT DISTINCT source, indicator_id, period FROM practice_indicators "
-        "WHERE value IS NOT NULL ORDER BY ALL"
-    ).fetchall():
-        periods[(str(source), str(indicator_id))].append(str(period))
-    if not periods:
-        return IcbIndicators(year, icb, False, (), icbs)
-    chosen = [(s, i, choose_period(ps, year)) for (s, i), ps in periods.items()]
-    chosen_sql = " UNION ALL ".join("SELECT ?, ?, ?" for _ in chosen)
-    rows = con.execute(
-        f"""
-        WITH ch(source, id, period) AS ({chosen_sql}),
-        v AS (
-            SELECT v.source, v.indicator_id, v.period, v.sex, v.age, v.value, v.denominator,
-                   i.quintile, coalesce(p.icb_code = ?, false) AS in_icb, p.icb_code,
-                   bool_and(coalesce(v.denominator, 0) > 0)
-                       OVER (PARTITION BY v.source, v.indicator_id, v.sex, v.age) AS weighted
-            FROM practice_indicators v
-            JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
-            LEFT JOIN practice_imd_year i ON i.year = ? AND i.practice_code = v.practice_code
-            LEFT JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
-            WHERE v.value IS NOT NULL
-        )
-        SELECT source, indicator_id, period, sex, age, quintile, in_icb, any_value(weighted),
-               count(*), sum(value), sum(value * denominator), sum(denominator)
-        FROM v GROUP BY ALL
-        """,
-        [*(x for row in chosen for x in row), icb.code, year, year],
-    ).fetchall()
-    spread = dict(
-        ((str(r[0]), str(r[1]), r[2], r[3]), int(r[4]))
-        for r in con.execute(
-            f"""
-            WITH ch(source, id, period) AS ({chosen_sql})
-            SELECT v.source, v.indicator_id, v.sex, v.age, count(DISTINCT p.icb_code)
-            FROM practice_indicators v
-            JOIN ch ON ch.source = v.source AND ch.id = v.indicator_id AND ch.period = v.period
-            JOIN {placed} p ON p.year = ? AND p.practice_code = v.practice_code
-            WHERE v.value IS NOT NULL GROUP BY ALL
-            """,
-            [*(x for row in chosen for x in row), year],
-        ).fetchall()
-    )
-    names = dict(
-        ((str(r[0]), str(r[1])), str(r[2]))
-        for r in con.execute(
-            "SELECT source, indicator_id, max(indicator_name) FROM practice_indicators GROUP BY ALL"
-        ).fetchall()
-    )
-    published = _published_england(con, chosen)
-    cells: dict[_IndicatorKey, list[_Cell]] = defaultdict(list)
-    for r in rows:
-        key = (str(r[0]), str(r[1]), str(r[2]), r[3], r[4])
-        quintile = None if r[5] is None else int(r[5])
-        cells[key].append(
-            _Cell(quintile, bool(r[6]), bool(r[7]), int(r[8]), float(r[9]), r[10], r[11])
-        )
     out = []
-    for key in sorted(cells, key=lambda k: (k[0], names.get(k[:2], k[1]).lower(), k)):
+    for key in cells.keys:
         source, indicator_id, period, sex, age = key
-        entries = cells[key]
-        weighted = all(c.weighted for c in entries)
+        england = cells.england[key]
+        in_icb = cells.by_icb.get((key, icb.code), ())
+        weighted = cells.weighted[key]
 
         def group(cs: Sequence[_Cell], weighted: bool = weighted) -> IndicatorGroup:
             return _indicator_group(cs, weighted)
+
+        def in_quintile(cs: Sequence[_Cell], q: int) -> list[_Cell]:
+            return [c for c in cs if c.quintile == q]
 
         out.append(
             IndicatorComparison(
                 source=source,
                 indicator_id=indicator_id,
-                name=names.get((source, indicator_id), indicator_id),
+                name=cells.names.get((source, indicator_id), indicator_id),
                 period=period,
                 sex=sex,
                 age=age,
                 method=WEIGHTED_BY_DENOMINATOR if weighted else PLAIN_MEAN,
-                icb=tuple(
-                    group([c for c in entries if c.in_icb and c.quintile == q])
-                    for q in range(1, QUINTILES + 1)
-                ),
-                england=tuple(
-                    group([c for c in entries if c.quintile == q]) for q in range(1, QUINTILES + 1)
-                ),
-                icb_all=group([c for c in entries if c.in_icb]),
-                england_all=group(entries),
-                england_icbs=spread.get((source, indicator_id, sex, age), 0),
-                published_england=published.get(key),
+                icb=tuple(group(in_quintile(in_icb, q)) for q in range(1, QUINTILES + 1)),
+                england=tuple(group(in_quintile(england, q)) for q in range(1, QUINTILES + 1)),
+                icb_all=group(in_icb),
+                england_all=group(england),
+                england_icbs=cells.spread.get((source, indicator_id, sex, age), 0),
+                published_england=cells.published.get(key),
             )
         )
     return IcbIndicators(year, icb, True, tuple(out), icbs)
