@@ -17,6 +17,7 @@ import duckdb
 
 from gpequity.errors import GpequityError
 from gpequity.tables import has_table
+from gpequity.warehouse.cache import per_version
 from gpequity.warehouse.organisations import INDICATOR_ONLY
 
 
@@ -215,8 +216,10 @@ def list_practices_of(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+@per_version
 def has_current_membership(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse holds the practices of the ICBs in force (the April 2026 files)."""
+    """Whether the warehouse holds the practices of the ICBs in force (the April 2026 files);
+    asked once per build of the warehouse (every analysis by ICB asks)."""
     if not (has_table(con, "organisations") and has_table(con, "practice_memberships")):
         return False
     row = con.execute(f"SELECT EXISTS ({CURRENT_MEMBERS_SQL})").fetchone()
@@ -238,11 +241,12 @@ class IcbMap(StrEnum):
 def uses_current_map(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> bool:
     """Whether ``icb_map`` groups by today's ICBs here: asked for, and the April 2026 ICBs are
     loaded (without them every year keeps its own ICBs)."""
-    return (
-        icb_map is IcbMap.current
-        and has_table(con, "payment_icbs_today")
-        and has_current_membership(con)
-    )
+    return icb_map is IcbMap.current and _has_today_map(con) and has_current_membership(con)
+
+
+@per_version
+def _has_today_map(con: duckdb.DuckDBPyConnection) -> bool:
+    return has_table(con, "payment_icbs_today")
 
 
 def describe_icb_map(con: duckdb.DuckDBPyConnection, icb_map: IcbMap) -> str:
