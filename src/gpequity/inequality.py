@@ -28,8 +28,10 @@ Conventions (also in ``docs/allocation-method.md``):
   concentrates in affluent practices). It once ran the other way (rank ``1 - R``), so that a
   gap of +£28.47 stood beside a slope index of +£9.11 that meant the opposite.
 
-Every sum is computed exactly (with ``fractions.Fraction``), so the result never depends on the
-order of the practices. Entries with a population of 0 carry no weight and are left out.
+Every sum is computed exactly (each number as an integer over one common denominator, which is
+what ``fractions.Fraction`` would do one value at a time, but without a ``Fraction`` per
+value), so the result never depends on the order of the practices. Entries with a population of
+0 carry no weight and are left out.
 """
 
 from __future__ import annotations
@@ -39,37 +41,38 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-#: Numbers the measures accept; each is converted exactly to a ``Fraction``.
+#: Numbers the measures accept; each is converted exactly (``as_integer_ratio``).
 Number = int | float | Decimal | Fraction
 
 
-def _exact(values: Sequence[Number], what: str) -> list[Fraction]:
+#: Numbers exactly: their numerators over one common positive denominator.
+Exact = tuple[list[int], int]
+
+
+def _exact(values: Sequence[Number], what: str) -> Exact:
+    """Each value exactly, as a numerator over one common denominator: sums are then integer
+    sums (a ``Fraction`` per value took most of a payments analysis's time)."""
     try:
-        return [Fraction(value) for value in values]
-    except (ValueError, OverflowError, TypeError) as error:
+        ratios = [value.as_integer_ratio() for value in values]
+    except (ValueError, OverflowError, TypeError, AttributeError) as error:
         raise ValueError(f"every {what} must be a finite number") from error
+    denominator = math.lcm(1, *(d for _, d in ratios))
+    return [n * (denominator // d) for n, d in ratios], denominator
 
 
-def _integers(values: Sequence[Fraction]) -> tuple[list[int], int]:
-    """Return numerators over one common denominator: sums are then fast integer sums."""
-    denominator = math.lcm(1, *(value.denominator for value in values))
-    return [value.numerator * (denominator // value.denominator) for value in values], denominator
-
-
-def _rank_numerators(scores: Sequence[Fraction], populations: Sequence[int]) -> list[int]:
+def _rank_numerators(scores: Sequence[int], populations: Sequence[int]) -> list[int]:
     """Return ``r_i`` with fractional rank ``R_i = r_i / (2 N)``, ``N = sum(populations)``.
 
+    ``scores`` are numerators over one denominator, so they order and compare as the scores.
     A group of equal scores with ``g`` people and ``a`` people more deprived than it spans
     ``a / N`` to ``(a + g) / N``; the middle is ``(2 a + g) / (2 N)``.
     """
-    people_by_score: dict[Fraction, int] = {}
+    people_by_score: dict[int, int] = {}
     for score, people in zip(scores, populations, strict=True):
         people_by_score[score] = people_by_score.get(score, 0) + people
-    rank_by_score: dict[Fraction, int] = {}
+    rank_by_score: dict[int, int] = {}
     above = 0  # people in practices more deprived than this score
-    # Sorting by the float first is much faster and gives the exact order except among
-    # scores that round to the same float, which the exact value then orders.
-    for score in sorted(people_by_score, key=lambda s: (float(s), s), reverse=True):
+    for score in sorted(people_by_score, reverse=True):
         people = people_by_score[score]
         rank_by_score[score] = 2 * above + people
         above += people
@@ -78,21 +81,21 @@ def _rank_numerators(scores: Sequence[Fraction], populations: Sequence[int]) -> 
 
 def _entries(
     scores: Sequence[Number], populations: Sequence[Number], *others: Sequence[Number]
-) -> tuple[list[Fraction], list[int], list[list[Fraction]]]:
-    """Check and convert the inputs; drop the entries with a population of 0."""
+) -> tuple[list[int], list[int], list[Exact]]:
+    """Check and convert the inputs; drop the entries with a population of 0. The people are
+    numerators over one denominator (the measures do not depend on the unit of population)."""
     if any(len(other) != len(scores) for other in (populations, *others)):
         raise ValueError("scores, populations and values must have the same length")
-    exact_scores = _exact(scores, "score")
-    exact_populations = _exact(populations, "population")
+    exact_scores, _ = _exact(scores, "score")
+    exact_populations, _ = _exact(populations, "population")
     exact_others = [_exact(other, "value") for other in others]
     if any(population < 0 for population in exact_populations):
         raise ValueError("populations must not be negative")
     kept = [i for i, population in enumerate(exact_populations) if population > 0]
-    people, _ = _integers([exact_populations[i] for i in kept])
     return (
         [exact_scores[i] for i in kept],
-        people,
-        [[other[i] for i in kept] for other in exact_others],
+        [exact_populations[i] for i in kept],
+        [([numerators[i] for i in kept], denominator) for numerators, denominator in exact_others],
     )
 
 
@@ -108,11 +111,10 @@ def fractional_ranks(scores: Sequence[Number], populations: Sequence[Number]) ->
     """
     if len(scores) != len(populations):
         raise ValueError("scores and populations must have the same length")
-    exact_scores = _exact(scores, "score")
-    exact_populations = _exact(populations, "population")
-    if any(population < 0 for population in exact_populations):
+    exact_scores, _ = _exact(scores, "score")
+    people, _ = _exact(populations, "population")
+    if any(population < 0 for population in people):
         raise ValueError("populations must not be negative")
-    people, _ = _integers(exact_populations)
     total = sum(people)
     if total <= 0:
         raise ValueError("the populations add up to zero, so there are no ranks")
@@ -137,10 +139,9 @@ def concentration_index(
     the same along the deprivation ranking. ``None`` when no practice has patients or the
     amounts add up to 0 (the index is undefined).
     """
-    scores, people, (exact_amounts,) = _entries(deprivation_scores, populations, amounts)
+    scores, people, ((money, _),) = _entries(deprivation_scores, populations, amounts)
     if not people:
         return None
-    money, _ = _integers(exact_amounts)
     total_money = sum(money)
     if total_money == 0:
         return None
@@ -170,10 +171,11 @@ def slope_index_of_inequality(
     all the population shares one deprivation score (there is no slope to fit) or no practice
     has patients.
     """
-    scores, people, (values,) = _entries(deprivation_scores, populations, per_patient_values)
+    scores, people, ((ys, y_denominator),) = _entries(
+        deprivation_scores, populations, per_patient_values
+    )  # y_i = ys[i] / y_denominator
     if not people:
         return None
-    ys, y_denominator = _integers(values)  # y_i = ys[i] / y_denominator
     ranks = _rank_numerators(scores, people)
     total_people = sum(people)
     # With x_i = r_i / 2N: 2N (x_i - 1/2) = r_i - N =: u_i, and sum_i n_i u_i = 0, so
