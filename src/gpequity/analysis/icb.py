@@ -114,10 +114,12 @@ class Icb:
     short_name: str | None = None
 
 
+@per_version
 def icbs_in_year(
     con: duckdb.DuckDBPyConnection, year: str, icb_map: IcbMap = IcbMap.current
 ) -> tuple[Icb, ...]:
-    """The ICBs with at least one practice in ``year``'s payments file, by code."""
+    """The ICBs with at least one practice in ``year``'s payments file, by code (read once per
+    build of the warehouse: every ICB's pack and profile counts them)."""
     year = resolve_year(con, year)
     rows = con.execute(
         f"SELECT icb_code, min(icb_name), count(*) FROM {payments_sql(con, icb_map)} p "

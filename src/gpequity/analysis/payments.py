@@ -217,10 +217,15 @@ def latest_year(con: duckdb.DuckDBPyConnection) -> str:
     """The newest financial year in the ``payments`` table (:func:`gpequity.tables.
     latest_payment_year`, the rule the allocation uses too). Raises :class:`NoPaymentYears`
     when no payments file is loaded."""
-    year = latest_payment_year(con)
+    year = _kept_latest_year(con)
     if year is None:
         raise NoPaymentYears()
     return year
+
+
+#: :func:`gpequity.tables.latest_payment_year`, read once per build of the warehouse (asked by
+#: every page and analysis given no year).
+_kept_latest_year = per_version(latest_payment_year)
 
 
 def resolve_year(con: duckdb.DuckDBPyConnection, text: str | None = None) -> str:
