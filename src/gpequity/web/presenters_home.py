@@ -20,7 +20,9 @@ from gpequity.formats import (
 )
 from gpequity.library import Resource
 from gpequity.web import site
+from gpequity.web.presenters_icb_map import HexMapView
 from gpequity.web.presenters_library import ResourceCard, present_card
+from gpequity.web.views import Option
 
 HOME_TITLE = "Fair general practice funding"
 #: Resources listed under "Latest from the library".
@@ -44,6 +46,11 @@ OFFERS: dict[str, tuple[str, str]] = {
     "/practices": (
         "Practices and ICBs",
         "Look up a practice or an Integrated Care Board and see how it compares with England.",
+    ),
+    "/icbs": (
+        "A map of ICBs",
+        "England's Integrated Care Boards on one map, coloured by the funding gap between "
+        "their least and most deprived practices, payments per patient or deprivation.",
     ),
     "/data": (
         "Data",
@@ -82,6 +89,9 @@ class HomePage:
     headline_year: str | None
     headline_source_href: str
     library_href: str
+    #: The England map of ICBs coloured by the default measure (``None``: nothing to map).
+    icb_map: HexMapView | None = None
+    icb_map_options: tuple[Option, ...] = ()
 
 
 def present_offers(navigation: Sequence[site.NavEntry], datapacks: bool) -> tuple[Offer, ...]:
@@ -142,6 +152,8 @@ def present_home_page(
     deprivation: DeprivationResult | None,
     navigation: Sequence[site.NavEntry] = site.NAVIGATION,
     datapacks: bool = False,
+    icb_map: HexMapView | None = None,
+    icb_map_options: tuple[Option, ...] = (),
 ) -> HomePage:
     funding_linked = any(entry.href == "/funding" for entry in navigation)
     return HomePage(
@@ -153,4 +165,6 @@ def present_home_page(
         headline_year=summary.year if summary is not None else None,
         headline_source_href="/funding" if funding_linked else "/data",
         library_href="/resources",
+        icb_map=icb_map,
+        icb_map_options=icb_map_options,
     )

@@ -44,5 +44,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Funding and deprivation", "/funding"),
     NavEntry("Library", "/resources"),
     NavEntry("Practices and ICBs", "/practices"),
+    NavEntry("ICB map", "/icbs"),
     NavEntry("Data", "/data"),
 )

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gpequity.analysis.icb import icbs_in_year
+from gpequity.analysis.icb_measures import icb_measures
 from gpequity.analysis.payments import (
     By,
     Total,
@@ -58,7 +59,7 @@ def warm_steps(con: Any) -> list[Step]:
         return []
     latest = latest_year(con)
     codes = [icb.code for icb in icbs_in_year(con, latest)]
-    steps = [*_payments_year(latest, Total.core), profile_comparators]
+    steps = [*_payments_year(latest, Total.core), icb_measures, profile_comparators]
     steps += [functools.partial(icb_profile, code=code) for code in codes]
     steps += [
         functools.partial(datapack_figures_view, icb_code=code, year=latest) for code in codes

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gpequity.web.routes import api_public, data, funding, health, home, library, profiles
+from gpequity.web.routes import (
+    api_public,
+    data,
+    funding,
+    health,
+    home,
+    icb_map,
+    library,
+    profiles,
+)
 from gpequity.web.routes.allocate import router as allocate_router
 from gpequity.web.routes.datapack import router as datapack_router
 
@@ -18,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     allocate_router,
     funding.router,
     library.router,
+    icb_map.router,
     profiles.router,
     api_public.router,
     datapack_router,

@@ -16,7 +16,9 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
 )
 from gpequity.web.presenters_home import present_home_page
+from gpequity.web.presenters_icb_map import DEFAULT_MEASURE, measure_options, present_hex_map
 from gpequity.web.rendering import render
+from gpequity.web.results import measures_or_reason
 from gpequity.web.state import library_of, serves_datapacks
 from gpequity.web.warehouse import PageReading, remember
 
@@ -47,11 +49,14 @@ def home(request: Request, reading: PageReading) -> HTMLResponse:
         summary, deprivation = remember(
             request, reading, ("home headlines",), lambda: headline_results(reading.con)
         )
+    measures, _ = measures_or_reason(reading)
     page = present_home_page(
         has_data=reading is not None,
         latest=library_of(request).resources,
         summary=summary,
         deprivation=deprivation,
         datapacks=serves_datapacks(request),
+        icb_map=present_hex_map(measures, DEFAULT_MEASURE) if measures is not None else None,
+        icb_map_options=measure_options(DEFAULT_MEASURE),
     )
     return render(request, "home.html", page)

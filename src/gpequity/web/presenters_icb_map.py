@@ -1,0 +1,412 @@
+"""The England map of ICBs: a tile (hex) map of the 36 ICBs of April 2026, coloured by a measure.
+
+The layout is package data, ``web/maps/icb_hexes.csv`` (ICB code, ONS code, short name, the
+tile's abbreviation, column and row of a hex grid whose odd rows are shifted half a tile right):
+a fixed, geographically sensible arrangement (North East and North Cumbria at the top right,
+Cornwall at the bottom left, the four London ICBs together), drawn here as inline SVG with no
+script. The figures are :func:`gpequity.analysis.icb_measures.icb_measures`'; this module only
+places them: the colour of each tile (the class of its value, a ColorBrewer palette that readers
+with a colour vision deficiency can tell apart), the tile's link and accessible name (the ICB
+and its value: colour is never the only cue), the legend, the table beside the map and its CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from gpequity.analysis.icb_measures import (
+    DIVERGING,
+    MEASURE_NAMES,
+    IcbMeasure,
+    IcbMeasures,
+    Measure,
+    class_of,
+)
+from gpequity.formats import NOT_AVAILABLE, format_number, format_pounds
+from gpequity.views import Cell, Column, TableView
+from gpequity.web.views import Option, SortChoice, read_sort, sort_table_rows, sortable_columns
+
+MAP_PATH = "/icbs"
+CSV_PATH = "/icbs.csv"
+#: The measure a map shows when none is asked for.
+DEFAULT_MEASURE = Measure.gap
+
+#: ColorBrewer "Blues" (5 classes, colour-blind safe), lightest (lowest) first.
+SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+#: ColorBrewer "PuOr" (5 classes, colour-blind safe): orange below nought, purple above.
+DIVERGING_PALETTE = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
+#: A tile with no value: white, outlined with dashes (told apart by more than its colour).
+MISSING_FILL = "#ffffff"
+DARK_TEXT = "#212b32"
+LIGHT_TEXT = "#ffffff"
+#: WCAG 2.2 AA contrast for text.
+TEXT_CONTRAST = 4.5
+
+#: The tiles' size: circumradius of a pointy-top hexagon, and the margin around the map.
+HEX_RADIUS = 34.0
+MARGIN = 4.0
+
+#: The table's sortable columns, by key (``?sort=``).
+SORT_KEYS = ("name", *(m.value for m in Measure))
+
+#: What each measure means, under the map.
+MEASURE_DEFINITIONS: dict[Measure, str] = {
+    Measure.gap: (
+        "Payments per weighted patient to the ICB's practices in England's least deprived fifth "
+        "(Q1) minus those in its most deprived fifth (Q5), the fifths being England's: positive "
+        "when the least deprived practices receive more. Not available when the ICB has no "
+        "practice in one of the two fifths."
+    ),
+    Measure.per_weighted: (
+        "All payments to the ICB's practices divided by their weighted patients (practices "
+        "with an IMD score and patients)."
+    ),
+    Measure.imd: (
+        "The IMD scores of the ICB's practices weighted by their registered patients: the "
+        "deprivation of its average patient (higher is more deprived)."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class HexTile:
+    """One ICB's place on the map (a row of ``icb_hexes.csv``)."""
+
+    code: str
+    ons_code: str
+    short_name: str
+    label: str
+    column: int
+    row: int
+
+
+@functools.cache
+def icb_layout() -> tuple[HexTile, ...]:
+    """The shipped layout of the 36 ICBs of April 2026."""
+    text = resources.files("gpequity.web").joinpath("maps", "icb_hexes.csv").read_text("utf-8")
+    return tuple(
+        HexTile(
+            r["code"], r["ons_code"], r["short_name"], r["label"], int(r["column"]), int(r["row"])
+        )
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
+def hex_centre(column: int, row: int, radius: float = HEX_RADIUS) -> tuple[float, float]:
+    """The centre of a tile: odd rows are shifted half a tile right."""
+    width = math.sqrt(3) * radius
+    x = MARGIN + width / 2 + (column + 0.5 * (row % 2)) * width
+    y = MARGIN + radius + row * 1.5 * radius
+    return x, y
+
+
+def hex_points(x: float, y: float, radius: float = HEX_RADIUS) -> str:
+    """The SVG ``points`` of a pointy-top hexagon centred on (x, y)."""
+    corners = (
+        (x + radius * math.cos(math.radians(a)), y + radius * math.sin(math.radians(a)))
+        for a in range(-90, 270, 60)
+    )
+    return " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two ``#rrggbb`` colours."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour(fill: str) -> str:
+    """The label colour that reads best on ``fill``."""
+    return max((DARK_TEXT, LIGHT_TEXT), key=lambda text: contrast(fill, text))
+
+
+def palette(measure: Measure, classes: int) -> tuple[str, ...]:
+    """``classes`` colours of the measure's palette, spread over it (the middle of a diverging
+    one stays the middle)."""
+    colours = DIVERGING_PALETTE if measure in DIVERGING else SEQUENTIAL
+    if classes <= 1:
+        return (colours[len(colours) // 2],)
+    last = len(colours) - 1
+    return tuple(colours[round(i * last / (classes - 1))] for i in range(classes))
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def format_measure(measure: Measure, value: float | None) -> str:
+    """A measure's value as the map, its legend and the table write it."""
+    if measure is Measure.imd:
+        return format_number(value, 1)
+    return format_pounds(value)
+
+
+@dataclass(frozen=True)
+class TileView:
+    code: str
+    label: str
+    href: str
+    name: str
+    points: str
+    x: float
+    y: float
+    fill: str
+    text_fill: str
+    missing: bool
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    fill: str
+    text: str
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class HexMapView:
+    """The map as the template draws it."""
+
+    title: str
+    width: float
+    height: float
+    tiles: tuple[TileView, ...]
+    legend: tuple[LegendItem, ...]
+    measure_name: str
+
+
+def _legend(measure: Measure, breaks: Sequence[float], colours: Sequence[str]) -> list[LegendItem]:
+    texts = [format_measure(measure, b) for b in breaks]
+    items = []
+    for index, fill in enumerate(colours):
+        if not breaks:
+            text = "All ICBs"
+        elif index == 0:
+            text = f"Under {texts[0]}"
+        elif index == len(breaks):
+            text = f"{texts[-1]} or more"
+        else:
+            text = f"{texts[index - 1]} to under {texts[index]}"
+        items.append(LegendItem(fill, text))
+    return items
+
+
+def present_hex_map(measures: IcbMeasures | None, measure: Measure) -> HexMapView:
+    """The 36 tiles, each linked to its ICB's profile and named with its value."""
+    layout = icb_layout()
+    breaks = measures.breaks(measure) if measures is not None else ()
+    colours = palette(measure, len(breaks) + 1)
+    name = MEASURE_NAMES[measure]
+    tiles = []
+    for tile in layout:
+        icb = measures.of(tile.code) if measures is not None else None
+        value = icb.value(measure) if icb is not None else None
+        fill = MISSING_FILL if value is None else colours[class_of(value, breaks)]
+        x, y = hex_centre(tile.column, tile.row)
+        short = icb.short_name if icb is not None and icb.short_name else tile.short_name
+        tiles.append(
+            TileView(
+                code=tile.code,
+                label=tile.label,
+                href=f"/icbs/{tile.code}",
+                name=f"{short}: {name.lower()} {format_measure(measure, value)}",
+                points=hex_points(x, y, HEX_RADIUS - 1),
+                x=x,
+                y=y,
+                fill=fill,
+                text_fill=text_colour(fill),
+                missing=value is None,
+            )
+        )
+    legend = _legend(measure, breaks, colours)
+    if any(t.missing for t in tiles):
+        legend.append(LegendItem(MISSING_FILL, NOT_AVAILABLE, missing=True))
+    columns = max(t.column for t in layout) + 1.5
+    rows = max(t.row for t in layout)
+    year = f" in {measures.year}" if measures is not None else ""
+    return HexMapView(
+        title=f"Map of the {len(layout)} ICBs of England coloured by {name.lower()}{year}",
+        width=round(2 * MARGIN + columns * math.sqrt(3) * HEX_RADIUS, 1),
+        height=round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
+        tiles=tuple(tiles),
+        legend=tuple(legend),
+        measure_name=name,
+    )
+
+
+def measure_options(chosen: Measure) -> tuple[Option, ...]:
+    return tuple(Option(m.value, MEASURE_NAMES[m], m is chosen) for m in Measure)
+
+
+def read_measure(text: str) -> Measure | None:
+    """``?measure=``: blank is the default; anything not a measure is ``None``."""
+    text = text.strip().lower()
+    if not text:
+        return DEFAULT_MEASURE
+    try:
+        return Measure(text)
+    except ValueError:
+        return None
+
+
+def _icbs_in_layout(measures: IcbMeasures) -> list[tuple[HexTile, IcbMeasure | None]]:
+    return [(tile, measures.of(tile.code)) for tile in icb_layout()]
+
+
+TABLE_COLUMNS = (
+    Column("ICB", key="name"),
+    *(Column(MEASURE_NAMES[m], numeric=True, key=m.value) for m in Measure),
+)
+
+
+def _value_cell(measure: Measure, icb: IcbMeasure | None) -> Cell:
+    value = icb.value(measure) if icb is not None else None
+    return Cell(
+        format_measure(measure, value),
+        numeric=True,
+        sort_value=None if value is None else repr(value),
+    )
+
+
+@dataclass(frozen=True)
+class IcbTable:
+    """The table beside the map, and the profile each of its rows links to."""
+
+    view: TableView
+    links: tuple[str, ...]
+
+
+def present_icb_table(
+    measures: IcbMeasures, sort: SortChoice, href: Callable[[SortChoice], str]
+) -> IcbTable:
+    """Every ICB of the map with its three measures, in the order asked (England last)."""
+    rows = []
+    for tile, icb in _icbs_in_layout(measures):
+        short = icb.short_name if icb is not None and icb.short_name else tile.short_name
+        rows.append(
+            (
+                Cell(short, header=True, sort_value=short),
+                *(_value_cell(m, icb) for m in Measure),
+                # The profile's address, after the columns: taken off once sorted.
+                Cell(f"/icbs/{tile.code}"),
+            )
+        )
+    ordered = sort_table_rows(rows, TABLE_COLUMNS, sort if sort.key else SortChoice("name"))
+    table = TableView(
+        id="icb-measures",
+        caption=f"The ICBs' measures in {measures.year}; select a column heading to sort by it",
+        columns=sortable_columns(TABLE_COLUMNS, sort, href),
+        rows=tuple(row[:-1] for row in ordered),
+        foot=(
+            Cell("England", header=True),
+            *(_value_cell(m, measures.england) for m in Measure),
+        ),
+        sortable=True,
+        csv_href=CSV_PATH,
+    )
+    return IcbTable(table, tuple(row[-1].text for row in ordered))
+
+
+CSV_HEADER = (
+    "icb_code",
+    "ons_code",
+    "icb_name",
+    "year",
+    "practices",
+    "gap_q1_minus_q5",
+    "per_weighted_patient",
+    "mean_imd_score",
+)
+
+
+def _rounded(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def icb_measures_csv(measures: IcbMeasures) -> tuple[tuple[object, ...], ...]:
+    """The table's rows for its CSV: every ICB of the map (money to the penny, IMD to 0.01)."""
+    return tuple(
+        (
+            tile.code,
+            tile.ons_code,
+            icb.name if icb is not None else tile.short_name,
+            measures.year,
+            icb.practices if icb is not None else 0,
+            _rounded(icb.gap_q1_minus_q5 if icb else None, 2),
+            _rounded(icb.per_weighted_patient if icb else None, 2),
+            _rounded(icb.mean_imd_score if icb else None, 2),
+        )
+        for tile, icb in _icbs_in_layout(measures)
+    )
+
+
+@dataclass(frozen=True)
+class IcbMapPage:
+    """``/icbs``: the map, its form and legend, the table and what the measures mean."""
+
+    title: str
+    measure: str
+    measure_options: tuple[Option, ...]
+    measure_error: str | None
+    map: HexMapView | None
+    table: IcbTable | None
+    definition: str
+    year: str | None
+    notes: tuple[str, ...]
+    no_data_reason: str | None
+
+
+def map_href(measure: Measure, sort: SortChoice) -> str:
+    query = "&".join(f"{k}={v}" for k, v in [("measure", measure.value), *sort.items()])
+    return f"{MAP_PATH}?{query}"
+
+
+def present_icb_map_page(
+    measures: IcbMeasures | None,
+    measure: Measure | None,
+    sort: SortChoice,
+    *,
+    asked: str = "",
+    no_data_reason: str | None = None,
+) -> IcbMapPage:
+    """The page for a measure (``None``: the one asked, ``asked``, is no measure: the default
+    is shown with an error naming the choices)."""
+    error = None
+    if measure is None:
+        choices = ", ".join(m.value for m in Measure)
+        error = f"There is no measure {asked.strip()!r}: choose one of {choices}."
+        measure = DEFAULT_MEASURE
+    chosen = measure
+    table = (
+        present_icb_table(measures, sort, lambda s: map_href(chosen, s) + "#icb-measures")
+        if measures is not None
+        else None
+    )
+    return IcbMapPage(
+        title="ICBs of England: a map",
+        measure=measure.value,
+        measure_options=measure_options(measure),
+        measure_error=error,
+        map=present_hex_map(measures, measure) if measures is not None else None,
+        table=table,
+        definition=MEASURE_DEFINITIONS[measure],
+        year=measures.year if measures is not None else None,
+        notes=(measures.icb_map_note,) if measures is not None else (),
+        no_data_reason=no_data_reason,
+    )
+
+
+def read_map_sort(sort: str, order: str) -> SortChoice:
+    return read_sort(sort, order, SORT_KEYS)
