@@ -154,6 +154,12 @@ def format_measure(measure: Measure, value: float | None) -> str:
     return format_pounds(value)
 
 
+def tile_name(short_name: str, label: str, measure: Measure, value: float | None) -> str:
+    """A tile's accessible name: the ICB, the abbreviation the tile shows (so that speech
+    input can say what is seen), and its value."""
+    return f"{short_name}, {label}, {MEASURE_NAMES[measure]}: {format_measure(measure, value)}"
+
+
 @dataclass(frozen=True)
 class TileView:
     code: str
@@ -221,7 +227,7 @@ def present_hex_map(measures: IcbMeasures | None, measure: Measure) -> HexMapVie
                 code=tile.code,
                 label=tile.label,
                 href=f"/icbs/{tile.code}",
-                name=f"{short}: {name.lower()} {format_measure(measure, value)}",
+                name=tile_name(short, tile.label, measure, value),
                 points=hex_points(x, y, HEX_RADIUS - 1),
                 x=x,
                 y=y,
