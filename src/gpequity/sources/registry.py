@@ -10,6 +10,7 @@ from __future__ import annotations
 from gpequity.sources import (
     efit,
     fingertips,
+    icb_boundaries,
     icb_names,
     imd,
     lookup,
@@ -26,6 +27,7 @@ DATASETS: tuple[Dataset, ...] = (
     lsoa_icb_lookup.DATASET,
     ods_sub_icb.DATASET,
     icb_names.DATASET,
+    icb_boundaries.DATASET,
     payments.DATASET,
     imd.DATASET,
     fingertips.DATASET,

@@ -30,6 +30,7 @@ from gpequity.errors import (
     WarehouseUnreadable,
     untouched,
 )
+from gpequity.sources import icb_boundaries
 from gpequity.sources.base import Dataset, LoadReport, read_header, sha256_file
 from gpequity.sources.registry import DATASETS
 from gpequity.warehouse import organisations
@@ -52,7 +53,7 @@ CREATE TABLE load_warnings (path VARCHAR, message VARCHAR);
 """
 
 #: File endings a load looks at; anything else in the folder is listed as ignored.
-LOADABLE_SUFFIXES = (".csv",)
+LOADABLE_SUFFIXES = (".csv", *icb_boundaries.SUFFIXES)
 
 #: A file of this name in a source folder marks its data as synthetic (``gpequity data demo``).
 SYNTHETIC_MARKER = "SYNTHETIC"
@@ -107,7 +108,8 @@ def detect_files(paths: Iterable[Path]) -> tuple[list[DetectedFile], list[str]]:
         if path.suffix.lower() not in LOADABLE_SUFFIXES:
             ignored.append(f"{path}: not a CSV file, ignored")
             continue
-        header = read_header(path)
+        # GeoJSON (the ICB boundaries) has no header: its dataset reads the file's start.
+        header = [] if path.suffix.lower() in icb_boundaries.SUFFIXES else read_header(path)
         for dataset in DATASETS:
             period = dataset.detect(path, header)
             if period is not None:

@@ -17,8 +17,10 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 
+from gpequity.analysis.icb_boundaries import BoundaryMap
 from gpequity.analysis.icb_measures import (
     DIVERGING,
     MEASURE_NAMES,
@@ -209,19 +211,50 @@ def _legend(measure: Measure, breaks: Sequence[float], colours: Sequence[str]) -
     return items
 
 
-def present_hex_map(measures: IcbMeasures | None, measure: Measure) -> HexMapView:
+@dataclass(frozen=True)
+class Colouring:
+    """How a measure's values are coloured: the classes' breaks and colours."""
+
+    measure: Measure
+    breaks: tuple[float, ...]
+    colours: tuple[str, ...]
+
+    def fill(self, value: float | None) -> str:
+        return MISSING_FILL if value is None else self.colours[class_of(value, self.breaks)]
+
+
+def colouring(measures: IcbMeasures, measure: Measure) -> Colouring:
+    breaks = measures.breaks(measure)
+    return Colouring(measure, breaks, palette(measure, len(breaks) + 1))
+
+
+def _legend_of(colours: Colouring, missing: bool) -> tuple[LegendItem, ...]:
+    legend = _legend(colours.measure, colours.breaks, colours.colours)
+    if missing:
+        legend.append(LegendItem(MISSING_FILL, NOT_AVAILABLE, missing=True))
+    return tuple(legend)
+
+
+def _value_of(measures: IcbMeasures, code: str | None, measure: Measure) -> float | None:
+    icb = measures.of(code) if code is not None else None
+    return icb.value(measure) if icb is not None else None
+
+
+def _short_name(measures: IcbMeasures, code: str, fallback: str) -> str:
+    icb = measures.of(code)
+    return icb.short_name if icb is not None and icb.short_name else fallback
+
+
+def present_hex_map(measures: IcbMeasures, measure: Measure) -> HexMapView:
     """The 36 tiles, each linked to its ICB's profile and named with its value."""
     layout = icb_layout()
-    breaks = measures.breaks(measure) if measures is not None else ()
-    colours = palette(measure, len(breaks) + 1)
-    name = MEASURE_NAMES[measure]
+    colours = colouring(measures, measure)
     tiles = []
     for tile in layout:
-        icb = measures.of(tile.code) if measures is not None else None
-        value = icb.value(measure) if icb is not None else None
-        fill = MISSING_FILL if value is None else colours[class_of(value, breaks)]
+        value = _value_of(measures, tile.code, measure)
+        fill = colours.fill(value)
         x, y = hex_centre(tile.column, tile.row)
-        short = icb.short_name if icb is not None and icb.short_name else tile.short_name
+        short = _short_name(measures, tile.code, tile.short_name)
         tiles.append(
             TileView(
                 code=tile.code,
@@ -236,18 +269,73 @@ def present_hex_map(measures: IcbMeasures | None, measure: Measure) -> HexMapVie
                 missing=value is None,
             )
         )
-    legend = _legend(measure, breaks, colours)
-    if any(t.missing for t in tiles):
-        legend.append(LegendItem(MISSING_FILL, NOT_AVAILABLE, missing=True))
     columns = max(t.column for t in layout) + 1.5
     rows = max(t.row for t in layout)
-    year = f" in {measures.year}" if measures is not None else ""
+    name = MEASURE_NAMES[measure]
     return HexMapView(
-        title=f"Map of the {len(layout)} ICBs of England coloured by {name.lower()}{year}",
+        title=f"Map of the {len(layout)} ICBs of England coloured by {name.lower()} in "
+        f"{measures.year}",
         width=round(2 * MARGIN + columns * math.sqrt(3) * HEX_RADIUS, 1),
         height=round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
         tiles=tuple(tiles),
-        legend=tuple(legend),
+        legend=_legend_of(colours, any(t.missing for t in tiles)),
+        measure_name=name,
+    )
+
+
+@dataclass(frozen=True)
+class AreaView:
+    """One ICB's outline on the choropleth."""
+
+    code: str
+    href: str | None
+    name: str
+    d: str
+    fill: str
+    missing: bool
+
+
+@dataclass(frozen=True)
+class BoundaryMapView:
+    title: str
+    width: float
+    height: float
+    areas: tuple[AreaView, ...]
+    legend: tuple[LegendItem, ...]
+    measure_name: str
+
+
+def present_boundary_map(
+    boundaries: BoundaryMap, measures: IcbMeasures, measure: Measure
+) -> BoundaryMapView:
+    """ONS's outlines coloured as the tiles are, each a link named with its value."""
+    colours = colouring(measures, measure)
+    # The warehouse names each ONS code's ODS code when the official list of the ICBs is loaded;
+    # the layout knows the 36 too.
+    ods_codes = {tile.ons_code: tile.code for tile in icb_layout()}
+    areas = []
+    for path in boundaries.paths:
+        code = path.code or ods_codes.get(path.ons_code)
+        value = _value_of(measures, code, measure)
+        short = _short_name(measures, code, path.name) if code else path.name
+        areas.append(
+            AreaView(
+                code=code or path.ons_code,
+                href=f"/icbs/{code}" if code else None,
+                name=f"{short}, {MEASURE_NAMES[measure]}: {format_measure(measure, value)}",
+                d=path.d,
+                fill=colours.fill(value),
+                missing=value is None,
+            )
+        )
+    name = MEASURE_NAMES[measure]
+    return BoundaryMapView(
+        title=f"Map of the boundaries of {len(areas)} ICBs of England coloured by "
+        f"{name.lower()} in {measures.year}",
+        width=boundaries.width,
+        height=boundaries.height,
+        areas=tuple(areas),
+        legend=_legend_of(colours, any(a.missing for a in areas)),
         measure_name=name,
     )
 
@@ -358,6 +446,35 @@ def icb_measures_csv(measures: IcbMeasures) -> tuple[tuple[object, ...], ...]:
     )
 
 
+class MapKind(StrEnum):
+    """How the map draws the ICBs (``?view=``)."""
+
+    tiles = "tiles"
+    boundaries = "boundaries"
+
+
+VIEW_NAMES: dict[MapKind, str] = {
+    MapKind.tiles: "Tiles: one hexagon per ICB",
+    MapKind.boundaries: "Boundaries: the ICBs' outlines (ONS)",
+}
+
+#: Said instead of the outlines when they are not loaded.
+BOUNDARIES_MISSING = (
+    "The ICBs' boundaries are not loaded, so the map shows tiles. To draw their outlines, run "
+    "gpequity data fetch --only icb_boundaries (ONS's \"Integrated Care Boards (April 2026) "
+    'Boundaries EN BGC" as GeoJSON), or download that file from the ONS Open Geography Portal '
+    "as GeoJSON and load it with gpequity data load --source."
+)
+
+
+@dataclass(frozen=True)
+class MapError:
+    """A choice of the form that is not one: the field's id and what to do."""
+
+    field: str
+    message: str
+
+
 @dataclass(frozen=True)
 class IcbMapPage:
     """``/icbs``: the map, its form and legend, the table and what the measures mean."""
@@ -365,18 +482,35 @@ class IcbMapPage:
     title: str
     measure: str
     measure_options: tuple[Option, ...]
-    measure_error: str | None
+    view_options: tuple[Option, ...]
+    errors: tuple[MapError, ...]
     map: HexMapView | None
+    boundary_map: BoundaryMapView | None
+    boundaries_missing: str | None
     table: IcbTable | None
     definition: str
     year: str | None
     notes: tuple[str, ...]
     no_data_reason: str | None
 
+    def error_of(self, field: str) -> str | None:
+        return next((e.message for e in self.errors if e.field == field), None)
 
-def map_href(measure: Measure, sort: SortChoice) -> str:
-    query = "&".join(f"{k}={v}" for k, v in [("measure", measure.value), *sort.items()])
+
+def map_href(measure: Measure, view: MapKind, sort: SortChoice) -> str:
+    items = [("measure", measure.value)]
+    if view is not MapKind.tiles:
+        items.append(("view", view.value))
+    query = "&".join(f"{k}={v}" for k, v in [*items, *sort.items()])
     return f"{MAP_PATH}?{query}"
+
+
+def read_view(text: str) -> MapKind | None:
+    """``?view=``: blank is tiles; anything not a view is ``None``."""
+    try:
+        return MapKind(text.strip().lower() or MapKind.tiles.value)
+    except ValueError:
+        return None
 
 
 def present_icb_map_page(
@@ -384,28 +518,49 @@ def present_icb_map_page(
     measure: Measure | None,
     sort: SortChoice,
     *,
-    asked: str = "",
+    view: MapKind | None = MapKind.tiles,
+    asked: tuple[str, str] = ("", ""),
+    boundaries: BoundaryMap | None = None,
     no_data_reason: str | None = None,
 ) -> IcbMapPage:
-    """The page for a measure (``None``: the one asked, ``asked``, is no measure: the default
-    is shown with an error naming the choices)."""
-    error = None
+    """The page for a measure and a view; ``None`` for either is a choice (``asked``: the
+    measure's and the view's text) that is not one: the default is shown, with an error naming
+    the choices."""
+    errors = []
     if measure is None:
         choices = ", ".join(m.value for m in Measure)
-        error = f"There is no measure {asked.strip()!r}: choose one of {choices}."
+        errors.append(
+            MapError(
+                "icb-map-measure", f"There is no measure {asked[0].strip()!r}: choose {choices}."
+            )
+        )
         measure = DEFAULT_MEASURE
-    chosen = measure
+    if view is None:
+        choices = ", ".join(v.value for v in MapKind)
+        errors.append(
+            MapError("icb-map-view", f"There is no map {asked[1].strip()!r}: choose {choices}.")
+        )
+        view = MapKind.tiles
+    chosen, drawn = measure, view
     table = (
-        present_icb_table(measures, sort, lambda s: map_href(chosen, s) + "#icb-measures")
+        present_icb_table(measures, sort, lambda s: map_href(chosen, drawn, s) + "#icb-measures")
         if measures is not None
         else None
     )
+    outlines = None
+    if measures is not None and view is MapKind.boundaries and boundaries is not None:
+        outlines = present_boundary_map(boundaries, measures, measure)
     return IcbMapPage(
         title="ICBs of England: a map",
         measure=measure.value,
         measure_options=measure_options(measure),
-        measure_error=error,
+        view_options=tuple(Option(v.value, VIEW_NAMES[v], v is view) for v in MapKind),
+        errors=tuple(errors),
         map=present_hex_map(measures, measure) if measures is not None else None,
+        boundary_map=outlines,
+        boundaries_missing=(
+            BOUNDARIES_MISSING if view is MapKind.boundaries and boundaries is None else None
+        ),
         table=table,
         definition=MEASURE_DEFINITIONS[measure],
         year=measures.year if measures is not None else None,
