@@ -67,7 +67,7 @@ def test_the_measure_changes_without_javascript(nojs_page: Page, measures: IcbMe
     nojs_page.get_by_label("Colour the ICBs by").select_option(Measure.imd.value)
     nojs_page.get_by_role("button", name="Show on the map").click()
 
-    expect(nojs_page).to_have_url(re.compile(r"/icbs\?measure=imd$"))
+    expect(nojs_page).to_have_url(re.compile(r"/icbs\?measure=imd&view=tiles$"))
     names = tile_names(nojs_page)
     icb = max(measures.icbs, key=lambda i: i.practices)
     expect(nojs_page.get_by_test_id("icb-map-legend")).to_be_visible()
