@@ -77,9 +77,9 @@ def test_the_measure_changes_without_javascript(nojs_page: Page, measures: IcbMe
         f"{format_measure(Measure.imd, icb.mean_imd_score)}"
     )
     # Sorting the table by the measure, highest first, is a link too.
-    header = nojs_page.get_by_test_id("icb-measures").locator('a[data-sort-key="imd"]')
+    header = nojs_page.get_by_test_id("icb-measures").locator('th[data-sort-key="imd"] a')
     header.click()
-    header = nojs_page.get_by_test_id("icb-measures").locator('a[data-sort-key="imd"]')
+    header = nojs_page.get_by_test_id("icb-measures").locator('th[data-sort-key="imd"] a')
     header.click()
     expect(nojs_page).to_have_url(re.compile(r"sort=imd&order=desc#icb-measures$"))
     first = nojs_page.get_by_test_id("icb-measures").locator("tbody tr th").first

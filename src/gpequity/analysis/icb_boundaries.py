@@ -19,8 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -41,8 +40,7 @@ MARGIN = 4.0
 Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class BoundaryPath:
+class BoundaryPath(NamedTuple):
     """One ICB's outline: its codes, official name and SVG path data."""
 
     ons_code: str
@@ -51,8 +49,7 @@ class BoundaryPath:
     d: str
 
 
-@dataclass(frozen=True)
-class BoundaryMap:
+class BoundaryMap(NamedTuple):
     """Every ICB's outline and the drawing's size."""
 
     width: float

@@ -30,7 +30,7 @@ from enum import StrEnum
 
 import duckdb
 
-from gpequity.analysis.icb import icbs_in_year
+from gpequity.analysis.icb import Icb, icbs_in_year
 from gpequity.analysis.payment_results import ratio
 from gpequity.analysis.payments import (
     ALL,
@@ -42,6 +42,8 @@ from gpequity.analysis.payments import (
 from gpequity.warehouse.cache import per_version
 from gpequity.warehouse.icbs import IcbMap, describe_icb_map, payments_sql
 
+#: England's ONS code, the code of its row.
+ENGLAND_CODE = "E92000001"
 #: How many colour classes the map shows.
 CLASSES = 5
 #: The share of the ICBs inside the outer edge of a diverging scale (nearest rank).
@@ -69,15 +71,29 @@ DIVERGING = frozenset({Measure.gap})
 
 @dataclass(frozen=True)
 class IcbMeasure:
-    """One ICB's three figures (``None`` where it has no practice to measure)."""
+    """One ICB (or England) and its three figures (``None`` where it has no practice to
+    measure)."""
 
-    code: str
-    name: str
-    short_name: str | None
-    practices: int
+    icb: Icb
     gap_q1_minus_q5: float | None
     per_weighted_patient: float | None
     mean_imd_score: float | None
+
+    @property
+    def code(self) -> str:
+        return self.icb.code
+
+    @property
+    def name(self) -> str:
+        return self.icb.name
+
+    @property
+    def short_name(self) -> str | None:
+        return self.icb.short_name
+
+    @property
+    def practices(self) -> int:
+        return self.icb.practices
 
     def value(self, measure: Measure) -> float | None:
         return {
@@ -157,10 +173,7 @@ def icb_measures(con: duckdb.DuckDBPyConnection, year: str | None = None) -> Icb
         groups = [g for g in by_icb.groups if g.group == icb.code]
         icbs.append(
             IcbMeasure(
-                code=icb.code,
-                name=icb.name,
-                short_name=icb.short_name,
-                practices=icb.practices,
+                icb=icb,
                 gap_q1_minus_q5=by_icb.gap_q1_minus_q5.get(icb.code),
                 per_weighted_patient=_per_weighted(
                     [g.payments for g in groups], [g.weighted_patients for g in groups]
@@ -172,10 +185,7 @@ def icb_measures(con: duckdb.DuckDBPyConnection, year: str | None = None) -> Icb
         year=year,
         icbs=tuple(icbs),
         england=IcbMeasure(
-            code="E92000001",
-            name="England",
-            short_name="England",
-            practices=sum(i.practices for i in icbs),
+            icb=Icb(ENGLAND_CODE, "England", sum(i.practices for i in icbs), short_name="England"),
             gap_q1_minus_q5=england.gap_q1_minus_q5.get(ALL),
             per_weighted_patient=_per_weighted(
                 [g.payments for g in england.groups], [g.weighted_patients for g in england.groups]

@@ -20,9 +20,8 @@ from gpequity.formats import (
 )
 from gpequity.library import Resource
 from gpequity.web import site
-from gpequity.web.presenters_icb_map import HexMapView
+from gpequity.web.presenters_icb_map import HomeMap
 from gpequity.web.presenters_library import ResourceCard, present_card
-from gpequity.web.views import Option
 
 HOME_TITLE = "Fair general practice funding"
 #: Resources listed under "Latest from the library".
@@ -90,8 +89,7 @@ class HomePage:
     headline_source_href: str
     library_href: str
     #: The England map of ICBs coloured by the default measure (``None``: nothing to map).
-    icb_map: HexMapView | None = None
-    icb_map_options: tuple[Option, ...] = ()
+    icb_map: HomeMap | None = None
 
 
 def present_offers(navigation: Sequence[site.NavEntry], datapacks: bool) -> tuple[Offer, ...]:
@@ -152,8 +150,7 @@ def present_home_page(
     deprivation: DeprivationResult | None,
     navigation: Sequence[site.NavEntry] = site.NAVIGATION,
     datapacks: bool = False,
-    icb_map: HexMapView | None = None,
-    icb_map_options: tuple[Option, ...] = (),
+    icb_map: HomeMap | None = None,
 ) -> HomePage:
     funding_linked = any(entry.href == "/funding" for entry in navigation)
     return HomePage(
@@ -166,5 +163,4 @@ def present_home_page(
         headline_source_href="/funding" if funding_linked else "/data",
         library_href="/resources",
         icb_map=icb_map,
-        icb_map_options=icb_map_options,
     )

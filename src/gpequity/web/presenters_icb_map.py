@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
+from typing import NamedTuple
 
 from gpequity.analysis.icb_boundaries import BoundaryMap
 from gpequity.analysis.icb_measures import (
@@ -74,6 +75,13 @@ MEASURE_DEFINITIONS: dict[Measure, str] = {
         "deprivation of its average patient (higher is more deprived)."
     ),
 }
+
+
+class MapKind(StrEnum):
+    """How the map draws the ICBs (``?view=``)."""
+
+    tiles = "tiles"
+    boundaries = "boundaries"
 
 
 @dataclass(frozen=True)
@@ -163,18 +171,27 @@ def tile_name(short_name: str, label: str, measure: Measure, value: float | None
     return f"{short_name}, {label}, {MEASURE_NAMES[measure]}: {format_measure(measure, value)}"
 
 
-@dataclass(frozen=True)
-class TileView:
-    code: str
-    label: str
-    href: str
-    name: str
-    points: str
+class TileLabel(NamedTuple):
+    """The abbreviation a tile shows, where, and in which colour."""
+
+    text: str
     x: float
     y: float
     fill: str
-    text_fill: str
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """One ICB on a map: its link (``None``: an outline no ICB of the map matches), accessible
+    name, colour and shape: a tile's hexagon (``points``) and label, or an outline's path."""
+
+    code: str
+    href: str | None
+    name: str
+    fill: str
     missing: bool
+    shape: str
+    label: TileLabel | None = None
 
 
 @dataclass(frozen=True)
@@ -185,14 +202,15 @@ class LegendItem:
 
 
 @dataclass(frozen=True)
-class HexMapView:
-    """The map as the template draws it."""
+class MapView:
+    """A map as the template draws it: tiles (``kind`` tiles) or outlines."""
 
     title: str
+    areas: tuple[MapArea, ...]
     width: float
-    height: float
-    tiles: tuple[TileView, ...]
     legend: tuple[LegendItem, ...]
+    height: float
+    kind: MapKind
     measure_name: str
 
 
@@ -246,7 +264,7 @@ def _short_name(measures: IcbMeasures, code: str, fallback: str) -> str:
     return icb.short_name if icb is not None and icb.short_name else fallback
 
 
-def present_hex_map(measures: IcbMeasures, measure: Measure) -> HexMapView:
+def present_hex_map(measures: IcbMeasures, measure: Measure) -> MapView:
     """The 36 tiles, each linked to its ICB's profile and named with its value."""
     layout = icb_layout()
     colours = colouring(measures, measure)
@@ -257,58 +275,34 @@ def present_hex_map(measures: IcbMeasures, measure: Measure) -> HexMapView:
         x, y = hex_centre(tile.column, tile.row)
         short = _short_name(measures, tile.code, tile.short_name)
         tiles.append(
-            TileView(
+            MapArea(
                 code=tile.code,
-                label=tile.label,
                 href=f"/icbs/{tile.code}",
                 name=tile_name(short, tile.label, measure, value),
-                points=hex_points(x, y, HEX_RADIUS - 1),
-                x=x,
-                y=y,
                 fill=fill,
-                text_fill=text_colour(fill),
                 missing=value is None,
+                shape=hex_points(x, y, HEX_RADIUS - 1),
+                label=TileLabel(tile.label, x, y, text_colour(fill)),
             )
         )
     columns = max(t.column for t in layout) + 1.5
     rows = max(t.row for t in layout)
     name = MEASURE_NAMES[measure]
-    return HexMapView(
+    return MapView(
         title=f"Map of the {len(layout)} ICBs of England coloured by {name.lower()} in "
         f"{measures.year}",
+        areas=tuple(tiles),
         width=round(2 * MARGIN + columns * math.sqrt(3) * HEX_RADIUS, 1),
-        height=round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
-        tiles=tuple(tiles),
         legend=_legend_of(colours, any(t.missing for t in tiles)),
+        height=round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
+        kind=MapKind.tiles,
         measure_name=name,
     )
 
 
-@dataclass(frozen=True)
-class AreaView:
-    """One ICB's outline on the choropleth."""
-
-    code: str
-    href: str | None
-    name: str
-    d: str
-    fill: str
-    missing: bool
-
-
-@dataclass(frozen=True)
-class BoundaryMapView:
-    title: str
-    width: float
-    height: float
-    areas: tuple[AreaView, ...]
-    legend: tuple[LegendItem, ...]
-    measure_name: str
-
-
 def present_boundary_map(
     boundaries: BoundaryMap, measures: IcbMeasures, measure: Measure
-) -> BoundaryMapView:
+) -> MapView:
     """ONS's outlines coloured as the tiles are, each a link named with its value."""
     colours = colouring(measures, measure)
     # The warehouse names each ONS code's ODS code when the official list of the ICBs is loaded;
@@ -320,23 +314,24 @@ def present_boundary_map(
         value = _value_of(measures, code, measure)
         short = _short_name(measures, code, path.name) if code else path.name
         areas.append(
-            AreaView(
+            MapArea(
                 code=code or path.ons_code,
                 href=f"/icbs/{code}" if code else None,
                 name=f"{short}, {MEASURE_NAMES[measure]}: {format_measure(measure, value)}",
-                d=path.d,
                 fill=colours.fill(value),
                 missing=value is None,
+                shape=path.d,
             )
         )
     name = MEASURE_NAMES[measure]
-    return BoundaryMapView(
+    return MapView(
         title=f"Map of the boundaries of {len(areas)} ICBs of England coloured by "
         f"{name.lower()} in {measures.year}",
-        width=boundaries.width,
-        height=boundaries.height,
         areas=tuple(areas),
+        width=boundaries.width,
         legend=_legend_of(colours, any(a.missing for a in areas)),
+        height=boundaries.height,
+        kind=MapKind.boundaries,
         measure_name=name,
     )
 
@@ -447,13 +442,6 @@ def icb_measures_csv(measures: IcbMeasures) -> tuple[tuple[object, ...], ...]:
     )
 
 
-class MapKind(StrEnum):
-    """How the map draws the ICBs (``?view=``)."""
-
-    tiles = "tiles"
-    boundaries = "boundaries"
-
-
 VIEW_NAMES: dict[MapKind, str] = {
     MapKind.tiles: "Tiles: one hexagon per ICB",
     MapKind.boundaries: "Boundaries: the ICBs' outlines (ONS)",
@@ -477,25 +465,31 @@ class MapError:
 
 
 @dataclass(frozen=True)
-class IcbMapPage:
-    """``/icbs``: the map, its form and legend, the table and what the measures mean."""
+class MapForm:
+    """The map's form: its choices, and what is wrong with the ones asked."""
 
-    title: str
-    measure: str
     measure_options: tuple[Option, ...]
     view_options: tuple[Option, ...]
-    errors: tuple[MapError, ...]
-    map: HexMapView | None
-    boundary_map: BoundaryMapView | None
-    boundaries_missing: str | None
-    table: IcbTable | None
-    definition: str
-    year: str | None
-    notes: tuple[str, ...]
-    no_data_reason: str | None
+    errors: tuple[MapError, ...] = ()
 
     def error_of(self, field: str) -> str | None:
         return next((e.message for e in self.errors if e.field == field), None)
+
+
+@dataclass(frozen=True)
+class IcbMapPage:
+    """``/icbs``: the map (tiles or outlines), its form and legend, the table and what the
+    measures mean."""
+
+    title: str
+    map: MapView | None
+    form: MapForm
+    table: IcbTable | None
+    definition: str
+    boundaries_missing: str | None
+    notes: tuple[str, ...]
+    year: str | None
+    no_data_reason: str | None
 
 
 def map_href(measure: Measure, view: MapKind, sort: SortChoice) -> str:
@@ -504,6 +498,28 @@ def map_href(measure: Measure, view: MapKind, sort: SortChoice) -> str:
         items.append(("view", view.value))
     query = "&".join(f"{k}={v}" for k, v in [*items, *sort.items()])
     return f"{MAP_PATH}?{query}"
+
+
+def map_form(measure: Measure, view: MapKind, errors: tuple[MapError, ...] = ()) -> MapForm:
+    """The form with ``measure`` and ``view`` chosen."""
+    return MapForm(
+        measure_options(measure),
+        tuple(Option(v.value, VIEW_NAMES[v], v is view) for v in MapKind),
+        errors,
+    )
+
+
+class HomeMap(NamedTuple):
+    """The home page's map: the tiles coloured by the default measure, and the form."""
+
+    map: MapView
+    form: MapForm
+
+
+def present_home_map(measures: IcbMeasures) -> HomeMap:
+    return HomeMap(
+        present_hex_map(measures, DEFAULT_MEASURE), map_form(DEFAULT_MEASURE, MapKind.tiles)
+    )
 
 
 def read_view(text: str) -> MapKind | None:
@@ -548,24 +564,22 @@ def present_icb_map_page(
         if measures is not None
         else None
     )
-    outlines = None
+    drawn_map = None
     if measures is not None and view is MapKind.boundaries and boundaries is not None:
-        outlines = present_boundary_map(boundaries, measures, measure)
+        drawn_map = present_boundary_map(boundaries, measures, measure)
+    elif measures is not None:
+        drawn_map = present_hex_map(measures, measure)
     return IcbMapPage(
         title="ICBs of England: a map",
-        measure=measure.value,
-        measure_options=measure_options(measure),
-        view_options=tuple(Option(v.value, VIEW_NAMES[v], v is view) for v in MapKind),
-        errors=tuple(errors),
-        map=present_hex_map(measures, measure) if measures is not None else None,
-        boundary_map=outlines,
+        map=drawn_map,
+        form=map_form(measure, view, tuple(errors)),
+        table=table,
+        definition=MEASURE_DEFINITIONS[measure],
         boundaries_missing=(
             BOUNDARIES_MISSING if view is MapKind.boundaries and boundaries is None else None
         ),
-        table=table,
-        definition=MEASURE_DEFINITIONS[measure],
-        year=measures.year if measures is not None else None,
         notes=(measures.icb_map_note,) if measures is not None else (),
+        year=measures.year if measures is not None else None,
         no_data_reason=no_data_reason,
     )
 

@@ -16,7 +16,7 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
 )
 from gpequity.web.presenters_home import present_home_page
-from gpequity.web.presenters_icb_map import DEFAULT_MEASURE, measure_options, present_hex_map
+from gpequity.web.presenters_icb_map import present_home_map
 from gpequity.web.rendering import render
 from gpequity.web.results import measures_or_reason
 from gpequity.web.state import library_of, serves_datapacks
@@ -56,7 +56,6 @@ def home(request: Request, reading: PageReading) -> HTMLResponse:
         summary=summary,
         deprivation=deprivation,
         datapacks=serves_datapacks(request),
-        icb_map=present_hex_map(measures, DEFAULT_MEASURE) if measures is not None else None,
-        icb_map_options=measure_options(DEFAULT_MEASURE),
+        icb_map=present_home_map(measures) if measures is not None else None,
     )
     return render(request, "home.html", page)

@@ -54,7 +54,7 @@ def icb_map(
         boundaries=boundaries,
         no_data_reason=reason,
     )
-    return render(request, "icbs/map.html", page, status_code=400 if page.errors else 200)
+    return render(request, "icbs/map.html", page, status_code=400 if page.form.errors else 200)
 
 
 @router.get("/icbs.csv", name="icb_map_csv")
