@@ -114,9 +114,7 @@ def _features(path: Path) -> list[Any]:
 class IcbBoundariesDataset:
     """Loader of ONS's GeoJSON boundaries of the ICBs of April 2026."""
 
-    name = NAME
-    title = TITLE
-    schema = SCHEMA
+    name, title, schema = NAME, TITLE, SCHEMA
 
     def detect(self, path: Path, header: Sequence[str]) -> str | None:
         if path.suffix.lower() not in SUFFIXES:

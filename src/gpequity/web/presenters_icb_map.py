@@ -201,17 +201,23 @@ class LegendItem:
     missing: bool = False
 
 
+class Legend(NamedTuple):
+    """The legend's heading (the measure) and its classes."""
+
+    heading: str
+    items: tuple[LegendItem, ...]
+
+
 @dataclass(frozen=True)
 class MapView:
-    """A map as the template draws it: tiles (``kind`` tiles) or outlines."""
+    """A map as the template draws it: tiles (``kind`` tiles) or outlines, in a drawing of
+    ``size`` (width, height) units."""
 
     title: str
     areas: tuple[MapArea, ...]
-    width: float
-    legend: tuple[LegendItem, ...]
-    height: float
+    size: tuple[float, float]
+    legend: Legend
     kind: MapKind
-    measure_name: str
 
 
 def _legend(measure: Measure, breaks: Sequence[float], colours: Sequence[str]) -> list[LegendItem]:
@@ -292,11 +298,12 @@ def present_hex_map(measures: IcbMeasures, measure: Measure) -> MapView:
         title=f"Map of the {len(layout)} ICBs of England coloured by {name.lower()} in "
         f"{measures.year}",
         areas=tuple(tiles),
-        width=round(2 * MARGIN + columns * math.sqrt(3) * HEX_RADIUS, 1),
-        legend=_legend_of(colours, any(t.missing for t in tiles)),
-        height=round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
+        size=(
+            round(2 * MARGIN + columns * math.sqrt(3) * HEX_RADIUS, 1),
+            round(2 * MARGIN + 2 * HEX_RADIUS + rows * 1.5 * HEX_RADIUS, 1),
+        ),
+        legend=Legend(name, _legend_of(colours, any(t.missing for t in tiles))),
         kind=MapKind.tiles,
-        measure_name=name,
     )
 
 
@@ -328,11 +335,9 @@ def present_boundary_map(
         title=f"Map of the boundaries of {len(areas)} ICBs of England coloured by "
         f"{name.lower()} in {measures.year}",
         areas=tuple(areas),
-        width=boundaries.width,
-        legend=_legend_of(colours, any(a.missing for a in areas)),
-        height=boundaries.height,
+        size=(boundaries.width, boundaries.height),
+        legend=Legend(name, _legend_of(colours, any(a.missing for a in areas))),
         kind=MapKind.boundaries,
-        measure_name=name,
     )
 
 
@@ -476,6 +481,17 @@ class MapForm:
         return next((e.message for e in self.errors if e.field == field), None)
 
 
+class MapAbout(NamedTuple):
+    """What the page says around the map: the measure's definition, the notes, why there is
+    no map or no outline."""
+
+    definition: str
+    notes: tuple[str, ...]
+    year: str | None
+    boundaries_missing: str | None
+    no_data_reason: str | None
+
+
 @dataclass(frozen=True)
 class IcbMapPage:
     """``/icbs``: the map (tiles or outlines), its form and legend, the table and what the
@@ -485,11 +501,7 @@ class IcbMapPage:
     map: MapView | None
     form: MapForm
     table: IcbTable | None
-    definition: str
-    boundaries_missing: str | None
-    notes: tuple[str, ...]
-    year: str | None
-    no_data_reason: str | None
+    about: MapAbout
 
 
 def map_href(measure: Measure, view: MapKind, sort: SortChoice) -> str:
@@ -574,13 +586,15 @@ def present_icb_map_page(
         map=drawn_map,
         form=map_form(measure, view, tuple(errors)),
         table=table,
-        definition=MEASURE_DEFINITIONS[measure],
-        boundaries_missing=(
-            BOUNDARIES_MISSING if view is MapKind.boundaries and boundaries is None else None
+        about=MapAbout(
+            definition=MEASURE_DEFINITIONS[measure],
+            notes=(measures.icb_map_note,) if measures is not None else (),
+            year=measures.year if measures is not None else None,
+            boundaries_missing=(
+                BOUNDARIES_MISSING if view is MapKind.boundaries and boundaries is None else None
+            ),
+            no_data_reason=no_data_reason,
         ),
-        notes=(measures.icb_map_note,) if measures is not None else (),
-        year=measures.year if measures is not None else None,
-        no_data_reason=no_data_reason,
     )
 
 
