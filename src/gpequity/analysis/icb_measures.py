@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 import duckdb
 
@@ -57,13 +58,19 @@ class Measure(StrEnum):
     per_weighted = "per-weighted"
     imd = "imd"
 
+    @property
+    def label(self) -> str:
+        """The measure's name, as a heading and a legend say it."""
+        match self:
+            case Measure.gap:
+                return "Q1−Q5 gap in payments per weighted patient"
+            case Measure.per_weighted:
+                return "Payments per weighted patient"
+        return "Mean IMD score of registered patients"
+
 
 #: Each measure's name, as a heading and a legend say it.
-MEASURE_NAMES: dict[Measure, str] = {
-    Measure.gap: "Q1−Q5 gap in payments per weighted patient",
-    Measure.per_weighted: "Payments per weighted patient",
-    Measure.imd: "Mean IMD score of registered patients",
-}
+MEASURE_NAMES = {measure: measure.label for measure in Measure}
 
 #: Which measures are coloured on a diverging scale about nought (their sign is the point).
 DIVERGING = frozenset({Measure.gap})
@@ -103,8 +110,7 @@ class IcbMeasure:
         }[measure]
 
 
-@dataclass(frozen=True)
-class IcbMeasures:
+class IcbMeasures(NamedTuple):
     """Every ICB's measures in one year, by code, with England's."""
 
     year: str

@@ -32,9 +32,18 @@ from gpequity.analysis.icb_measures import (
 )
 from gpequity.formats import NOT_AVAILABLE, format_number, format_pounds
 from gpequity.views import Cell, Column, TableView
-from gpequity.web.views import Option, SortChoice, read_sort, sort_table_rows, sortable_columns
+from gpequity.web.views import (
+    FieldError,
+    Option,
+    SortChoice,
+    page_title,
+    read_sort,
+    sort_table_rows,
+    sortable_columns,
+)
 
 MAP_PATH = "/icbs"
+MAP_TITLE = "ICBs of England: a map"
 CSV_PATH = "/icbs.csv"
 #: The measure a map shows when none is asked for.
 DEFAULT_MEASURE = Measure.gap
@@ -462,20 +471,12 @@ BOUNDARIES_MISSING = (
 
 
 @dataclass(frozen=True)
-class MapError:
-    """A choice of the form that is not one: the field's id and what to do."""
-
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
 class MapForm:
     """The map's form: its choices, and what is wrong with the ones asked."""
 
     measure_options: tuple[Option, ...]
     view_options: tuple[Option, ...]
-    errors: tuple[MapError, ...] = ()
+    errors: tuple[FieldError, ...] = ()
 
     def error_of(self, field: str) -> str | None:
         return next((e.message for e in self.errors if e.field == field), None)
@@ -512,7 +513,7 @@ def map_href(measure: Measure, view: MapKind, sort: SortChoice) -> str:
     return f"{MAP_PATH}?{query}"
 
 
-def map_form(measure: Measure, view: MapKind, errors: tuple[MapError, ...] = ()) -> MapForm:
+def map_form(measure: Measure, view: MapKind, errors: tuple[FieldError, ...] = ()) -> MapForm:
     """The form with ``measure`` and ``view`` chosen."""
     return MapForm(
         measure_options(measure),
@@ -559,7 +560,7 @@ def present_icb_map_page(
     if measure is None:
         choices = ", ".join(m.value for m in Measure)
         errors.append(
-            MapError(
+            FieldError(
                 "icb-map-measure", f"There is no measure {asked[0].strip()!r}: choose {choices}."
             )
         )
@@ -567,7 +568,7 @@ def present_icb_map_page(
     if view is None:
         choices = ", ".join(v.value for v in MapKind)
         errors.append(
-            MapError("icb-map-view", f"There is no map {asked[1].strip()!r}: choose {choices}.")
+            FieldError("icb-map-view", f"There is no map {asked[1].strip()!r}: choose {choices}.")
         )
         view = MapKind.tiles
     chosen, drawn = measure, view
@@ -582,7 +583,7 @@ def present_icb_map_page(
     elif measures is not None:
         drawn_map = present_hex_map(measures, measure)
     return IcbMapPage(
-        title="ICBs of England: a map",
+        title=page_title(MAP_TITLE, errors),
         map=drawn_map,
         form=map_form(measure, view, tuple(errors)),
         table=table,
