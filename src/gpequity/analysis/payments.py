@@ -787,6 +787,36 @@ def _favours(tilt: float | None) -> str:
     return "neither"
 
 
+def _payment_line_cells(
+    con: duckdb.DuckDBPyConnection, c: str, year: str, cells: Sequence[str]
+) -> tuple[list[Any], list[Any]]:
+    """The payment lines of ``year`` in the cells of ``c`` (a ``WITH c AS`` of
+    :func:`_classified_sql`) given by its columns ``cells`` (``rank``, or ``grp`` and ``rank``).
+
+    Returns the included practices' weighted patients per cell (the cell's columns, then the
+    sum) and every line's amount per cell (line, label, group, the cell's columns, the sum),
+    the totals left out and lines the mapping does not know kept under their published header.
+    """
+    columns = ", ".join(f"c.{column}" for column in cells)
+    patients = con.execute(
+        f"{c} SELECT {columns}, sum(c.weighted_patients) FROM c "
+        "WHERE c.excluded_because IS NULL GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    rows = con.execute(
+        f"""{c}
+        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
+               coalesce(cat.line_group, 'unmapped'), {columns}, sum(l.amount)
+        FROM payment_lines l
+        JOIN c ON c.practice_code = l.practice_code
+        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
+        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
+        GROUP BY ALL ORDER BY ALL
+        """,
+        [year],
+    ).fetchall()
+    return patients, rows
+
+
 @per_version
 def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> PaymentLinesResult:
     """Return every payment line of ``year`` per weighted patient in each quintile.
@@ -802,22 +832,7 @@ def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> P
     year = resolve_year(con, year)
     _require_deprivation(con)
     c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', None, [year])})"
-    patients = con.execute(
-        f"{c} SELECT rank, sum(weighted_patients) FROM c "
-        "WHERE excluded_because IS NULL GROUP BY rank ORDER BY rank"
-    ).fetchall()
-    rows = con.execute(
-        f"""{c}
-        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
-               coalesce(cat.line_group, 'unmapped'), c.rank, sum(l.amount)
-        FROM payment_lines l
-        JOIN c ON c.practice_code = l.practice_code
-        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
-        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
-        GROUP BY ALL
-        """,
-        [year],
-    ).fetchall()
+    patients, rows = _payment_line_cells(con, c, year, ("rank",))
     excluded_rows = con.execute(f"{c} {_EXCLUDED_SQL}").fetchall()
     weighted = {int(r[0]): float(r[1]) for r in patients}
     all_weighted = sum(weighted.values())
