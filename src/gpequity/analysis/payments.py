@@ -598,16 +598,11 @@ def payments_by_deprivation(
     )
 
     groups = tuple(
-        DeprivationGroup(
-            rank=int(r[1]),
-            label=rank_label(int(r[1]), groups_of),
+        DeprivationGroup.of(
+            int(r[1]),
+            rank_label(int(r[1]), groups_of),
+            _sums(r[3:7]),
             group=None if by is None else str(r[0]),
-            practices=int(r[3]),
-            registered_patients=float(r[4]),
-            weighted_patients=float(r[5]),
-            payments=Decimal(r[6]),
-            per_registered_patient=ratio(r[6], r[4]),
-            per_weighted_patient=ratio(r[6], r[5]),
             group_name=str(r[2]) if by is By.icb else None,
         )
         for r in group_rows
@@ -711,8 +706,7 @@ def payments_trend(
         f"""
         WITH c AS ({classified})
         SELECT year, rank, count(*), sum(registered_patients), sum(weighted_patients),
-               sum(amount), sum(amount) / sum(registered_patients),
-               sum(amount) / sum(weighted_patients)
+               sum(amount)
         FROM c WHERE excluded_because IS NULL {keep}
         GROUP BY year, rank ORDER BY year, rank
         """
@@ -739,17 +733,7 @@ def payments_trend(
     out_years = []
     for year in years:
         groups = tuple(
-            DeprivationGroup(
-                rank=int(r[1]),
-                label=rank_label(int(r[1])),
-                group=None,
-                practices=int(r[2]),
-                registered_patients=float(r[3]),
-                weighted_patients=float(r[4]),
-                payments=Decimal(r[5]),
-                per_registered_patient=r[6],
-                per_weighted_patient=r[7],
-            )
+            DeprivationGroup.of(int(r[1]), rank_label(int(r[1])), _sums(r[2:6]))
             for r in rows
             if r[0] == year
         )
@@ -775,6 +759,13 @@ def payments_trend(
 
 # ---------------------------------------------------------------------------------------------
 # Payment lines
+
+
+def _sums(cells: Sequence[Any]) -> tuple[int, float, float, Decimal]:
+    """A group's sums as SQL gives them (practices, registered and weighted patients,
+    payments), typed for :meth:`DeprivationGroup.of`."""
+    practices, registered, weighted, payments = cells
+    return int(practices), float(registered), float(weighted), Decimal(payments)
 
 
 def _favours(tilt: float | None) -> str:
