@@ -443,9 +443,7 @@ def search_directory(
     if found is None:
         return DirectoryResults(text, (), 0, (), problem)
     best = _practice_matches(found, text)
-    order = sorted(
-        best, key=lambda c: (best[c], found.practices[c].match.name.upper(), c)
-    )
+    order = sorted(best, key=lambda c: (best[c], found.practices[c].match.name.upper(), c))
     ranks = list(MatchedOn)
     practices = tuple(
         replace(found.practices[c].match, matched_on=ranks[best[c][0]]) for c in order[:limit]
