@@ -151,6 +151,52 @@ def test_the_search_page_without_a_query_asks_for_nothing(client: TestClient) ->
     assert "Enter a practice name" not in response.text
 
 
+def test_the_search_api_lists_what_the_page_does(client: TestClient) -> None:
+    body = client.get("/api/v1/practices", params={"q": "ab12cd"}).json()
+
+    assert body == {
+        "query": "ab12cd",
+        "practices_found": 1,
+        "practices": [
+            {
+                "code": "A00001",
+                "name": "OAK SURGERY",
+                "postcode": "AB1 2CD",
+                "icb_code": "AAA",
+                "icb_name": "NHS Alpha Integrated Care Board",
+                "pcn_code": "U1",
+                "pcn_name": "ONE PCN",
+                "year": "2022/23",
+                "matched_on": "postcode",
+            }
+        ],
+        "icbs": [],
+    }
+    icbs = client.get("/api/v1/practices", params={"q": "alpa"}).json()["icbs"]
+    assert [(i["code"], i["practices"]) for i in icbs] == [("AAA", 3)]
+    limited = client.get("/api/v1/practices", params={"q": "one pcn", "limit": 2}).json()
+    assert (len(limited["practices"]), limited["practices_found"]) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
+        ({}, 400, "q is empty"),
+        ({"q": " "}, 400, "q is empty"),
+        ({"q": "x" * 101}, 400, "q is 101 characters long: at most 100"),
+        ({"q": "oak", "limit": 0}, 422, "limit"),
+        ({"q": "oak", "limit": "many"}, 422, "limit"),
+    ],
+)
+def test_the_search_api_refuses_a_bad_query_and_says_why(
+    client: TestClient, params: dict[str, object], status: int, detail: str
+) -> None:
+    response = client.get("/api/v1/practices", params=params)  # type: ignore[arg-type]
+
+    assert response.status_code == status
+    assert detail in str(response.json()["detail"])
+
+
 def test_without_payments_the_search_page_says_no_data(empty_client: TestClient) -> None:
     response = empty_client.get("/practices", params={"q": "oak"})
 
