@@ -36,7 +36,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 
@@ -46,7 +46,7 @@ from gpequity.analysis.icb import Icb, icbs_in_year
 from gpequity.analysis.payments import latest_year
 from gpequity.tables import has_table
 from gpequity.warehouse.cache import per_version
-from gpequity.warehouse.icbs import IcbMap, payments_sql, superseded
+from gpequity.warehouse.icbs import IcbMap, has_current_membership, payments_sql
 
 #: Practices listed at most (the page says how many matched).
 SEARCH_LIMIT = 50
@@ -195,11 +195,11 @@ class WordIndex:
     symmetric-delete index so that a misspelt word finds its neighbours without comparing it
     with every word."""
 
-    keys_of: Mapping[str, frozenset[str]]
+    keys_of: Mapping[str, Collection[str]]
     #: Every word, sorted (the words a query word starts are a slice of it).
     sorted_words: tuple[str, ...]
     #: A word with up to two letters taken out -> the words it came from.
-    near: Mapping[str, tuple[str, ...]]
+    near: Mapping[str, Sequence[str]]
 
     @classmethod
     def of(cls, names: Iterable[tuple[str, str]]) -> WordIndex:
@@ -217,8 +217,10 @@ class WordIndex:
                 continue
             for deleted in _deletes(word, depth):
                 near.setdefault(deleted, []).append(word)
+        # Tuples of strings: the garbage collector stops looking into them (a quarter of a
+        # million lists would be walked at every full collection of a server's process).
         return cls(
-            keys_of={w: frozenset(k) for w, k in keys_of.items()},
+            keys_of={w: tuple(k) for w, k in keys_of.items()},
             sorted_words=tuple(sorted(keys_of)),
             near={d: tuple(ws) for d, ws in near.items()},
         )
@@ -347,14 +349,20 @@ def directory(con: duckdb.DuckDBPyConnection) -> Directory | None:
     pcns = {e.match.pcn_code: e.match.pcn_name or "" for e in entries.values() if e.match.pcn_code}
     icbs = {i.code: i for i in icbs_in_year(con, latest_year(con), IcbMap.current)}
     successors: dict[str, tuple[str, ...]] = {}
-    if has_table(con, "organisations"):
-        old = con.execute(
-            "SELECT DISTINCT code FROM organisations WHERE kind = 'icb' AND valid_to IS NOT NULL"
+    if has_current_membership(con) and has_table(con, "organisation_successors"):
+        # As superseded() answers for each code, for every abolished code at once.
+        rows = con.execute(
+            """
+            SELECT s.code, list(DISTINCT o.code ORDER BY o.code)
+            FROM organisation_successors s
+            JOIN organisations o ON o.code = s.successor_code AND o.kind = 'icb'
+                AND o.valid_to IS NULL
+            WHERE s.code NOT IN (SELECT code FROM organisations
+                                 WHERE kind = 'icb' AND valid_to IS NULL)
+            GROUP BY s.code
+            """
         ).fetchall()
-        for (code,) in old:
-            resolution = superseded(con, str(code))
-            if resolution is not None:
-                successors[str(code)] = tuple(i.code for i in resolution.current)
+        successors = {str(code): tuple(str(c) for c in codes) for code, codes in rows}
     return Directory(
         practices=entries,
         by_postcode=_group((e.postcode, c) for c, e in entries.items()),
