@@ -1,6 +1,7 @@
 """Benchmark: the practice search (``/practices?q=``, issue 14) on a real warehouse.
 
-Over a copy of ``--db`` (default ``$GPEQUITY_DB``, else ``/work/real.duckdb``), it times:
+Over a copy of ``--db`` (default ``$GPEQUITY_DB``, else ``/work/real.duckdb``; without it, a
+demo warehouse of 6,000 practices), it times:
 
 1. the **directory's build** (:func:`gpequity.analysis.directory.directory`, once per build of
    the warehouse; the server's warm-up makes it before the first search);
@@ -33,6 +34,8 @@ from pathlib import Path
 import duckdb
 from fastapi.testclient import TestClient
 
+from gpequity.sources.demo import generate_demo
+from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.cache import RESULTS
 from gpequity.web.app import create_app
 
@@ -43,6 +46,10 @@ except ImportError:  # a tree from before the directory: its search read the tab
     from gpequity.analysis.profiles import search_directory  # type: ignore[attr-defined,no-redef]
 
     build_directory = None  # type: ignore[assignment]
+
+
+#: Practices of the demo warehouse timed when the real one is absent.
+DEMO_PRACTICES = 6000
 
 
 def queries(con: duckdb.DuckDBPyConnection, per_kind: int, seed: int) -> dict[str, list[str]]:
@@ -89,7 +96,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "gpequity.duckdb"
-        shutil.copy(args.db, db)
+        if args.db.is_file():
+            shutil.copy(args.db, db)
+        else:  # no real warehouse here: demonstration data of about England's size
+            print(f"{args.db} is not here: timing a demo warehouse of {DEMO_PRACTICES} practices")
+            generate_demo(Path(tmp) / "files", seed=args.seed, practices=DEMO_PRACTICES)
+            build_warehouse(db, [Path(tmp) / "files"], synthetic=True)
         with duckdb.connect(str(db), read_only=True) as con:
             kinds = queries(con, args.runs, args.seed)
             if build_directory is not None:
