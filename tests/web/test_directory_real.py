@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gpequity.warehouse.build import build_warehouse
-from gpequity.warehouse.icbs import IcbMap, payments_sql
+from gpequity.warehouse.icbs import IcbMap, payments_sql, superseded
 from gpequity.web.app import create_app
 
 pytestmark = pytest.mark.realdata
@@ -117,3 +117,22 @@ def test_a_real_practice_found_by_its_misspelt_name(
 
     assert code in found(client, typed.lower()), typed
     assert code not in found(client, "zzzz " + typed)
+
+
+def test_an_abolished_icbs_code_finds_the_icbs_it_became_part_of(
+    client: TestClient, real_warehouse: Path
+) -> None:
+    with duckdb.connect(str(real_warehouse), read_only=True) as con:
+        codes = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT code FROM organisations WHERE kind = 'icb' "
+                "AND valid_to IS NOT NULL ORDER BY code"
+            ).fetchall()
+        ]
+        became = {code: superseded(con, code) for code in codes}
+    merged = {c: r for c, r in became.items() if r is not None and r.current}
+    assert merged, "the real files have ICBs abolished on 1 April 2026"
+    for code, resolution in merged.items():
+        body = client.get("/api/v1/practices", params={"q": code.lower()}).json()
+        assert sorted(i["code"] for i in body["icbs"]) == [i.code for i in resolution.current]

@@ -69,13 +69,6 @@ CODE_PREFIX = re.compile(r"^[A-Z][0-9]{3,4}$")
 WORD = re.compile(r"[A-Z0-9]+")
 
 
-class QueryProblem(StrEnum):
-    """Why a query was not searched."""
-
-    empty = "empty"
-    too_long = "too_long"
-
-
 class MatchedOn(StrEnum):
     """How a practice matched the query (its rank: the order of the members)."""
 
@@ -105,6 +98,8 @@ class Cost(IntEnum):
 
 @dataclass(frozen=True)
 class PracticeMatch:
+    """A practice found: who and where it is, and how it matched."""
+
     code: str
     name: str
     postcode: str | None
@@ -116,6 +111,13 @@ class PracticeMatch:
     #: The latest payments file the practice is in.
     year: str
     matched_on: MatchedOn
+
+
+class QueryProblem(StrEnum):
+    """Why a query was not searched."""
+
+    empty = "empty"
+    too_long = "too_long"
 
 
 @dataclass(frozen=True)
