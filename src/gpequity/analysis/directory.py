@@ -34,6 +34,7 @@ over :data:`MAX_QUERY_CHARS` characters finds nothing and says why (:class:`Quer
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -235,7 +236,7 @@ class WordIndex:
             return {query_word: Cost.exact} if query_word in self.keys_of else {}
         found: dict[str, int] = {}
         start = bisect.bisect_left(self.sorted_words, query_word)
-        for word in self.sorted_words[start:]:
+        for word in itertools.islice(self.sorted_words, start, None):
             if not word.startswith(query_word):
                 break
             found[word] = Cost.exact if word == query_word else Cost.start
@@ -408,7 +409,7 @@ def _practice_matches(found: Directory, text: str) -> dict[str, tuple[int, int]]
     if CODE_PREFIX.match(compact):
         start = bisect.bisect_left(found.sorted_codes, compact)
         codes = []
-        for code in found.sorted_codes[start:]:
+        for code in itertools.islice(found.sorted_codes, start, None):
             if not code.startswith(compact):
                 break
             codes.append(code)
