@@ -1,6 +1,7 @@
 """Practice and ICB profiles, and the search that finds them.
 
-* ``/practices?q=...``: find a practice by name, code or postcode prefix, an ICB by name;
+* ``/practices?q=...``: find a practice by code, postcode (full, sector or outward code), name
+  (misspelt too) or PCN, an ICB by name or code (:mod:`gpequity.analysis.directory`);
 * ``/practices/{code}``: a practice beside its ICB, its quintile and England
   (``/practices/{code}/payments.csv``, ``/practices/{code}/indicators.csv``);
 * ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=&page=``: an ICB's practices
@@ -25,13 +26,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gpequity.analysis.directory import search_directory
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profiles import (
     IcbProfile,
     PracticeProfile,
     has_payments,
     icb_profile,
-    search_directory,
 )
 from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.downloads import csv_response
@@ -65,10 +66,11 @@ def _download(table: CsvTable) -> Response:
 
 
 @router.get("/practices", response_class=HTMLResponse, name="directory")
-def directory(request: Request, reading: PageReading, q: str = "") -> HTMLResponse:
+def directory(request: Request, reading: PageReading, q: str | None = None) -> HTMLResponse:
     con = None if reading is None else reading.con
-    results = search_directory(con, q) if con is not None and has_payments(con) else None
-    return render(request, "profiles/search.html", present_directory(results, q))
+    text = q or ""
+    results = search_directory(con, text) if con is not None and has_payments(con) else None
+    return render(request, "profiles/search.html", present_directory(results, text, q is not None))
 
 
 def load_practice(request: Request, reading: Reading | None, code: str) -> PracticeProfile:
