@@ -86,13 +86,6 @@ MEASURE_DEFINITIONS: dict[Measure, str] = {
 }
 
 
-class MapKind(StrEnum):
-    """How the map draws the ICBs (``?view=``)."""
-
-    tiles = "tiles"
-    boundaries = "boundaries"
-
-
 @dataclass(frozen=True)
 class HexTile:
     """One ICB's place on the map (a row of ``icb_hexes.csv``)."""
@@ -454,6 +447,13 @@ def icb_measures_csv(measures: IcbMeasures) -> tuple[tuple[object, ...], ...]:
         )
         for tile, icb in _icbs_in_layout(measures)
     )
+
+
+class MapKind(StrEnum):
+    """How the map draws the ICBs (``?view=``)."""
+
+    tiles = "tiles"
+    boundaries = "boundaries"
 
 
 VIEW_NAMES: dict[MapKind, str] = {
