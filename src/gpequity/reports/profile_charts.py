@@ -20,8 +20,8 @@ from gpequity.analysis.profile_figures import (
     PeerGroup,
     PracticePeers,
     SpineRow,
-    spine_counts,
     TrendPoint,
+    spine_counts,
 )
 from gpequity.analysis.profiles import PaymentYear, PracticeProfile
 from gpequity.charts import POUNDS_AXIS, Chart, records, vega_spec
@@ -314,10 +314,10 @@ def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
 
     def label_layer(side: str) -> dict[str, Any]:
         return {
+            "name": f"practice_label_{side}",
             "transform": [{"filter": f"datum.mine && datum.side == '{side}'"}],
             "mark": {
                 "type": "text",
-                "name": "practice_label",
                 "align": "right" if side == "left" else "left",
                 "dx": -10 if side == "left" else 10,
                 "dy": -14,
@@ -345,10 +345,10 @@ def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
             "height": 60,
             "layer": [
                 {
+                    "name": "peer_marks",
                     "transform": [{"filter": "!datum.mine"}],
                     "mark": {
                         "type": "circle",
-                        "name": "peer_marks",
                         "size": 22,
                         "opacity": 0.45,
                         "color": PEER_COLOUR,
@@ -357,10 +357,10 @@ def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
                     "encoding": {"x": x, "y": y},
                 },
                 {
+                    "name": "practice_marker",
                     "transform": [{"filter": "datum.mine"}],
                     "mark": {
                         "type": "point",
-                        "name": "practice_marker",
                         "shape": "diamond",
                         "size": 220,
                         "filled": True,
@@ -492,24 +492,27 @@ def spine_chart(rows: Sequence[SpineRow]) -> Chart | None:
             "height": 18,
             "layer": [
                 {
-                    "mark": {**bar, "color": RANGE_COLOUR, "name": "spine_range"},
+                    "name": "spine_range",
+                    "mark": {**bar, "color": RANGE_COLOUR},
                     "encoding": {"x": x, "x2": {"field": "hi"}},
                 },
                 {
-                    "mark": {**bar, "color": MIDDLE_COLOUR, "name": "spine_middle"},
+                    "name": "spine_middle",
+                    "mark": {**bar, "color": MIDDLE_COLOUR},
                     "encoding": {"x": {**x, "field": "q1"}, "x2": {"field": "q3"}},
                 },
                 {
+                    "name": "spine_england",
                     "mark": {
                         "type": "rule",
                         "color": ENGLAND_COLOUR,
                         "strokeWidth": 2,
-                        "name": "spine_england",
                         "aria": False,
                     },
                     "encoding": {"x": {**x, "field": None, "datum": 0}},
                 },
                 {
+                    "name": "spine_practice",
                     "transform": [{"filter": "isValid(datum.me)"}],
                     "mark": {
                         "type": "point",
@@ -520,7 +523,6 @@ def spine_chart(rows: Sequence[SpineRow]) -> Chart | None:
                         "stroke": "#ffffff",
                         "strokeWidth": 1,
                         "opacity": 1,
-                        "name": "spine_practice",
                         "aria": False,
                     },
                     "encoding": {"x": {**x, "field": "me"}},

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from gpequity.analysis.payments import QUINTILES, rank_label
+from gpequity.analysis.profile_figures import IcbSummary, PracticePeers, SpineRow, TrendPoint
 from gpequity.analysis.profiles import (
     NOT_RANKED,
     DirectoryResults,
@@ -40,6 +41,14 @@ from gpequity.web.presenters_library import (
     gap_sentence,
     present_pagination,
 )
+from gpequity.web.presenters_profile_charts import (
+    ProfileChart,
+    icb_summary_items,
+    practice_peers_chart,
+    practice_spine,
+    practice_trend,
+)
+from gpequity.web.presenters_profile_charts import icb_trend as icb_trend_view
 from gpequity.web.views import Link, Option, SummaryItem
 
 SEARCH_PATH = "/practices"
@@ -211,6 +220,10 @@ class PracticePage:
     definition: str
     icb_label: str
     icb_href: str
+    #: The charts: payments over the years, the practice among its peers, the indicator spine.
+    trend: ProfileChart | None = None
+    peers: ProfileChart | None = None
+    spine: ProfileChart | None = None
 
 
 def _comparison(value: float, other: float | None, whose: str) -> str:
@@ -249,7 +262,13 @@ def indicator_label(ind: IndicatorComparison) -> str:
     return f"{ind.name}{age} ({source})"
 
 
-def present_practice(profile: PracticeProfile) -> PracticePage:
+def present_practice(
+    profile: PracticeProfile,
+    peers: PracticePeers | None = None,
+    spine: Sequence[SpineRow] = (),
+) -> PracticePage:
+    """The practice's page; with its ``peers`` and indicator ``spine``
+    (:mod:`gpequity.analysis.profile_figures`), their charts too."""
     d = profile.details
     details = (
         SummaryItem("Practice code", d.code),
@@ -315,6 +334,9 @@ def present_practice(profile: PracticeProfile) -> PracticePage:
         definition=profile.definition,
         icb_label=d.icb_name,
         icb_href=icb_href(d.icb_code),
+        trend=practice_trend(profile) if profile.payments else None,
+        peers=practice_peers_chart(profile, peers) if peers is not None else None,
+        spine=practice_spine(spine),
     )
 
 
@@ -540,6 +562,8 @@ class IcbPage:
     icb_map_param: str = ""
     #: "QRV (North West London ICB) became part of ..." when redirected from a predecessor.
     arrived_from: str | None = None
+    #: The chart of the ICB's payments per weighted patient over the years against England's.
+    trend: ProfileChart | None = None
 
 
 def gradient_sentence(profile: IcbProfile) -> str:
@@ -570,7 +594,11 @@ def present_icb(
     *,
     datapack_href: str | None = None,
     arrived_from: str | None = None,
+    summary: IcbSummary | None = None,
+    trend: Sequence[TrendPoint] = (),
 ) -> IcbPage:
+    """The ICB's page; with its ``summary`` and ``trend`` (:mod:`gpequity.analysis.
+    profile_figures`), the fuller summary list and the chart over the years."""
     selected = select_practices(profile.practices, query)
     pages = max(1, math.ceil(len(selected) / PRACTICES_PER_PAGE))
     shown_page = min(max(query.page, 1), pages)
@@ -618,7 +646,9 @@ def present_icb(
         name=profile.name,
         year=profile.year,
         year_options=tuple(Option(y, y, y == profile.year) for y in reversed(profile.years)),
-        summary=(
+        summary=icb_summary_items(profile, summary)
+        if summary is not None
+        else (
             SummaryItem("ICB code", profile.code),
             SummaryItem(f"Practices paid in {profile.year}", format_count(total)),
             SummaryItem(
@@ -626,6 +656,7 @@ def present_icb(
                 format_people(profile.registered_patients),
             ),
         ),
+        trend=icb_trend_view(profile, trend) if trend else None,
         spread_summary=spread_sentence(profile),
         spread=tuple(
             SpreadRow(
