@@ -122,6 +122,9 @@ def _trend_spec(
             "field": "year",
             "type": "ordinal",
             "title": None,
+            # Inset by a step each side, so that the first and last years' labels fit in the
+            # chart in a browser's own fonts (often wider than the renderer's).
+            "scale": {"type": "point", "padding": 1},
             "axis": {"labelAngle": 0, "labelOverlap": "parity", "labelPadding": 6},
         },
         "y": {
