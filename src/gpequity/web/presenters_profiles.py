@@ -21,11 +21,9 @@ from gpequity.analysis.profiles import (
     IcbPractice,
     IcbProfile,
     IndicatorComparison,
-    PaymentYear,
     PracticeProfile,
 )
 from gpequity.formats import (
-    compare_amounts,
     format_count,
     format_number,
     format_people,
@@ -212,7 +210,6 @@ class PracticePage:
     name: str
     details: tuple[SummaryItem, ...]
     notes: tuple[str, ...]
-    payments_summary: str
     payments: tuple[PaymentRow, ...]
     payments_csv: str
     indicators: tuple[IndicatorRow, ...]
@@ -224,36 +221,6 @@ class PracticePage:
     trend: ProfileChart | None = None
     peers: ProfileChart | None = None
     spine: ProfileChart | None = None
-
-
-def _comparison(value: float, other: float | None, whose: str) -> str:
-    if other is None:
-        return ""
-    word = compare_amounts(value, other)
-    if word == "the same":
-        return f"the same as the median of {whose}"
-    return f"{word} than the median of {whose} ({format_pounds(other)})"
-
-
-def payments_sentence(latest: PaymentYear | None) -> str:
-    """The table's reading in one sentence, for everyone and for screen readers first."""
-    if latest is None:
-        return "No payments are recorded for this practice."
-    if latest.per_weighted_patient is None:
-        return f"In {latest.year} the practice had no weighted patients, so no figure per patient."
-    parts = [
-        p
-        for p in (
-            _comparison(latest.per_weighted_patient, latest.icb_median, "its ICB's practices"),
-            _comparison(latest.per_weighted_patient, latest.england_median, "England's practices"),
-        )
-        if p
-    ]
-    comparison = f": {' and '.join(parts)}" if parts else ""
-    return (
-        f"In {latest.year} the practice received {format_pounds(latest.per_weighted_patient)} "
-        f"per weighted patient{comparison}."
-    )
 
 
 def indicator_label(ind: IndicatorComparison) -> str:
@@ -326,7 +293,6 @@ def present_practice(
         name=d.name.title(),
         details=details,
         notes=tuple(notes),
-        payments_summary=payments_sentence(profile.payments[-1] if profile.payments else None),
         payments=payments,
         payments_csv=f"{practice_href(d.code)}/payments.csv",
         indicators=indicators,
