@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from gpequity.analysis.profile_figures import icb_trend, practice_peers
+from gpequity.analysis.profile_figures import icb_trend, indicator_spine, practice_peers
 from gpequity.analysis.profiles import icb_profile, practice_profile
 from gpequity.formats import format_pounds
 from gpequity.reports.profile_charts import PRACTICE_COLOUR
@@ -109,8 +109,16 @@ def test_the_practice_profile_draws_its_trend_and_its_peers_with_itself_highligh
     expect(table.locator("tbody tr")).to_have_count(len(peers.groups))
     expect(table).to_contain_text(format_pounds(peers.groups[0].median))
 
+    # The spine: England's mark and range on every indicator, the practice's dot where it has
+    # a value.
+    rows = indicator_spine(warehouse, profile)
+    assert rows
     spine = page.get_by_test_id("chart-practice-spine-svg").locator("svg")
-    expect(spine.locator("g.spine_england_marks line")).not_to_have_count(0)
+    expect(spine.locator("g.spine_england_marks path")).to_have_count(len(rows))
+    expect(spine.locator("g.spine_range_marks path")).to_have_count(len(rows))
+    expect(spine.locator("g.spine_practice_marks path")).to_have_count(
+        sum(1 for r in rows if r.value is not None)
+    )
 
 
 def test_the_icb_profile_leads_with_its_summary_and_trend(
