@@ -2,7 +2,8 @@
 
 Issue 14 asks what the whole set costs, to decide between computing it in the server's
 warm-up and computing each practice's on its first request. On ``--db`` (a built warehouse,
-read-only) it times, each from a cold cache:
+read-only; default: the configured warehouse, or a demo one built in a temporary folder when
+there is none) it times, each from a cold cache:
 
 1. the tables every practice shares, read once per build of the warehouse: each practice-year's
    payments per weighted patient with its ICB and decile (``peer_rows``), the indicators'
@@ -18,6 +19,7 @@ Nothing here is a pass/fail test: it prints the figures.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +39,10 @@ from gpequity.analysis.profile_figures import (
 )
 from gpequity.analysis.profiles import icb_profile, practice_profile, profile_comparators
 from gpequity.charts import render_svg
+from gpequity.config import db_path
 from gpequity.reports.profile_charts import peers_chart, practice_trend_chart, spine_chart
+from gpequity.sources.demo import generate_demo
+from gpequity.warehouse.build import build_warehouse
 
 T = TypeVar("T")
 
@@ -51,10 +56,20 @@ def timed(label: str, run: Callable[[], T]) -> T:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=Path("/work/real.duckdb"))
+    parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--sample", type=int, default=20)
     args = parser.parse_args()
-    with duckdb.connect(str(args.db), read_only=True) as con:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or db_path()
+        if not db.is_file():
+            generate_demo(Path(tmp) / "demo")
+            db = Path(tmp) / "demo.duckdb"
+            build_warehouse(db, [Path(tmp) / "demo"])
+        run(db, args.sample)
+
+
+def run(db: Path, sample: int) -> None:
+    with duckdb.connect(str(db), read_only=True) as con:
         year = latest_year(con)
         codes = [
             str(r[0])
@@ -68,7 +83,7 @@ def main() -> None:
                 "SELECT DISTINCT icb_code FROM payments WHERE year = ? ORDER BY 1", [year]
             ).fetchall()
         ]
-        print(f"{args.db}: {len(codes):,} practices and {len(icbs)} ICBs in {year}")
+        print(f"{db}: {len(codes):,} practices and {len(icbs)} ICBs in {year}")
         timed("comparators (medians; already in the warm-up)", lambda: profile_comparators(con))
         timed("shared: peer_rows of the latest year", lambda: peer_rows(con, year))
         timed("shared: indicator_ranges", lambda: indicator_ranges(con))
@@ -95,7 +110,7 @@ def main() -> None:
         timed(f"every ICB: profile, summary, trend ({len(icbs)})", every_icb)
 
         def render_sample() -> None:
-            for code in codes[: args.sample]:
+            for code in codes[:sample]:
                 profile = practice_profile(con, code)
                 assert profile is not None
                 charts = [
@@ -107,7 +122,7 @@ def main() -> None:
                     if chart is not None:
                         render_svg(chart)
 
-        timed(f"render the three charts of {args.sample} practices", render_sample)
+        timed(f"render the three charts of {sample} practices", render_sample)
 
 
 if __name__ == "__main__":
