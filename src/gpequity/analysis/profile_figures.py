@@ -69,14 +69,22 @@ class PeerGroup:
     #: "Practices of NHS Example ICB", "Practices in national IMD decile 3 (of 10)".
     label: str
     peers: tuple[Peer, ...]
-    #: The practice's own figure and its place among the peers (1 = the highest).
-    value: float
+    #: The practice's place among the peers (1 = the highest).
     rank: int
-    median: float
 
     @property
     def count(self) -> int:
         return len(self.peers)
+
+    @property
+    def value(self) -> float:
+        """The practice's own payments per weighted patient."""
+        return self.peers[self.rank - 1].per_weighted_patient
+
+    @property
+    def median(self) -> float:
+        """The median of the peers' figures (the practice's included)."""
+        return float(median(p.per_weighted_patient for p in self.peers))
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,7 @@ def peer_group(kind: str, label: str, code: str, rows: Sequence[PeerRow]) -> Pee
         kind=kind,
         label=label,
         peers=tuple(Peer(r[0], r[1], r[4]) for r in ordered),
-        value=ordered[index][4],
         rank=index + 1,
-        median=float(median(r[4] for r in ordered)),
     )
 
 
@@ -333,14 +339,23 @@ class IcbSummary:
 
     practices: int
     registered_patients: float
+    #: Dispensing practices, of those whose status the file records (``dispensing_known``).
     dispensing_practices: int
-    #: Practices whose dispensing status the file records (the share's denominator).
     dispensing_known: int
-    dispensing_share: float | None
     dispensing_patients_share: float | None
+    #: The practices with weighted patients: their payments and weighted patients.
     total_payments: Decimal
     weighted_patients: float
-    per_weighted_patient: float | None
+
+    @property
+    def dispensing_share(self) -> float | None:
+        known = self.dispensing_known
+        return self.dispensing_practices / known if known else None
+
+    @property
+    def per_weighted_patient(self) -> float | None:
+        """Payments per weighted patient, a ratio of sums."""
+        return _ratio(self.total_payments, self.weighted_patients)
 
 
 def is_dispensing(status: str | None) -> bool | None:
@@ -375,7 +390,6 @@ def icb_summary(profile: IcbProfile) -> IcbSummary:
         registered_patients=profile.registered_patients,
         dispensing_practices=len(dispensing),
         dispensing_known=len(known),
-        dispensing_share=len(dispensing) / len(known) if known else None,
         dispensing_patients_share=(
             sum(p.registered_patients or 0.0 for p in dispensing) / known_patients
             if known_patients
@@ -383,5 +397,4 @@ def icb_summary(profile: IcbProfile) -> IcbSummary:
         ),
         total_payments=paid,
         weighted_patients=weighted,
-        per_weighted_patient=_ratio(paid, weighted),
     )
