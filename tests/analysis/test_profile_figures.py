@@ -19,6 +19,7 @@ from gpequity.analysis.profile_figures import (
     ENGLAND_PUBLISHED,
     ICB_PEERS,
     IndicatorRange,
+    Peer,
     SpineRow,
     icb_summary,
     icb_trend,
@@ -208,7 +209,7 @@ def test_the_spine_scale_is_centred_on_england_and_holds_the_range(
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(figures, min_size=1, max_size=30), pick=st.integers(0))
 def test_a_rank_counts_the_peers_above(values: list[float], pick: int) -> None:
-    rows = [(f"P{i:03d}", f"Practice {i}", "AAA", None, v) for i, v in enumerate(values)]
+    rows = [Peer(f"P{i:03d}", f"Practice {i}", "AAA", None, v) for i, v in enumerate(values)]
     code = rows[pick % len(rows)][0]
 
     group = peer_group(ICB_PEERS, "Peers", code, rows)

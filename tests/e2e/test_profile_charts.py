@@ -85,7 +85,7 @@ def test_the_practice_profile_draws_its_trend_and_its_peers_with_itself_highligh
 
     chart = page.get_by_test_id("chart-practice-peers-svg").locator("svg")
     # Every other peer a grey dot; the practice a diamond of its own colour, once per group.
-    others = sum(g.count - 1 for g in peers.groups)
+    others = sum(g.size - 1 for g in peers.groups)
     expect(chart.locator("g.peer_marks_marks path")).to_have_count(others)
     marker = chart.locator("g.practice_marker_marks path")
     expect(marker).to_have_count(len(peers.groups))

@@ -122,7 +122,7 @@ def test_readings_say_the_same_and_the_difference() -> None:
     assert against(8.0, 10.0, "England") == "£2.00 less than England (£10.00)"
     assert against(8.0, None, "England") == ""
     assert wrap("a " * 40, 10).count("|") == 7
-    peers = tuple(Peer(f"P{i}", "P", 100.0 - i) for i in range(12))
+    peers = tuple(Peer(f"P{i}", "P", "X", None, 100.0 - i) for i in range(12))
     group = PeerGroup("icb", "Practices of X", peers, 11)
     assert "£90.00 per weighted patient was the 11th highest of 12" in peers_reading(
         PracticePeers("A", "2022/23", (group,), None), "A"

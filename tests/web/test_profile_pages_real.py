@@ -97,11 +97,11 @@ def test_a_real_practices_figures_agree_with_its_payments(
         "SELECT count(*) FROM payments WHERE year = ? AND icb_code = ? AND weighted_patients > 0",
         [latest.year, icb],
     ).fetchone()
-    assert in_icb is not None and by_kind["icb"].count == in_icb[0] == latest.icb_practices
+    assert in_icb is not None and by_kind["icb"].size == in_icb[0] == latest.icb_practices
     assert by_kind["icb"].median == pytest.approx(latest.icb_median)
     in_decile = con.execute(
         "SELECT count(*) FROM payments p JOIN practice_imd_year i USING (year, practice_code) "
         "WHERE p.year = ? AND i.decile = ? AND p.weighted_patients > 0",
         [latest.year, peers.decile],
     ).fetchone()
-    assert in_decile is not None and by_kind["decile"].count == in_decile[0]
+    assert in_decile is not None and by_kind["decile"].size == in_decile[0]

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -52,17 +52,18 @@ ENGLAND_MEDIAN = "median of practices"
 # A practice among its peers
 
 
-@dataclass(frozen=True)
-class Peer:
-    """One practice of a peer group: its payments per weighted patient that year."""
+class Peer(NamedTuple):
+    """A practice paid in a year with weighted patients: its ICB (as the year's file places
+    it), its national IMD decile and its payments per weighted patient."""
 
     code: str
     name: str
+    icb_code: str
+    decile: int | None
     per_weighted_patient: float
 
 
-@dataclass(frozen=True)
-class PeerGroup:
+class PeerGroup(NamedTuple):
     """A practice's peers in one year (the practice among them), highest first."""
 
     kind: str
@@ -73,7 +74,8 @@ class PeerGroup:
     rank: int
 
     @property
-    def count(self) -> int:
+    def size(self) -> int:
+        """How many practices the group has (the practice included)."""
         return len(self.peers)
 
     @property
@@ -87,8 +89,9 @@ class PeerGroup:
         return float(median(p.per_weighted_patient for p in self.peers))
 
 
-@dataclass(frozen=True)
-class PracticePeers:
+class PracticePeers(NamedTuple):
+    """The practice's peer groups in its latest year (none without a figure that year)."""
+
     code: str
     year: str
     groups: tuple[PeerGroup, ...]
@@ -96,12 +99,8 @@ class PracticePeers:
     decile: int | None
 
 
-#: A practice-year's peer row: code, name, ICB code, national decile, payments per weighted.
-PeerRow = tuple[str, str, str, int | None, float]
-
-
 @per_version
-def peer_rows(con: duckdb.DuckDBPyConnection, year: str) -> tuple[PeerRow, ...]:
+def peer_rows(con: duckdb.DuckDBPyConnection, year: str) -> tuple[Peer, ...]:
     """Every practice paid in ``year`` with weighted patients: its figure, ICB and decile
     (the ICB as the year's payments file places it, as on the practice's profile)."""
     tables = table_names(con)
@@ -125,25 +124,19 @@ def peer_rows(con: duckdb.DuckDBPyConnection, year: str) -> tuple[PeerRow, ...]:
         [year],
     ).fetchall()
     return tuple(
-        (str(r[0]), str(r[1]), str(r[2]), None if r[3] is None else int(r[3]), float(r[4]))
+        Peer(str(r[0]), str(r[1]), str(r[2]), None if r[3] is None else int(r[3]), float(r[4]))
         for r in rows
     )
 
 
-def peer_group(kind: str, label: str, code: str, rows: Sequence[PeerRow]) -> PeerGroup | None:
+def peer_group(kind: str, label: str, code: str, rows: Sequence[Peer]) -> PeerGroup | None:
     """The group of ``rows`` (``code`` among them), highest first (ties by code); ``None`` when
     the practice is not among them (no figure that year)."""
-    ordered = sorted(rows, key=lambda r: (-r[4], r[0]))
-    codes = [r[0] for r in ordered]
+    ordered = sorted(rows, key=lambda r: (-r.per_weighted_patient, r.code))
+    codes = [r.code for r in ordered]
     if code not in codes:
         return None
-    index = codes.index(code)
-    return PeerGroup(
-        kind=kind,
-        label=label,
-        peers=tuple(Peer(r[0], r[1], r[4]) for r in ordered),
-        rank=index + 1,
-    )
+    return PeerGroup(kind=kind, label=label, peers=tuple(ordered), rank=codes.index(code) + 1)
 
 
 def practice_peers(con: duckdb.DuckDBPyConnection, profile: PracticeProfile) -> PracticePeers:
@@ -151,14 +144,14 @@ def practice_peers(con: duckdb.DuckDBPyConnection, profile: PracticeProfile) -> 
     practices of its national IMD decile (each by payments per weighted patient)."""
     d = profile.details
     rows = peer_rows(con, d.year)
-    mine = next((r for r in rows if r[0] == d.code), None)
-    decile = mine[3] if mine else None
+    mine = next((r for r in rows if r.code == d.code), None)
+    decile = mine.decile if mine else None
     groups = [
         peer_group(
             ICB_PEERS,
             f"Practices of {d.icb_name}",
             d.code,
-            [r for r in rows if r[2] == d.icb_code],
+            [r for r in rows if r.icb_code == d.icb_code],
         )
     ]
     if decile is not None:
@@ -167,7 +160,7 @@ def practice_peers(con: duckdb.DuckDBPyConnection, profile: PracticeProfile) -> 
                 DECILE_PEERS,
                 f"Practices in national IMD decile {decile} (of 10)",
                 d.code,
-                [r for r in rows if r[3] == decile],
+                [r for r in rows if r.decile == decile],
             )
         )
     return PracticePeers(
@@ -333,8 +326,7 @@ def icb_trend(
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class IcbSummary:
+class IcbSummary(NamedTuple):
     """An ICB's practices in a year, in a few figures."""
 
     practices: int

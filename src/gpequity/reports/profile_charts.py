@@ -287,7 +287,7 @@ def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
     rows: list[tuple[Any, ...]] = []
     values: list[dict[str, Any]] = []
     for order, group in enumerate(peers.groups):
-        label = wrap(f"{group.label}: {format_count(group.count)}")
+        label = wrap(f"{group.label}: {format_count(group.size)}")
         for i, peer in enumerate(group.peers):
             mine = peer.code == peers.code
             rows.append(
@@ -406,7 +406,7 @@ def peer_domain(peers: PracticePeers) -> tuple[float, float]:
 
 def _group_words(group: PeerGroup) -> str:
     return (
-        f"{_ordinal(group.rank)} highest of {format_count(group.count)} "
+        f"{_ordinal(group.rank)} highest of {format_count(group.size)} "
         f"{group.label[0].lower()}{group.label[1:]} (median {format_pounds(group.median)})"
     )
 

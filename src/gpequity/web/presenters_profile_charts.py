@@ -100,7 +100,7 @@ def practice_peers_chart(profile: PracticeProfile, peers: PracticePeers) -> Prof
     rows = [
         (
             Cell(g.label, header=True),
-            Cell(format_count(g.count), numeric=True),
+            Cell(format_count(g.size), numeric=True),
             Cell(format_count(g.rank), numeric=True),
             _money(g.value),
             _money(g.median),
