@@ -9,8 +9,8 @@ page, its CSV download and the API agree. Nothing here computes a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from gpequity.analysis.payments import QUINTILES, rank_label
@@ -217,10 +217,21 @@ class PracticePage:
     definition: str
     icb_label: str
     icb_href: str
-    #: The charts: payments over the years, the practice among its peers, the indicator spine.
-    trend: ProfileChart | None = None
-    peers: ProfileChart | None = None
-    spine: ProfileChart | None = None
+    #: The charts by name: ``trend`` (payments over the years), ``peers`` (the practice among
+    #: its peers), ``spine`` (its indicators against England's range); each only when drawn.
+    charts: Mapping[str, ProfileChart] = field(default_factory=dict)
+
+
+def practice_charts(
+    profile: PracticeProfile, peers: PracticePeers | None, spine: Sequence[SpineRow]
+) -> dict[str, ProfileChart]:
+    """The practice page's charts that have something to draw, by name."""
+    charts = {
+        "trend": practice_trend(profile) if profile.payments else None,
+        "peers": practice_peers_chart(profile, peers) if peers is not None else None,
+        "spine": practice_spine(spine),
+    }
+    return {name: chart for name, chart in charts.items() if chart is not None}
 
 
 def indicator_label(ind: IndicatorComparison) -> str:
@@ -300,9 +311,7 @@ def present_practice(
         definition=profile.definition,
         icb_label=d.icb_name,
         icb_href=icb_href(d.icb_code),
-        trend=practice_trend(profile) if profile.payments else None,
-        peers=practice_peers_chart(profile, peers) if peers is not None else None,
-        spine=practice_spine(spine),
+        charts=practice_charts(profile, peers, spine),
     )
 
 
