@@ -17,7 +17,6 @@ from gpequity.analysis.profiles import (
     icb_profile,
     practice_profile,
     quintile_spread,
-    search_directory,
 )
 
 # --- a warehouse written by hand --------------------------------------------------------------
@@ -259,56 +258,10 @@ def test_the_spread_counts_practices_without_a_score_only_when_there_are_some() 
     ]
 
 
-@pytest.mark.parametrize(
-    ("query", "codes", "matched_on"),
-    [
-        ("a00001", ["A00001"], ["code"]),
-        # By name: a closed practice too (as of its last year).
-        ("A0000", ["A00006", "A00004", "A00005", "A00002", "A00003", "A00001"], ["code"] * 6),
-        # A postcode prefix, spaces aside: "AB1" starts AB1 2CD and AB12 3EF ...
-        ("ab1", ["A00002", "A00001"], ["postcode", "postcode"]),
-        # ... but "AB1 " (with its space) only the AB1 district.
-        ("AB1 ", ["A00001"], ["postcode"]),
-        ("ab12cd", ["A00001"], ["postcode"]),
-        # Names that start with the text first, then names that contain it.
-        ("oak", ["A00003", "A00001", "A00005"], ["name", "name", "name"]),
-        ("ASH", ["A00006"], ["name"]),
-        ("%", [], []),
-        ("O_K", [], []),
-        ("o", [], []),
-        ("   ", [], []),
-    ],
-)
-def test_search_finds_practices_by_code_postcode_and_name(
-    con: duckdb.DuckDBPyConnection, query: str, codes: list[str], matched_on: list[str]
-) -> None:
-    results = search_directory(con, query)
-
-    assert [p.code for p in results.practices] == codes
-    assert [p.matched_on for p in results.practices] == matched_on
-    assert results.practices_found == len(codes)
-
-
-def test_search_finds_icbs_by_name_or_code(con: duckdb.DuckDBPyConnection) -> None:
-    assert [i.code for i in search_directory(con, "alpha").icbs] == ["AAA"]
-    assert [(i.code, i.practices) for i in search_directory(con, "bbb").icbs] == [("BBB", 2)]
-    assert [i.code for i in search_directory(con, "integrated care").icbs] == ["AAA", "BBB"]
-
-
-def test_search_lists_at_most_the_limit_and_counts_the_rest(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    results = search_directory(con, "A0000", limit=2)
-
-    assert len(results.practices) == 2
-    assert results.practices_found == 6
-
-
 def test_without_payments_there_is_nothing_to_profile(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as con:
         assert practice_profile(con, "A00001") is None
         assert icb_profile(con, "AAA") is None
-        assert search_directory(con, "oak").practices == ()
 
 
 # --- the demo warehouse, against a slow twin ---------------------------------------------------

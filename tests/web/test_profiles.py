@@ -94,6 +94,7 @@ def test_the_search_page_finds_practices_and_icbs(client: TestClient) -> None:
     html = client.get("/practices", params={"q": "oak"}).text
 
     assert '<a href="/practices/A00001">OAK SURGERY (A00001)</a>' in html
+    assert "AB1 2CD · ICB: NHS Alpha Integrated Care Board · PCN: ONE PCN · found by name" in html
     assert "1 practice found" in html
 
     html = client.get("/practices", params={"q": "alpha"}).text
@@ -101,12 +102,99 @@ def test_the_search_page_finds_practices_and_icbs(client: TestClient) -> None:
     assert "3 practices" in html
 
 
-@pytest.mark.parametrize("query", ["zzzz", "%", "'; DROP TABLE payments; --", "x" * 5000, '"'])
+@pytest.mark.parametrize("query", ["ab12cd", "AB1 2CD", "ab1  2cd"])
+def test_the_search_page_finds_a_full_postcode(client: TestClient, query: str) -> None:
+    html = client.get("/practices", params={"q": query}).text
+
+    assert '<a href="/practices/A00001">OAK SURGERY (A00001)</a>' in html
+    assert "found by postcode" in html
+    assert "ELM PRACTICE" not in html  # AB12 3EF: another district
+
+
+def test_the_search_page_says_how_many_it_shows(client: TestClient) -> None:
+    html = client.get("/practices", params={"q": "one pcn"}).text
+
+    assert "4 practices found" in html
+    assert html.count("found by PCN name") == 4
+
+
+@pytest.mark.parametrize("query", ["zzzz", "%", "'; DROP TABLE payments; --", '"', "AB1 2CE"])
 def test_a_search_that_finds_nothing_says_so(client: TestClient, query: str) -> None:
     response = client.get("/practices", params={"q": query})
 
     assert response.status_code == 200
     assert "No practice or ICB matches" in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Enter a practice name"),
+        ("   ", "Enter a practice name"),
+        ("x" * 5000, "That search is 5,000 characters long: search for at most 100"),
+    ],
+)
+def test_an_empty_or_over_long_search_says_what_to_do(
+    client: TestClient, query: str, message: str
+) -> None:
+    response = client.get("/practices", params={"q": query})
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert "No practice or ICB matches" not in response.text
+
+
+def test_the_search_page_without_a_query_asks_for_nothing(client: TestClient) -> None:
+    response = client.get("/practices")
+
+    assert response.status_code == 200
+    assert "Enter a practice name" not in response.text
+
+
+def test_the_search_api_lists_what_the_page_does(client: TestClient) -> None:
+    body = client.get("/api/v1/practices", params={"q": "ab12cd"}).json()
+
+    assert body == {
+        "query": "ab12cd",
+        "practices_found": 1,
+        "practices": [
+            {
+                "code": "A00001",
+                "name": "OAK SURGERY",
+                "postcode": "AB1 2CD",
+                "icb_code": "AAA",
+                "icb_name": "NHS Alpha Integrated Care Board",
+                "pcn_code": "U1",
+                "pcn_name": "ONE PCN",
+                "year": "2022/23",
+                "matched_on": "postcode",
+            }
+        ],
+        "icbs": [],
+    }
+    icbs = client.get("/api/v1/practices", params={"q": "alpa"}).json()["icbs"]
+    assert [(i["code"], i["practices"]) for i in icbs] == [("AAA", 3)]
+    limited = client.get("/api/v1/practices", params={"q": "one pcn", "limit": 2}).json()
+    assert (len(limited["practices"]), limited["practices_found"]) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
+        ({}, 400, "q is empty"),
+        ({"q": " "}, 400, "q is empty"),
+        ({"q": "x" * 101}, 400, "q is 101 characters long: at most 100"),
+        ({"q": "oak", "limit": 0}, 422, "limit"),
+        ({"q": "oak", "limit": "many"}, 422, "limit"),
+    ],
+)
+def test_the_search_api_refuses_a_bad_query_and_says_why(
+    client: TestClient, params: dict[str, object], status: int, detail: str
+) -> None:
+    response = client.get("/api/v1/practices", params=params)  # type: ignore[arg-type]
+
+    assert response.status_code == status
+    assert detail in str(response.json()["detail"])
 
 
 def test_without_payments_the_search_page_says_no_data(empty_client: TestClient) -> None:

@@ -41,6 +41,7 @@ from gpequity.analysis.payments import (
     _classified_sql,
     _exclusion_reasons,
     _exclusions,
+    _payment_line_cells,
     _published_totals,
     _require_deprivation,
     old_imd_note,
@@ -471,22 +472,7 @@ def _line_cells(con: duckdb.DuckDBPyConnection, year: str, icb_map: IcbMap) -> _
     read England's lines again to set its own ICB against them)."""
     source = payments_sql(con, icb_map)
     c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', By.icb, [year], source)})"
-    patients = con.execute(
-        f"{c} SELECT grp, rank, sum(weighted_patients) FROM c "
-        "WHERE excluded_because IS NULL GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
-    rows = con.execute(
-        f"""{c}
-        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
-               coalesce(cat.line_group, 'unmapped'), c.grp, c.rank, sum(l.amount)
-        FROM payment_lines l
-        JOIN c ON c.practice_code = l.practice_code
-        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
-        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
-        GROUP BY ALL ORDER BY ALL
-        """,
-        [year],
-    ).fetchall()
+    patients, rows = _payment_line_cells(con, c, year, ("grp", "rank"))
     return _LineCells(
         tuple((str(r[0]), int(r[1]), float(r[2])) for r in patients),
         tuple((str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), Decimal(r[5])) for r in rows),

@@ -289,6 +289,31 @@ class DeprivationGroup:
     per_weighted_patient: float | None
     group_name: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        rank: int,
+        label: str,
+        sums: tuple[int, float, float, Decimal],
+        group: str | None = None,
+        group_name: str | None = None,
+    ) -> DeprivationGroup:
+        """The group of its sums (practices, registered and weighted patients, payments), with
+        the payments per registered and per weighted patient (None without patients)."""
+        practices, registered, weighted, payments = sums
+        return cls(
+            rank,
+            label,
+            group,
+            practices,
+            registered,
+            weighted,
+            payments,
+            ratio(payments, registered),
+            ratio(payments, weighted),
+            group_name,
+        )
+
     def row(self) -> tuple[Any, ...]:
         """The group's figures, in the order of :data:`GROUP_COLUMNS`."""
         return (

@@ -598,16 +598,11 @@ def payments_by_deprivation(
     )
 
     groups = tuple(
-        DeprivationGroup(
-            rank=int(r[1]),
-            label=rank_label(int(r[1]), groups_of),
+        DeprivationGroup.of(
+            int(r[1]),
+            rank_label(int(r[1]), groups_of),
+            _sums(r[3:7]),
             group=None if by is None else str(r[0]),
-            practices=int(r[3]),
-            registered_patients=float(r[4]),
-            weighted_patients=float(r[5]),
-            payments=Decimal(r[6]),
-            per_registered_patient=ratio(r[6], r[4]),
-            per_weighted_patient=ratio(r[6], r[5]),
             group_name=str(r[2]) if by is By.icb else None,
         )
         for r in group_rows
@@ -711,8 +706,7 @@ def payments_trend(
         f"""
         WITH c AS ({classified})
         SELECT year, rank, count(*), sum(registered_patients), sum(weighted_patients),
-               sum(amount), sum(amount) / sum(registered_patients),
-               sum(amount) / sum(weighted_patients)
+               sum(amount)
         FROM c WHERE excluded_because IS NULL {keep}
         GROUP BY year, rank ORDER BY year, rank
         """
@@ -739,17 +733,7 @@ def payments_trend(
     out_years = []
     for year in years:
         groups = tuple(
-            DeprivationGroup(
-                rank=int(r[1]),
-                label=rank_label(int(r[1])),
-                group=None,
-                practices=int(r[2]),
-                registered_patients=float(r[3]),
-                weighted_patients=float(r[4]),
-                payments=Decimal(r[5]),
-                per_registered_patient=r[6],
-                per_weighted_patient=r[7],
-            )
+            DeprivationGroup.of(int(r[1]), rank_label(int(r[1])), _sums(r[2:6]))
             for r in rows
             if r[0] == year
         )
@@ -777,6 +761,13 @@ def payments_trend(
 # Payment lines
 
 
+def _sums(cells: Sequence[Any]) -> tuple[int, float, float, Decimal]:
+    """A group's sums as SQL gives them (practices, registered and weighted patients,
+    payments), typed for :meth:`DeprivationGroup.of`."""
+    practices, registered, weighted, payments = cells
+    return int(practices), float(registered), float(weighted), Decimal(payments)
+
+
 def _favours(tilt: float | None) -> str:
     if tilt is None:
         return "neither"
@@ -785,6 +776,36 @@ def _favours(tilt: float | None) -> str:
     if tilt <= -FAVOURS_THRESHOLD:
         return "less deprived"
     return "neither"
+
+
+def _payment_line_cells(
+    con: duckdb.DuckDBPyConnection, c: str, year: str, cells: Sequence[str]
+) -> tuple[list[Any], list[Any]]:
+    """The payment lines of ``year`` in the cells of ``c`` (a ``WITH c AS`` of
+    :func:`_classified_sql`) given by its columns ``cells`` (``rank``, or ``grp`` and ``rank``).
+
+    Returns the included practices' weighted patients per cell (the cell's columns, then the
+    sum) and every line's amount per cell (line, label, group, the cell's columns, the sum),
+    the totals left out and lines the mapping does not know kept under their published header.
+    """
+    columns = ", ".join(f"c.{column}" for column in cells)
+    patients = con.execute(
+        f"{c} SELECT {columns}, sum(c.weighted_patients) FROM c "
+        "WHERE c.excluded_because IS NULL GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    rows = con.execute(
+        f"""{c}
+        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
+               coalesce(cat.line_group, 'unmapped'), {columns}, sum(l.amount)
+        FROM payment_lines l
+        JOIN c ON c.practice_code = l.practice_code
+        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
+        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
+        GROUP BY ALL ORDER BY ALL
+        """,
+        [year],
+    ).fetchall()
+    return patients, rows
 
 
 @per_version
@@ -802,22 +823,7 @@ def payment_lines_by_deprivation(con: duckdb.DuckDBPyConnection, year: str) -> P
     year = resolve_year(con, year)
     _require_deprivation(con)
     c = f"WITH c AS ({_classified_sql('p.total_payments', 'quintile', None, [year])})"
-    patients = con.execute(
-        f"{c} SELECT rank, sum(weighted_patients) FROM c "
-        "WHERE excluded_because IS NULL GROUP BY rank ORDER BY rank"
-    ).fetchall()
-    rows = con.execute(
-        f"""{c}
-        SELECT l.payment_line, coalesce(cat.label, l.payment_line),
-               coalesce(cat.line_group, 'unmapped'), c.rank, sum(l.amount)
-        FROM payment_lines l
-        JOIN c ON c.practice_code = l.practice_code
-        LEFT JOIN payment_line_catalogue cat ON cat.payment_line = l.payment_line
-        WHERE l.year = ? AND c.excluded_because IS NULL AND NOT coalesce(cat.is_total, false)
-        GROUP BY ALL
-        """,
-        [year],
-    ).fetchall()
+    patients, rows = _payment_line_cells(con, c, year, ("rank",))
     excluded_rows = con.execute(f"{c} {_EXCLUDED_SQL}").fetchall()
     weighted = {int(r[0]): float(r[1]) for r in patients}
     all_weighted = sum(weighted.values())

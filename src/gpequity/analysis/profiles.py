@@ -13,7 +13,6 @@ dataclasses (``None`` for a practice or ICB the warehouse does not know).
   across the national IMD quintiles, and the gradient of payments per weighted patient by
   quintile next to England's, from :func:`gpequity.analysis.payments.payments_by_deprivation`
   so that it is the same figure as on the national analysis.
-* :func:`search_directory`: practices by code, postcode prefix or name; ICBs by name or code.
 
 Definitions (stated on the pages):
 
@@ -30,7 +29,6 @@ Definitions (stated on the pages):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -59,10 +57,6 @@ from gpequity.warehouse.icbs import (
 
 #: A practice in no quintile: no IMD score that year, or no patients to weigh (not ranked).
 NOT_RANKED = "Not ranked (no IMD score or no patients)"
-#: Search results listed at most (the page says how many more matched).
-SEARCH_LIMIT = 50
-#: Shortest text searched for in names and postcodes (a code is looked up at any length).
-SEARCH_MIN_CHARS = 2
 #: Only rows for all persons (or with no sex, as in the eFIT files) are compared.
 PERSONS = "Persons"
 #: The area type of England's own rows in Fingertips exports.
@@ -223,28 +217,6 @@ class IcbProfile:
     @property
     def registered_patients(self) -> float:
         return sum(p.registered_patients or 0.0 for p in self.practices)
-
-
-@dataclass(frozen=True)
-class PracticeMatch:
-    code: str
-    name: str
-    postcode: str | None
-    icb_code: str
-    icb_name: str
-    year: str
-    matched_on: str
-
-
-@dataclass(frozen=True)
-class DirectoryResults:
-    """What a search of practices and ICBs found (at most :data:`SEARCH_LIMIT` practices)."""
-
-    query: str
-    practices: tuple[PracticeMatch, ...]
-    practices_found: int
-    #: The ICBs of the latest payments year (as its file groups the practices) that match.
-    icbs: tuple[Icb, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,87 +720,3 @@ def _other_map_has(con: duckdb.DuckDBPyConnection, code: str, year: str, icb_map
         return False
     other = IcbMap.historic if icb_map is IcbMap.current else IcbMap.current
     return year in icb_years(con, code, other)
-
-
-# ---------------------------------------------------------------------------------------------
-# Search
-
-
-@per_version
-def search_directory(
-    con: duckdb.DuckDBPyConnection, query: str, limit: int = SEARCH_LIMIT
-) -> DirectoryResults:
-    """Practices whose code starts with, postcode starts with, or name contains ``query``;
-    ICBs whose name contains it or whose code is it. Each practice as of its latest year.
-
-    Best matches first: an exact code, then code and postcode prefixes, then names that
-    start with the text, then names that contain it. The text is compared as plain text
-    (never a pattern), case and, for postcodes, spaces aside.
-    """
-    text = " ".join(query.split())
-    if not text or not has_payments(con):
-        return DirectoryResults(query=text, practices=(), practices_found=0, icbs=())
-    upper = text.upper()
-    # "SW2" is a prefix of SW2 and SW22 postcodes; "SW2 " or "SW2 0" of SW2's only. Postcodes
-    # in the files are padded to a fixed width ("SW2  0LN"), so spaces are compared collapsed.
-    spaced = re.sub(r"\s+", " ", query.lstrip().upper())
-    gap = " " if " " in spaced else ""
-    postcode = spaced if gap else upper
-    long_enough = len(text) >= SEARCH_MIN_CHARS
-    rows = con.execute(
-        r"""
-        WITH latest AS (
-            SELECT year, practice_code, practice_name, postcode, icb_code, icb_name
-            FROM payments
-            QUALIFY row_number() OVER (PARTITION BY practice_code ORDER BY year DESC) = 1
-        ),
-        scored AS (
-            SELECT *,
-                CASE WHEN upper(practice_code) = $upper THEN 0
-                     WHEN starts_with(upper(practice_code), $upper) THEN 1
-                     WHEN $long AND starts_with(
-                         regexp_replace(upper(trim(coalesce(postcode, ''))), '\s+', $gap, 'g'),
-                         $postcode) THEN 2
-                     WHEN $long AND starts_with(upper(coalesce(practice_name, '')), $upper) THEN 3
-                     WHEN $long AND contains(upper(coalesce(practice_name, '')), $upper) THEN 4
-                END AS score
-            FROM latest
-        )
-        SELECT practice_code, practice_name, postcode, icb_code, icb_name, year, score,
-               count(*) OVER () AS found
-        FROM scored WHERE score IS NOT NULL
-        ORDER BY score, practice_name, practice_code
-        LIMIT $limit
-        """,
-        {"upper": upper, "postcode": postcode, "gap": gap, "long": long_enough, "limit": limit},
-    ).fetchall()
-    matched_on = {0: "code", 1: "code", 2: "postcode", 3: "name", 4: "name"}
-    practices = tuple(
-        PracticeMatch(
-            code=str(r[0]),
-            name=str(r[1] or r[0]),
-            postcode=_str(r[2]),
-            icb_code=str(r[3]),
-            icb_name=str(r[4]),
-            year=str(r[5]),
-            matched_on=matched_on[int(r[6])],
-        )
-        for r in rows
-    )
-    icb_rows = con.execute(
-        """
-        SELECT p.icb_code, any_value(p.icb_name), count(*)
-        FROM payments p WHERE p.year = $latest
-        GROUP BY p.icb_code
-        HAVING upper(p.icb_code) = $upper
-            OR ($long AND contains(upper(any_value(p.icb_name)), $upper))
-        ORDER BY any_value(p.icb_name)
-        """,
-        {"upper": upper, "long": long_enough, "latest": latest_year(con)},
-    ).fetchall()
-    return DirectoryResults(
-        query=text,
-        practices=practices,
-        practices_found=int(rows[0][7]) if rows else 0,
-        icbs=tuple(Icb(str(r[0]), str(r[1]), int(r[2]), icb_map=IcbMap.historic) for r in icb_rows),
-    )

@@ -357,6 +357,20 @@ def _stage(
     con.execute(f"DROP TABLE {RAW}")
 
 
+def _patients_reason(value: str) -> str:
+    """Why a population file's cell ``value`` is rejected."""
+    if re.fullmatch(NUMBER_REGEX, value):
+        return f"negative number of patients {value}"
+    return f"number of patients {value!r} is not a number"
+
+
+def _value_reason(value: str) -> str:
+    """Why an indicator file's cell ``value`` is rejected."""
+    if re.fullmatch(NUMBER_REGEX, value):
+        return f"negative value {value}"
+    return f"{value!r} is not a number"
+
+
 def _load_population(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -379,11 +393,7 @@ def _load_population(
         [str(path), period, icb, sex],
         [code],
         [col[a] for a in AGES],
-        lambda value: (
-            f"negative number of patients {value}"
-            if re.fullmatch(NUMBER_REGEX, value)
-            else f"number of patients {value!r} is not a number"
-        ),
+        _patients_reason,
     )
 
 
@@ -415,22 +425,14 @@ POPULATION_BATCH = BatchKind(
     ("period", "icb", "sex"),
     (_CODE,),
     1,
-    lambda value: (
-        f"negative number of patients {value}"
-        if re.fullmatch(NUMBER_REGEX, value)
-        else f"number of patients {value!r} is not a number"
-    ),
+    _patients_reason,
 )
 INDICATOR_BATCH = BatchKind(
     INDICATOR_STAGE,
     ("period", "icb"),
     (_CODE, "nullif(trim(\"GP name\"), '')", "nullif(trim(\"ICB name\"), '')"),
     len(ID_HEADER),
-    lambda value: (
-        f"negative value {value}"
-        if re.fullmatch(NUMBER_REGEX, value)
-        else f"{value!r} is not a number"
-    ),
+    _value_reason,
 )
 
 
@@ -579,11 +581,7 @@ def _load_indicators(
             f"nullif(trim({quote_ident(col['icb_name'])}), '')",
         ],
         names,
-        lambda value: (
-            f"negative value {value}"
-            if re.fullmatch(NUMBER_REGEX, value)
-            else f"{value!r} is not a number"
-        ),
+        _value_reason,
     )
     con.execute(
         f"INSERT INTO {INDICATOR_FILES} VALUES (?, ?, ?, ?, ?)",

@@ -54,16 +54,35 @@ CREATE TABLE lsoa_icb_lookup (
 """
 
 RAW = "raw_lsoa_icb_lookup"
-#: The cells every row must have, and what a blank one is called.
-REQUIRED = {
-    "lsoa_code": "LSOA code",
-    "sub_icb_ons": "sub-ICB location ONS code",
-    "sub_icb_code": "sub-ICB location ODS code",
-    "sub_icb_name": "sub-ICB location name",
-    "icb_ons": "ICB ONS code",
-    "icb_code": "ICB ODS code",
-    "icb_name": "ICB name",
+#: Each column read: its key -> the area (named in the header with its year), the ending
+#: (``CD`` the ONS code, ``CDH`` the ODS code, ``NM`` the name) and, for the cells every row
+#: must have, what a blank one is called.
+COLUMNS: dict[str, tuple[str, str, str | None]] = {
+    "lsoa_code": ("LSOA", "CD", "LSOA code"),
+    "lsoa_name": ("LSOA", "NM", None),
+    "sub_icb_ons": ("SICBL", "CD", "sub-ICB location ONS code"),
+    "sub_icb_code": ("SICBL", "CDH", "sub-ICB location ODS code"),
+    "sub_icb_name": ("SICBL", "NM", "sub-ICB location name"),
+    "icb_ons": ("ICB", "CD", "ICB ONS code"),
+    "icb_code": ("ICB", "CDH", "ICB ODS code"),
+    "icb_name": ("ICB", "NM", "ICB name"),
+    "region_ons": ("NHSER", "CD", None),
+    "region_code": ("NHSER", "CDH", None),
+    "region_name": ("NHSER", "NM", None),
+    "lad_code": ("LAD", "CD", None),
+    "lad_name": ("LAD", "NM", None),
 }
+#: The cells every row must have, and what a blank one is called.
+REQUIRED = {key: what for key, (_, _, what) in COLUMNS.items() if what is not None}
+
+
+def _named(years: dict[str, str], required: bool) -> dict[str, tuple[str, ...]]:
+    """The header names of the required (or the optional) columns, each area with its year."""
+    return {
+        key: (f"{area}{years[area]}{end}",)
+        for key, (area, end, what) in COLUMNS.items()
+        if (what is not None) == required
+    }
 
 
 def _lad_year(header: Sequence[str]) -> str | None:
@@ -95,29 +114,15 @@ class LsoaIcbLookupDataset:
         if ons_year(header, "ICB") != year:
             raise InputFileError(path, "the sub-ICB and ICB columns are of different years")
         start = geography_start(path, year)
-        lad = _lad_year(header) or year
+        years = {"LSOA": "21", "SICBL": year, "ICB": year, "NHSER": year}
+        years["LAD"] = _lad_year(header) or year
         col = read_raw(
             con,
             path,
             RAW,
             report,
-            {
-                "lsoa_code": ("LSOA21CD",),
-                "sub_icb_ons": (f"SICBL{year}CD",),
-                "sub_icb_code": (f"SICBL{year}CDH",),
-                "sub_icb_name": (f"SICBL{year}NM",),
-                "icb_ons": (f"ICB{year}CD",),
-                "icb_code": (f"ICB{year}CDH",),
-                "icb_name": (f"ICB{year}NM",),
-            },
-            {
-                "lsoa_name": ("LSOA21NM",),
-                "region_ons": (f"NHSER{year}CD",),
-                "region_code": (f"NHSER{year}CDH",),
-                "region_name": (f"NHSER{year}NM",),
-                "lad_code": (f"LAD{lad}CD",),
-                "lad_name": (f"LAD{lad}NM",),
-            },
+            _named(years, required=True),
+            _named(years, required=False),
             header=header,
         )
         codes = {"lsoa_code", "sub_icb_ons", "sub_icb_code", "icb_ons", "icb_code", "region_code"}

@@ -602,6 +602,35 @@ class PracticeIndicatorOut(ProfileOut):
     england_value: float | None
 
 
+class PracticeMatchOut(ProfileOut):
+    code: str
+    name: str
+    postcode: str | None = Field(description="Written SW2 1AA; null when the file has none.")
+    icb_code: str = Field(description="The ICB in force today that holds the practice.")
+    icb_name: str
+    pcn_code: str | None
+    pcn_name: str | None
+    year: str = Field(description="The latest payments year the practice is in.")
+    matched_on: str = Field(
+        description="How it matched, best first: code, postcode, postcode sector, outward "
+        "code, start of code, PCN code, name, name (spelling), PCN name."
+    )
+
+
+class IcbMatchOut(ProfileOut):
+    code: str
+    name: str
+    practices: int = Field(description="Its practices in the latest payments year.")
+    short_name: str | None
+
+
+class DirectoryOut(ProfileOut):
+    query: str = Field(description="The query as searched (spaces collapsed).")
+    practices_found: int = Field(description="Every practice that matched.")
+    practices: list[PracticeMatchOut] = Field(description="The best ``limit`` of them.")
+    icbs: list[IcbMatchOut]
+
+
 class PracticeProfileOut(ProfileOut):
     practice: PracticeDetailsOut = Field(validation_alias=AliasChoices("practice", "details"))
     payments: list[PaymentYearOut]

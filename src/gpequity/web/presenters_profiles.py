@@ -13,11 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from gpequity.analysis.directory import (
+    MAX_QUERY_CHARS,
+    DirectoryResults,
+    PracticeMatch,
+    QueryProblem,
+)
 from gpequity.analysis.payments import QUINTILES, rank_label
 from gpequity.analysis.profile_figures import IcbSummary, PracticePeers, SpineRow, TrendPoint
 from gpequity.analysis.profiles import (
     NOT_RANKED,
-    DirectoryResults,
     IcbPractice,
     IcbProfile,
     IndicatorComparison,
@@ -138,22 +143,50 @@ class DirectoryPage:
     message: str | None
 
 
-def present_directory(results: DirectoryResults | None, query: str) -> DirectoryPage:
-    """The search page; ``results`` is ``None`` when no payments data is loaded."""
-    searched = bool(query.strip())
+def _practice_detail(p: PracticeMatch) -> str:
+    """The line under a practice found: postcode, today's ICB, PCN and how it matched."""
+    parts = [
+        p.postcode or "",
+        f"ICB: {p.icb_name}",
+        f"PCN: {p.pcn_name or p.pcn_code}" if p.pcn_name or p.pcn_code else "",
+        f"found by {p.matched_on.value}",
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+def _directory_message(results: DirectoryResults, asked: bool) -> str | None:
+    if results.problem is QueryProblem.too_long:
+        return (
+            f"That search is {format_count(len(results.query))} characters long: search for at "
+            f"most {MAX_QUERY_CHARS}, like a practice name, code or postcode."
+        )
+    if results.problem is QueryProblem.empty:
+        if not asked:
+            return None
+        return (
+            "Enter a practice name, practice code (like A81001), postcode (like SW2 1AA, "
+            "or SW2 for a whole district), PCN name or ICB name to search for."
+        )
+    if results.practices or results.icbs:
+        return None
+    return (
+        f"No practice or ICB matches “{results.query}”. Check the spelling, or try a practice "
+        "code (like A81001), a full postcode (SW2 1AA), an outward code (SW2), or a word "
+        "of the practice's, PCN's or ICB's name."
+    )
+
+
+def present_directory(results: DirectoryResults | None, query: str, asked: bool) -> DirectoryPage:
+    """The search page; ``results`` is ``None`` when no payments data is loaded; ``asked``
+    whether the address had a query at all (``/practices?q=`` asks for nothing: a message)."""
     title = "Find a practice or ICB"
     if results is None:
-        return DirectoryPage(title, query, searched, False, (), "", (), None)
-    if searched:
+        return DirectoryPage(title, query, bool(query.strip()), False, (), "", (), None)
+    searched = results.problem is None or asked
+    if results.problem is None:
         title = f"{title}: results for “{results.query}”"
     practices = tuple(
-        Link(
-            text=f"{p.name} ({p.code})",
-            href=practice_href(p.code),
-            detail=", ".join(
-                part for part in (p.postcode and " ".join(p.postcode.split()), p.icb_name) if part
-            ),
-        )
+        Link(text=f"{p.name} ({p.code})", href=practice_href(p.code), detail=_practice_detail(p))
         for p in results.practices
     )
     icbs = tuple(
@@ -167,16 +200,12 @@ def present_directory(results: DirectoryResults | None, query: str) -> Directory
     shown, found = len(results.practices), results.practices_found
     if found > shown:
         counter = (
-            f"Showing the first {shown} of {format_count(found)} practices: add more to narrow."
+            f"Showing {shown} of {format_count(found)} practices, best matches first: add "
+            "words to narrow the search."
         )
     else:
         counter = f"{format_count(found)} practice{'s' if found != 1 else ''} found"
-    message = None
-    if searched and not practices and not icbs:
-        message = (
-            f"No practice or ICB matches “{results.query}”. Check the spelling, or try a "
-            "practice code (like A81001), the start of a postcode, or part of a name."
-        )
+    message = _directory_message(results, asked)
     return DirectoryPage(title, query, searched, True, practices, counter, icbs, message)
 
 

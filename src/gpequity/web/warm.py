@@ -3,10 +3,10 @@
 Every figure the pages offer is computed once per build of the warehouse and kept
 (:mod:`gpequity.warehouse.cache`); :func:`warm_up` computes the ones most pages need, in a
 background thread of each worker, in the order readers meet them: the latest year's funding
-page and home page, the practice comparators, every ICB's profile and datapack figures, then
-the other years and totals. A request for a result being computed waits for it instead of
-computing it again. A rebuilt warehouse is computed on its first request (and warmed by the
-next start).
+page and home page, the practice comparators, the search's directory, every ICB's profile and
+datapack figures, then the other years and totals. A request for a result being computed waits
+for it instead of computing it again. A rebuilt warehouse is computed on its first request (and
+warmed by the next start).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gpequity.analysis.directory import directory
 from gpequity.analysis.icb import icbs_in_year
 from gpequity.analysis.payments import (
     By,
@@ -71,7 +72,12 @@ def warm_steps(con: Any) -> list[Step]:
         return []
     latest = latest_year(con)
     codes = [icb.code for icb in icbs_in_year(con, latest)]
-    steps = [*_payments_year(latest, Total.core), profile_comparators, *_profile_tables(latest)]
+    steps = [
+        *_payments_year(latest, Total.core),
+        profile_comparators,
+        directory,
+        *_profile_tables(latest),
+    ]
     steps += [functools.partial(icb_profile, code=code) for code in codes]
     steps += [
         functools.partial(datapack_figures_view, icb_code=code, year=latest) for code in codes

@@ -3,6 +3,8 @@
 * ``GET /api/v1/resources?q=&type=&tag=&page=&per_page=``: the library, as ``/resources``
   lists it (the same search, filters and order);
 * ``GET /api/v1/resources/{slug}``: one resource, its metadata and its Markdown source;
+* ``GET /api/v1/practices?q=&limit=``: the practices and ICBs a search finds, as ``/practices``
+  lists them (:func:`gpequity.analysis.directory.search_directory`);
 * ``GET /api/v1/practices/{code}``: a practice's profile, as ``/practices/{code}`` shows it;
 * ``GET /api/v1/icbs/{code}?year=&icb_map=``: an ICB's profile (its practices, their spread
   across the national quintiles, the gradient by quintile against England's), as
@@ -21,6 +23,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from gpequity.analysis.directory import (
+    MAX_QUERY_CHARS,
+    SEARCH_LIMIT,
+    QueryProblem,
+    search_directory,
+)
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profiles import has_payments, icb_profile
 from gpequity.library import PER_PAGE, Hit, Resource, ResourceType
@@ -30,6 +38,8 @@ from gpequity.web.api_schema import (
     NOT_FOUND,
     PREFIX,
     UNAVAILABLE,
+    DirectoryOut,
+    ErrorOut,
     IcbProfileOut,
     LinkOut,
     PracticeProfileOut,
@@ -46,6 +56,8 @@ from gpequity.web.warehouse import Reading, reading_or_unavailable
 
 #: Most resources on one page of ``/api/v1/resources``.
 MAX_PER_PAGE = 100
+#: Most practices one search of ``/api/v1/practices`` lists.
+MAX_SEARCH_LIMIT = 500
 
 router = APIRouter(tags=["Library and profiles (open data)"], route_class=JsonErrorsRoute)
 #: A route's parameter: the request's cursor on the warehouse; 503 without one.
@@ -138,6 +150,36 @@ def get_resource(
 
 
 # --- practices ----------------------------------------------------------------------------------
+
+
+@router.get(
+    f"{PREFIX}/practices",
+    response_model=DirectoryOut,
+    responses={
+        400: {"model": ErrorOut, "description": "An empty or over-long query."},
+        503: UNAVAILABLE,
+    },
+    summary="Search practices and ICBs",
+)
+def search_practices(
+    reading: ApiReading,
+    q: str = Query(
+        "",
+        description="A practice code, a postcode (full, sector or outward code), words of a "
+        f"practice's, PCN's or ICB's name (misspelt too), a PCN or ICB code; at most "
+        f"{MAX_QUERY_CHARS} characters.",
+        examples=["SW2 1AA"],
+    ),
+    limit: int = Query(SEARCH_LIMIT, ge=1, le=MAX_SEARCH_LIMIT, description="Most practices."),
+) -> DirectoryOut | JSONResponse:
+    results = search_directory(reading.con, q, limit)
+    if results.problem is QueryProblem.empty:
+        return error_response(400, "q is empty: give a practice name, code or postcode")
+    if results.problem is QueryProblem.too_long:
+        return error_response(
+            400, f"q is {len(results.query)} characters long: at most {MAX_QUERY_CHARS}"
+        )
+    return DirectoryOut.model_validate(results)
 
 
 @router.get(

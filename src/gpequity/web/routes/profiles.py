@@ -1,6 +1,7 @@
 """Practice and ICB profiles, and the search that finds them.
 
-* ``/practices?q=...``: find a practice by name, code or postcode prefix, an ICB by name;
+* ``/practices?q=...``: find a practice by code, postcode (full, sector or outward code), name
+  (misspelt too) or PCN, an ICB by name or code (:mod:`gpequity.analysis.directory`);
 * ``/practices/{code}``: a practice beside its ICB, its quintile and England, with charts of
   its payments over the years, of where it sits among its ICB's and its IMD decile's practices
   and a spine of its indicators against England's range (``/practices/{code}/payments.csv``,
@@ -29,6 +30,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gpequity.analysis.directory import search_directory
 from gpequity.analysis.payments import parse_year
 from gpequity.analysis.profile_figures import (
     icb_summary,
@@ -41,7 +43,6 @@ from gpequity.analysis.profiles import (
     PracticeProfile,
     has_payments,
     icb_profile,
-    search_directory,
 )
 from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.downloads import csv_response
@@ -76,10 +77,11 @@ def _download(table: CsvTable) -> Response:
 
 
 @router.get("/practices", response_class=HTMLResponse, name="directory")
-def directory(request: Request, reading: PageReading, q: str = "") -> HTMLResponse:
+def directory(request: Request, reading: PageReading, q: str | None = None) -> HTMLResponse:
     con = None if reading is None else reading.con
-    results = search_directory(con, q) if con is not None and has_payments(con) else None
-    return render(request, "profiles/search.html", present_directory(results, q))
+    text = q or ""
+    results = search_directory(con, text) if con is not None and has_payments(con) else None
+    return render(request, "profiles/search.html", present_directory(results, text, q is not None))
 
 
 def load_practice(request: Request, reading: Reading | None, code: str) -> PracticeProfile:
