@@ -695,10 +695,11 @@ def build_chart(
     return CHARTS[name][1](con, year, total)
 
 
-#: The drawing commands of an SVG path, and a coordinate written to more than two decimals:
+#: The drawing commands of an SVG path or a mark's translation, and a coordinate written to
+#: more than two decimals:
 #: the renderer writes 16 digits, a hundredth of a pixel is enough (the bars of 500 practices
 #: take half the bytes).
-PATH_DATA = re.compile(r' d="[^"]*"')
+PATH_DATA = re.compile(r' d="[^"]*"|translate\([^)]*\)')
 LONG_DECIMAL = re.compile(r"(\d\.\d{2})\d+")
 
 

@@ -71,7 +71,7 @@ def test_a_practice_found_through_the_search_box_shows_its_figures(
         expect(row_locator).to_contain_text(format_pounds(year.per_weighted_patient))
         expect(row_locator).to_contain_text(format_pounds(year.icb_median))
         expect(row_locator).to_contain_text(format_pounds(year.england_median))
-    expect(page.get_by_test_id("payments-summary")).to_contain_text(
+    expect(page.get_by_test_id("chart-practice-trend-reading")).to_contain_text(
         format_pounds(profile.payments[-1].per_weighted_patient)
     )
     expect(page.get_by_test_id("indicators-table").locator("tbody tr")).to_have_count(

@@ -222,9 +222,9 @@ def test_a_practice_profile_shows_its_figures(client: TestClient) -> None:
          "Practice's quintile Q1 (least deprived)", "Quintile median £110.00"],
     ]  # fmt: skip
     assert (
-        "In 2022/23 the practice received £100.00 per weighted patient: more than the median "
-        "of its ICB&#39;s practices (£90.00) and the same as the median of England&#39;s "
-        "practices."
+        "£100.00 per weighted patient in 2022/23, £10.00 more than the median of its ICB&#39;s "
+        "practices (£90.00) and the same as England&#39;s median (£100.00); in 2021/22 it "
+        "received £90.00."
     ) in html
 
 

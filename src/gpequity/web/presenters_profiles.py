@@ -9,8 +9,8 @@ page, its CSV download and the API agree. Nothing here computes a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from gpequity.analysis.directory import (
@@ -20,16 +20,15 @@ from gpequity.analysis.directory import (
     QueryProblem,
 )
 from gpequity.analysis.payments import QUINTILES, rank_label
+from gpequity.analysis.profile_figures import IcbSummary, PracticePeers, SpineRow, TrendPoint
 from gpequity.analysis.profiles import (
     NOT_RANKED,
     IcbPractice,
     IcbProfile,
     IndicatorComparison,
-    PaymentYear,
     PracticeProfile,
 )
 from gpequity.formats import (
-    compare_amounts,
     format_count,
     format_number,
     format_people,
@@ -45,6 +44,14 @@ from gpequity.web.presenters_library import (
     gap_sentence,
     present_pagination,
 )
+from gpequity.web.presenters_profile_charts import (
+    ProfileChart,
+    icb_summary_items,
+    practice_peers_chart,
+    practice_spine,
+    practice_trend,
+)
+from gpequity.web.presenters_profile_charts import icb_trend as icb_trend_view
 from gpequity.web.views import Link, Option, SummaryItem
 
 SEARCH_PATH = "/practices"
@@ -232,7 +239,6 @@ class PracticePage:
     name: str
     details: tuple[SummaryItem, ...]
     notes: tuple[str, ...]
-    payments_summary: str
     payments: tuple[PaymentRow, ...]
     payments_csv: str
     indicators: tuple[IndicatorRow, ...]
@@ -240,36 +246,21 @@ class PracticePage:
     definition: str
     icb_label: str
     icb_href: str
+    #: The charts by name: ``trend`` (payments over the years), ``peers`` (the practice among
+    #: its peers), ``spine`` (its indicators against England's range); each only when drawn.
+    charts: Mapping[str, ProfileChart] = field(default_factory=dict)
 
 
-def _comparison(value: float, other: float | None, whose: str) -> str:
-    if other is None:
-        return ""
-    word = compare_amounts(value, other)
-    if word == "the same":
-        return f"the same as the median of {whose}"
-    return f"{word} than the median of {whose} ({format_pounds(other)})"
-
-
-def payments_sentence(latest: PaymentYear | None) -> str:
-    """The table's reading in one sentence, for everyone and for screen readers first."""
-    if latest is None:
-        return "No payments are recorded for this practice."
-    if latest.per_weighted_patient is None:
-        return f"In {latest.year} the practice had no weighted patients, so no figure per patient."
-    parts = [
-        p
-        for p in (
-            _comparison(latest.per_weighted_patient, latest.icb_median, "its ICB's practices"),
-            _comparison(latest.per_weighted_patient, latest.england_median, "England's practices"),
-        )
-        if p
-    ]
-    comparison = f": {' and '.join(parts)}" if parts else ""
-    return (
-        f"In {latest.year} the practice received {format_pounds(latest.per_weighted_patient)} "
-        f"per weighted patient{comparison}."
-    )
+def practice_charts(
+    profile: PracticeProfile, peers: PracticePeers | None, spine: Sequence[SpineRow]
+) -> dict[str, ProfileChart]:
+    """The practice page's charts that have something to draw, by name."""
+    charts = {
+        "trend": practice_trend(profile) if profile.payments else None,
+        "peers": practice_peers_chart(profile, peers) if peers is not None else None,
+        "spine": practice_spine(spine),
+    }
+    return {name: chart for name, chart in charts.items() if chart is not None}
 
 
 def indicator_label(ind: IndicatorComparison) -> str:
@@ -278,7 +269,13 @@ def indicator_label(ind: IndicatorComparison) -> str:
     return f"{ind.name}{age} ({source})"
 
 
-def present_practice(profile: PracticeProfile) -> PracticePage:
+def present_practice(
+    profile: PracticeProfile,
+    peers: PracticePeers | None = None,
+    spine: Sequence[SpineRow] = (),
+) -> PracticePage:
+    """The practice's page; with its ``peers`` and indicator ``spine``
+    (:mod:`gpequity.analysis.profile_figures`), their charts too."""
     d = profile.details
     details = (
         SummaryItem("Practice code", d.code),
@@ -336,7 +333,6 @@ def present_practice(profile: PracticeProfile) -> PracticePage:
         name=d.name.title(),
         details=details,
         notes=tuple(notes),
-        payments_summary=payments_sentence(profile.payments[-1] if profile.payments else None),
         payments=payments,
         payments_csv=f"{practice_href(d.code)}/payments.csv",
         indicators=indicators,
@@ -344,6 +340,7 @@ def present_practice(profile: PracticeProfile) -> PracticePage:
         definition=profile.definition,
         icb_label=d.icb_name,
         icb_href=icb_href(d.icb_code),
+        charts=practice_charts(profile, peers, spine),
     )
 
 
@@ -569,6 +566,8 @@ class IcbPage:
     icb_map_param: str = ""
     #: "QRV (North West London ICB) became part of ..." when redirected from a predecessor.
     arrived_from: str | None = None
+    #: The chart of the ICB's payments per weighted patient over the years against England's.
+    trend: ProfileChart | None = None
 
 
 def gradient_sentence(profile: IcbProfile) -> str:
@@ -599,7 +598,11 @@ def present_icb(
     *,
     datapack_href: str | None = None,
     arrived_from: str | None = None,
+    summary: IcbSummary | None = None,
+    trend: Sequence[TrendPoint] = (),
 ) -> IcbPage:
+    """The ICB's page; with its ``summary`` and ``trend`` (:mod:`gpequity.analysis.
+    profile_figures`), the fuller summary list and the chart over the years."""
     selected = select_practices(profile.practices, query)
     pages = max(1, math.ceil(len(selected) / PRACTICES_PER_PAGE))
     shown_page = min(max(query.page, 1), pages)
@@ -647,7 +650,9 @@ def present_icb(
         name=profile.name,
         year=profile.year,
         year_options=tuple(Option(y, y, y == profile.year) for y in reversed(profile.years)),
-        summary=(
+        summary=icb_summary_items(profile, summary)
+        if summary is not None
+        else (
             SummaryItem("ICB code", profile.code),
             SummaryItem(f"Practices paid in {profile.year}", format_count(total)),
             SummaryItem(
@@ -655,6 +660,7 @@ def present_icb(
                 format_people(profile.registered_patients),
             ),
         ),
+        trend=icb_trend_view(profile, trend) if trend else None,
         spread_summary=spread_sentence(profile),
         spread=tuple(
             SpreadRow(

@@ -2,9 +2,13 @@
 
 * ``/practices?q=...``: find a practice by code, postcode (full, sector or outward code), name
   (misspelt too) or PCN, an ICB by name or code (:mod:`gpequity.analysis.directory`);
-* ``/practices/{code}``: a practice beside its ICB, its quintile and England
-  (``/practices/{code}/payments.csv``, ``/practices/{code}/indicators.csv``);
-* ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=&page=``: an ICB's practices
+* ``/practices/{code}``: a practice beside its ICB, its quintile and England, with charts of
+  its payments over the years, of where it sits among its ICB's and its IMD decile's practices
+  and a spine of its indicators against England's range (``/practices/{code}/payments.csv``,
+  ``/practices/{code}/indicators.csv``, ``/practices/{code}/peers.csv``);
+* ``/icbs/{code}?year=&icb_map=&sort=&order=&filter=&quintile=&page=``: an ICB's summary
+  (practices, patients, payments per weighted patient and by quintile, the gap, dispensing
+  practices) and a chart of its payments over the years against England's, then its practices
   (sortable, filterable and paged without JavaScript, 50 a page; htmx swaps just the table when
   it runs; the CSV has every page), their spread across the national quintiles and the gradient
   by quintile against England's
@@ -28,6 +32,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity.analysis.directory import search_directory
 from gpequity.analysis.payments import parse_year
+from gpequity.analysis.profile_figures import (
+    icb_summary,
+    icb_trend,
+    indicator_spine,
+    practice_peers,
+)
 from gpequity.analysis.profiles import (
     IcbProfile,
     PracticeProfile,
@@ -37,6 +47,7 @@ from gpequity.analysis.profiles import (
 from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.downloads import csv_response
 from gpequity.web.presenters_library import CsvTable
+from gpequity.web.presenters_profile_charts import peers_csv
 from gpequity.web.presenters_profiles import (
     TableQuery,
     icb_gradient_csv,
@@ -89,7 +100,18 @@ def practice(request: Request, reading: PageReading, code: str) -> Response:
     if profile.details.code != code:
         # One address per practice: /practices/f81004 goes to /practices/F81004.
         return RedirectResponse(f"/practices/{profile.details.code}", status_code=301)
-    return render(request, "profiles/practice.html", present_practice(profile))
+    assert reading is not None  # load_practice found the practice in it
+    page = present_practice(
+        profile, practice_peers(reading.con, profile), indicator_spine(reading.con, profile)
+    )
+    return render(request, "profiles/practice.html", page)
+
+
+@router.get("/practices/{code}/peers.csv", name="practice_peers_csv")
+def practice_peers_download(request: Request, reading: PageReading, code: str) -> Response:
+    profile = load_practice(request, reading, code)
+    assert reading is not None
+    return _download(peers_csv(profile, practice_peers(reading.con, profile)))
 
 
 @router.get("/practices/{code}/payments.csv", name="practice_payments_csv")
@@ -157,11 +179,14 @@ def icb(
     if profile.code != code:
         return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
     previous = superseded(reading.con, came_from) if reading and CODE.match(came_from) else None
+    assert reading is not None  # load_icb found the ICB in it
     page = present_icb(
         profile,
         query,
         datapack_href=datapack_href(request, profile.code),
         arrived_from=previous.message if previous else None,
+        summary=icb_summary(profile),
+        trend=icb_trend(reading.con, profile.code, profile.icb_map),
     )
     return render(request, "profiles/icb.html", page)
 
