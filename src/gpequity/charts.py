@@ -716,7 +716,8 @@ def render_svg(chart: Chart) -> str:
     # The renderer drops the spec's description; a screen reader gets the title and reading.
     start = svg.index(">", svg.index("<svg")) + 1
     accessible = f"<title>{escape(chart.title)}</title><desc>{escape(chart.reading)}</desc>"
-    return svg[:start].replace("<svg ", '<svg role="img" ', 1) + accessible + svg[start:]
+    marked = f'<svg role="img" data-chart="{escape(chart.name)}" '
+    return svg[:start].replace("<svg ", marked, 1) + accessible + svg[start:]
 
 
 def render_png(chart: Chart, scale: float = PNG_SCALE) -> bytes:
