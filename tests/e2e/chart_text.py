@@ -90,7 +90,7 @@ async ([selector, minPx, tolerance]) => {
   for (const el of document.querySelectorAll(selector)) {
     if (!shown(el)) continue;
     const name = `${el.dataset.chart} (${el.dataset.layout || "one layout"})`;
-    const layout = el.dataset.layout || "";
+    let layout = el.dataset.layout || "";
     if (el.tagName.toLowerCase() === "svg") {
       results.push({...measure(el, name), layout});
       continue;
@@ -100,6 +100,7 @@ async ([selector, minPx, tolerance]) => {
     const markup = await (await fetch(src)).text();
     const doc = new DOMParser().parseFromString(markup, "image/svg+xml");
     const svg = document.importNode(doc.documentElement, true);
+    layout = layout || svg.dataset.layout || "";
     const at = el.getBoundingClientRect();
     const holder = document.createElement("div");
     holder.style.cssText = `position: fixed; left: ${at.left}px; top: 0; margin: 0;`
@@ -112,7 +113,7 @@ async ([selector, minPx, tolerance]) => {
     holder.appendChild(svg);
     document.body.appendChild(holder);
     try {
-      results.push({...measure(svg, `${name} ${src}`), layout});
+      results.push({...measure(svg, `${svg.dataset.chart} (${layout}) ${src}`), layout});
     } finally {
       holder.remove();
     }
