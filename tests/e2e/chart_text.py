@@ -89,8 +89,8 @@ async ([selector, minPx, tolerance]) => {
   const results = [];
   for (const el of document.querySelectorAll(selector)) {
     if (!shown(el)) continue;
-    const name = `${el.dataset.chart} (${el.dataset.layout || "one layout"})`;
     let layout = el.dataset.layout || "";
+    const name = layout ? `${el.dataset.chart} (${layout})` : el.dataset.chart;
     if (el.tagName.toLowerCase() === "svg") {
       results.push({...measure(el, name), layout});
       continue;
@@ -100,7 +100,7 @@ async ([selector, minPx, tolerance]) => {
     const markup = await (await fetch(src)).text();
     const doc = new DOMParser().parseFromString(markup, "image/svg+xml");
     const svg = document.importNode(doc.documentElement, true);
-    layout = layout || svg.dataset.layout || "";
+    layout = layout || svg.getAttribute("data-layout") || "";
     const at = el.getBoundingClientRect();
     const holder = document.createElement("div");
     holder.style.cssText = `position: fixed; left: ${at.left}px; top: 0; margin: 0;`
@@ -113,7 +113,9 @@ async ([selector, minPx, tolerance]) => {
     holder.appendChild(svg);
     document.body.appendChild(holder);
     try {
-      results.push({...measure(svg, `${svg.dataset.chart} (${layout}) ${src}`), layout});
+      const chart = svg.getAttribute("data-chart");
+      const label = `${layout ? `${chart} (${layout})` : chart} ${src.slice(0, 80)}`;
+      results.push({...measure(svg, label), layout});
     } finally {
       holder.remove();
     }
