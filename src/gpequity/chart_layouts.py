@@ -73,6 +73,10 @@ def layout_spec(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:
     meta = out.pop("usermeta", {}) or {}
     values = out.get("data", {}).get("values", [])
     _config_fonts(out)
+    for part in ("mark", "axis", "legend", "title"):
+        # The chart is one image (role="img", named by its title, described by its reading):
+        # ARIA labels on each of its marks are never read, and were half of a heat map's bytes.
+        out["config"].setdefault(part, {})["aria"] = False
     if layout == Layout.NARROW:
         _narrow_frame(out)
     for node in _views(out):
