@@ -126,7 +126,9 @@ def test_full_journey_with_javascript(
     assert table_allocations(page) == expected_allocations(outcome)
     # htmx swapped the results in and pushed the link of the scenario.
     assert "amount=250000" in page.url and "c2=hypertension-prevalence" in page.url
-    expect(page.get_by_test_id("allocation-bars-svg").locator("svg")).to_be_visible()
+    expect(
+        page.get_by_test_id("allocation-bars-svg").locator("svg[data-layout=wide]")
+    ).to_be_visible()
     assert download_total(page) == AMOUNT
     assert_no_axe_violations(page)
     page.screenshot(path=str(SCREENSHOTS / "allocate-results.png"), full_page=True)
@@ -263,7 +265,9 @@ def test_sensitivity_view_without_javascript(nojs_page: Page, icb: IcbEntry) -> 
     table = nojs_page.get_by_role("table", name=re.compile("for each weight on deprivation"))
     # The patients' shares, then 0%, 10%, ... 100%.
     expect(table.locator("tbody tr")).to_have_count(12)
-    expect(nojs_page.get_by_test_id("sensitivity-svg").locator("svg")).to_be_visible()
+    expect(
+        nojs_page.get_by_test_id("sensitivity-svg").locator("svg[data-layout=wide]")
+    ).to_be_visible()
 
 
 def test_own_indicators_upload_with_javascript(

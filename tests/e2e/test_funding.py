@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 
 #: A phone's width: the tables switch to their stacked layout.
 NARROW = {"width": 375, "height": 812}
-SPLIT_CHART = "[data-testid=chart-dispensing-split-svg] svg"
+SPLIT_CHART = "[data-testid=chart-dispensing-split-svg] svg[data-layout=wide]"
 SUMMARY = "[data-testid=summary-sentence]"
 
 

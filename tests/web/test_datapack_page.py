@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from gpequity.chart_layouts import Layout
 from gpequity.charts import Chart
 from gpequity.reports.render import external_links
 from gpequity.sources.demo import generate_demo
@@ -56,6 +57,14 @@ def test_the_page_shows_the_pack_and_offers_the_pdf(client: TestClient) -> None:
     assert chart.status_code == 200
     assert chart.headers["content-type"] == "image/svg+xml"
     assert chart.text.startswith('<svg role="img"') and "<title>" in chart.text
+    # A phone's browser asks for the chart's narrow layout instead (<picture>).
+    narrow = re.findall(r'<source media="[^"]+" srcset="([^"]+)"><img src="([^"]+)"', page)
+    assert len(narrow) == len(charts) and narrow[0][1] == charts[0]
+    assert html.unescape(narrow[0][0]) == html.unescape(charts[0]) + "&layout=narrow"
+    phone = client.get(html.unescape(narrow[0][0]))
+    assert phone.status_code == 200 and 'data-layout="narrow"' in phone.text
+    assert 'data-layout="wide"' in chart.text
+    assert client.get(html.unescape(charts[0]) + "&layout=tiny").status_code == 404
     assert client.get("/icbs/QHM/datapack/figure-999.svg").status_code == 404
     for name in ("figure-1x", "summary", "figure-" + "1" * 400):
         assert client.get(f"/icbs/QHM/datapack/{name}.svg").status_code == 404
@@ -153,9 +162,9 @@ def test_the_page_draws_no_chart_and_each_chart_is_the_one_the_file_carries(
     drawn: list[str] = []
     render_svg = datapack.render_svg
 
-    def counted(chart: Chart) -> str:
+    def counted(chart: Chart, layout: Layout = Layout.WIDE) -> str:
         drawn.append(chart.title)
-        return render_svg(chart)
+        return render_svg(chart, layout)
 
     monkeypatch.setattr(datapack, "render_svg", counted)
     page = client.get("/icbs/QOX/datapack")  # an ICB no other test of this file asks for

@@ -30,11 +30,11 @@ from gpequity.analysis.payments import (
     payments_by_deprivation,
     payments_trend,
 )
+from gpequity.chart_layouts import prefix_svg_ids
 from gpequity.charts import dispensing_distribution_chart, dispensing_split_chart, trend_chart
 from gpequity.exports import write_csv
 from gpequity.warehouse.build import connect
 from gpequity.web.app import create_app
-from gpequity.web.funding.charts import prefix_svg_ids
 from gpequity.web.funding.query import (
     CSV_TABLES,
     FieldError,
@@ -424,11 +424,19 @@ def test_every_chart_is_an_accessible_svg_with_a_heading_a_reading_and_its_data(
     assert lines.get("svg").get("title").text() == "Payment lines by deprivation"
     # Its data is the payment lines table, right after it.
     assert lines.find("details") is None
-    # The heat map's gradient is named after its chart, and still found.
-    svg_text = str(lines.get("svg").attrs)
-    assert "chart-payment-lines-gradient" in "".join(
-        n.attrs.get("id", "") for n in lines.get("svg").iter()
-    ), svg_text
+    # Each chart is drawn wide and narrow (the page's CSS shows one), each an image with the
+    # same name and description.
+    for block in [latest_page.get("div", id=chart_id) for chart_id in expected] + [lines]:
+        svgs = list(block.iter("svg"))
+        assert [s.attrs["data-layout"] for s in svgs] == ["wide", "narrow"]
+        assert len({(s.get("title").text(), s.get("desc").text()) for s in svgs}) == 1
+    # The heat map's gradients are named after its chart and layout, and still found.
+    for svg in lines.iter("svg"):
+        layout = svg.attrs["data-layout"]
+        ids = [n.attrs["id"] for n in svg.iter() if "id" in n.attrs]
+        assert ids and all(i.startswith(f"chart-payment-lines-{layout}-") for i in ids), ids
+        fills = "".join(n.attrs.get("fill", "") for n in svg.iter())
+        assert f"url(#chart-payment-lines-{layout}-gradient" in fills
 
 
 def test_every_table_has_a_caption_header_cells_with_scope_and_a_csv_link(

@@ -61,6 +61,7 @@ from gpequity.analysis.payments import (
     resolve_year,
 )
 from gpequity.analysis.profiles import NOT_RANKED
+from gpequity.chart_layouts import Layout
 from gpequity.charts import Chart, render_svg
 from gpequity.formats import (
     NO_PERIODS,
@@ -890,12 +891,16 @@ def figures_of(sections: Iterable[SectionView]) -> Iterator[FigureView]:
 
 @per_version
 def datapack_chart_svg(
-    con: duckdb.DuckDBPyConnection, icb_code: str, year: str, figure_id: str
+    con: duckdb.DuckDBPyConnection,
+    icb_code: str,
+    year: str,
+    figure_id: str,
+    layout: Layout = Layout.WIDE,
 ) -> str | None:
-    """The SVG of figure ``figure_id`` of the pack (``None`` when it has no such chart), drawn
-    once per build of the warehouse."""
+    """The SVG of figure ``figure_id`` of the pack in ``layout`` (``None`` when it has no such
+    chart), drawn once per build of the warehouse."""
     view = datapack_figures_view(con, icb_code, year)
     for figure in figures_of(view.sections):
         if figure.id == figure_id and figure.chart is not None:
-            return render_svg(figure.chart)
+            return render_svg(figure.chart, layout)
     return None

@@ -25,7 +25,7 @@ from gpequity.allocation.catalogue import IMD_ID, POPULATION_ID, UPLOAD
 from gpequity.allocation.measures import least_deprived_quintile, most_deprived_quintile
 from gpequity.allocation.pools import Sex
 from gpequity.allocation.scenario import ScenarioOutcome
-from gpequity.charts import Chart, render_svg
+from gpequity.charts import Chart, render_layouts
 from gpequity.formats import format_pounds, format_share
 from gpequity.web.allocate.formatting import count, format_weight
 from gpequity.web.views import ChartView, FieldError, Link, page_title
@@ -148,7 +148,8 @@ def result_heading(outcome: ScenarioOutcome) -> str:
 
 def chart_svg(chart: Chart) -> Markup:
     # The SVG is the renderer's own markup (its text escaped by it), from figures of the engine.
-    return Markup(render_svg(chart))
+    # Both layouts (wide, narrow); the page's CSS shows the one that fits the screen.
+    return Markup(render_layouts(chart))
 
 
 def chart_view(chart: Chart) -> ChartView:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
 
-from gpequity.charts import Chart, render_svg
+from gpequity.charts import Chart, render_layouts
 from gpequity.formats import (
     NOT_AVAILABLE,
     format_count,
@@ -52,8 +51,6 @@ CHART_ROW_HEADERS = {
     "trend": 2,
     "payment-lines": 2,
 }
-#: The names ``id`` attributes in a rendered SVG may take (gradients of the heat map).
-_SVG_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def present_chart(chart: Chart, query: FundingQuery) -> ChartView:
@@ -89,28 +86,16 @@ def present_chart(chart: Chart, query: FundingQuery) -> ChartView:
 
 
 def chart_svg(chart: Chart) -> str:
-    """The chart's SVG (:func:`gpequity.charts.render_svg`), its ``id``s prefixed by its name;
-    the same chart is rendered once while it stays in the cache."""
+    """The chart's SVGs, wide and narrow (:func:`gpequity.charts.render_layouts`), their
+    ``id``s prefixed by its name; the same chart is rendered once while it stays in the
+    cache."""
     try:
         spec = json.dumps(chart.spec, sort_keys=True)
     except TypeError:  # a value JSON cannot hold: render it uncached
-        return prefix_svg_ids(render_svg(chart), f"chart-{chart.name}")
+        return render_layouts(chart)
     return _cached_svg(chart.name, chart.title, chart.reading, spec)
 
 
 @functools.lru_cache(maxsize=SVG_CACHE_SIZE)
 def _cached_svg(name: str, title: str, reading: str, spec: str) -> str:
-    chart = Chart(name, title, reading, json.loads(spec), (), ())
-    return prefix_svg_ids(render_svg(chart), f"chart-{name}")
-
-
-def prefix_svg_ids(svg: str, prefix: str) -> str:
-    """Make the ``id``s of an SVG unique on a page that inlines several charts."""
-    for name in sorted(set(_SVG_ID.findall(svg))):
-        new = f"{prefix}-{name}"
-        svg = (
-            svg.replace(f'id="{name}"', f'id="{new}"')
-            .replace(f"url(#{name})", f"url(#{new})")
-            .replace(f'href="#{name}"', f'href="#{new}"')
-        )
-    return svg
+    return render_layouts(Chart(name, title, reading, json.loads(spec), (), ()))

@@ -7,7 +7,9 @@
   is;
 * ``/icbs/{code}/datapack.html``: the self-contained HTML file (as a download);
 * ``/icbs/{code}/datapack/figure-N.svg``: a chart of the page, which links its charts as
-  images (thirty inline SVGs would make it a page of over half a megabyte).
+  images (thirty inline SVGs would make it a page of over half a megabyte); ``?layout=narrow``
+  is its phone layout (:mod:`gpequity.chart_layouts`), which a phone's browser asks for
+  instead (``<picture>``).
 
 The pack is the one ``gpequity datapack`` writes (:mod:`gpequity.reports`). Its figures and view
 are computed once per version of the warehouse file (:mod:`gpequity.warehouse.cache`); its PDF
@@ -34,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import NoPaymentYears, UnknownYear, resolve_year
+from gpequity.chart_layouts import Layout
 from gpequity.reports.batch import BackgroundPacks
 from gpequity.reports.datapack import (
     DatapackView,
@@ -60,6 +63,8 @@ FIGURE = re.compile(r"^figure-[0-9]{1,3}$")
 #: Seconds between two looks of the page saying a PDF is being made.
 PROGRESS_REFRESH_SECONDS = 3
 EMPTY = Markup("")
+#: Below this width a browser shows a chart's narrow layout (as app.css does for inline ones).
+NARROW_MEDIA = "(max-width: 47.9375em)"
 
 
 @dataclass(frozen=True)
@@ -153,9 +158,13 @@ def _chart_img(view: DatapackView, figure: FigureView) -> Markup:
     """The figure's chart as an image the page links to (its SVG is served apart, so that the
     page of a pack with thirty charts stays small, and each chart is drawn only when asked)."""
     src = _href(view.icb_code, f"/{figure.id}.svg", view.year)
+    narrow = f"{src}&{urlencode({'layout': Layout.NARROW.value})}"
+    name = figure.chart.name if figure.chart else figure.id
     return Markup(
-        '<img src="{}" alt="{}" aria-describedby="{}-reading" class="gpq-chart__image">'
-    ).format(src, figure.title, figure.id)
+        '<picture><source media="{}" srcset="{}">'
+        '<img src="{}" alt="{}" aria-describedby="{}-reading" class="gpq-chart__image"'
+        ' data-chart="{}"></picture>'
+    ).format(NARROW_MEDIA, narrow, src, figure.title, figure.id, name)
 
 
 def _with_linked_charts(view: DatapackView) -> DatapackView:
@@ -226,14 +235,19 @@ def datapack_pdf(request: Request, found: FoundPack) -> Response:
 
 @router.get("/icbs/{code}/datapack/{figure}.svg", name="icb_datapack_chart")
 def datapack_chart(
-    request: Request, reading: PageReading, code: str, figure: str, year: str = ""
+    request: Request,
+    reading: PageReading,
+    code: str,
+    figure: str,
+    year: str = "",
+    layout: str = Layout.WIDE.value,
 ) -> Response:
     if reading is None:
         return _no_data(request)
     view = _view(reading, code, year)
-    if not FIGURE.match(figure):
+    if not FIGURE.match(figure) or layout not in tuple(Layout):
         raise StarletteHTTPException(status_code=404)
-    svg = datapack_chart_svg(reading.con, view.icb_code, view.year, figure)
+    svg = datapack_chart_svg(reading.con, view.icb_code, view.year, figure, Layout(layout))
     if svg is None:
         raise StarletteHTTPException(status_code=404)
     return Response(svg, media_type="image/svg+xml")
