@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpequity.chart_layouts import (
+    FITS_PHONE,
     LABEL_CHARS,
     LINE_PX,
     MIN_FONT_PX,
@@ -112,6 +113,16 @@ def test_both_layouts_are_drawn_with_ids_of_their_own() -> None:
     assert all(
         i.startswith(("chart-payment-lines-wide-", "chart-payment-lines-narrow-")) for i in ids
     )
+
+
+def test_a_chart_that_fits_a_phone_is_drawn_once_for_every_screen() -> None:
+    chart = lines_chart("global_sum", "balance_of_pms")
+    spec = copy.deepcopy(chart.spec)
+    spec["usermeta"] = {FITS_PHONE: True}
+    once = render_layouts(Chart(chart.name, chart.title, chart.reading, spec, (), ()))
+    assert once.count("<svg ") == 1
+    assert "data-layout" not in once
+    assert 'data-chart="payment-lines"' in once
 
 
 def test_usermeta_narrow_is_merged_into_the_narrow_spec_only() -> None:

@@ -67,6 +67,16 @@ _PENCE_FORMAT = re.compile(r"\.2f$")
 _POSITION = ("x", "y")
 
 
+#: The ``usermeta`` key of a spec drawn at most :data:`NARROW_WIDTH` wide with text of at least
+#: :data:`MIN_FONT_PX` as written: one layout serves every screen (the profiles' charts).
+FITS_PHONE = "fits_phone"
+
+
+def fits_phone(spec: dict[str, Any]) -> bool:
+    """Whether the spec says it reads on a phone as it is (:data:`FITS_PHONE`)."""
+    return bool((spec.get("usermeta") or {}).get(FITS_PHONE))
+
+
 def layout_spec(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:
     """The spec ``layout`` draws (a new dict; ``spec`` is left as it is)."""
     out = copy.deepcopy(spec)

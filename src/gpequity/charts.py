@@ -37,7 +37,7 @@ from gpequity.analysis.payments import (
     payments_trend,
     rank_label,
 )
-from gpequity.chart_layouts import Layout, layout_spec, prefix_svg_ids
+from gpequity.chart_layouts import Layout, fits_phone, layout_spec, prefix_svg_ids
 from gpequity.errors import GpequityError
 from gpequity.formats import (
     format_count,
@@ -704,9 +704,10 @@ PATH_DATA = re.compile(r' d="[^"]*"|translate\([^)]*\)')
 LONG_DECIMAL = re.compile(r"(\d\.\d{2})\d+")
 
 
-def render_svg(chart: Chart, layout: Layout = Layout.WIDE) -> str:
+def render_svg(chart: Chart, layout: Layout = Layout.WIDE, *, marked: bool = True) -> str:
     """The chart as an SVG document in ``layout`` (:mod:`gpequity.chart_layouts`), rendered
-    offline."""
+    offline; ``marked``, its ``data-layout`` says which (a chart drawn in one layout only, for
+    every screen, has none)."""
     import vl_convert
 
     svg: str = vl_convert.vegalite_to_svg(
@@ -721,16 +722,20 @@ def render_svg(chart: Chart, layout: Layout = Layout.WIDE) -> str:
     # The renderer drops the spec's description; a screen reader gets the title and reading.
     start = svg.index(">", svg.index("<svg")) + 1
     accessible = f"<title>{escape(chart.title)}</title><desc>{escape(chart.reading)}</desc>"
-    marked = f'<svg role="img" data-chart="{escape(chart.name)}" data-layout="{layout}" '
-    return svg[:start].replace("<svg ", marked, 1) + accessible + svg[start:]
+    which = f' data-layout="{layout}"' if marked else ""
+    opening = f'<svg role="img" data-chart="{escape(chart.name)}"{which} '
+    return svg[:start].replace("<svg ", opening, 1) + accessible + svg[start:]
 
 
 def render_layouts(chart: Chart, id_prefix: str | None = None) -> str:
     """Both layouts of the chart, wide then narrow, for a page whose CSS shows one at a time
     (``svg[data-layout]``, by the screen's width: ``display: none`` hides the other from screen
     readers too). Their ``id``s are prefixed by ``id_prefix`` (the chart's name) and the
-    layout, so that a page may inline several charts."""
+    layout, so that a page may inline several charts. A chart whose spec fits a phone as it
+    is (:func:`~gpequity.chart_layouts.fits_phone`) is drawn once, for every screen."""
     prefix = id_prefix or f"chart-{chart.name}"
+    if fits_phone(chart.spec):
+        return prefix_svg_ids(render_svg(chart, Layout.WIDE, marked=False), prefix)
     return "".join(
         prefix_svg_ids(render_svg(chart, layout), f"{prefix}-{layout}") for layout in Layout
     )

@@ -32,29 +32,33 @@ SLOW_PAGE_MS = 120_000
 
 @dataclass(frozen=True)
 class ChartPage:
-    """A page with charts: ``path(icb)`` is its URL for the demo warehouse's largest ICB."""
+    """A page with charts: ``path(icb, practice)`` is its URL for the demo warehouse's largest
+    ICB and one of its practices; ``layouts``, whether its charts come in a wide and a narrow
+    layout (else each is drawn once, for every screen: ``fits_phone``)."""
 
     name: str
-    path: Callable[[IcbEntry], str]
+    path: Callable[[IcbEntry, str], str]
     charts: int
+    layouts: bool = True
 
 
 PAGES = [
-    ChartPage("funding", lambda icb: "/funding", 4),
-    ChartPage("allocation result", lambda icb: f"/allocate?{urlencode(query(icb))}", 1),
+    ChartPage("funding", lambda icb, practice: "/funding", 4),
+    ChartPage("allocation result", lambda icb, practice: f"/allocate?{urlencode(query(icb))}", 1),
     ChartPage(
         "allocation result, weighted baseline",
-        lambda icb: f"/allocate?{urlencode(query(icb, baseline='weighted'))}",
+        lambda icb, practice: f"/allocate?{urlencode(query(icb, baseline='weighted'))}",
         1,
     ),
     ChartPage(
         "sensitivity",
-        lambda icb: f"/allocate/sensitivity?icb={icb.code}&amount=1000&c1=imd&w1=50",
+        lambda icb, practice: f"/allocate/sensitivity?icb={icb.code}&amount=1000&c1=imd&w1=50",
         1,
     ),
-    ChartPage("datapack", lambda icb: f"/icbs/{icb.code}/datapack", 20),
-    # The allocation compare page and the practice and ICB profiles have no chart yet: a chart
-    # added to them joins here.
+    ChartPage("datapack", lambda icb, practice: f"/icbs/{icb.code}/datapack", 20),
+    ChartPage("practice profile", lambda icb, practice: f"/practices/{practice}", 3, False),
+    ChartPage("ICB profile", lambda icb, practice: f"/icbs/{icb.code}", 1, False),
+    # The allocation compare page has no chart yet: a chart added to it joins here.
 ]
 
 
@@ -64,23 +68,38 @@ def icb(live_server: Any) -> IcbEntry:
         return max(list_icbs(con), key=lambda entry: (entry.practices, entry.code))
 
 
+@pytest.fixture(scope="module")
+def practice(live_server: Any, icb: IcbEntry) -> str:
+    """A practice of that ICB with payments (its profile has every chart)."""
+    with connect(live_server.db_path) as con:
+        row = con.execute(
+            "SELECT min(p.practice_code) FROM payments p JOIN practice_icb i"
+            " ON i.practice_code = p.practice_code WHERE i.icb_code = ?",
+            [icb.code],
+        ).fetchone()
+    assert row is not None and row[0] is not None
+    return str(row[0])
+
+
 @pytest.mark.parametrize("chart_page", PAGES, ids=[p.name for p in PAGES])
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_every_charts_text_reads_at_this_width(
     page: Page,
     icb: IcbEntry,
+    practice: str,
     chart_page: ChartPage,
     width: str,
     assert_no_axe_violations: Callable[..., None],
 ) -> None:
     page.set_viewport_size(WIDTHS[width])
-    response = page.goto(chart_page.path(icb), timeout=SLOW_PAGE_MS)
+    response = page.goto(chart_page.path(icb, practice), timeout=SLOW_PAGE_MS)
     assert response is not None and response.status == 200
     page.wait_for_load_state("networkidle", timeout=SLOW_PAGE_MS)
 
     charts = assert_chart_text_readable(page, at_least=chart_page.charts)
 
-    assert {c.layout for c in charts} == {"narrow" if width == "phone" else "wide"}
+    layout = ("narrow" if width == "phone" else "wide") if chart_page.layouts else ""
+    assert {c.layout for c in charts} == {layout}
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
     # Each inline chart is drawn twice, but a screen reader finds it once at any width.
     for title in set(page.locator("svg[data-chart] > title").all_text_contents()):

@@ -24,6 +24,7 @@ from gpequity.analysis.profile_figures import (
     spine_counts,
 )
 from gpequity.analysis.profiles import PaymentYear, PracticeProfile
+from gpequity.chart_layouts import FITS_PHONE
 from gpequity.charts import POUNDS_AXIS, Chart, records, vega_spec
 from gpequity.formats import compare_amounts, format_count, format_pounds
 
@@ -100,6 +101,7 @@ def _fit(reading: str, values: list[dict[str, Any]], height: int, **body: Any) -
     """A spec :data:`WIDTH` pixels wide in all (axes and legend inside it)."""
     spec = vega_spec(reading, values, size=(WIDTH, height), **body)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    spec["usermeta"] = {FITS_PHONE: True}
     return spec
 
 
@@ -108,6 +110,7 @@ def _rows(reading: str, values: list[dict[str, Any]], **body: Any) -> dict[str, 
     width: its rows are drawn at their own size inside the padding)."""
     spec = vega_spec(reading, values, **body)
     del spec["width"], spec["height"]
+    spec["usermeta"] = {FITS_PHONE: True}
     return spec
 
 
@@ -554,6 +557,7 @@ def spine_chart(rows: Sequence[SpineRow]) -> Chart | None:
             },
         ],
     )
+    spec["usermeta"] = {FITS_PHONE: True}
     return Chart(
         "practice-spine", "Indicators against England's range", reading, spec, header, tuple(table)
     )
