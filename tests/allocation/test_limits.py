@@ -97,7 +97,10 @@ def test_the_worked_example_matches_the_engine_exactly() -> None:
     assert summary.held == {LimitKind.FLOOR: ("A81001",), LimitKind.CAP: ("A81005", "A81006")}
     assert summary.moved == {LimitKind.FLOOR: Decimal("500.00"), LimitKind.CAP: Decimal("-1000.00")}
     assert summary.moved_total == Decimal("1000.00")
-    assert any("Held at the floor: 1 practices (A81001)" in line for line in result.description)
+    assert any(
+        "Held at the floor: 1 practice (A81001), £500.00 moved." in line
+        for line in result.description
+    )
 
 
 def test_without_limits_nothing_is_held_or_moved() -> None:

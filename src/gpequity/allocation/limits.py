@@ -78,8 +78,13 @@ def _codes(codes: Sequence[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _practices(number: int) -> str:
+    return f"{number} practice" if number == 1 else f"{number} practices"
+
+
 def _pounds(amount: Decimal) -> str:
-    return f"£{amount:,}"
+    """Pounds with at least two decimals (a per-patient limit may have four): £1.50, £0.1234."""
+    return f"£{amount:,.2f}" if amount == amount.quantize(PENCE) else f"£{amount:,}"
 
 
 def describe_limit(amount: Decimal, unit: LimitUnit) -> str:
@@ -153,7 +158,7 @@ def check_limits(limits: AllocationLimits | None) -> list[InputProblem]:
             problems.append(
                 InputProblem(
                     "limits.previous",
-                    "A pace-of-change limit needs the previous allocation: upload it.",
+                    "A pace-of-change limit needs the previous allocation.",
                 )
             )
     elif limits.previous:
@@ -462,18 +467,18 @@ def summarise_limits(
         )
         if new:
             text.append(
-                f"{len(new)} practices have no previous allocation ({_codes(new)}): no pace "
-                "limit applies to them."
+                f"No previous allocation for {_practices(len(new))} ({_codes(new)}): no "
+                "pace limit applies to them."
             )
         if not_in_pool:
             text.append(
-                f"{len(not_in_pool)} codes of the previous allocation are not practices of this "
-                f"pool and are left out ({_codes(not_in_pool)})."
+                f"Not practices of this pool, so left out: {_practices(len(not_in_pool))} of the "
+                f"previous allocation ({_codes(not_in_pool)})."
             )
     for kind in LimitKind:
         if codes_by_kind[kind]:
             text.append(
-                f"Held at the {LIMIT_LABELS[kind]}: {len(codes_by_kind[kind])} practices "
+                f"Held at the {LIMIT_LABELS[kind]}: {_practices(len(codes_by_kind[kind]))} "
                 f"({_codes(codes_by_kind[kind])}), {_pounds(moved_by_kind[kind])} moved."
             )
     text.append(

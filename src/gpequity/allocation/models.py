@@ -280,6 +280,11 @@ class PracticeAllocation:
     #: The allocation less the one without limits (``None`` when no limits were asked for).
     moved: Decimal | None = None
 
+    @property
+    def unlimited(self) -> Decimal | None:
+        """The allocation the practice would have had without the limits (``None``: none)."""
+        return None if self.moved is None else self.allocation - self.moved
+
 
 @dataclass(frozen=True, slots=True)
 class PcnSummary:

@@ -18,10 +18,12 @@ from markupsafe import Markup
 
 from gpequity import __version__
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
+from gpequity.allocation.limits import LIMIT_LABELS
 from gpequity.allocation.measures import most_deprived_quintile
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import allocation_bars_chart, render_svg
 from gpequity.formats import (
+    format_change,
     format_count,
     format_people,
     format_per_patient,
@@ -33,8 +35,8 @@ from gpequity.views import Column, TableView, figure_columns, text_table
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
-    "No link: this allocation uses your own indicator file, which is not kept. Keep the file "
-    "with this report to reproduce it."
+    "No link: this allocation uses your own file (indicators or a previous allocation), which "
+    "is not kept. Keep the file with this report to reproduce it."
 )
 
 
@@ -56,6 +58,8 @@ class AllocationReportView:
     practices: TableView
     pcns: TableView
     excluded: TableView | None
+    limits: tuple[str, ...]
+    held: TableView | None
     data: tuple[tuple[str, str], ...]
     link: str
     footer: str
@@ -108,6 +112,33 @@ def quintile_table(outcome: ScenarioOutcome) -> TableView:
                 format_per_patient(q.allocation_per_patient),
             )
             for q in outcome.result.quintiles
+        ),
+    )
+
+
+def limits_table(outcome: ScenarioOutcome) -> TableView | None:
+    """The practices held at a floor, a cap or a pace limit, and the money each moved, as the
+    report, the result page and ``gpequity allocate`` show them (``None``: no limits)."""
+    summary = outcome.result.limits
+    if summary is None:
+        return None
+    return text_table(
+        caption="Practices held at a limit, and the money the limits moved",
+        columns=(
+            Column("Practice"),
+            Column("Held at"),
+            *figure_columns("Without limits", "Allocation", "Moved"),
+        ),
+        rows=tuple(
+            (
+                f"{p.code} {p.name}",
+                LIMIT_LABELS[p.limit],
+                format_pounds(p.unlimited),
+                format_pounds(p.allocation),
+                format_change(p.moved),
+            )
+            for p in outcome.result.practices
+            if p.limit is not None
         ),
     )
 
@@ -226,6 +257,8 @@ def present_allocation_report(
         practices=_practice_table(outcome),
         pcns=_pcn_table(outcome),
         excluded=_excluded_table(outcome),
+        limits=result.limits.description if result.limits else (),
+        held=limits_table(outcome),
         data=_data_used(outcome),
         link=link or NO_LINK,
         footer=f"{outcome.icb.code} allocation of {format_pounds(result.request.amount)}, "
