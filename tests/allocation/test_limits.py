@@ -98,7 +98,7 @@ def test_the_worked_example_matches_the_engine_exactly() -> None:
     assert summary.moved == {LimitKind.FLOOR: Decimal("500.00"), LimitKind.CAP: Decimal("-1000.00")}
     assert summary.moved_total == Decimal("1000.00")
     assert any(
-        "Held at the floor: 1 practice (A81001), £500.00 moved." in line
+        "Held at the floor: 1 practice (A81001), £500.00 moved to them." in line
         for line in result.description
     )
 

@@ -84,7 +84,16 @@ def _practices(number: int) -> str:
 
 def _pounds(amount: Decimal) -> str:
     """Pounds with at least two decimals (a per-patient limit may have four): £1.50, £0.1234."""
-    return f"£{amount:,.2f}" if amount == amount.quantize(PENCE) else f"£{amount:,}"
+    sign, size = ("−", -amount) if amount < 0 else ("", amount)
+    text = f"{size:,.2f}" if size == size.quantize(PENCE) else f"{size:,}"
+    return f"{sign}£{text}"
+
+
+def _moved(amount: Decimal) -> str:
+    """Money a limit moved, said from the practices it held: to them or from them."""
+    if amount < 0:
+        return f"{_pounds(-amount)} moved from them"
+    return f"{_pounds(amount)} moved to them"
 
 
 def describe_limit(amount: Decimal, unit: LimitUnit) -> str:
@@ -479,7 +488,7 @@ def summarise_limits(
         if codes_by_kind[kind]:
             text.append(
                 f"Held at the {LIMIT_LABELS[kind]}: {_practices(len(codes_by_kind[kind]))} "
-                f"({_codes(codes_by_kind[kind])}), {_pounds(moved_by_kind[kind])} moved."
+                f"({_codes(codes_by_kind[kind])}), {_moved(moved_by_kind[kind])}."
             )
     text.append(
         "Limits are applied by water-filling: practices held at a limit get it, and the rest "

@@ -186,3 +186,15 @@ def describe_problem(problem: UploadProblem, file_name: str | None = None) -> st
     if problem.column is not None:
         where.append(f"column '{problem.column}'")
     return f"{', '.join(where)}: {problem.message}" if where else problem.message
+
+
+#: The headers of the carried previous allocation (read back by :func:`parse_previous_allocation`).
+CARRIED_HEADER = ("Practice code", "Amount")
+
+
+def previous_as_csv(amounts: Mapping[str, Decimal]) -> str:
+    """The good rows of a previous allocation as CSV text, which the web form carries to the
+    next submission in a hidden field (read back with the same checks as the file)."""
+    lines = [",".join(CARRIED_HEADER)]
+    lines += [f"{code},{amount}" for code, amount in sorted(amounts.items())]
+    return "\n".join(lines) + "\n"
