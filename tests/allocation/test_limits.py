@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -101,6 +102,20 @@ def test_the_worked_example_matches_the_engine_exactly() -> None:
         "Held at the floor: 1 practice (A81001), £500.00 moved to them." in line
         for line in result.description
     )
+
+
+def test_the_methods_page_shows_the_same_worked_example() -> None:
+    import gpequity
+
+    text = (Path(gpequity.__file__).parent / "allocation" / "method.md").read_text("utf-8")
+    section = text.split("### Worked example: one floor, one cap", 1)[1].split("\n## ", 1)[0]
+    result = run(AllocationLimits(floor=Decimal("1.50"), cap=Decimal("4.50")))
+    for row in result.practices:
+        held = " " if row.limit is None else f" {row.limit.value} "
+        moved = row.moved or Decimal(0)
+        sign = "+" if moved >= 0 else "−"
+        line = f"**{row.allocation:,.2f}** |{held}| {sign}{abs(moved):,.2f} |"
+        assert f"| {row.code} |" in section and line in section, line
 
 
 def test_without_limits_nothing_is_held_or_moved() -> None:

@@ -35,8 +35,8 @@ from gpequity.views import Column, TableView, figure_columns, text_table
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
-    "No link: this allocation uses your own file (indicators or a previous allocation), which "
-    "is not kept. Keep the file with this report to reproduce it."
+    "No link: this allocation uses your own indicator file or previous allocation, which is not "
+    "kept. Keep the file with this report to reproduce it."
 )
 
 
