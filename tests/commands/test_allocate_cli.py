@@ -142,6 +142,8 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "allocation_per_patient": 0.495,
         "baseline": 2000.0,
         "difference": -1010.01,
+        "limit": None,
+        "moved": None,
     }
     assert [
         (p["practice_code"], p["allocation"], p["baseline"], p["imd_quintile"])
