@@ -27,7 +27,6 @@ with the largest floor, the smallest cap or the smallest maximum change that can
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -55,6 +54,8 @@ from gpequity.allocation.rounding import (
 PLACES = {LimitUnit.PER_PATIENT: 4, LimitUnit.PER_PRACTICE: 2}
 #: Decimal places of the maximum change, in percent.
 CHANGE_PLACES = 2
+#: A whole, in percent.
+PERCENT = 100
 #: The largest maximum change accepted, in percent.
 MAX_CHANGE = Decimal(1000)
 #: How the kinds are said in words (the CSV, the pages, the PDF).
@@ -188,9 +189,10 @@ def check_limits(limits: AllocationLimits | None) -> list[InputProblem]:
 # --- the bounds of each practice ---------------------------------------------------------------
 
 
-def _nearest_pence(pounds: Fraction) -> int:
-    """Pounds to the nearest whole penny, half a penny up."""
-    return int((pounds * PENCE_PER_POUND + Fraction(1, 2)) // 1)
+def _nearest_pence(numerator: int, denominator: int) -> int:
+    """Pounds ``numerator / denominator`` to the nearest whole penny, half a penny up (whole
+    numbers throughout: this runs for every practice at every step of a search)."""
+    return (2 * PENCE_PER_POUND * numerator + denominator) // (2 * denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,105 +208,123 @@ class _Bounds:
 def _bounds(limits: AllocationLimits, practices: Sequence[PracticeInput]) -> _Bounds:
     unit = LimitUnit(limits.unit)
     bounds = _Bounds({}, {}, {}, {})
-    change = None if limits.max_change is None else Fraction(limits.max_change) / 100
+    floor = None if limits.floor is None else limits.floor.as_integer_ratio()
+    cap = None if limits.cap is None else limits.cap.as_integer_ratio()
+    # 1 -/+ change/100 = (100 * d -/+ n) / (100 * d) for a change of n / d percent
+    change = None if limits.max_change is None else limits.max_change.as_integer_ratio()
     for practice in practices:
         code = practice.code
-        size = Fraction(practice.target_population) if unit == LimitUnit.PER_PATIENT else 1
-        candidates_low: list[tuple[int, LimitKind]] = []
-        candidates_high: list[tuple[int, LimitKind]] = []
-        if limits.floor is not None:
-            candidates_low.append((_nearest_pence(Fraction(limits.floor) * size), LimitKind.FLOOR))
-        if limits.cap is not None:
-            candidates_high.append((_nearest_pence(Fraction(limits.cap) * size), LimitKind.CAP))
+        size_n, size_d = (
+            practice.target_population.as_integer_ratio()
+            if unit == LimitUnit.PER_PATIENT
+            else (1, 1)
+        )
+        lows: list[tuple[int, LimitKind]] = []
+        highs: list[tuple[int, LimitKind]] = []
+        if floor is not None:
+            lows.append((_nearest_pence(floor[0] * size_n, floor[1] * size_d), LimitKind.FLOOR))
+        if cap is not None:
+            highs.append((_nearest_pence(cap[0] * size_n, cap[1] * size_d), LimitKind.CAP))
         previous = limits.previous.get(code)
         if change is not None and previous is not None:
-            before = Fraction(previous)
-            fall = _nearest_pence(max(before * (1 - change), Fraction(0)))
-            candidates_low.append((fall, LimitKind.PACE_DOWN))
-            candidates_high.append((_nearest_pence(before * (1 + change)), LimitKind.PACE_UP))
-        if candidates_low:
+            before_n, before_d = previous.as_integer_ratio()
+            whole = PERCENT * change[1]
+            fall = max(whole - change[0], 0)
+            lows.append((_nearest_pence(before_n * fall, before_d * whole), LimitKind.PACE_DOWN))
+            rise = whole + change[0]
+            highs.append((_nearest_pence(before_n * rise, before_d * whole), LimitKind.PACE_UP))
+        if lows:
             # the larger lowest holds; on a tie the floor is named
-            bounds.low[code], bounds.low_kind[code] = max(candidates_low, key=lambda c: c[0])
-        if candidates_high:
-            bounds.high[code], bounds.high_kind[code] = min(candidates_high, key=lambda c: c[0])
+            bounds.low[code], bounds.low_kind[code] = max(lows, key=lambda c: c[0])
+        if highs:
+            bounds.high[code], bounds.high_kind[code] = min(highs, key=lambda c: c[0])
     return bounds
 
 
-def _clamp(value: Fraction, low: int | None, high: int | None) -> Fraction:
+def _clamped(value: int, low: int | None, high: int | None) -> int:
     if low is not None and value < low:
-        return Fraction(low)
+        return low
     if high is not None and value > high:
-        return Fraction(high)
+        return high
     return value
 
 
 def _fill(
-    exact: Mapping[str, Fraction], bounds: _Bounds, total: int
+    numerators: Mapping[str, int], denominator: int, bounds: _Bounds, total: int
 ) -> tuple[Fraction, dict[str, Fraction]] | None:
-    """Water-filling: ``min(U_i, max(L_i, t * u_i))`` adding up to ``total`` pence (``None``
-    when no factor ``t`` does)."""
-    low, high = bounds.low, bounds.high
+    """Water-filling: ``min(U_i, max(L_i, t * u_i))`` adding up to ``total`` pence, where
+    ``u_i = numerators[i] / denominator`` pence (``None`` when no factor ``t`` does).
 
-    def amounts(factor: Fraction) -> dict[str, Fraction]:
-        return {
-            code: _clamp(factor * value, low.get(code), high.get(code))
-            for code, value in exact.items()
-        }
-
-    def filled(factor: Fraction) -> Fraction:
-        return sum(amounts(factor).values(), Fraction(0))
-
-    if any(low[code] > high[code] for code in low if code in high):
+    The filled total is increasing in ``t`` and straight between the breakpoints where a
+    practice reaches a bound, so a bisection over the breakpoints finds the piece where it
+    meets the total, and the piece's line gives ``t``. Sums are of whole numbers: the bounds
+    are scaled by ``denominator`` and, at ``t = p / q``, everything by ``q``.
+    """
+    low = {code: value * denominator for code, value in bounds.low.items()}
+    high = {code: value * denominator for code, value in bounds.high.items()}
+    if any(value > high[code] for code, value in low.items() if code in high):
         return None
-    breaks = sorted(
-        {Fraction(0)}
-        | {
-            Fraction(b, value)
-            for code, value in exact.items()
-            if value > 0
-            for b in _ends(code, bounds)
-        }
-    )
-    sums = _LazySums(breaks, filled)
-    index = bisect.bisect_left(sums, Fraction(total))
-    if index < len(breaks) and sums[index] == total:
-        return breaks[index], amounts(breaks[index])
-    if index == 0:
-        return None  # the lowest amounts alone add up to more than the total
-    start = breaks[index - 1]
-    # Between two breakpoints (or past the last) the free practices move in proportion.
-    probe = (start + breaks[index]) / 2 if index < len(breaks) else start + 1
-    fixed = Fraction(0)
-    free = Fraction(0)
-    for code, value in exact.items():
-        amount = probe * value
-        lowest, highest = low.get(code), high.get(code)
-        if (lowest is not None and amount <= lowest) or (highest is not None and amount >= highest):
-            fixed += _clamp(amount, lowest, highest)
+    target = total * denominator
+
+    def excess(factor: Fraction) -> int:
+        """The filled total at ``factor`` less the target, times the factor's denominator."""
+        p, q = factor.numerator, factor.denominator
+        filled = 0
+        for code, n in numerators.items():
+            lowest, highest = low.get(code), high.get(code)
+            filled += _clamped(
+                p * n,
+                None if lowest is None else lowest * q,
+                None if highest is None else highest * q,
+            )
+        return filled - target * q
+
+    ends = {
+        Fraction(end, n)
+        for code, n in numerators.items()
+        if n > 0
+        for end in (low.get(code), high.get(code))
+        if end is not None
+    }
+    breaks = sorted({Fraction(0)} | ends)
+    first, last = 0, len(breaks)
+    while first < last:
+        middle = (first + last) // 2
+        if excess(breaks[middle]) >= 0:
+            last = middle
         else:
-            free += value
-    if free == 0:
-        return None  # the highest amounts alone add up to less than the total
-    factor = (total - fixed) / free
-    return factor, amounts(factor)
-
-
-def _ends(code: str, bounds: _Bounds) -> list[int]:
-    return [b for b in (bounds.low.get(code), bounds.high.get(code)) if b is not None]
-
-
-class _LazySums(Sequence[Fraction]):
-    """The filled total at each breakpoint, computed only where the bisection looks."""
-
-    def __init__(self, breaks: Sequence[Fraction], filled: Callable[[Fraction], Fraction]) -> None:
-        self._breaks = breaks
-        self._filled = filled
-
-    def __len__(self) -> int:
-        return len(self._breaks)
-
-    def __getitem__(self, index: int) -> Fraction:  # type: ignore[override]
-        return self._filled(self._breaks[index])
+            first = middle + 1
+    if first == 0 and excess(breaks[0]) > 0:
+        return None  # the lowest amounts alone add up to more than the total
+    if first < len(breaks) and excess(breaks[first]) == 0:
+        factor = breaks[first]
+    else:
+        # Between two breakpoints (or past the last) the practices not held move in proportion.
+        start = breaks[first - 1]
+        probe = (start + breaks[first]) / 2 if first < len(breaks) else start + 1
+        p, q = probe.numerator, probe.denominator
+        fixed, free = 0, 0
+        for code, n in numerators.items():
+            lowest, highest = low.get(code), high.get(code)
+            if lowest is not None and p * n <= lowest * q:
+                fixed += lowest * q
+            elif highest is not None and p * n >= highest * q:
+                fixed += highest * q
+            else:
+                free += n
+        if free == 0:
+            return None  # the highest amounts alone add up to less than the total
+        factor = Fraction(target * q - fixed, q * free)
+    amounts = {}
+    for code, n in numerators.items():
+        amount = factor * n
+        lowest, highest = low.get(code), high.get(code)
+        if lowest is not None and amount < lowest:
+            amount = Fraction(lowest)
+        elif highest is not None and amount > highest:
+            amount = Fraction(highest)
+        amounts[code] = amount / denominator
+    return factor, amounts
 
 
 # --- limits that cannot be met -----------------------------------------------------------------
@@ -313,10 +333,26 @@ class _LazySums(Sequence[Fraction]):
 def _feasible(
     limits: AllocationLimits,
     practices: Sequence[PracticeInput],
-    exact: Mapping[str, Fraction],
+    exact: Mapping[str, int],
     total: int,
 ) -> bool:
-    return _fill(exact, _bounds(limits, practices), total) is not None
+    """Whether some factor meets the limits: no practice's lowest above its highest, the lowest
+    amounts adding up to at most the total, and the highest (a practice with no need can only
+    get its lowest) to at least it. Whole pence: integer sums, quick enough to search."""
+    bounds = _bounds(limits, practices)
+    if any(low > bounds.high[code] for code, low in bounds.low.items() if code in bounds.high):
+        return False
+    if sum(bounds.low.values()) > total:
+        return False
+    highest = 0
+    for code, value in exact.items():
+        if value <= 0:
+            highest += bounds.low.get(code, 0)
+        elif code not in bounds.high:
+            return True  # a practice with need and no cap can take any amount
+        else:
+            highest += bounds.high[code]
+    return highest >= total
 
 
 def _search(steps_ok: Callable[[int], bool], start: int, *, upwards: bool) -> int | None:
@@ -351,7 +387,7 @@ def _search(steps_ok: Callable[[int], bool], start: int, *, upwards: bool) -> in
 def _infeasible(
     limits: AllocationLimits,
     practices: Sequence[PracticeInput],
-    exact: Mapping[str, Fraction],
+    exact: Mapping[str, int],
     total: int,
 ) -> InputProblem:
     """Why the limits cannot all be met, with the nearest limit that can."""
@@ -424,18 +460,18 @@ def apply_limits(
     largest floor, smallest cap or smallest maximum change that can.
     """
     total = sum(numerators.values()) // denominator
-    exact = {code: Fraction(n, denominator) for code, n in numerators.items()}
     limited = [p for p in practices if p.target_population > 0]
     bounds = _bounds(limits, limited)
-    filled = _fill(exact, bounds, total)
+    filled = _fill(numerators, denominator, bounds, total)
     if filled is None:
-        raise AllocationInputError([_infeasible(limits, limited, exact, total)])
+        raise AllocationInputError([_infeasible(limits, limited, numerators, total)])
     factor, amounts = filled
     held: dict[str, LimitKind] = {}
-    for code, value in exact.items():
-        if code in bounds.low and factor * value < bounds.low[code]:
+    for code, n in numerators.items():
+        # held: where t * u_i, the amount before clamping, is past the bound
+        if code in bounds.low and factor * n < bounds.low[code] * denominator:
             held[code] = bounds.low_kind[code]
-        elif code in bounds.high and factor * value > bounds.high[code]:
+        elif code in bounds.high and factor * n > bounds.high[code] * denominator:
             held[code] = bounds.high_kind[code]
     scaled, common = scale_to_integers(amounts)
     return LimitedAmounts(round_pence(scaled, common, amount), held)
