@@ -171,7 +171,7 @@ def test_pace_of_change_holds_each_practice_within_its_previous_amount() -> None
                 previous={p.code: Decimal("3000") for p in PRACTICES}, max_change=Decimal("5")
             ),
             "limits.max_change",
-            "The smallest largest change that can be met is 11.12%.",
+            "The smallest maximum change that can be met is 11.12%.",
         ),
     ],
 )

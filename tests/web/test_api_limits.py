@@ -114,7 +114,7 @@ def test_no_limits_is_null(client: TestClient) -> None:
                 "max_change": 0,
             },
             ["body", "limits", "max_change"],
-            "The smallest largest change that can be met is 25.00%.",
+            "The smallest maximum change that can be met is 25.00%.",
         ),
         ({"ceiling": 5}, ["body", "limits", "ceiling"], "Extra inputs"),
     ],

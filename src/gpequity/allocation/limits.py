@@ -425,9 +425,9 @@ def _infeasible(
     best = _search(lambda k: ok(max_change=k * change_step), start, upwards=True)
     held = "the previous amounts, less or plus the largest change,"
     if best is not None and best * change_step <= MAX_CHANGE:
-        suggestion = f" The smallest largest change that can be met is {best * change_step}%."
+        suggestion = f" The smallest maximum change that can be met is {best * change_step}%."
     else:
-        suggestion = " No largest change can be met with the floor and cap given."
+        suggestion = " No maximum change can be met with the floor and cap given."
     return InputProblem(
         "limits.max_change",
         f"The pace of change of {limits.max_change}% cannot be met: {held} cannot add up to "
