@@ -29,6 +29,7 @@ from gpequity.allocation.upload import (
     _normalised_header,
     _number,
     _read_table,
+    repeated_code,
 )
 
 #: Headers (lower case, ``_`` and ``-`` read as spaces) of the column of amounts.
@@ -63,23 +64,25 @@ class PreviousUpload:
         object.__setattr__(self, "amounts", MappingProxyType(dict(self.amounts)))
 
 
+#: What is said when a column cannot be found, by the headers that name it.
+MISSING_COLUMN = {
+    PRACTICE_CODE_HEADERS: "No practice-code column: name the column of practice codes "
+    "'Practice code' (or 'GP code' or 'ODS code').",
+    AMOUNT_HEADERS: "No amount column: name the column of previous amounts in pounds 'Amount' "
+    "(or 'Allocation').",
+}
+
+
 def _columns(names: Sequence[str], header_row: int) -> tuple[int, int]:
+    """The indexes of the practice-code and the amount columns."""
     normalised = [_normalised_header(name) for name in names]
-    code = next((i for i, n in enumerate(normalised) if n in PRACTICE_CODE_HEADERS), None)
-    if code is None:
-        raise _Fatal(
-            "No practice-code column: name the column of practice codes 'Practice code' "
-            "(or 'GP code' or 'ODS code').",
-            row=header_row,
-        )
-    amount = next((i for i, n in enumerate(normalised) if n in AMOUNT_HEADERS), None)
-    if amount is None:
-        raise _Fatal(
-            "No amount column: name the column of previous amounts in pounds 'Amount' "
-            "(or 'Allocation').",
-            row=header_row,
-        )
-    return code, amount
+    found = []
+    for headers, message in MISSING_COLUMN.items():
+        index = next((i for i, n in enumerate(normalised) if n in headers), None)
+        if index is None:
+            raise _Fatal(message, row=header_row)
+        found.append(index)
+    return found[0], found[1]
 
 
 def _amount(value: object) -> Decimal | None:
@@ -139,14 +142,7 @@ def parse_previous_allocation(
         if not code:
             problems.append(UploadProblem(row, code_column, "No practice code; row left out."))
         elif code in first_seen:
-            problems.append(
-                UploadProblem(
-                    row,
-                    code_column,
-                    f"Practice {code} appears again (first on row {first_seen[code]}); "
-                    "this row was left out.",
-                )
-            )
+            problems.append(repeated_code(row, code_column, code, first_seen[code]))
         elif _is_blank(raw):
             problems.append(UploadProblem(row, amount_column, "No amount; row left out."))
         elif amount is None:

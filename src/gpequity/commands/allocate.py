@@ -39,6 +39,7 @@ from gpequity.allocation import (
     InputProblem,
     Method,
     UploadedColumn,
+    UploadProblem,
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
@@ -293,19 +294,24 @@ def read_limits(options: ScenarioOptions) -> tuple[AllocationLimits | None, list
     return limits, problems
 
 
+def _warn_problems(problems: Sequence[UploadProblem], file_name: str) -> None:
+    """A file's rows that were left out, one warning each, naming the row and the column."""
+    for problem in problems:
+        err_console.print(
+            f"warning: {describe_problem(problem, file_name)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def _read_previous(path: Path) -> tuple[dict[str, Decimal], list[InputProblem]]:
     try:
         data = path.read_bytes()
     except OSError as error:
         return {}, [InputProblem("limits.previous", f"{path}: cannot be read ({error.strerror}).")]
     upload = parse_previous_allocation(data, path.name)
-    for problem in upload.problems:
-        err_console.print(
-            f"warning: {describe_problem(problem, path.name)}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    _warn_problems(upload.problems, path.name)
     if not upload.amounts:
         return {}, [InputProblem("limits.previous", f"{path}: no usable row (see above).")]
     return dict(upload.amounts), []
@@ -432,13 +438,7 @@ def _read_upload(
     upload = parse_indicator_upload(
         data, path.name, icb_practice_codes(con, icb.code, method), known_practice_codes(con)
     )
-    for problem in upload.problems:
-        err_console.print(
-            f"warning: {describe_problem(problem, path.name)}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    _warn_problems(upload.problems, path.name)
     if not upload.columns:
         raise fail(f"--indicators-file {path}: no usable column of values (see above).")
     ids = ", ".join(f"{c.id} ({c.name})" for c in upload.columns)

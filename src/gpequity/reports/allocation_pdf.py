@@ -20,6 +20,7 @@ from gpequity import __version__
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
 from gpequity.allocation.limits import LIMIT_LABELS
 from gpequity.allocation.measures import most_deprived_quintile
+from gpequity.allocation.models import PracticeAllocation
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import allocation_bars_chart, render_svg
 from gpequity.formats import (
@@ -116,31 +117,28 @@ def quintile_table(outcome: ScenarioOutcome) -> TableView:
     )
 
 
+def _held_row(practice: PracticeAllocation) -> tuple[str, ...]:
+    """A practice held at a limit: who, which limit, without and with the limits, the move."""
+    limit = "" if practice.limit is None else LIMIT_LABELS[practice.limit]
+    figures = (practice.unlimited, practice.allocation)
+    return (
+        f"{practice.code} {practice.name}",
+        limit,
+        *map(format_pounds, figures),
+        format_change(practice.moved),
+    )
+
+
 def limits_table(outcome: ScenarioOutcome) -> TableView | None:
     """The practices held at a floor, a cap or a pace limit, and the money each moved, as the
     report, the result page and ``gpequity allocate`` show them (``None``: no limits)."""
-    summary = outcome.result.limits
-    if summary is None:
+    if outcome.result.limits is None:
         return None
-    return text_table(
-        caption="Practices held at a limit, and the money the limits moved",
-        columns=(
-            Column("Practice"),
-            Column("Held at"),
-            *figure_columns("Without limits", "Allocation", "Moved"),
-        ),
-        rows=tuple(
-            (
-                f"{p.code} {p.name}",
-                LIMIT_LABELS[p.limit],
-                format_pounds(p.unlimited),
-                format_pounds(p.allocation),
-                format_change(p.moved),
-            )
-            for p in outcome.result.practices
-            if p.limit is not None
-        ),
-    )
+    held = [p for p in outcome.result.practices if p.limit is not None]
+    columns: tuple[Column, ...] = (Column("Practice"), Column("Held at"))
+    columns += figure_columns("Without limits", "Allocation", "Moved")
+    caption = "Practices held at a limit, and the money the limits moved"
+    return text_table(caption=caption, columns=columns, rows=map(_held_row, held))
 
 
 def _practice_table(outcome: ScenarioOutcome) -> TableView:

@@ -61,29 +61,30 @@ def _number(text: str, field: str, message: str, errors: list[FieldError]) -> De
         return None
 
 
+#: The limits typed as numbers, and what is said when one is not.
+NUMBER_FIELDS = (
+    ("floor", "Enter the floor as an amount in pounds, for example 1.50, or leave it empty."),
+    ("cap", "Enter the cap as an amount in pounds, for example 4.50, or leave it empty."),
+    (
+        "max_change",
+        "Enter the largest change as a percentage, for example 5, or leave it empty.",
+    ),
+)
+#: The floor's and the cap's label and hint.
+POUNDS_FIELDS = {
+    "floor": ("Floor (optional)", "The least any practice gets, for example 1.50."),
+    "cap": ("Cap (optional)", "The most any practice gets, for example 4.50."),
+}
+
+
 def parse_limits(
     params: Mapping[str, str],
 ) -> tuple[AllocationLimits | None, list[FieldError]]:
     """The limits typed in the form (``None`` when none is set), and every field that cannot be
     read; the engine checks the rest (a cap below the floor, limits that cannot be met)."""
     errors: list[FieldError] = []
-    floor = _number(
-        params.get("floor", ""),
-        "floor",
-        "Enter the floor as an amount in pounds, for example 1.50, or leave it empty.",
-        errors,
-    )
-    cap = _number(
-        params.get("cap", ""),
-        "cap",
-        "Enter the cap as an amount in pounds, for example 4.50, or leave it empty.",
-        errors,
-    )
-    change = _number(
-        params.get("max_change", ""),
-        "max_change",
-        "Enter the largest change as a percentage, for example 5, or leave it empty.",
-        errors,
+    floor, cap, change = (
+        _number(params.get(name, ""), name, message, errors) for name, message in NUMBER_FIELDS
     )
     unit_text = params.get("limit_unit", "") or LimitUnit.PER_PATIENT.value
     unit = LimitUnit.PER_PATIENT
@@ -140,6 +141,12 @@ def previous_view(
     return PreviousView(name, summary, tuple(describe_problem(p) for p in problems))
 
 
+def _pounds_field(name: str, params: Mapping[str, str], errors: Mapping[str, str]) -> TextField:
+    label, hint = POUNDS_FIELDS[name]
+    value, error = params.get(name, ""), errors.get(name)
+    return TextField(name, name, label, value, hint=hint, error=error, width=5, prefix="£")
+
+
 def limits_fields(
     params: Mapping[str, str],
     errors: Mapping[str, str],
@@ -150,26 +157,8 @@ def limits_fields(
     wrong = any(name in errors for name in LIMIT_FORM_FIELDS)
     return LimitsFields(
         open=bool(is_set or wrong or previous),
-        floor=TextField(
-            "floor",
-            "floor",
-            "Floor (optional)",
-            params.get("floor", ""),
-            hint="The least any practice gets, for example 1.50.",
-            error=errors.get("floor"),
-            width=5,
-            prefix="£",
-        ),
-        cap=TextField(
-            "cap",
-            "cap",
-            "Cap (optional)",
-            params.get("cap", ""),
-            hint="The most any practice gets, for example 4.50.",
-            error=errors.get("cap"),
-            width=5,
-            prefix="£",
-        ),
+        floor=_pounds_field("floor", params, errors),
+        cap=_pounds_field("cap", params, errors),
         unit=radio_group(
             "limit_unit",
             "limit_unit",
