@@ -145,6 +145,12 @@ def test_limits_with_a_previous_allocation_list_the_practices_held(
         path=str(Path(__file__).resolve().parents[2] / "test-artifacts/e2e/allocate-limits.png"),
         full_page=True,
     )
+    # On a phone each held practice is a card with its figures labelled.
+    page.set_viewport_size({"width": 390, "height": 844})
+    first = table.locator("tbody tr").first
+    expect(first).to_be_visible()
+    expect(first).to_contain_text("Held at")
+    assert_no_axe_violations(page)
 
 
 def _pounds(value: Decimal) -> str:

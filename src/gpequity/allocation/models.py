@@ -106,14 +106,11 @@ class LimitUnit(StrEnum):
 
 
 class LimitKind(StrEnum):
-    """The limit that held a practice (see :mod:`gpequity.allocation.limits`)."""
+    """The limit that held a practice: its floor, its cap, or its previous allocation less
+    (``pace-down``) or plus (``pace-up``) the maximum change (:mod:`gpequity.allocation.limits`).
+    """
 
-    FLOOR = "floor"
-    CAP = "cap"
-    #: Held at its previous allocation less the maximum change.
-    PACE_DOWN = "pace-down"
-    #: Held at its previous allocation plus the maximum change.
-    PACE_UP = "pace-up"
+    FLOOR, CAP, PACE_DOWN, PACE_UP = "floor", "cap", "pace-down", "pace-up"
 
 
 @dataclass(frozen=True, slots=True)

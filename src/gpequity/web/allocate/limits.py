@@ -107,38 +107,29 @@ def parse_limits(
 
 
 @dataclass(frozen=True)
-class PreviousView:
-    """What the page says about the previous allocation uploaded."""
-
-    filename: str
-    summary: str
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class LimitsFields:
-    """The "Limits" section: open when a limit is set or wrong."""
+    """The "Limits" section: open when a limit is set or wrong; what the page says about the
+    previous allocation uploaded (``previous``: a summary, then the problems of its rows)."""
 
     open: bool
     floor: TextField
     cap: TextField
     unit: RadioGroup
     max_change: TextField
-    previous: PreviousView | None
+    previous: tuple[str, ...]
     previous_error: str | None
 
 
-def previous_view(
-    name: str, data: str, problems: Sequence[UploadProblem] = ()
-) -> PreviousView | None:
-    """The previous allocation carried (or just read, with the problems of its file)."""
+def previous_view(name: str, data: str, problems: Sequence[UploadProblem] = ()) -> tuple[str, ...]:
+    """What the page says about the previous allocation carried (or just read, with the
+    problems of its file): a summary, then each problem; nothing without one."""
     if not data and not problems:
-        return None
+        return ()
     rows = max(0, len([line for line in data.splitlines() if line.strip()]) - 1)
     summary = f"{name}: {rows:,} practices' previous amounts."
     if problems:
         summary += f" {len(problems):,} rows with problems were left out."
-    return PreviousView(name, summary, tuple(describe_problem(p) for p in problems))
+    return (summary, *(describe_problem(p) for p in problems))
 
 
 def _pounds_field(name: str, params: Mapping[str, str], errors: Mapping[str, str]) -> TextField:
@@ -150,7 +141,7 @@ def _pounds_field(name: str, params: Mapping[str, str], errors: Mapping[str, str
 def limits_fields(
     params: Mapping[str, str],
     errors: Mapping[str, str],
-    previous: PreviousView | None,
+    previous: tuple[str, ...],
 ) -> LimitsFields:
     """The section's fields as typed, with their errors."""
     is_set = any(params.get(name) for name in ("floor", "cap", "max_change"))
