@@ -385,15 +385,16 @@ def test_limits_that_cannot_be_met_name_one_that_can(
     except AllocationInputError as error:
         limits = request.limits
         assert limits is not None
+        step = Decimal(1).scaleb(-4 if limits.unit == LimitUnit.PER_PATIENT else -2)
         for problem in error.problems:
-            if problem.field == "limits.floor":
-                suggested = Decimal(
-                    problem.message.rsplit("is £", 1)[1].split(" ")[0].replace(",", "")
-                )
-                allocate_feasible(replace(request, limits=replace(limits, floor=suggested)), pool)
-                assert allocate(replace(request, limits=replace(limits, floor=suggested)), pool)
-            if problem.field == "limits.cap" and "smallest cap" in problem.message:
-                suggested = Decimal(
-                    problem.message.rsplit("is £", 1)[1].split(" ")[0].replace(",", "")
-                )
-                assert allocate(replace(request, limits=replace(limits, cap=suggested)), pool)
+            if problem.field not in {"limits.floor", "limits.cap"} or "£" not in problem.message:
+                continue
+            name = problem.field.removeprefix("limits.")
+            text = problem.message.rsplit("is £", 1)[1].split(" ")[0]
+            suggested = Decimal(text.replace(",", ""))
+            # the nearest that can be met can be met, and a step further cannot
+            allocate(replace(request, limits=replace(limits, **{name: suggested})), pool)
+            further = suggested + step if name == "floor" else suggested - step
+            if further >= 0:
+                with pytest.raises(AllocationInputError):
+                    allocate(replace(request, limits=replace(limits, **{name: further})), pool)
