@@ -135,8 +135,8 @@ def limits_table(outcome: ScenarioOutcome) -> TableView | None:
     if outcome.result.limits is None:
         return None
     held = [p for p in outcome.result.practices if p.limit is not None]
-    columns: tuple[Column, ...] = (Column("Practice"), Column("Held at"))
-    columns += figure_columns("Without limits", "Allocation", "Moved")
+    figures = figure_columns("Held at", "Without limits", "Allocation", "Moved")
+    columns = (Column("Practice"), *figures)
     caption = "Practices held at a limit, and the money the limits moved"
     return text_table(caption=caption, columns=columns, rows=map(_held_row, held))
 
