@@ -103,6 +103,11 @@ def test_no_limits_is_null(client: TestClient) -> None:
             "Practice P00001 appears again at position 2",
         ),
         (
+            {"previous": [{"practice_code": " ", "amount": 1}], "max_change": 5},
+            ["body", "limits", "previous"],
+            "An empty practice code at position 1",
+        ),
+        (
             {"previous": [{"practice_code": "P00001", "amount": -1}], "max_change": 5},
             ["body", "limits", "previous", 0, "amount"],
             "greater than or equal to 0",

@@ -195,6 +195,13 @@ class LimitsIn(BaseModel):
         seen: dict[str, int] = {}
         for position, row in enumerate(rows, start=1):
             code = row.practice_code.strip().upper()
+            if not code:
+                raise PydanticCustomError(
+                    "empty_practice_code",
+                    "An empty practice code at position {position}: give a code such as "
+                    "A81001, or remove the row.",
+                    {"position": position},
+                )
             if code in seen:
                 raise PydanticCustomError(
                     "repeated_practice_code",
