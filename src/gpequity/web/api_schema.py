@@ -151,6 +151,16 @@ EXAMPLE_BODY: dict[str, Any] = {
 }
 
 
+def empty_code(position: int) -> PydanticCustomError:
+    """An empty practice code in a list, named by its place (listed among the unknown codes it
+    was invisible: "These codes are not practices of ICB QHM: .")."""
+    return PydanticCustomError(
+        "empty_practice_code",
+        "An empty practice code at position {position}: give a code such as A81001, or remove it.",
+        {"position": position},
+    )
+
+
 class PreviousIn(BaseModel):
     """One practice's previous allocation, for the pace-of-change limit."""
 
@@ -196,12 +206,7 @@ class LimitsIn(BaseModel):
         for position, row in enumerate(rows, start=1):
             code = row.practice_code.strip().upper()
             if not code:
-                raise PydanticCustomError(
-                    "empty_practice_code",
-                    "An empty practice code at position {position}: give a code such as "
-                    "A81001, or remove the row.",
-                    {"position": position},
-                )
+                raise empty_code(position)
             if code in seen:
                 raise PydanticCustomError(
                     "repeated_practice_code",
@@ -256,12 +261,7 @@ class AllocationIn(BaseModel):
         ("These codes are not practices of ICB QHM: .")."""
         for position, code in enumerate(codes, start=1):
             if not code.strip():
-                raise PydanticCustomError(
-                    "empty_practice_code",
-                    "An empty practice code at position {position}: give a code such as "
-                    "A81001, or remove it.",
-                    {"position": position},
-                )
+                raise empty_code(position)
         return codes
 
 
