@@ -70,8 +70,10 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "excluded",
         "by_pcn",
         "warnings",
+        "limits",
         "inputs",
     ]
+    assert data["limits"] is None  # no floors, caps or pace of change asked for
     assert (data["icb"], data["amount"], data["method"]) == (ICB, 10000.0, "recommended")
     assert [
         {k: c[k] for k in ("id", "name", "weight", "direction", "unit", "kind", "amount")}
@@ -140,6 +142,8 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "allocation_per_patient": 0.495,
         "baseline": 2000.0,
         "difference": -1010.01,
+        "limit": None,
+        "moved": None,
     }
     assert [
         (p["practice_code"], p["allocation"], p["baseline"], p["imd_quintile"])

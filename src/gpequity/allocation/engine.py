@@ -29,6 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from gpequity.allocation.limits import apply_limits, check_limits, summarise_limits
 from gpequity.allocation.models import (
     AllocationInputError,
     AllocationRequest,
@@ -238,7 +239,7 @@ def check_request(request: AllocationRequest) -> list[InputProblem]:
         )
     problems += _enum_problem(MissingPolicy, request.missing_policy, "missing_policy", "policy")
     problems += _enum_problem(Baseline, request.baseline, "baseline", "baseline")
-    return problems + _check_components(request)
+    return problems + _check_components(request) + check_limits(request.limits)
 
 
 def _check_practices(practices: Sequence[PracticeInput], icb_code: str) -> list[InputProblem]:
@@ -880,6 +881,13 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
     # A practice with no target population gets money only in eFIT classic, from the weighted
     # list; one that gets none stays in the list of practices left out.
     pool = [p for p in computed if p.target_population > 0 or numerators[p.code] > 0]
+    limits = request.limits if request.limits is not None and request.limits.active else None
+    moved: dict[str, Decimal] = {}
+    held = {}
+    if limits is not None:
+        limited = apply_limits(limits, computed, numerators, denominator, amount)
+        moved = {code: limited.allocations[code] - allocations[code] for code in allocations}
+        allocations, held = limited.allocations, limited.held
     paid = {p.code for p in pool}
     excluded = [e for e in excluded if e.code not in paid]
     pot_amounts = share_out(amount, weights)
@@ -918,6 +926,8 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
                 ),
                 baseline=baselines[code],
                 difference=allocations[code] - baselines[code],
+                limit=held.get(code),
+                moved=moved.get(code),
             )
         )
 
@@ -928,14 +938,19 @@ def allocate(request: AllocationRequest, practices: Iterable[PracticeInput]) -> 
         [r.imd_score for r in with_imd if r.imd_score is not None],
     )
     pots = tuple(c.pot(pot_amounts[c.id]) for c in components)
+    summary = None
+    if limits is not None:
+        summary = summarise_limits(limits, held, moved, [p.code for p in pool])
     return AllocationResult(
         request=request,
         method_label=METHOD_LABELS[Method(request.method)],
-        description=_describe(request, components, pool, excluded),
+        description=_describe(request, components, pool, excluded)
+        + (summary.description if summary else ()),
         pots=pots,
         practices=tuple(rows),
         pcns=_summarise_pcns(rows),
         quintiles=_summarise_quintiles(rows, amount),
         concentration_index=index,
         excluded=tuple(excluded),
+        limits=summary,
     )

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
+from gpequity.allocation.limits import LIMIT_LABELS
 from gpequity.allocation.scenario import ScenarioOutcome, outcome_as_dict
 from gpequity.exports import (
     COUNT_FORMAT,
@@ -52,6 +53,8 @@ def scenario_summary(outcome: ScenarioOutcome) -> list[tuple[str, str]]:
         ("Practices left out at your request", ", ".join(inputs["excluded_practices"]) or "none"),
         ("Concentration index", _number(data["concentration_index"])),
     ]
+    if data["limits"] is not None:
+        pairs.append(("Limits", " ".join(data["limits"]["description"][:3])))
     pairs += [(f"Method ({n})", text) for n, text in enumerate(inputs["description"], start=1)]
     return pairs
 
@@ -66,7 +69,8 @@ def practice_table(outcome: ScenarioOutcome) -> tuple[list[str], list[list[Any]]
     Columns: practice, PCN, IMD score and quintile, target population, weighted list; per
     component its value, whether imputed and its part of the money; the allocation, per target
     patient, the baseline and the difference; ``excluded_reason`` for a practice left out (its
-    allocation is 0.00).
+    allocation is 0.00); with limits, ``limit`` (the one that held the practice: floor, cap,
+    pace-down, pace-up) and ``moved_by_limits`` (pounds moved to it, or from it when negative).
     """
     result = outcome.result
     header = [
@@ -90,6 +94,9 @@ def practice_table(outcome: ScenarioOutcome) -> tuple[list[str], list[list[Any]]
         "difference",
         "excluded_reason",
     ]
+    limited = result.limits is not None
+    if limited:
+        header += ["limit", "moved_by_limits"]
     rows: list[list[Any]] = []
     for p in result.practices:
         row: list[Any] = [
@@ -107,11 +114,14 @@ def practice_table(outcome: ScenarioOutcome) -> tuple[list[str], list[list[Any]]
                 row += [cell.value, cell.imputed]
             row.append(cell.part)
         row += [p.allocation, p.allocation_per_patient, p.baseline, p.difference, None]
+        if limited:
+            row += [None if p.limit is None else p.limit.value, p.moved]
         rows.append(row)
     zero = Decimal("0.00")
-    blanks = len(header) - 2 - 5
+    extra = [None, None] if limited else []
+    blanks = len(header) - 2 - 5 - len(extra)
     for e in result.excluded:
-        rows.append([e.code, e.name, *([None] * blanks), zero, None, zero, zero, e.reason])
+        rows.append([e.code, e.name, *([None] * blanks), zero, None, zero, zero, e.reason, *extra])
     return header, rows
 
 
@@ -172,6 +182,14 @@ def _practice_sheet(outcome: ScenarioOutcome) -> FormattedSheet:
         SheetColumn("Why it gets nothing", width=50),
     ]
     allocation_column = len(columns) - 5
+    if result.limits is not None:
+        columns += [
+            SheetColumn("Held at a limit", width=24),
+            SheetColumn("Moved by the limits", POUNDS_FORMAT, 16),
+        ]
+        # the sheet says the limit in words; the CSV its id
+        labels = {kind.value: LIMIT_LABELS[kind] for kind in LIMIT_LABELS}
+        machine_rows = [[*row[:-2], labels.get(row[-2], row[-2]), row[-1]] for row in machine_rows]
     totals: list[object] = [None] * len(columns)
     totals[0] = "Total"
     totals[allocation_column] = sum((p.allocation for p in result.practices), Decimal("0.00"))

@@ -17,6 +17,7 @@ from gpequity.errors import FieldProblem, GpequityError
 
 __all__ = [
     "AllocationInputError",
+    "AllocationLimits",
     "AllocationRequest",
     "AllocationResult",
     "Baseline",
@@ -27,6 +28,9 @@ __all__ = [
     "Direction",
     "ExcludedPractice",
     "InputProblem",
+    "LimitKind",
+    "LimitUnit",
+    "LimitsSummary",
     "Method",
     "MissingPolicy",
     "PcnSummary",
@@ -90,6 +94,47 @@ class Baseline(StrEnum):
     PER_HEAD = "per-head"
     #: ``F * W_i / sum_j W_j`` over the NHS England weighted list.
     WEIGHTED_POPULATION = "weighted"
+
+
+class LimitUnit(StrEnum):
+    """What a floor or a cap is given in."""
+
+    #: Pounds per target patient: a practice's floor is the floor times its target population.
+    PER_PATIENT = "per-patient"
+    #: Pounds per practice, whatever its size.
+    PER_PRACTICE = "per-practice"
+
+
+class LimitKind(StrEnum):
+    """The limit that held a practice: its floor, its cap, or its previous allocation less
+    (``pace-down``) or plus (``pace-up``) the maximum change (:mod:`gpequity.allocation.limits`).
+    """
+
+    FLOOR, CAP, PACE_DOWN, PACE_UP = "floor", "cap", "pace-down", "pace-up"
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationLimits:
+    """Floors, caps and pace of change on each practice's allocation (all optional).
+
+    ``floor`` and ``cap`` are pounds in ``unit``; ``previous`` maps a practice code to its
+    previous allocation in pounds, and ``max_change`` is the largest change allowed, in percent
+    of it (both or neither). See :mod:`gpequity.allocation.limits` for how they are applied.
+    """
+
+    floor: Decimal | None = None
+    cap: Decimal | None = None
+    unit: LimitUnit = LimitUnit.PER_PATIENT
+    previous: Mapping[str, Decimal] = field(default_factory=dict)
+    max_change: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous", MappingProxyType(dict(self.previous)))
+
+    @property
+    def active(self) -> bool:
+        """Whether any limit is set."""
+        return self.floor is not None or self.cap is not None or self.max_change is not None
 
 
 #: One thing wrong with the inputs: the request's field it concerns and a plain-English message.
@@ -157,6 +202,7 @@ class AllocationRequest:
     missing_policy: MissingPolicy = MissingPolicy.IMPUTE_MEDIAN
     excluded_practices: frozenset[str] = frozenset()
     baseline: Baseline = Baseline.PER_HEAD
+    limits: AllocationLimits | None = None
 
     def __post_init__(self) -> None:
         # Accept any sequence of components and any collection of codes; store them immutably.
@@ -226,6 +272,15 @@ class PracticeAllocation:
     allocation_per_patient: Decimal | None
     baseline: Decimal
     difference: Decimal
+    #: The limit that held the practice (``None``: none did, or no limits were asked for).
+    limit: LimitKind | None = None
+    #: The allocation less the one without limits (``None`` when no limits were asked for).
+    moved: Decimal | None = None
+
+    @property
+    def unlimited(self) -> Decimal | None:
+        """The allocation the practice would have had without the limits (``None``: none)."""
+        return None if self.moved is None else self.allocation - self.moved
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +324,27 @@ class ExcludedPractice:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsSummary:
+    """What the limits did: how many practices each held and how much money moved.
+
+    ``held`` and ``moved`` map each :class:`LimitKind` to the practices it held and the money
+    moved to them (a floor, pace-up cap... positive: given; a cap or pace-down negative: taken),
+    in pounds; ``moved_total`` is all the money that went to a different practice than without
+    limits. ``previous_not_in_pool`` lists the codes of the previous allocation that are not
+    practices of this pool; ``new_practices`` those of the pool with no previous figure (no pace
+    limit). ``description`` is what was done, in plain English.
+    """
+
+    limits: AllocationLimits
+    held: Mapping[LimitKind, tuple[str, ...]]
+    moved: Mapping[LimitKind, Decimal]
+    moved_total: Decimal
+    previous_not_in_pool: tuple[str, ...]
+    new_practices: tuple[str, ...]
+    description: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AllocationResult:
     """The allocation of ``request.amount`` across the pool, with everything needed to explain it.
 
@@ -289,3 +365,5 @@ class AllocationResult:
     quintiles: tuple[QuintileSummary, ...]
     concentration_index: float | None
     excluded: tuple[ExcludedPractice, ...]
+    #: What floors, caps and pace of change did (``None``: none were asked for).
+    limits: LimitsSummary | None = None

@@ -31,14 +31,17 @@ from gpequity.allocation.icbs import (
     find_icb,
     icb_practice_codes,
 )
+from gpequity.allocation.limits import LIMIT_LABELS
 from gpequity.allocation.models import (
     AllocationInputError,
+    AllocationLimits,
     AllocationRequest,
     AllocationResult,
     Baseline,
     ComponentSpec,
     Direction,
     InputProblem,
+    LimitUnit,
     Method,
     MissingPolicy,
     PracticeInput,
@@ -78,6 +81,8 @@ class Scenario:
     #: The user confirms using a component with no value for over half the practices
     #: (``--allow-sparse``, the API's ``allow_sparse``, the form's tick box).
     allow_sparse: bool = False
+    #: Floors, caps and pace of change (``--floor``, the API's ``limits``, the form's Limits).
+    limits: AllocationLimits | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,7 @@ def _request(scenario: Scenario, entries: Sequence[IndicatorEntry | None]) -> Al
         missing_policy=scenario.missing_policy,
         excluded_practices=frozenset(scenario.excluded_practices),
         baseline=scenario.baseline,
+        limits=scenario.limits,
     )
 
 
@@ -299,10 +305,55 @@ def share_query(scenario: Scenario) -> list[tuple[str, str]]:
         items.append(("exclude", " ".join(sorted(scenario.excluded_practices))))
     if scenario.allow_sparse:
         items.append(("allow_sparse", "1"))
+    return items + limits_query(scenario.limits)
+
+
+def limits_query(limits: AllocationLimits | None) -> list[tuple[str, str]]:
+    """The form's names of the floor, the cap, their unit and the maximum change (the previous
+    allocation is a file: the link cannot carry it)."""
+    if limits is None:
+        return []
+    items = []
+    if limits.floor is not None:
+        items.append(("floor", f"{limits.floor}"))
+    if limits.cap is not None:
+        items.append(("cap", f"{limits.cap}"))
+    if items:
+        items.append(("limit_unit", LimitUnit(limits.unit).value))
+    if limits.max_change is not None:
+        items.append(("max_change", f"{limits.max_change}"))
     return items
 
 
 # --- the outcome as data -----------------------------------------------------------------------
+
+
+def limits_as_dict(result: AllocationResult) -> dict[str, Any] | None:
+    """What the limits did, as JSON (``None`` when none were asked for)."""
+    summary = result.limits
+    if summary is None:
+        return None
+    limits = summary.limits
+    return {
+        "floor": json_number(limits.floor),
+        "cap": json_number(limits.cap),
+        "unit": LimitUnit(limits.unit).value,
+        "max_change": json_number(limits.max_change),
+        "previous_practices": len(limits.previous),
+        "held": [
+            {
+                "limit": kind.value,
+                "label": LIMIT_LABELS[kind],
+                "practices": list(codes),
+                "moved": _money(summary.moved[kind]),
+            }
+            for kind, codes in summary.held.items()
+        ],
+        "moved_total": _money(summary.moved_total),
+        "previous_not_in_pool": list(summary.previous_not_in_pool),
+        "new_practices": list(summary.new_practices),
+        "description": list(summary.description),
+    }
 
 
 def _money(value: Decimal) -> float:
@@ -367,6 +418,8 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
             "allocation_per_patient": json_number(p.allocation_per_patient),
             "baseline": _money(p.baseline),
             "difference": _money(p.difference),
+            "limit": None if p.limit is None else p.limit.value,
+            "moved": json_number(p.moved),
         }
         for p in result.practices
     ]
@@ -410,6 +463,7 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
         ],
         "by_pcn": by_pcn,
         "warnings": [w.as_dict() for w in outcome.warnings],
+        "limits": limits_as_dict(result),
         "inputs": {
             "icb_name": outcome.icb.name,
             "method_label": result.method_label,

@@ -761,18 +761,18 @@ def _read_practices(
             )
             continue
         if code in first_seen:
-            problems.append(
-                UploadProblem(
-                    row,
-                    code_column,
-                    f"Practice {code} appears again (first on row {first_seen[code]}); "
-                    "this row was left out.",
-                )
-            )
+            problems.append(repeated_code(row, code_column, code, first_seen[code]))
             continue
         first_seen[code] = row
         for column in columns:
             _read_value(column, row, code, _cell(values, column.index), problems)
+
+
+def repeated_code(row: int, column: str, code: str, first: int) -> UploadProblem:
+    """A practice's second row in a file: left out, saying where the first is."""
+    return UploadProblem(
+        row, column, f"Practice {code} appears again (first on row {first}); this row was left out."
+    )
 
 
 def parse_indicator_upload(

@@ -34,16 +34,19 @@ from gpequity import config
 from gpequity.allocation import (
     CLASSIC_REMAINDER_ID,
     AllocationInputError,
+    AllocationLimits,
     Direction,
     InputProblem,
     Method,
     UploadedColumn,
+    UploadProblem,
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
 from gpequity.allocation.pools import TargetPopulation
+from gpequity.allocation.previous import describe_problem, parse_previous_allocation
 from gpequity.allocation.published_tool import (
     DEFECT_WORDS,
     ToolCheck,
@@ -84,7 +87,8 @@ from gpequity.formats import (
     format_share,
 )
 from gpequity.output import Format, print_table, render_rows
-from gpequity.reports.allocation_pdf import allocation_pdf, quintile_table
+from gpequity.reports.allocation_pdf import allocation_pdf, limits_table, quintile_table
+from gpequity.views import TableView
 
 #: Where the web tool is served, for the link in a report (``gpequity serve``'s default).
 SITE_URL_VARIABLE = "GPEQUITY_SITE_URL"
@@ -128,6 +132,11 @@ OPTION_OF_FIELD = {
     "indicators_file": "--indicators-file",
     "allow_sparse": "--allow-sparse",
     "component": "--vary",
+    "limits.floor": "--floor",
+    "limits.cap": "--cap",
+    "limits.unit": "--limit-unit",
+    "limits.previous": "--previous",
+    "limits.max_change": "--max-change",
 }
 DIRECTIONS = {d.value for d in Direction}
 
@@ -233,6 +242,8 @@ def read_scenario(options: ScenarioOptions) -> tuple[Scenario, list[InputProblem
     problems += found
     age_from, age_to, found = parse_age(options.age)
     problems += found
+    limits, found = read_limits(options)
+    problems += found
     scenario = Scenario(
         icb_code=options.icb,
         amount=money,
@@ -243,8 +254,67 @@ def read_scenario(options: ScenarioOptions) -> tuple[Scenario, list[InputProblem
         excluded_practices=frozenset(options.exclude_practice or ()),
         baseline=options.baseline,
         allow_sparse=options.allow_sparse,
+        limits=limits,
     )
     return scenario, problems
+
+
+def _decimal_option(
+    text: str | None, field: str, what: str
+) -> tuple[Decimal | None, list[InputProblem]]:
+    if text is None or not text.strip():
+        return None, []
+    try:
+        value = Decimal(text.strip().replace(",", "").removeprefix("£").removesuffix("%"))
+        if value.is_finite():
+            return value, []
+    except InvalidOperation:
+        pass
+    return None, [InputProblem(field, f"'{text}' is not {what}.")]
+
+
+def read_limits(options: ScenarioOptions) -> tuple[AllocationLimits | None, list[InputProblem]]:
+    """``--floor``, ``--cap``, ``--limit-unit``, ``--previous`` and ``--max-change`` as the
+    engine's limits (``None`` when none is given); a row of ``--previous`` that cannot be read
+    is printed as a warning, a file with no usable row is a problem."""
+    floor, problems = _decimal_option(options.floor, "limits.floor", "an amount like 1.50")
+    cap, found = _decimal_option(options.cap, "limits.cap", "an amount like 4.50")
+    problems += found
+    change, found = _decimal_option(options.max_change, "limits.max_change", "a percentage like 5")
+    problems += found
+    previous: dict[str, Decimal] = {}
+    if options.previous is not None:
+        previous, found = _read_previous(options.previous)
+        problems += found
+    if floor is None and cap is None and change is None and not previous and not problems:
+        return None, []
+    limits = AllocationLimits(
+        floor=floor, cap=cap, unit=options.limit_unit, previous=previous, max_change=change
+    )
+    return limits, problems
+
+
+def _warn_problems(problems: Sequence[UploadProblem], file_name: str) -> None:
+    """A file's rows that were left out, one warning each, naming the row and the column."""
+    for problem in problems:
+        err_console.print(
+            f"warning: {describe_problem(problem, file_name)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _read_previous(path: Path) -> tuple[dict[str, Decimal], list[InputProblem]]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return {}, [InputProblem("limits.previous", f"{path}: cannot be read ({error.strerror}).")]
+    upload = parse_previous_allocation(data, path.name)
+    _warn_problems(upload.problems, path.name)
+    if not upload.amounts:
+        return {}, [InputProblem("limits.previous", f"{path}: no usable row (see above).")]
+    return dict(upload.amounts), []
 
 
 def out_problems(out: Path | None, option: str = "--out") -> list[InputProblem]:
@@ -368,18 +438,7 @@ def _read_upload(
     upload = parse_indicator_upload(
         data, path.name, icb_practice_codes(con, icb.code, method), known_practice_codes(con)
     )
-    for problem in upload.problems:
-        where = [str(path.name)]
-        if problem.row is not None:
-            where.append(f"row {problem.row}")
-        if problem.column is not None:
-            where.append(f"column '{problem.column}'")
-        err_console.print(
-            f"warning: {', '.join(where)}: {problem.message}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
+    _warn_problems(upload.problems, path.name)
     if not upload.columns:
         raise fail(f"--indicators-file {path}: no usable column of values (see above).")
     ids = ", ".join(f"{c.id} ({c.name})" for c in upload.columns)
@@ -449,19 +508,16 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         )
     print_table(out, table)
     # The report's own table: the same columns and the same words as the PDF.
-    by_quintile = quintile_table(outcome)
-    quintiles = Table(title=by_quintile.caption)
-    for column in by_quintile.columns:
-        quintiles.add_column(column.label, justify="right" if column.numeric else "left")
-    for row in by_quintile.rows:
-        quintiles.add_row(*(cell.text for cell in row))
-    print_table(out, quintiles)
+    _print_view(quintile_table(outcome), out)
     out.print(
         "Concentration index of allocation per patient: "
         + format_index(result.concentration_index)
         + " (negative: money goes more to deprived practices).",
         highlight=False,
     )
+    held = limits_table(outcome)
+    if held is not None:
+        _print_view(held, out)
     if result.excluded:
         left_out = Table(title="Practices given nothing")
         for name in ("Practice", "Name", "Reason"):
@@ -476,11 +532,23 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
         out.print(f"- {paragraph}", highlight=False, markup=False)
 
 
+def _print_view(view: TableView, out: Console) -> None:
+    """A table of the report (the same columns and words as the PDF) as a Rich table."""
+    table = Table(title=view.caption)
+    for column in view.columns:
+        table.add_column(column.label, justify="right" if column.numeric else "left")
+    for row in view.rows:
+        table.add_row(*(Text(cell.text) for cell in row))
+    print_table(out, table)
+
+
 def _shareable_link(outcome: ScenarioOutcome) -> str | None:
     """The web tool's link to the same allocation (``$GPEQUITY_SITE_URL``, else ``gpequity
     serve``'s address); ``None`` when it uses an uploaded file, which is not kept."""
     scenario = outcome.scenario
     if any(c.id.startswith(UPLOAD_ID_PREFIX) for c in scenario.components):
+        return None
+    if scenario.limits is not None and scenario.limits.previous:
         return None
     site = os.environ.get(SITE_URL_VARIABLE, DEFAULT_SITE_URL).rstrip("/")
     return f"{site}{ALLOCATE_PATH}?{urlencode(share_query(scenario))}"

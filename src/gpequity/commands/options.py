@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from gpequity import config
-from gpequity.allocation import Baseline, Method, MissingPolicy
+from gpequity.allocation import Baseline, LimitUnit, Method, MissingPolicy
 from gpequity.allocation.pools import Sex
 from gpequity.errors import GpequityError
 from gpequity.output import Format
@@ -106,6 +106,47 @@ BaselineOption = Annotated[
     ),
 ]
 
+FloorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--floor",
+        help="The least each practice gets, in pounds per target patient (or per practice "
+        "with --limit-unit per-practice), e.g. 1.50.",
+    ),
+]
+CapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cap",
+        help="The most each practice gets, in pounds per target patient (or per practice "
+        "with --limit-unit per-practice), e.g. 4.50.",
+    ),
+]
+LimitUnitOption = Annotated[
+    LimitUnit,
+    typer.Option(
+        "--limit-unit",
+        help="What --floor and --cap are in: per-patient (pounds per target patient) or "
+        "per-practice (pounds).",
+    ),
+]
+PreviousOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="The previous allocation, a CSV or XLSX of practice codes ('Practice code') and "
+        "amounts in pounds ('Amount'), for --max-change.",
+    ),
+]
+MaxChangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-change",
+        help="Pace of change: the largest change per target patient from --previous, in "
+        "percent, e.g. 5.",
+    ),
+]
+
 
 # --- where output goes ---------------------------------------------------------------------------
 
@@ -168,6 +209,11 @@ class ScenarioOptions:
     exclude_practice: list[str] | None = None
     baseline: Baseline = Baseline.PER_HEAD
     allow_sparse: bool = False
+    floor: str | None = None
+    cap: str | None = None
+    limit_unit: LimitUnit = LimitUnit.PER_PATIENT
+    previous: Path | None = None
+    max_change: str | None = None
 
 
 #: Each option of :class:`ScenarioOptions`: its name, how Typer reads it, and its default.
@@ -182,6 +228,11 @@ _SCENARIO_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("exclude_practice", ExcludeOption),
     ("baseline", BaselineOption),
     ("allow_sparse", AllowSparseOption),
+    ("floor", FloorOption),
+    ("cap", CapOption),
+    ("limit_unit", LimitUnitOption),
+    ("previous", PreviousOption),
+    ("max_change", MaxChangeOption),
 )
 #: The parameter of a command that receives them.
 SCENARIO_PARAMETER = "options"
@@ -190,8 +241,9 @@ SCENARIO_PARAMETER = "options"
 def with_scenario_options(command: Callable[..., None]) -> Callable[..., None]:
     """``command`` taking a scenario's options, declared here once: its parameter
     ``options: ScenarioOptions`` becomes the options ``--icb``, ``--amount``, ``--component``,
-    ``--method``, ``--sex``, ``--age``, ``--missing``, ``--exclude-practice``, ``--baseline``
-    and ``--allow-sparse`` of the command line (Typer reads the signature given here)."""
+    ``--method``, ``--sex``, ``--age``, ``--missing``, ``--exclude-practice``, ``--baseline``,
+    ``--allow-sparse`` and the limits (``--floor``, ``--cap``, ``--limit-unit``, ``--previous``,
+    ``--max-change``) of the command line (Typer reads the signature given here)."""
     defaults = {
         f.name: inspect.Parameter.empty if f.default is MISSING else f.default
         for f in fields(ScenarioOptions)

@@ -18,10 +18,13 @@ from markupsafe import Markup
 
 from gpequity import __version__
 from gpequity.allocation.engine import CLASSIC_REMAINDER_ID
+from gpequity.allocation.limits import LIMIT_LABELS
 from gpequity.allocation.measures import most_deprived_quintile
+from gpequity.allocation.models import PracticeAllocation
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.charts import allocation_bars_chart, render_svg
 from gpequity.formats import (
+    format_change,
     format_count,
     format_people,
     format_per_patient,
@@ -33,8 +36,8 @@ from gpequity.views import Column, TableView, figure_columns, text_table
 
 #: What the report says when the allocation cannot be reproduced from a link (an uploaded file).
 NO_LINK = (
-    "No link: this allocation uses your own indicator file, which is not kept. Keep the file "
-    "with this report to reproduce it."
+    "No link: this allocation uses your own indicator file or previous allocation, which is not "
+    "kept. Keep the file with this report to reproduce it."
 )
 
 
@@ -56,6 +59,8 @@ class AllocationReportView:
     practices: TableView
     pcns: TableView
     excluded: TableView | None
+    limits: tuple[str, ...]
+    held: TableView | None
     data: tuple[tuple[str, str], ...]
     link: str
     footer: str
@@ -110,6 +115,30 @@ def quintile_table(outcome: ScenarioOutcome) -> TableView:
             for q in outcome.result.quintiles
         ),
     )
+
+
+def _held_row(practice: PracticeAllocation) -> tuple[str, ...]:
+    """A practice held at a limit: who, which limit, without and with the limits, the move."""
+    limit = "" if practice.limit is None else LIMIT_LABELS[practice.limit]
+    figures = (practice.unlimited, practice.allocation)
+    return (
+        f"{practice.code} {practice.name}",
+        limit,
+        *map(format_pounds, figures),
+        format_change(practice.moved),
+    )
+
+
+def limits_table(outcome: ScenarioOutcome) -> TableView | None:
+    """The practices held at a floor, a cap or a pace limit, and the money each moved, as the
+    report, the result page and ``gpequity allocate`` show them (``None``: no limits)."""
+    if outcome.result.limits is None:
+        return None
+    held = [p for p in outcome.result.practices if p.limit is not None]
+    figures = figure_columns("Held at", "Without limits", "Allocation", "Moved")
+    columns = (Column("Practice"), *figures)
+    caption = "Practices held at a limit, and the money the limits moved"
+    return text_table(caption=caption, columns=columns, rows=map(_held_row, held))
 
 
 def _practice_table(outcome: ScenarioOutcome) -> TableView:
@@ -226,6 +255,8 @@ def present_allocation_report(
         practices=_practice_table(outcome),
         pcns=_pcn_table(outcome),
         excluded=_excluded_table(outcome),
+        limits=result.limits.description if result.limits else (),
+        held=limits_table(outcome),
         data=_data_used(outcome),
         link=link or NO_LINK,
         footer=f"{outcome.icb.code} allocation of {format_pounds(result.request.amount)}, "

@@ -30,9 +30,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from gpequity.allocation import Baseline, ComponentKind, Direction, Method, MissingPolicy, Unit
+from gpequity.allocation import (
+    Baseline,
+    ComponentKind,
+    Direction,
+    LimitKind,
+    LimitUnit,
+    Method,
+    MissingPolicy,
+    Unit,
+)
 from gpequity.allocation.catalogue import OLDEST_AGE
+from gpequity.allocation.limits import MAX_CHANGE
 from gpequity.allocation.pools import Sex
+from gpequity.allocation.upload import MAX_UPLOAD_ROWS
 
 PREFIX = "/api/v1"
 
@@ -140,6 +151,73 @@ EXAMPLE_BODY: dict[str, Any] = {
 }
 
 
+def empty_code(position: int) -> PydanticCustomError:
+    """An empty practice code in a list, named by its place (listed among the unknown codes it
+    was invisible: "These codes are not practices of ICB QHM: .")."""
+    return PydanticCustomError(
+        "empty_practice_code",
+        "An empty practice code at position {position}: give a code such as A81001, or remove it.",
+        {"position": position},
+    )
+
+
+class PreviousIn(BaseModel):
+    """One practice's previous allocation, for the pace-of-change limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    practice_code: str = Field(min_length=1, max_length=20, description="ODS code, e.g. A81001.")
+    amount: Decimal = Field(ge=0, description="Its previous allocation, in pounds.")
+
+
+class LimitsIn(BaseModel):
+    """Floors, caps and pace of change (all optional; see the README's "Limits")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    floor: Decimal | None = Field(
+        default=None, ge=0, description="The least a practice gets, in pounds per ``unit``."
+    )
+    cap: Decimal | None = Field(
+        default=None, gt=0, description="The most a practice gets, in pounds per ``unit``."
+    )
+    unit: LimitUnit = Field(
+        default=LimitUnit.PER_PATIENT,
+        description="per-patient (pounds per target patient, up to 4 decimals) or "
+        "per-practice (pounds, up to 2 decimals).",
+    )
+    previous: list[PreviousIn] = Field(
+        default_factory=list,
+        max_length=MAX_UPLOAD_ROWS,
+        description="The previous allocation, practice by practice (needs max_change).",
+    )
+    max_change: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_CHANGE,
+        description="The largest change from the previous allocation per target patient, in "
+        "percent (needs previous).",
+    )
+
+    @field_validator("previous")
+    @classmethod
+    def _each_code_once(cls, rows: list[PreviousIn]) -> list[PreviousIn]:
+        seen: dict[str, int] = {}
+        for position, row in enumerate(rows, start=1):
+            code = row.practice_code.strip().upper()
+            if not code:
+                raise empty_code(position)
+            if code in seen:
+                raise PydanticCustomError(
+                    "repeated_practice_code",
+                    "Practice {code} appears again at position {position} (first at "
+                    "{first}): give each practice once.",
+                    {"code": code, "position": position, "first": seen[code]},
+                )
+            seen[code] = position
+        return rows
+
+
 class AllocationIn(BaseModel):
     """An allocation to compute: an amount for an ICB, split by one to three components."""
 
@@ -169,6 +247,12 @@ class AllocationIn(BaseModel):
         description="Confirm using a component that has no value for more than half of the "
         "ICB's practices (refused otherwise, with a 422 on this field).",
     )
+    limits: LimitsIn | None = Field(
+        default=None,
+        description="Floors, caps and pace of change on each practice's allocation; limits "
+        "that cannot be met are a 422 naming the largest floor, smallest cap or smallest "
+        "change that can.",
+    )
 
     @field_validator("excluded_practices")
     @classmethod
@@ -177,12 +261,7 @@ class AllocationIn(BaseModel):
         ("These codes are not practices of ICB QHM: .")."""
         for position, code in enumerate(codes, start=1):
             if not code.strip():
-                raise PydanticCustomError(
-                    "empty_practice_code",
-                    "An empty practice code at position {position}: give a code such as "
-                    "A81001, or remove it.",
-                    {"position": position},
-                )
+                raise empty_code(position)
         return codes
 
 
@@ -237,6 +316,12 @@ class PracticeOut(Out):
     )
     baseline: float
     difference: float
+    limit: LimitKind | None = Field(
+        description="The limit that held the practice: floor, cap, pace-down or pace-up."
+    )
+    moved: float | None = Field(
+        description="Pounds moved to (+) or from (−) the practice by the limits; null: no limits."
+    )
 
 
 class QuintileOut(Out):
@@ -294,6 +379,30 @@ class WarningOut(Out):
     )
 
 
+class HeldOut(Out):
+    limit: LimitKind
+    label: str
+    practices: list[str] = Field(description="The codes of the practices held at this limit.")
+    moved: float = Field(description="Pounds moved to (+) or from (−) them by this limit.")
+
+
+class LimitsOut(Out):
+    floor: float | None
+    cap: float | None
+    unit: LimitUnit
+    max_change: float | None
+    previous_practices: int = Field(description="Rows of the previous allocation.")
+    held: list[HeldOut]
+    moved_total: float = Field(description="Pounds that went to other practices than without.")
+    previous_not_in_pool: list[str] = Field(
+        description="Codes of the previous allocation that are not practices of the pool."
+    )
+    new_practices: list[str] = Field(
+        description="Practices of the pool with no previous amount (no pace limit)."
+    )
+    description: list[str]
+
+
 class AllocationOut(Out):
     """The allocation, as ``gpequity allocate --format json`` prints it: money in pounds,
     shares as fractions of 1."""
@@ -315,6 +424,7 @@ class AllocationOut(Out):
         description="Data-quality warnings: components with many missing values, practices "
         "outside the ICB, practices with no target population."
     )
+    limits: LimitsOut | None = Field(description="What the limits did; null: none asked for.")
     inputs: InputsOut
 
 

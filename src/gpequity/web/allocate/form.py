@@ -36,6 +36,14 @@ from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.scenario import ComponentChoice, Scenario
 from gpequity.allocation.upload import UPLOAD_ID_PREFIX
 from gpequity.web.allocate.common import BASELINE_CHOICES, COMPARE_PATH, MISSING_CHOICES
+from gpequity.web.allocate.limits import (
+    FORM_FIELD_OF_LIMIT,
+    LIMIT_FIELDS,
+    LIMIT_FORM_FIELDS,
+    MAX_PREVIOUS_CHARS,
+    PREVIOUS_FIELDS,
+    parse_limits,
+)
 from gpequity.web.views import FieldError
 
 # --- limits and conventions --------------------------------------------------------------------
@@ -53,7 +61,14 @@ UPLOAD_PREFIX = UPLOAD_ID_PREFIX
 #: then each scenario's method and components, then the rest.
 FIELDS_BEFORE = ("icb", "amount", "sex", "age_from", "age_to")
 OWN_FIELD_ORDER = ("method", "c1", "w1", "d1", "c2", "w2", "d2", "c3", "w3", "d3", "other")
-FIELDS_AFTER = ("missing", "baseline", "exclude", "allow_sparse", "indicators_file")
+FIELDS_AFTER = (
+    "missing",
+    "baseline",
+    "exclude",
+    "allow_sparse",
+    *LIMIT_FORM_FIELDS,
+    "indicators_file",
+)
 #: What the ``allow_sparse`` tick box sends when ticked (anything else: not ticked).
 TICKED = "1"
 SCENARIO_PREFIXES = ("a-", "b-")
@@ -98,6 +113,9 @@ class ScenarioInput:
     baseline: str = "per-head"
     exclude: str = ""
     allow_sparse: str = ""
+    #: The "Limits" section as typed (``floor``, ``cap``, ``limit_unit``, ``max_change``) and
+    #: the previous allocation carried (``previous_name``, ``previous_data``): only those set.
+    limits: tuple[tuple[str, str], ...] = ()
 
     def own_items(self, prefix: str = "") -> list[tuple[str, str]]:
         """The method and components as query items (blank rows left out)."""
@@ -122,7 +140,16 @@ class ScenarioInput:
             items.append(("exclude", " ".join(codes)))
         if self.allow_sparse == TICKED:
             items.append(("allow_sparse", TICKED))
-        return items
+        typed = dict(self.limits)
+        limits = [(name, typed[name]) for name in LIMIT_FIELDS if typed.get(name)]
+        if not typed.get("floor") and not typed.get("cap"):
+            limits = [(name, value) for name, value in limits if name != "limit_unit"]
+        return items + limits
+
+    def carried_items(self) -> list[tuple[str, str]]:
+        """The previous allocation carried in hidden fields (a link cannot carry it)."""
+        typed = dict(self.limits)
+        return [(name, typed[name]) for name in PREVIOUS_FIELDS if typed.get(name)]
 
     def query_items(self) -> list[tuple[str, str]]:
         """The canonical query string of the scenario, as ``(name, value)`` pairs."""
@@ -179,7 +206,19 @@ def read_scenario_input(
         baseline=get("baseline", base.baseline),
         exclude=get("exclude", base.exclude, MAX_EXCLUDE_CHARS),
         allow_sparse=get("allow_sparse", base.allow_sparse),
+        limits=_typed_limits(params, base),
     )
+
+
+def _typed_limits(params: Mapping[str, str], base: ScenarioInput) -> tuple[tuple[str, str], ...]:
+    typed = dict(base.limits)
+    for name in LIMIT_FIELDS:
+        if name in params:
+            typed[name] = _text(params, name, MAX_NUMBER_CHARS)
+    for name in PREVIOUS_FIELDS:
+        if name in params:
+            typed[name] = _text(params, name, MAX_PREVIOUS_CHARS)
+    return tuple((name, value) for name, value in typed.items() if value)
 
 
 #: What the form starts with once an ICB is chosen: half deprivation, half per head.
@@ -200,7 +239,8 @@ def without_uploads(inp: ScenarioInput) -> ScenarioInput:
     rows = tuple(
         ComponentInput() if row.id.startswith(UPLOAD_PREFIX) else row for row in inp.components
     )
-    return replace(inp, components=rows)
+    limits = tuple((name, value) for name, value in inp.limits if name not in PREVIOUS_FIELDS)
+    return replace(inp, components=rows, limits=limits)
 
 
 def exclusion_codes(text: str) -> list[str]:
@@ -421,6 +461,8 @@ def parse_scenario(inp: ScenarioInput, prefix: str = "") -> ParsedScenario:
             )
         )
         codes = []
+    limits, limit_errors = parse_limits(dict(inp.limits))
+    errors += limit_errors
     scenario = Scenario(
         icb_code=inp.icb,
         amount=amount if amount is not None else Decimal(1),
@@ -431,6 +473,7 @@ def parse_scenario(inp: ScenarioInput, prefix: str = "") -> ParsedScenario:
         excluded_practices=frozenset(codes),
         baseline=baseline or Baseline.PER_HEAD,
         allow_sparse=inp.allow_sparse == TICKED,
+        limits=limits,
     )
     return ParsedScenario(scenario, tuple(errors), tuple(rows))
 
@@ -469,6 +512,7 @@ FORM_FIELD_OF = {
     "baseline": "baseline",
     "excluded_practices": "exclude",
     "allow_sparse": "allow_sparse",
+    **FORM_FIELD_OF_LIMIT,
 }
 OWN_FIELDS = frozenset({"method"})
 

@@ -23,6 +23,7 @@ from gpequity.allocation import (
     PracticeInput,
     QuintileSummary,
     Unit,
+    UploadProblem,
 )
 from gpequity.allocation.catalogue import POPULATION_ID, IndicatorEntry
 from gpequity.allocation.icbs import IcbEntry
@@ -42,6 +43,7 @@ from gpequity.formats import (
     format_share,
     sign_as_written,
 )
+from gpequity.reports.allocation_pdf import limits_table
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
     BASELINE_CHOICES,
@@ -70,6 +72,7 @@ from gpequity.web.allocate.form import (
     without_uploads,
 )
 from gpequity.web.allocate.formatting import count, sort_text
+from gpequity.web.allocate.limits import LimitsFields, limits_fields, previous_view
 from gpequity.web.allocate.published_tool import PATH as TOOL_CHECK_PATH
 from gpequity.web.allocate.upload import UploadState, UploadView, present_upload, upload_fields
 from gpequity.web.views import (
@@ -226,6 +229,9 @@ class ResultsView:
     hidden: tuple[tuple[str, str], ...]
     #: Defects of the ICB's input files found while loading them (the eFIT files' strays).
     data_warnings: tuple[str, ...] = ()
+    #: What the floors, caps and pace of change did, in words, and the practices they held.
+    limits: tuple[str, ...] = ()
+    held: TableView | None = None
 
 
 def index_sentence(index: float | None) -> str:
@@ -535,7 +541,8 @@ def present_results(
     """
     result = outcome.result
     query = inp.query_items()
-    uploaded = upload is not None
+    # A previous allocation is a file too: not kept, so no link either.
+    uploaded = upload is not None or bool(inp.carried_items())
     if uploaded:
         # The page of a posted file has no links to other views of it: all columns at once.
         options = TableOptions(detail=True)
@@ -643,9 +650,17 @@ def present_results(
             f"out of that component. The baseline is the plain split {baseline_words}; the "
             "difference is the allocation minus the baseline."
         ),
-        hidden=tuple(query) + upload_fields(upload),
+        hidden=tuple(query) + upload_fields(upload) + tuple(inp.carried_items()),
         data_warnings=tuple(data_warnings),
+        limits=result.limits.description if result.limits else (),
+        held=held_table(outcome),
     )
+
+
+def held_table(outcome: ScenarioOutcome) -> TableView | None:
+    """The practices held at a limit, as the board report lists them (``None``: no limits)."""
+    table = limits_table(outcome)
+    return None if table is None else replace(table, id="held-table", small=True)
 
 
 def download_filename(outcome: ScenarioOutcome, extension: str) -> str:
@@ -673,6 +688,7 @@ class FormView:
     hidden: tuple[tuple[str, str], ...]
     plain_query: str
     picker: ExclusionPicker | None
+    limits: LimitsFields
 
 
 #: The allocation page.
@@ -693,6 +709,7 @@ def present_allocate(
     options: TableOptions = TableOptions(),
     practices: Sequence[PracticeInput] = (),
     data_warnings: Sequence[str] = (),
+    previous_problems: Sequence[UploadProblem] = (),
 ) -> AllocatePage:
     """The allocation page: the form (as typed), the errors, and the results when there are.
 
@@ -701,17 +718,23 @@ def present_allocate(
     """
     by_field = errors_by_field(errors)
     upload_view = present_upload(upload)
+    typed = dict(inp.limits)
+    carried = inp.carried_items()
+    previous = previous_view(
+        typed.get("previous_name", "your file"), typed.get("previous_data", ""), previous_problems
+    )
     form = FormView(
         action=ALLOCATE_PATH,
         step=step,
-        post=upload is not None,
+        post=upload is not None or bool(carried),
         shared=shared_fields(inp, icbs, by_field),
         own=method_fields(inp, catalogue, by_field),
         upload=upload_view,
         upload_error=by_field.get("indicators_file"),
-        hidden=upload_fields(upload),
+        hidden=upload_fields(upload) + tuple(carried),
         plain_query=urlencode(without_uploads(inp).query_items()),
         picker=exclusion_picker(inp, practices, by_field.get("exclude")) if practices else None,
+        limits=limits_fields(typed, by_field, previous),
     )
     results = None
     if outcome is not None and not errors:

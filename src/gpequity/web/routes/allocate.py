@@ -53,6 +53,7 @@ from gpequity.allocation import (
     AllocationInputError,
     Method,
     PracticeInput,
+    UploadProblem,
     parse_indicator_upload,
 )
 from gpequity.allocation.catalogue import (
@@ -66,6 +67,7 @@ from gpequity.allocation.compare import compare_outcomes
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, known_practice_codes, list_icbs
 from gpequity.allocation.pools import load_pool
+from gpequity.allocation.previous import parse_previous_allocation, previous_as_csv
 from gpequity.allocation.published_tool import (
     ToolFileError,
     check_published_tool,
@@ -286,6 +288,7 @@ def _calculated(
     sort: SortChoice | None = None,
     options: TableOptions = TableOptions(),
     upload: UploadState | None = None,
+    previous_problems: Sequence[UploadProblem] = (),
 ) -> AllocatePage:
     """The page after a calculation (asked by a link or a posted form): the form as typed, and
     the errors, or the results with the defects found in the ICB's eFIT files."""
@@ -301,6 +304,7 @@ def _calculated(
         options=options,
         practices=practices,
         data_warnings=() if outcome is None else efit_warnings_of(con, outcome.icb.code),
+        previous_problems=previous_problems,
     )
 
 
@@ -380,6 +384,9 @@ class PostedForm:
     filename: str | None = None
     data: bytes | None = None
     problem: str | None = None
+    #: The previous allocation's file (the "Limits" section), if one was sent.
+    previous_filename: str | None = None
+    previous_data: bytes | None = None
 
 
 LONG_FILE_NAME = (
@@ -405,12 +412,13 @@ async def read_posted_form(request: Request) -> PostedForm:
     texts: list[tuple[str, str]] = []
     filename: str | None = None
     data: bytes | None = None
+    previous: tuple[str, bytes] | None = None
     try:
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
             parser = _InMemoryParser(
                 request.headers,
                 _capped(request),
-                max_files=1,
+                max_files=len(FILE_FIELDS),
                 max_fields=MAX_POST_FIELDS,
                 max_part_size=MAX_POST_BYTES,
             )
@@ -420,6 +428,8 @@ async def read_posted_form(request: Request) -> PostedForm:
                     if key == "indicators_file" and value.filename:
                         filename = _file_name(value.filename)
                         data = await value.read()
+                    elif key == "previous_file" and value.filename:
+                        previous = (_file_name(value.filename), await value.read())
                     await value.close()
                 else:
                     texts.append((key, value))
@@ -435,7 +445,33 @@ async def read_posted_form(request: Request) -> PostedForm:
             # a file name of thousands of characters ("Invalid multipart data" said nothing).
             return PostedForm(fields, problem=LONG_FILE_NAME)
         return PostedForm(fields, problem=f"The form could not be read ({error.message}).")
+    if previous is not None:
+        return PostedForm(fields, filename, data, None, *previous)
     return PostedForm(fields, filename, data)
+
+
+#: The action of the "Limits" section's upload button.
+UPLOAD_PREVIOUS = "upload-previous"
+#: The file fields of the allocation form: the user's indicators, the previous allocation.
+FILE_FIELDS = ("indicators_file", "previous_file")
+
+
+def _posted_previous(
+    form: PostedForm, inp: ScenarioInput
+) -> tuple[ScenarioInput, list[FieldError], tuple[UploadProblem, ...]]:
+    """A previous allocation just posted: carried from now on in the scenario's hidden fields
+    (its good rows), with the problems of its rows; a file with no usable row is an error."""
+    if form.previous_data is None:
+        return inp, [], ()
+    name = form.previous_filename or "your file"
+    read = parse_previous_allocation(form.previous_data, name)
+    if not read.amounts:
+        first = read.problems[0].message if read.problems else "No usable row."
+        error = FieldError("previous_file", f"Your previous allocation cannot be used: {first}")
+        return inp, [error], read.problems
+    typed = dict(inp.limits)
+    typed.update(previous_name=name, previous_data=previous_as_csv(read.amounts))
+    return replace(inp, limits=tuple(typed.items())), [], read.problems
 
 
 #: What the parser is told the carried values are called: they are CSV, whatever the file was.
@@ -487,14 +523,27 @@ def _allocate_posted(request: Request, reading: Reading, form: PostedForm) -> Re
     icbs = list_icbs(con)
     if not icbs:
         return render(request, TEMPLATE, present_without_data(PAGE_HEADING, has_data=True))
-    upload, errors = _posted_upload(con, form, inp, icbs, action)
+    inp, errors, previous_problems = _posted_previous(form, inp)
+    upload, found = _posted_upload(con, form, inp, icbs, action)
+    errors += found
+    if action == UPLOAD_PREVIOUS and form.previous_data is None and not errors:
+        errors.append(FieldError("previous_file", "Choose the file of the previous allocation."))
     catalogue = _catalogue_with_upload(con, icbs, inp, upload)
     outcome = None
     if action == "calculate" and not errors:
         outcome, errors = run_scenario(con, inp, icbs, upload)
     practices = icb_practices(con, inp, icbs)
     page = _calculated(
-        request, con, icbs, catalogue, inp, errors, outcome, practices, upload=upload
+        request,
+        con,
+        icbs,
+        catalogue,
+        inp,
+        errors,
+        outcome,
+        practices,
+        upload=upload,
+        previous_problems=previous_problems,
     )
     status = CONTENT_TOO_LARGE if form.problem and "too large" in form.problem else UNPROCESSABLE
     response = render(request, TEMPLATE, page, status_code=_error_status(request, errors, status))

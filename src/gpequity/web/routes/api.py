@@ -38,7 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from gpequity.allocation import AllocationInputError, InputProblem
+from gpequity.allocation import AllocationInputError, AllocationLimits, InputProblem
 from gpequity.allocation.catalogue import build_catalogue
 from gpequity.allocation.compare import compare_outcomes, comparison_as_dict
 from gpequity.allocation.icbs import UnknownIcbError, list_icbs
@@ -70,6 +70,7 @@ from gpequity.web.api_schema import (
     FieldErrors,
     IcbOut,
     IndicatorOut,
+    LimitsIn,
     SensitivityIn,
     SensitivityOut,
 )
@@ -208,6 +209,17 @@ def _scenario(body: AllocationIn) -> Scenario:
         excluded_practices=frozenset(body.excluded_practices),
         baseline=body.baseline,
         allow_sparse=body.allow_sparse,
+        limits=None if body.limits is None else _limits(body.limits),
+    )
+
+
+def _limits(body: LimitsIn) -> AllocationLimits:
+    return AllocationLimits(
+        floor=body.floor,
+        cap=body.cap,
+        unit=body.unit,
+        previous={row.practice_code.strip().upper(): row.amount for row in body.previous},
+        max_change=body.max_change,
     )
 
 
