@@ -43,6 +43,7 @@ from gpequity.allocation import (
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
+from gpequity.allocation.measures import allocation_intervals
 from gpequity.allocation.pools import TargetPopulation
 from gpequity.allocation.published_tool import (
     DEFECT_WORDS,
@@ -82,7 +83,9 @@ from gpequity.formats import (
     format_people,
     format_pounds,
     format_share,
+    format_with_interval,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
 from gpequity.output import Format, print_table, render_rows
 from gpequity.reports.allocation_pdf import allocation_pdf, quintile_table
 
@@ -456,12 +459,17 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     for row in by_quintile.rows:
         quintiles.add_row(*(cell.text for cell in row))
     print_table(out, quintiles)
+    intervals = allocation_intervals(result)
     out.print(
         "Concentration index of allocation per patient: "
-        + format_index(result.concentration_index)
+        + format_with_interval(
+            result.concentration_index, intervals.concentration_index, format_index
+        )
         + " (negative: money goes more to deprived practices).",
         highlight=False,
     )
+    if intervals.concentration_index is not None:
+        out.print(INTERVAL_MEANING, highlight=False)
     if result.excluded:
         left_out = Table(title="Practices given nothing")
         for name in ("Practice", "Name", "Reason"):
