@@ -163,7 +163,9 @@ def datapack_figures(con: duckdb.DuckDBPyConnection, icb: str) -> tuple[Figures,
     def row(heading: str) -> list[str]:
         match = re.search(rf"<th scope=\"row\">{re.escape(heading)}</th>(.*?)</tr>", html)
         assert match is not None, heading
-        return [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", match[1])]
+        cells = [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", match[1])]
+        # Each figure is followed by its confidence interval when it has one.
+        return [re.sub(CI + "$", "", cell) for cell in cells]
 
     # Columns: ICB, England (all payments), then the same without dispensing.
     gap = row("Gap: Q1 minus Q5, £ per weighted patient")
