@@ -17,17 +17,14 @@ MeasureInterval = IntervalOut | None | dict[str, IntervalOut | None]
 
 
 class DeprivationGroupOut(Out):
-    """One deprivation group (within one value of the breakdown, whose key leads, if any)."""
+    """One deprivation group (within one value of the breakdown, whose key leads, if any):
+    also its ``quintile`` or ``decile``, ``registered_patients``, ``weighted_patients``,
+    ``payments`` and ``per_registered_patient``, as in docs/payments-analysis.md."""
 
     model_config = ConfigDict(extra="allow")
 
     label: str
-    practices: int
-    registered_patients: float
-    weighted_patients: float
-    payments: Decimal
-    per_registered_patient: float | None
-    per_weighted_patient: float | None
+    per_weighted_patient: float | None = Field(description="Pounds per weighted patient.")
     per_weighted_patient_ci: IntervalOut | None = Field(
         description="95% confidence interval of per_weighted_patient (bootstrap of the "
         "group's practices)."

@@ -238,15 +238,16 @@ def gap_words(gap: float | None, interval: Interval | None = None) -> str:
     confidence interval (of Q1 minus Q5, signed) when there is one."""
     if gap is None:
         return "no gap can be given, as a fifth has no practices"
-    word = compare_word(gap)
-    within = "" if interval is None else f" (95% CI of Q1 minus Q5 {_interval_words(interval)})"
-    if word == "the same":
-        return f"both received the same per weighted patient{within}"
-    first, second = ("least", "most") if word == "more" else ("most", "least")
-    return (
-        f"the {first} deprived fifth received {format_pounds(abs(gap))} more per weighted "
-        f"patient than the {second} deprived{within}"
-    )
+    said = "both received the same per weighted patient"
+    if compare_word(gap) != "the same":
+        first, second = ("least", "most") if gap > 0 else ("most", "least")
+        said = (
+            f"the {first} deprived fifth received {format_pounds(abs(gap))} more per weighted "
+            f"patient than the {second} deprived"
+        )
+    if interval is None:
+        return said
+    return f"{said} (95% CI of Q1 minus Q5 {_interval_words(interval)})"
 
 
 def _interval_words(interval: Interval) -> str:
