@@ -686,10 +686,15 @@ def test_chart_command_writes_svg_and_png(db: Path, tmp_path: Path, name: str) -
 
 def test_chart_reading_on_the_fixture(db: Path, tmp_path: Path) -> None:
     data = run_json(db, "chart", "dispensing-split", "--out", str(tmp_path / "c.svg"))
+    # Two practices a fifth (one of each status in Q1, two non-dispensing in Q5): the gap's
+    # 2.5th and 97.5th percentiles are its extremes, each drawn in 1/16 of the resamples:
+    # Q1 £100.50 - Q5 £102.48 = -£1.98 and Q1 £116.67 - Q5 £100.21 = £16.45; among
+    # non-dispensing practices Q1 is the one practice's £100.50: -£1.98 to £0.29.
     assert data["reading"] == (
         "In 2022/23 the least deprived fifth of practices received £106.56 per weighted patient "
-        "and the most deprived fifth £101.51, a gap of £5.06; among non-dispensing practices "
-        "the gap is \u2212£1.01."
+        "and the most deprived fifth £101.51, a gap of £5.06 (95% CI \u2212£1.98 to £16.45); "
+        "among non-dispensing practices the gap is \u2212£1.01 (95% CI \u2212£1.98 to £0.29). "
+        "The black lines on the bars are 95% confidence intervals."
     )
     assert data["data"][:3] == [
         {
@@ -697,18 +702,24 @@ def test_chart_reading_on_the_fixture(db: Path, tmp_path: Path) -> None:
             "series": "All practices",
             "practices": 2,
             "per_weighted_patient": 106.56,
+            "ci_lower": 100.5,
+            "ci_upper": 116.67,
         },
         {
             "quintile": "Q1 (least deprived)",
             "series": "Dispensing",
             "practices": 1,
             "per_weighted_patient": 116.67,
+            "ci_lower": 116.67,
+            "ci_upper": 116.67,
         },
         {
             "quintile": "Q1 (least deprived)",
             "series": "Non-dispensing",
             "practices": 1,
             "per_weighted_patient": 100.5,
+            "ci_lower": 100.5,
+            "ci_upper": 100.5,
         },
     ]
 
