@@ -34,6 +34,7 @@ def _twin(
     scores: list[float],
     groups: list[int],
     settings_: Settings,
+    quintiles: list[int] | None = None,
 ) -> dict[str, object]:
     """The same intervals, slowly: each resample written out as the list of the practices it
     drew (a practice drawn twice is there twice), its figures computed by the exact measures of
@@ -54,6 +55,7 @@ def _twin(
         p = [people[i] for i in drawn]
         s = [scores[i] for i in drawn]
         g = [groups[i] for i in drawn]
+        qs = [(quintiles or groups)[i] for i in drawn]
 
         def per_patient(group: int, a=a, p=p, g=g) -> float:
             money = sum(x for x, gx in zip(a, g, strict=True) if gx == group)
@@ -64,7 +66,7 @@ def _twin(
             figures[f"per_patient_{label}"].append(per_patient(label))
             share = sum(x for x, gx in zip(a, g, strict=True) if gx == label) / sum(a)
             figures[f"share_{label}"].append(share)
-        figures["gap"].append(per_patient(1) - per_patient(5))
+        figures["gap"].append(per_patient(1, g=qs) - per_patient(5, g=qs))
         slope = slope_index_of_inequality([x / y for x, y in zip(a, p, strict=True)], p, s)
         figures["slope"].append(math.nan if slope is None else slope)
         index = concentration_index(a, p, s)
@@ -106,6 +108,31 @@ def test_the_bootstrap_matches_a_slow_obvious_twin() -> None:
     _close(fast.gap, slow["gap"])
     _close(fast.slope_index, slow["slope"])
     _close(fast.concentration_index, slow["concentration"])
+
+
+def test_deciles_that_straddle_quintiles_match_the_twin_too() -> None:
+    amounts, people, scores, _ = _sample(5, 23)
+    order = sorted(range(23), key=lambda i: (scores[i], i))
+
+    def ntile(k: int) -> list[int]:
+        """DuckDB's ntile: the first buckets one larger (5, 5, 5, 4, 4 fifths of 23)."""
+        size, extra = divmod(23, k)
+        bounds = [0]
+        for b in range(k):
+            bounds.append(bounds[-1] + size + (1 if b < extra else 0))
+        out = [0] * 23
+        for position, i in enumerate(order):
+            out[i] = next(b for b in range(1, k + 1) if position < bounds[b])
+        return out
+
+    quintiles, deciles = ntile(5), ntile(10)
+    # Deciles of 3, 3, 3, 2, ...: the second decile ends after the first fifth (of 5) does.
+    assert {quintiles[i] for i in range(23) if deciles[i] == 2} == {1, 2}
+    chosen = Settings(resamples=120, seed=2)
+    fast = bootstrap_equity(amounts, people, scores, deciles, quintiles=quintiles, settings=chosen)
+    slow = _twin(amounts, people, scores, deciles, chosen, quintiles=quintiles)
+    _close(fast.gap, slow["gap"])
+    _close(fast.per_patient[10], slow["per_patient_10"])
 
 
 def test_resamples_draw_within_each_group_as_many_as_it_has() -> None:

@@ -224,18 +224,17 @@ def bootstrap_equity(
     group_of = np.asarray(groups)
     quintile_of = group_of if quintiles is None else np.asarray(quintiles)
     labels = [int(g) for g in np.unique(group_of)]
-    grouped = np.argsort(group_of, kind="stable")
-    starts = np.searchsorted(group_of[grouped], labels)
-    # The gap's quintiles are made of whole groups (a quintile is two deciles).
-    quintile_of_group = {}
-    for g in labels:
-        within = np.unique(quintile_of[group_of == g])
-        if len(within) != 1:
-            raise ValueError("every group must lie within one quintile")
-        quintile_of_group[g] = int(within[0])
-    gap_groups = [
-        [j for j, g in enumerate(labels) if quintile_of_group[g] == end] for end in (first, last)
-    ]
+    # Cells of practices with the same group and quintile (a decile can straddle two
+    # quintiles by a practice), contiguous in this order: sums over cells by ``reduceat``,
+    # then over the cells of each group, and of the gap's two quintiles.
+    grouped = np.lexsort((quintile_of, group_of))
+    cell_keys = np.stack([group_of[grouped], quintile_of[grouped]], axis=1)
+    new_cell = np.ones(n, dtype=bool)
+    new_cell[1:] = np.any(cell_keys[1:] != cell_keys[:-1], axis=1)
+    starts = np.flatnonzero(new_cell)
+    cells = cell_keys[starts]
+    group_starts = np.searchsorted(cells[:, 0], labels)
+    gap_groups = [np.flatnonzero(cells[:, 1] == end) for end in (first, last)]
     ranks = _Ranks(np.asarray([float(s) for s in scores]))
     money_sorted, people_sorted = money[ranks.order], people[ranks.order]
     per_head_sorted = money_sorted / people_sorted
@@ -244,15 +243,17 @@ def bootstrap_equity(
     for counts in resample_counts(group_of, settings.resamples, settings.seed):
         c = counts.astype(np.float64)
         # Sums over groups: the practices in group order, each group's columns added up.
-        by_group = c[:, grouped]
-        group_money = np.add.reduceat(by_group * money[grouped], starts, axis=1)
-        group_people = np.add.reduceat(by_group * people[grouped], starts, axis=1)
+        by_cell = c[:, grouped]
+        cell_money = np.add.reduceat(by_cell * money[grouped], starts, axis=1)
+        cell_people = np.add.reduceat(by_cell * people[grouped], starts, axis=1)
+        group_money = np.add.reduceat(cell_money, group_starts, axis=1)
+        group_people = np.add.reduceat(cell_people, group_starts, axis=1)
         total_money = group_money.sum(axis=1)
         per_patient.append(_ratio(group_money, group_people) / unit)
         share.append(_ratio(group_money, np.repeat(total_money[:, None], len(labels), axis=1)))
         gap_per_head = np.stack(
             [
-                _ratio(group_money[:, ends].sum(axis=1), group_people[:, ends].sum(axis=1))
+                _ratio(cell_money[:, ends].sum(axis=1), cell_people[:, ends].sum(axis=1))
                 for ends in gap_groups
             ],
             axis=1,
@@ -275,7 +276,7 @@ def bootstrap_equity(
 
     per_patient_all, share_all = np.concatenate(per_patient), np.concatenate(share)
     level = settings.level
-    has_gap = all(gap_groups)
+    has_gap = all(len(ends) for ends in gap_groups)
     return EquityIntervals(
         per_patient={g: _percentiles(per_patient_all[:, j], level) for j, g in enumerate(labels)},
         share={g: _percentiles(share_all[:, j], level) for j, g in enumerate(labels)},
