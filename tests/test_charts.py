@@ -50,6 +50,7 @@ from gpequity.charts import (
     write_chart,
 )
 from gpequity.formats import format_share
+from gpequity.intervals import EquityIntervals, Interval
 from gpequity.warehouse.build import connect
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -115,18 +116,50 @@ def test_dispensing_split_chart_reads_and_tabulates_the_results() -> None:
         "patient and the most deprived fifth £154.00, a gap of £16.00; among non-dispensing "
         "practices the gap is \u2212£0.25."
     )
-    assert chart.header == ("quintile", "series", "practices", "per_weighted_patient")
+    assert chart.header == (
+        "quintile",
+        "series",
+        "practices",
+        "per_weighted_patient",
+        "ci_lower",
+        "ci_upper",
+    )
+    # Results without intervals: no error bars.
     assert chart.rows[:3] == (
-        ("Q1 (least deprived)", "All practices", 10, 170.0),
-        ("Q1 (least deprived)", "Dispensing", 4, 205.0),
-        ("Q1 (least deprived)", "Non-dispensing", 9, 154.0),
+        ("Q1 (least deprived)", "All practices", 10, 170.0, None, None),
+        ("Q1 (least deprived)", "Dispensing", 4, 205.0, None, None),
+        ("Q1 (least deprived)", "Non-dispensing", 9, 154.0, None, None),
     )
     # No dispensing practice in Q5: shown as none, not as £0.
-    assert chart.rows[-2] == ("Q5 (most deprived)", "Dispensing", 0, None)
+    assert chart.rows[-2] == ("Q5 (most deprived)", "Dispensing", 0, None, None, None)
     assert chart.spec["data"]["values"] == chart.records()
     assert chart.spec["$schema"] == SCHEMA
     assert chart.spec["description"] == chart.reading
     json.dumps(chart.spec)  # the web page embeds it as it is
+
+
+def test_dispensing_split_chart_draws_the_intervals_as_error_bars() -> None:
+    with_intervals = replace(
+        ALL,
+        intervals={
+            "all": EquityIntervals(
+                per_patient={1: Interval(168.123, 172.5), 5: Interval(152.0, 156.004)},
+                gap=Interval(13.2, 18.96),
+            )
+        },
+    )
+    chart = dispensing_split_chart(with_intervals, SPLIT)
+    assert "a gap of £16.00 (95% CI £13.20 to £18.96);" in chart.reading
+    assert chart.reading.endswith("The black lines on the bars are 95% confidence intervals.")
+    assert chart.rows[0] == ("Q1 (least deprived)", "All practices", 10, 170.0, 168.12, 172.5)
+    assert chart.rows[3] == ("Q2", "All practices", 10, 172.0, None, None)
+    bars, error_bars = chart.spec["layer"]
+    assert bars["mark"]["type"] == "bar"
+    assert error_bars["mark"]["type"] == "errorbar"
+    assert error_bars["encoding"]["y"]["field"] == "ci_lower"
+    assert error_bars["encoding"]["y2"]["field"] == "ci_upper"
+    svg = render_svg(chart)
+    assert svg.count("<path") > 0
 
 
 def test_dispensing_split_needs_the_right_results() -> None:

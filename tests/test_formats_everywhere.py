@@ -108,6 +108,10 @@ def whole_icb(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
+#: A figure's confidence interval, if it has one, after the figure.
+CI = r"(?: \(95% CI [^)]*\))?"
+
+
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
@@ -122,7 +126,8 @@ def web_figures(db: Path, icb: str) -> tuple[Figures, str]:
     with TestClient(create_app(db)) as client:
         funding = _text(client.get("/funding", params={"year": YEAR}).text)
         profile = _text(client.get(f"/icbs/{icb}", params={"year": YEAR}).text)
-    per_weighted = " per weighted patient"
+    # Each figure may be followed by its confidence interval: "£5.06 (95% CI £1.00 to £9.00)".
+    per_weighted = CI + " per weighted patient"
     figures = Figures(
         gap=_find(r"Gap, Q1 \(least deprived\) minus Q5 \(most deprived\) (\S+)" + per_weighted,
                   funding),
@@ -142,8 +147,8 @@ def cli_figures(db: Path, icb: str) -> Figures:
     by_icb = runner.invoke(app, [*args, "--by", "icb"], env={"COLUMNS": COLUMNS})
     assert national.exit_code == 0 and by_icb.exit_code == 0, national.output + by_icb.output
     measures = (
-        r"gap Q1 \(least deprived\) minus Q5 \(most deprived\) (.+?) per weighted patient; "
-        r"slope index of inequality (\S+); concentration index (\S+)"
+        r"gap Q1 \(least deprived\) minus Q5 \(most deprived\) (.+?)" + CI + " per weighted "
+        r"patient; slope index of inequality (\S+)" + CI + r"; concentration index (\S+)"
     )
     match = re.search(r"^" + measures, national.output, re.MULTILINE)
     assert match is not None, national.output
@@ -158,7 +163,9 @@ def datapack_figures(con: duckdb.DuckDBPyConnection, icb: str) -> tuple[Figures,
     def row(heading: str) -> list[str]:
         match = re.search(rf"<th scope=\"row\">{re.escape(heading)}</th>(.*?)</tr>", html)
         assert match is not None, heading
-        return [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", match[1])]
+        cells = [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", match[1])]
+        # Each figure is followed by its confidence interval when it has one.
+        return [re.sub(CI + "$", "", cell) for cell in cells]
 
     # Columns: ICB, England (all payments), then the same without dispensing.
     gap = row("Gap: Q1 minus Q5, £ per weighted patient")

@@ -46,6 +46,7 @@ from gpequity.formats import (
     format_percent,
     format_pounds,
     format_share,
+    format_with_interval,
 )
 
 #: The Vega-Lite version the specs are written for (and rendered with).
@@ -168,6 +169,22 @@ def pounds_axis(field: str, title: str, **more: Any) -> dict[str, Any]:
     }
 
 
+#: The colour of a chart's error bars (the NHS design system's text colour).
+ERROR_BAR_COLOUR = "#212b32"
+
+
+def error_bar_layer(lower: str = "ci_lower", upper: str = "ci_upper") -> dict[str, Any]:
+    """A layer of error bars: a vertical line from ``lower`` to ``upper`` of each row (its
+    confidence interval), on the axes of the layers beside it."""
+    return {
+        "mark": {"type": "errorbar", "ticks": True, "color": ERROR_BAR_COLOUR},
+        "encoding": {
+            "y": {"field": lower, "type": "quantitative", "title": "£ per weighted patient"},
+            "y2": {"field": upper},
+        },
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The charts, each from analysis results
 
@@ -184,48 +201,63 @@ def dispensing_split_chart(
         for name, status in series:
             result = all_practices if status is None else by_dispensing
             group = result.group(q, status)
+            interval = None if group is None else result.group_interval(group)
             rows.append(
                 (
                     rank_label(q),
                     name,
                     group.practices if group else 0,
                     None if group is None else _round2(group.per_weighted_patient),
+                    None if interval is None else _round2(interval.lower),
+                    None if interval is None else _round2(interval.upper),
                 )
             )
     gap_all = all_practices.gap_q1_minus_q5.get("all")
     gap_no = by_dispensing.gap_q1_minus_q5.get("No")
     q1, q5 = all_practices.group(1), all_practices.group(QUINTILES)
+    level = all_practices.interval_settings.level
     reading = (
         f"In {all_practices.year} the least deprived fifth of practices received "
         f"{format_pounds(q1.per_weighted_patient if q1 else None)} per weighted patient and "
         f"the most deprived fifth {format_pounds(q5.per_weighted_patient if q5 else None)}, a "
-        f"gap of {format_pounds(gap_all)}; among non-dispensing practices the gap is "
-        f"{format_pounds(gap_no)}."
+        f"gap of {format_with_interval(gap_all, all_practices.interval_of().gap, level=level)};"
+        " among non-dispensing practices the gap is "
+        f"{format_with_interval(gap_no, by_dispensing.interval_of('No').gap, level=level)}."
     )
-    header = ("quintile", "series", "practices", "per_weighted_patient")
+    if any(row[-1] is not None for row in rows):
+        reading += (
+            f" The black lines on the bars are {format_number(level * 100, places=0)}% "
+            "confidence intervals."
+        )
+    header = ("quintile", "series", "practices", "per_weighted_patient", "ci_lower", "ci_upper")
     values = records(header, rows)
     title = "Payments per weighted patient by deprivation"
+    offset = {"field": "series", "sort": [s for s, _ in series]}
     spec = _spec(
         title,
         f"{all_practices.year}, {_total_words(all_practices)}; Q1 least deprived, Q5 most deprived",
         reading,
         values,
-        mark={"type": "bar", "tooltip": True},
-        encoding={
-            "x": quintile_x_axis(),
-            "xOffset": {"field": "series", "sort": [s for s, _ in series]},
-            "y": pounds_axis("per_weighted_patient", "£ per weighted patient"),
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": None,
-                "sort": [s for s, _ in series],
-                "scale": {
-                    "domain": list(SERIES_COLOURS),
-                    "range": list(SERIES_COLOURS.values()),
+        encoding={"x": quintile_x_axis(), "xOffset": offset},
+        layer=[
+            {
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "y": pounds_axis("per_weighted_patient", "£ per weighted patient"),
+                    "color": {
+                        "field": "series",
+                        "type": "nominal",
+                        "title": None,
+                        "sort": [s for s, _ in series],
+                        "scale": {
+                            "domain": list(SERIES_COLOURS),
+                            "range": list(SERIES_COLOURS.values()),
+                        },
+                    },
                 },
             },
-        },
+            error_bar_layer(),
+        ],
     )
     return Chart("dispensing-split", title, reading, spec, header, tuple(rows))
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 #: The true minus sign (U+2212): a hyphen is too short to read as "minus" beside "£".
 MINUS: Final = "\u2212"
@@ -231,6 +231,34 @@ def format_index(value: Number | None) -> str:
     :func:`format_pounds`.
     """
     return format_number(value, places=INDEX_PLACES)
+
+
+class Bounds(Protocol):
+    """A confidence interval (``gpequity.intervals.Interval``): its two bounds."""
+
+    @property
+    def lower(self) -> float: ...
+
+    @property
+    def upper(self) -> float: ...
+
+
+def format_with_interval(
+    value: Number | None,
+    interval: Bounds | None,
+    write: Callable[[Number | None], str] = format_pounds,
+    *,
+    level: float = 0.95,
+) -> str:
+    """A figure and its confidence interval, each written by ``write``:
+    ``£16.02 (95% CI £13.22 to £18.96)``, ``0.0235 (95% CI 0.0202 to 0.0267)``; the figure
+    alone when it has no interval, :data:`NOT_AVAILABLE` when it has no value."""
+    if value is None:
+        return NOT_AVAILABLE
+    if interval is None:
+        return write(value)
+    percent = format_number(level * 100, places=0)
+    return f"{write(value)} ({percent}% CI {write(interval.lower)} to {write(interval.upper)})"
 
 
 def format_date(day: date) -> str:

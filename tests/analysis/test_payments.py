@@ -5,12 +5,15 @@ computed here from the source CSV with ``csv`` and ``Decimal`` (never the code's
 from __future__ import annotations
 
 import csv
+import json
+import random
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from gpequity.analysis.payments import (
     QUINTILES,
@@ -29,6 +32,7 @@ from gpequity.analysis.payments import (
     rank_label,
     resolve_year,
 )
+from gpequity.cli import app
 from gpequity.warehouse.build import build_warehouse
 
 YEAR = "2022/23"
@@ -556,3 +560,83 @@ def test_a_score_older_than_the_newest_release_is_flagged(con: duckdb.DuckDBPyCo
         "57 practices' IMD score for 2022/23 is older than the newest release loaded (IMD "
         "2019): carried forward 54 from IMD 2015, 3 from IMD 2010."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Confidence intervals on the real data (issue 15)
+
+
+def _independent_gap_interval(
+    rows: list[tuple[int, Decimal, Decimal]], resamples: int = 2000, seed: int = 1
+) -> tuple[float, float]:
+    """A gap interval computed here, independently of gpequity.intervals: Python's own random
+    draws, with replacement, as many practices of Q1 and of Q5 as each has; the gap of each
+    resample; the 2.5th and 97.5th percentiles of the sorted gaps."""
+    rng = random.Random(seed)
+    q1 = [(float(money), float(heads)) for q, money, heads in rows if q == 1]
+    q5 = [(float(money), float(heads)) for q, money, heads in rows if q == QUINTILES]
+
+    def per_head(drawn: list[tuple[float, float]]) -> float:
+        return sum(m for m, _ in drawn) / sum(h for _, h in drawn)
+
+    gaps = sorted(
+        per_head(rng.choices(q1, k=len(q1))) - per_head(rng.choices(q5, k=len(q5)))
+        for _ in range(resamples)
+    )
+    return gaps[round(0.025 * (resamples - 1))], gaps[round(0.975 * (resamples - 1))]
+
+
+@pytest.mark.realdata
+def test_the_gap_interval_on_the_real_2022_23_data_says_what_the_data_says(
+    con: duckdb.DuckDBPyConnection, real_db: Path, source_rows: list[dict[str, str]]
+) -> None:
+    quintile_of = quintiles_among_included(con, source_rows)
+    rows = [
+        (quintile_of[code], money(r, TOTAL), patients(r, WEIGHTED), r["Dispensing Practice"])
+        for r in source_rows
+        if (code := r["Practice Code"].strip().upper()) in quintile_of
+    ]
+    every = _independent_gap_interval([(q, m, w) for q, m, w, _ in rows])
+    non_dispensing = _independent_gap_interval(
+        [(q, m, w) for q, m, w, status in rows if status.strip() == "No"]
+    )
+
+    runner = CliRunner()
+    printed = runner.invoke(
+        app,
+        ["payments", "by-deprivation", "--year", YEAR, "--db", str(real_db), "--format", "json"],
+    )
+    assert printed.exit_code == 0, printed.output
+    out = json.loads(printed.stdout)
+    gap = out["gap_q1_minus_q5_ci"]
+    # England's least deprived fifth receives more, and the interval says it is no accident of
+    # which practices are in each fifth: it excludes zero, as the independent bootstrap does.
+    assert every[0] > 0 and gap["lower"] > 0
+    assert gap["lower"] <= out["gap_q1_minus_q5"] <= gap["upper"]
+    width = every[1] - every[0]
+    assert gap["lower"] == pytest.approx(every[0], abs=0.2 * width)
+    assert gap["upper"] == pytest.approx(every[1], abs=0.2 * width)
+
+    split = runner.invoke(
+        app,
+        [
+            "payments",
+            "by-deprivation",
+            "--year",
+            YEAR,
+            "--db",
+            str(real_db),
+            "--format",
+            "json",
+            "--by",
+            "dispensing",
+        ],
+    )
+    assert split.exit_code == 0, split.output
+    no = json.loads(split.stdout)["gap_q1_minus_q5_ci"]["No"]
+    # Among non-dispensing practices: whatever the independent bootstrap says about zero, the
+    # printed interval says too.
+    assert (no["lower"] <= 0 <= no["upper"]) == (non_dispensing[0] <= 0 <= non_dispensing[1])
+    width = non_dispensing[1] - non_dispensing[0]
+    assert no["lower"] == pytest.approx(non_dispensing[0], abs=0.2 * width)
+    assert no["upper"] == pytest.approx(non_dispensing[1], abs=0.2 * width)

@@ -67,6 +67,10 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "practices",
         "by_quintile",
         "concentration_index",
+        "concentration_index_ci",
+        "gap_q1_minus_q5_ci",
+        "slope_index_ci",
+        "confidence_intervals",
         "excluded",
         "by_pcn",
         "warnings",
@@ -75,6 +79,14 @@ def test_json_has_the_documented_shape(db: Path) -> None:
     ]
     assert data["limits"] is None  # no floors, caps or pace of change asked for
     assert (data["icb"], data["amount"], data["method"]) == (ICB, 10000.0, "recommended")
+    # The intervals are the allocation's own, as allocation.measures computes them.
+    assert data["confidence_intervals"]["resamples"] == 2000
+    ci = data["concentration_index_ci"]
+    assert ci is None or ci["lower"] <= ci["upper"]
+    for q in data["by_quintile"]:
+        assert set(q) >= {"allocation_per_patient_ci", "money_share_ci"}
+        if q["quintile"] is None:
+            assert q["allocation_per_patient_ci"] is None
     assert [
         {k: c[k] for k in ("id", "name", "weight", "direction", "unit", "kind", "amount")}
         for c in data["components"]
@@ -165,6 +177,8 @@ def test_json_has_the_documented_shape(db: Path) -> None:
         "allocation",
         "money_share",
         "allocation_per_patient",
+        "allocation_per_patient_ci",
+        "money_share_ci",
     ]
     assert [(q["label"], q["allocation"]) for q in data["by_quintile"]] == [
         ("Q1 (least deprived)", 989.99),

@@ -27,6 +27,8 @@ from typer.testing import CliRunner
 from gpequity.analysis.payments import UnknownYear
 from gpequity.charts import UnknownChart, UnsupportedChartFile
 from gpequity.cli import app
+from gpequity.intervals import MEANING, SEED
+from gpequity.intervals import METHOD as METHOD_OF_INTERVALS
 from gpequity.sources.demo import PAYMENTS_HEADERS
 from gpequity.warehouse.build import build_warehouse
 
@@ -285,6 +287,36 @@ def assert_exact(actual: Any, expected: Any) -> None:
             assert_exact(a, e)
 
 
+INTERVAL_FIELDS = ("gap_q1_minus_q5_ci", "slope_index_ci", "concentration_index_ci")
+
+
+def _check_interval(found: Any) -> None:
+    assert found is None or (set(found) == {"lower", "upper"} and found["lower"] <= found["upper"])
+
+
+def without_intervals(out: dict[str, Any]) -> dict[str, Any]:
+    """The JSON without its confidence intervals, once they are checked to be there and well
+    formed (their values are tested in tests/test_intervals.py and on the real data)."""
+    assert out.pop("confidence_intervals") == {
+        "level": 0.95,
+        "resamples": 2000,
+        "seed": SEED,
+        "method": METHOD_OF_INTERVALS,
+        "meaning": MEANING,
+    }
+    for name in INTERVAL_FIELDS:
+        found = out.pop(name)
+        if "by" in out:
+            assert set(found) == set(out["slope_index"])
+            for one in found.values():
+                _check_interval(one)
+        else:
+            _check_interval(found)
+    for group in out["groups"]:
+        _check_interval(group.pop("per_weighted_patient_ci"))
+    return out
+
+
 def test_summary_json(db: Path) -> None:
     assert_exact(
         run_json(db, "summary", "--year", "2022/23"),
@@ -333,7 +365,7 @@ def test_summary_of_2020_21_derives_the_total_with_covid_and_pcn_and_says_so(db:
 
 def test_by_deprivation_json(db: Path) -> None:
     assert_exact(
-        run_json(db, "by-deprivation", "--year", "2022-23"),
+        without_intervals(run_json(db, "by-deprivation", "--year", "2022-23")),
         {
             "year": "2022/23",
             "total": "core",
@@ -370,7 +402,7 @@ def test_by_deprivation_json(db: Path) -> None:
 
 def test_by_deprivation_by_dispensing_json(db: Path) -> None:
     assert_exact(
-        run_json(db, "by-deprivation", "--year", "22-23", "--by", "dispensing"),
+        without_intervals(run_json(db, "by-deprivation", "--year", "22-23", "--by", "dispensing")),
         {
             "year": "2022/23",
             "total": "core",
@@ -560,14 +592,18 @@ def test_by_deprivation_csv(db: Path) -> None:
     pytest.importorskip("gpequity.exports")
     # The raw bytes: the CLI runner's ``stdout`` would fold the CSV's CRLF line ends.
     out = invoke(db, "by-deprivation", "--format", "csv").stdout_bytes.decode()
+    # Each fifth has two practices, so a quarter of the resamples draw one of them twice, a
+    # quarter the other: the middle 95% runs from one practice's £ per weighted patient to the
+    # other's (Q1: A81002 £201,000 / 2,000 = £100.50 and A81001 £140,000 / 1,200 = £116.67).
     assert out == (
         "quintile,label,practices,registered_patients,weighted_patients,payments,"
-        "per_registered_patient,per_weighted_patient\r\n"
-        "1,Q1 (least deprived),2,3000.0,3200.0,341000.00,113.67,106.56\r\n"
-        "2,Q2,2,4500.0,4300.0,450500.00,100.11,104.77\r\n"
-        "3,Q3,2,3500.0,3500.0,335800.00,95.94,95.94\r\n"
-        "4,Q4,2,2800.0,3100.0,333600.00,119.14,107.61\r\n"
-        "5,Q5 (most deprived),2,7000.0,7700.0,781600.00,111.66,101.51\r\n"
+        "per_registered_patient,per_weighted_patient,per_weighted_patient_ci_lower,"
+        "per_weighted_patient_ci_upper\r\n"
+        "1,Q1 (least deprived),2,3000.0,3200.0,341000.00,113.67,106.56,100.5,116.67\r\n"
+        "2,Q2,2,4500.0,4300.0,450500.00,100.11,104.77,100.18,113.33\r\n"
+        "3,Q3,2,3500.0,3500.0,335800.00,95.94,95.94,95.0,96.32\r\n"
+        "4,Q4,2,2800.0,3100.0,333600.00,119.14,107.61,104.82,114.44\r\n"
+        "5,Q5 (most deprived),2,7000.0,7700.0,781600.00,111.66,101.51,100.21,102.48\r\n"
     )
 
 
@@ -578,7 +614,7 @@ def test_by_deprivation_by_icb_csv_leads_with_the_group(db: Path) -> None:
     # QH8 holds both Q2 practices (F81003, F81004), so its Q2 is the whole of Q2.
     assert lines[1] == (
         "QH8,NHS Mid and South Essex Integrated Care Board,2,Q2,2,4500.0,4300.0,450500.00,"
-        "100.11,104.77"
+        "100.11,104.77,100.18,113.33"
     )
 
 
@@ -599,7 +635,8 @@ def test_by_deprivation_table_says_how_it_is_calculated(db: Path) -> None:
     ).stdout
     assert "Q1 (least deprived)" in out and "Q5 (most deprived)" in out
     assert "ratios of sums" in out
-    assert "gap Q1 (least deprived) minus Q5 (most deprived) £5.06 per weighted patient" in out
+    assert "gap Q1 (least deprived) minus Q5 (most deprived) £5.06 (95% CI " in out
+    assert "95% confidence interval shows how much a figure could change" in out
     assert "Excluded (no_imd_score): 1 practices" in out
     trend = runner.invoke(app, ["payments", "trend", "--db", str(db)], env={"COLUMNS": "200"})
     assert "2022/23: gap Q1 minus Q5 £5.06 per weighted patient" in trend.stdout
@@ -649,10 +686,15 @@ def test_chart_command_writes_svg_and_png(db: Path, tmp_path: Path, name: str) -
 
 def test_chart_reading_on_the_fixture(db: Path, tmp_path: Path) -> None:
     data = run_json(db, "chart", "dispensing-split", "--out", str(tmp_path / "c.svg"))
+    # Two practices a fifth (one of each status in Q1, two non-dispensing in Q5): the gap's
+    # 2.5th and 97.5th percentiles are its extremes, each drawn in 1/16 of the resamples:
+    # Q1 £100.50 - Q5 £102.48 = -£1.98 and Q1 £116.67 - Q5 £100.21 = £16.45; among
+    # non-dispensing practices Q1 is the one practice's £100.50: -£1.98 to £0.29.
     assert data["reading"] == (
         "In 2022/23 the least deprived fifth of practices received £106.56 per weighted patient "
-        "and the most deprived fifth £101.51, a gap of £5.06; among non-dispensing practices "
-        "the gap is \u2212£1.01."
+        "and the most deprived fifth £101.51, a gap of £5.06 (95% CI \u2212£1.98 to £16.45); "
+        "among non-dispensing practices the gap is \u2212£1.01 (95% CI \u2212£1.98 to £0.29). "
+        "The black lines on the bars are 95% confidence intervals."
     )
     assert data["data"][:3] == [
         {
@@ -660,18 +702,24 @@ def test_chart_reading_on_the_fixture(db: Path, tmp_path: Path) -> None:
             "series": "All practices",
             "practices": 2,
             "per_weighted_patient": 106.56,
+            "ci_lower": 100.5,
+            "ci_upper": 116.67,
         },
         {
             "quintile": "Q1 (least deprived)",
             "series": "Dispensing",
             "practices": 1,
             "per_weighted_patient": 116.67,
+            "ci_lower": 116.67,
+            "ci_upper": 116.67,
         },
         {
             "quintile": "Q1 (least deprived)",
             "series": "Non-dispensing",
             "practices": 1,
             "per_weighted_patient": 100.5,
+            "ci_lower": 100.5,
+            "ci_upper": 100.5,
         },
     ]
 

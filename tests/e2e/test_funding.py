@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from gpequity.analysis.payments import loaded_years, national_summary
+from gpequity.analysis.payments import loaded_years, national_summary, payments_by_deprivation
+from gpequity.formats import format_with_interval
 from gpequity.warehouse.build import connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
@@ -216,3 +217,41 @@ def test_after_a_swap_the_page_still_has_no_axe_violations(
     page.get_by_label("Financial year", exact=True).select_option(years[0])
     expect(page.locator(SUMMARY)).to_contain_text(f"In {years[0]},")
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_intervals_are_written_explained_and_drawn_as_error_bars(
+    page: Page, live_server: Any, width: int, assert_no_axe_violations: Callable[..., None]
+) -> None:
+    con = connect(live_server.db_path)
+    try:
+        latest = loaded_years(con)[-1]
+        result = payments_by_deprivation(con, latest)
+    finally:
+        con.close()
+    gap, interval = result.gap_q1_minus_q5["all"], result.interval_of().gap
+    assert gap is not None and interval is not None
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/funding")
+
+    measures = page.get_by_test_id("measures")
+    expect(measures).to_contain_text(format_with_interval(gap, interval))
+    section = page.locator("section[aria-labelledby=deprivation-heading]")
+    expect(section).to_contain_text("A 95% confidence interval shows how much a figure could")
+    table = page.get_by_role("table", name=re.compile("^Payments by deprivation"))
+    expect(table).to_contain_text("95% CI")
+    # The chart draws an error bar per bar with an interval, and says so in its reading.
+    chart = page.locator("#chart-dispensing-split")
+    expect(
+        chart.get_by_role("img", name="Payments per weighted patient by deprivation")
+    ).to_be_visible()
+    expect(chart.get_by_test_id("chart-dispensing-split-reading")).to_contain_text(
+        "The black lines on the bars are 95% confidence intervals."
+    )
+    bars = chart.locator("svg [aria-roledescription=errorbar]")
+    assert bars.count() > 0
+    if width < 1000:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        assert_no_axe_violations(page, exclude=[".nhsuk-header__service-name"])
+    else:
+        assert_no_axe_violations(page)

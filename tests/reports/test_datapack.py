@@ -15,7 +15,7 @@ import pytest
 
 from gpequity.analysis.icb import UnknownIcb
 from gpequity.analysis.payments import By, UnknownYear, payments_by_deprivation
-from gpequity.formats import format_pounds
+from gpequity.formats import format_pounds, format_with_interval
 from gpequity.reports.datapack import (
     MemoisedDeprivation,
     build_datapack,
@@ -191,3 +191,14 @@ def test_memoised_figures_make_the_same_pack(con: duckdb.DuckDBPyConnection) -> 
     assert again.payments.result.all_payments.england_result is (
         first.payments.result.all_payments.england_result
     )
+
+
+def test_the_measures_carry_their_confidence_intervals(
+    con: duckdb.DuckDBPyConnection, html: str
+) -> None:
+    england = payments_by_deprivation(con, YEAR)
+    gap, found = england.gap_q1_minus_q5["all"], england.interval_of().gap
+    assert gap is not None and found is not None
+    # England's gap as every output writes it, with its interval, and what an interval means.
+    assert escape(format_with_interval(gap, found)) in html
+    assert "A 95% confidence interval shows how much a figure could change" in html

@@ -33,6 +33,7 @@ from gpequity.analysis.payments import (
 from gpequity.chart_layouts import prefix_svg_ids
 from gpequity.charts import dispensing_distribution_chart, dispensing_split_chart, trend_chart
 from gpequity.exports import write_csv
+from gpequity.intervals import Interval
 from gpequity.warehouse.build import connect
 from gpequity.web.app import create_app
 from gpequity.web.funding.query import (
@@ -300,10 +301,16 @@ def deprivation_rows(result: DeprivationResult) -> list[list[str]]:
             whole(g.weighted_patients),
             whole_pounds(g.payments),
             pounds(g.per_registered_patient),
-            pounds(g.per_weighted_patient),
+            with_interval(g.per_weighted_patient, result.group_interval(g)),
         ]
         for g in result.groups
     ]
+
+
+def with_interval(value: float | None, interval: Interval | None) -> str:
+    """A figure and its 95% confidence interval, as the page writes it (written out here)."""
+    assert interval is not None
+    return f"{pounds(value)} (95% CI {pounds(interval.lower)} to {pounds(interval.upper)})"
 
 
 def test_the_table_by_deprivation_and_its_measures_are_the_analysis_modules(
@@ -318,7 +325,7 @@ def test_the_table_by_deprivation_and_its_measures_are_the_analysis_modules(
         "Weighted patients",
         "Payments",
         "Per registered patient",
-        "Per weighted patient",
+        "Per weighted patient (95% confidence interval)",
     ]
     assert rows[1:] == deprivation_rows(result)
     assert [r[0] for r in rows[1:]] == [
@@ -332,10 +339,18 @@ def test_the_table_by_deprivation_and_its_measures_are_the_analysis_modules(
     gap, slope = result.gap_q1_minus_q5["all"], result.slope_index["all"]
     concentration = result.concentration_index["all"]
     assert gap is not None and slope is not None and concentration is not None
+    found = result.interval_of()
     assert measures["Gap, Q1 (least deprived) minus Q5 (most deprived)"].startswith(
-        f"{pounds(gap)} per weighted patient"
+        f"{with_interval(gap, found.gap)} per weighted patient"
     )
-    assert measures["Slope index of inequality"].startswith(f"{pounds(slope)} per weighted")
+    assert measures["Slope index of inequality"].startswith(
+        f"{with_interval(slope, found.slope_index)} per weighted"
+    )
+    assert found.concentration_index is not None
+    assert (
+        f"(95% CI {found.concentration_index.lower:.4f} to".replace("-", "\u2212")
+        in (measures["Concentration index"])
+    )
     assert measures["Concentration index"].startswith(f"{concentration:.4f}".replace("-", "\u2212"))
     # What each measure means is said in words, by its sign.
     assert ("Negative" if slope < 0 else "Positive") in measures["Slope index of inequality"]
@@ -346,6 +361,9 @@ def test_the_table_by_deprivation_and_its_measures_are_the_analysis_modules(
     assert pounds(q1.per_weighted_patient) in sentence
     assert pounds(q5.per_weighted_patient) in sentence
     assert pounds(abs(gap)) in sentence
+    assert "A 95% confidence interval shows how much a figure could change" in (
+        latest_page.get("section", aria_labelledby="deprivation-heading").text()
+    )
 
 
 def test_the_split_by_dispensing_and_the_payment_lines_are_the_analysis_modules(
@@ -358,7 +376,8 @@ def test_the_split_by_dispensing_and_the_payment_lines_are_the_analysis_modules(
         [words[str(g.group)], g.label, f"{g.practices:,}"] for g in by_dispensing.groups
     ]
     assert [r[-1] for r in rows[1:]] == [
-        pounds(g.per_weighted_patient) for g in by_dispensing.groups
+        with_interval(g.per_weighted_patient, by_dispensing.group_interval(g))
+        for g in by_dispensing.groups
     ]
     gap_no = by_dispensing.gap_q1_minus_q5["No"]
     assert gap_no is not None

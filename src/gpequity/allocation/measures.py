@@ -22,6 +22,7 @@ from gpequity.allocation.models import (
     PracticeAllocation,
     QuintileSummary,
 )
+from gpequity.intervals import EquityIntervals, bootstrap_equity
 
 #: Money per patient is given to four decimal places (the engine's own rounding of it).
 PER_PATIENT_PLACES = Decimal("0.0001")
@@ -80,6 +81,25 @@ def least_deprived_quintile(quintiles: Sequence[QuintileSummary]) -> QuintileSum
 def quintile_of(quintiles: Sequence[QuintileSummary], number: int | None) -> QuintileSummary | None:
     """The summary of quintile ``number`` (``None``: the practices without an IMD score)."""
     return next((q for q in quintiles if q.quintile == number), None)
+
+
+def allocation_intervals(result: AllocationResult) -> EquityIntervals:
+    """Bootstrap confidence intervals (:mod:`gpequity.intervals`, 95%) of the allocation's
+    figures by IMD quintile: each quintile's allocation per target patient and share of the
+    money, the gap Q1 minus Q5 per target patient, the slope index and the concentration index,
+    over the practices with an IMD score and a target population (those the concentration index
+    is computed over), resampled within their quintiles."""
+    ranked = [
+        p
+        for p in result.practices
+        if p.imd_score is not None and p.imd_quintile is not None and p.target_population > 0
+    ]
+    return bootstrap_equity(
+        [p.allocation for p in ranked],
+        [p.target_population for p in ranked],
+        [p.imd_score for p in ranked if p.imd_score is not None],
+        [p.imd_quintile for p in ranked if p.imd_quintile is not None],
+    )
 
 
 def money_shares(quintiles: Sequence[QuintileSummary]) -> dict[int | None, Decimal]:

@@ -32,6 +32,7 @@ from gpequity.allocation.icbs import (
     icb_practice_codes,
 )
 from gpequity.allocation.limits import LIMIT_LABELS
+from gpequity.allocation.measures import allocation_intervals
 from gpequity.allocation.models import (
     AllocationInputError,
     AllocationLimits,
@@ -55,6 +56,7 @@ from gpequity.allocation.warnings import (
     no_population_warning,
     outside_icb_warning,
 )
+from gpequity.intervals import DEFAULT, Interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +280,11 @@ def _file_warnings(
 
 #: The web tool's page for an allocation; ``share_query`` is its query string.
 ALLOCATE_PATH = "/allocate"
+#: Decimal places of the bounds of the allocation's intervals in JSON: per patient as the
+#: engine gives it, shares and the concentration index finer.
+PER_PATIENT_DIGITS = 4
+SHARE_DIGITS = 6
+INDEX_DIGITS = 4
 
 
 def share_query(scenario: Scenario) -> list[tuple[str, str]]:
@@ -370,7 +377,8 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
     """The allocation as JSON data, as the CLI (``--format json``) and the API return it.
 
     ``{"icb", "amount", "method", "components", "practices", "by_quintile",
-    "concentration_index", "excluded", "by_pcn", "warnings", "inputs"}``; money in pounds
+    "concentration_index", "concentration_index_ci", "gap_q1_minus_q5_ci", "slope_index_ci",
+    "confidence_intervals", "excluded", "by_pcn", "warnings", "inputs"}``; money in pounds
     (numbers with at most two decimals); shares as fractions of 1. See the README's "API" section.
     """
     result = outcome.result
@@ -423,6 +431,11 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
         }
         for p in result.practices
     ]
+    intervals = allocation_intervals(result)
+
+    def bounds(found: Interval | None, places: int) -> dict[str, float] | None:
+        return None if found is None else found.as_dict(places)
+
     by_quintile = [
         {
             "quintile": q.quintile,
@@ -433,6 +446,10 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
             "allocation": _money(q.allocation),
             "money_share": float(q.money_share),
             "allocation_per_patient": json_number(q.allocation_per_patient),
+            "allocation_per_patient_ci": bounds(
+                intervals.per_patient.get(q.quintile or 0), PER_PATIENT_DIGITS
+            ),
+            "money_share_ci": bounds(intervals.share.get(q.quintile or 0), SHARE_DIGITS),
         }
         for q in result.quintiles
     ]
@@ -457,6 +474,10 @@ def outcome_as_dict(outcome: ScenarioOutcome) -> dict[str, Any]:
         "practices": practices,
         "by_quintile": by_quintile,
         "concentration_index": result.concentration_index,
+        "concentration_index_ci": bounds(intervals.concentration_index, INDEX_DIGITS),
+        "gap_q1_minus_q5_ci": bounds(intervals.gap, PER_PATIENT_DIGITS),
+        "slope_index_ci": bounds(intervals.slope_index, PER_PATIENT_DIGITS),
+        "confidence_intervals": DEFAULT.as_dict(),
         "excluded": [
             {"practice_code": e.code, "practice_name": e.name, "reason": e.reason}
             for e in result.excluded

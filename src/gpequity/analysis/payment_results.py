@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from gpequity.intervals import DEFAULT, EquityIntervals, Interval, Settings
+
 QUINTILES = 5
 DECILES = 10
 #: Decimal places of money per patient and of the slope index in results meant for people.
@@ -114,6 +116,11 @@ GROUP_COLUMNS = (
     "per_registered_patient",
     "per_weighted_patient",
 )
+
+
+#: The bounds of a group's money per weighted patient (:mod:`gpequity.intervals`) in the
+#: tables and CSV of payments by deprivation.
+INTERVAL_COLUMNS = ("per_weighted_patient_ci_lower", "per_weighted_patient_ci_upper")
 
 
 @dataclass(frozen=True)
@@ -366,10 +373,23 @@ class DeprivationResult:
     concentration_index: dict[str, float | None]
     excluded: tuple[Exclusion, ...]
     notes: tuple[str, ...] = ()
+    #: Bootstrap confidence intervals of the figures, keyed like the measures
+    #: (:mod:`gpequity.intervals`); empty when none were computed.
+    intervals: dict[str, EquityIntervals] = field(default_factory=dict)
+    interval_settings: Settings = DEFAULT
 
     @property
     def rank_key(self) -> str:
         return "quintile" if self.groups_of == QUINTILES else "decile"
+
+    def interval_of(self, key: str = ALL) -> EquityIntervals:
+        """The intervals of the practices of breakdown value ``key`` (:data:`ALL`: no
+        breakdown); empty intervals when none were computed."""
+        return self.intervals.get(key, EquityIntervals())
+
+    def group_interval(self, g: DeprivationGroup) -> Interval | None:
+        """The interval of a group's money per weighted patient."""
+        return self.interval_of(ALL if g.group is None else g.group).per_patient.get(g.rank)
 
     def group(self, rank: int, value: str | None = None) -> DeprivationGroup | None:
         """The group of this rank (and breakdown value), if it has any practice."""
@@ -386,16 +406,35 @@ class DeprivationResult:
                 return _round(values.get(ALL), places)
             return {k: _round(v, places) for k, v in values.items()}
 
+        def interval(name: str, places: int) -> Any:
+            def one(key: str) -> dict[str, float] | None:
+                found: Interval | None = getattr(self.interval_of(key), name)
+                return None if found is None else found.as_dict(places)
+
+            if self.by is None:
+                return one(ALL)
+            return {k: one(k) for k in self.slope_index}
+
         out: dict[str, Any] = {"year": self.year, "total": self.total.value}
         if self.by is not None:
             out["by"] = self.by.value
         out["exclude_prescribing"] = self.exclude_prescribing
-        out["groups"] = [g.as_dict(self.rank_key, self.by) for g in self.groups]
+        out["groups"] = []
+        for g in self.groups:
+            found = self.group_interval(g)
+            out["groups"].append(
+                g.as_dict(self.rank_key, self.by)
+                | {"per_weighted_patient_ci": found and found.as_dict(PENCE_PLACES)}
+            )
         out["gap_q1_minus_q5"] = measure(self.gap_q1_minus_q5, PENCE_PLACES)
+        out["gap_q1_minus_q5_ci"] = interval("gap", PENCE_PLACES)
         if self.groups_of == DECILES:
             out["gap_d1_minus_d10"] = measure(self.gap_first_minus_last, PENCE_PLACES)
         out["slope_index"] = measure(self.slope_index, PENCE_PLACES)
+        out["slope_index_ci"] = interval("slope_index", PENCE_PLACES)
         out["concentration_index"] = measure(self.concentration_index, INDEX_PLACES)
+        out["concentration_index_ci"] = interval("concentration_index", INDEX_PLACES)
+        out["confidence_intervals"] = self.interval_settings.as_dict()
         out["excluded"] = {e.key: e.as_dict() for e in self.excluded}
         out["method"] = {
             "per_patient": PER_PATIENT_METHOD,
@@ -418,8 +457,14 @@ class DeprivationResult:
         def lead_cells(g: DeprivationGroup) -> tuple[Any, ...]:
             return (g.group, g.group_name)[: len(lead)]
 
-        header = (*lead, self.rank_key, *GROUP_COLUMNS[1:])
-        rows = tuple((*lead_cells(g), *g.row()) for g in self.groups)
+        def bounds(g: DeprivationGroup) -> tuple[float | None, float | None]:
+            found = self.group_interval(g)
+            if found is None:
+                return (None, None)
+            return (round(found.lower, PENCE_PLACES), round(found.upper, PENCE_PLACES))
+
+        header = (*lead, self.rank_key, *GROUP_COLUMNS[1:], *INTERVAL_COLUMNS)
+        rows = tuple((*lead_cells(g), *g.row(), *bounds(g)) for g in self.groups)
         return Table(header, rows)
 
 

@@ -58,6 +58,7 @@ from gpequity.analysis.payment_results import (
 )
 from gpequity.errors import GpequityError
 from gpequity.inequality import concentration_index, slope_index_of_inequality
+from gpequity.intervals import DEFAULT, EquityIntervals, bootstrap_equity
 from gpequity.sources.base import financial_year
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.tables import has_table, latest_payment_year, payment_years
@@ -588,7 +589,7 @@ def payments_by_deprivation(
     ).fetchall()
     practice_rows = con.execute(
         f"""{c}
-        SELECT grp, amount, weighted_patients, score FROM c
+        SELECT grp, amount, weighted_patients, score, rank, quintile FROM c
         WHERE excluded_because IS NULL ORDER BY practice_code
         """
     ).fetchall()
@@ -630,16 +631,27 @@ def payments_by_deprivation(
     for g in groups:
         rank_per_weighted[key_of(g.group)][g.rank] = g.per_weighted_patient
 
-    practices: dict[str, list[tuple[Decimal, float, float]]] = defaultdict(list)
-    for grp, amount_value, weighted, score in practice_rows:
-        practices[key_of(grp)].append((Decimal(amount_value), float(weighted), float(score)))
+    practices: dict[str, list[tuple[Decimal, float, float, int, int]]] = defaultdict(list)
+    for grp, amount_value, weighted, score, rank, quintile in practice_rows:
+        practices[key_of(grp)].append(
+            (Decimal(amount_value), float(weighted), float(score), int(rank), int(quintile))
+        )
     slope: dict[str, float | None] = {}
     concentration: dict[str, float | None] = {}
+    intervals: dict[str, EquityIntervals] = {}
     for key in keys:
         entries = practices.get(key, [])
-        amounts = [a for a, _, _ in entries]
-        weights = [w for _, w, _ in entries]
-        scores = [s for _, _, s in entries]
+        amounts = [e[0] for e in entries]
+        weights = [e[1] for e in entries]
+        scores = [e[2] for e in entries]
+        intervals[key] = bootstrap_equity(
+            amounts,
+            weights,
+            scores,
+            [e[3] for e in entries],
+            quintiles=[e[4] for e in entries],
+            last=QUINTILES,
+        )
         slope[key] = (
             slope_index_of_inequality(
                 [float(a) / w for a, w in zip(amounts, weights, strict=True)], weights, scores
@@ -662,6 +674,8 @@ def payments_by_deprivation(
         concentration_index=concentration,
         excluded=_exclusions(excluded_rows, _exclusion_reasons(by, total)),
         notes=tuple(notes),
+        intervals=intervals,
+        interval_settings=DEFAULT,
     )
 
 

@@ -45,6 +45,7 @@ from gpequity.allocation import (
 from gpequity.allocation.catalogue import OLDEST_AGE, build_catalogue
 from gpequity.allocation.exports import allocation_csv, allocation_xlsx
 from gpequity.allocation.icbs import find_icb, icb_practice_codes, known_practice_codes
+from gpequity.allocation.measures import allocation_intervals
 from gpequity.allocation.pools import TargetPopulation
 from gpequity.allocation.previous import describe_problem, parse_previous_allocation
 from gpequity.allocation.published_tool import (
@@ -85,7 +86,9 @@ from gpequity.formats import (
     format_people,
     format_pounds,
     format_share,
+    format_with_interval,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
 from gpequity.output import Format, print_table, render_rows
 from gpequity.reports.allocation_pdf import allocation_pdf, limits_table, quintile_table
 from gpequity.views import TableView
@@ -509,12 +512,17 @@ def _print_table(outcome: ScenarioOutcome, out: Console) -> None:
     print_table(out, table)
     # The report's own table: the same columns and the same words as the PDF.
     _print_view(quintile_table(outcome), out)
+    intervals = allocation_intervals(result)
     out.print(
         "Concentration index of allocation per patient: "
-        + format_index(result.concentration_index)
+        + format_with_interval(
+            result.concentration_index, intervals.concentration_index, format_index
+        )
         + " (negative: money goes more to deprived practices).",
         highlight=False,
     )
+    if intervals.concentration_index is not None:
+        out.print(INTERVAL_MEANING, highlight=False)
     held = limits_table(outcome)
     if held is not None:
         _print_view(held, out)

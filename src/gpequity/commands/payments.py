@@ -36,7 +36,9 @@ from gpequity.formats import (
     format_index,
     format_people,
     format_pounds,
+    format_with_interval,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
 from gpequity.output import Format, render_rows
 from gpequity.warehouse.icbs import IcbMap, uses_current_map
 
@@ -99,7 +101,11 @@ def _warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _cell(name: str, value: Any) -> Any:
     """One value of a table for people, written as the web pages and datapacks write it."""
-    if name in MONEY_COLUMNS or name.endswith("_per_weighted_patient"):
+    if (
+        name in MONEY_COLUMNS
+        or name.endswith("_per_weighted_patient")
+        or name.startswith("per_weighted_patient_ci_")
+    ):
         return format_pounds(value)
     if name in PATIENT_COLUMNS:
         return format_people(value)
@@ -181,14 +187,20 @@ def summary(
 
 def _measure_lines(result: DeprivationResult) -> list[str]:
     lines = []
+    level = result.interval_settings.level
     for key in result.gap_q1_minus_q5:
         where = "" if result.by is None else f"{result.by.value} {key}: "
-        lines.append(
-            f"{where}gap Q1 (least deprived) minus Q5 (most deprived) "
-            f"{format_pounds(result.gap_q1_minus_q5[key])} per weighted patient; slope index of "
-            f"inequality {format_pounds(result.slope_index[key])}; concentration index "
-            f"{format_index(result.concentration_index[key])}"
+        found = result.interval_of(key)
+        gap = format_with_interval(result.gap_q1_minus_q5[key], found.gap, level=level)
+        slope = format_with_interval(result.slope_index[key], found.slope_index, level=level)
+        index = format_with_interval(
+            result.concentration_index[key], found.concentration_index, format_index, level=level
         )
+        lines.append(
+            f"{where}gap Q1 (least deprived) minus Q5 (most deprived) {gap} per weighted "
+            f"patient; slope index of inequality {slope}; concentration index {index}"
+        )
+    lines.append(INTERVAL_MEANING)
     return lines
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import duckdb
 from markupsafe import Markup
@@ -73,7 +73,9 @@ from gpequity.formats import (
     format_people,
     format_pounds,
     format_share,
+    format_with_interval,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
 from gpequity.reports import charts
 from gpequity.sources.payments import PRESCRIBING_DISPENSING_LINES
 from gpequity.sources.registry import DATASETS
@@ -433,6 +435,7 @@ def _payments_table(c: PaymentsComparison, caption: str) -> TableView:
 
 def _measures_table(p: IcbPayments) -> TableView:
     a, w = p.all_payments, p.without_dispensing
+    cells = [*_measure_cells(a, p.icb.code), *_measure_cells(w, p.icb.code)]
     return text_table(
         caption="Inequality measures, this ICB and England",
         columns=figure_columns(
@@ -445,32 +448,60 @@ def _measures_table(p: IcbPayments) -> TableView:
         rows=(
             (
                 "Gap: Q1 minus Q5, £ per weighted patient",
-                format_pounds(a.icb_gap_q1_minus_q5),
-                format_pounds(a.england_gap_q1_minus_q5),
-                format_pounds(w.icb_gap_q1_minus_q5),
-                format_pounds(w.england_gap_q1_minus_q5),
+                *(_with_interval(c, "gap", format_pounds) for c in cells),
             ),
             (
                 "Slope index of inequality, £ per weighted patient",
-                format_pounds(a.icb_slope_index),
-                format_pounds(a.england_slope_index),
-                format_pounds(w.icb_slope_index),
-                format_pounds(w.england_slope_index),
+                *(_with_interval(c, "slope_index", format_pounds) for c in cells),
             ),
             (
                 "Concentration index",
-                format_index(a.icb_concentration_index),
-                format_index(a.england_concentration_index),
-                format_index(w.icb_concentration_index),
-                format_index(w.england_concentration_index),
+                *(_with_interval(c, "concentration_index", format_index) for c in cells),
             ),
         ),
         notes=(
             "The gap, the slope index and the concentration index are all positive when the "
             "least deprived receive more (the money concentrates in less deprived practices) "
             "and negative when the most deprived do.",
+            INTERVAL_MEANING,
         ),
     )
+
+
+#: One cell of the measures table: the result, the key of its figures (the ICB's code or
+#: England's "all") and the figures' values by measure.
+_MeasureCell = tuple[DeprivationResult, str, dict[str, float | None]]
+
+
+def _measure_cells(c: PaymentsComparison, icb_code: str) -> list[_MeasureCell]:
+    """The ICB's and England's cells of one comparison (all payments or without dispensing)."""
+    return [
+        (
+            c.icb_result,
+            icb_code,
+            {
+                "gap": c.icb_gap_q1_minus_q5,
+                "slope_index": c.icb_slope_index,
+                "concentration_index": c.icb_concentration_index,
+            },
+        ),
+        (
+            c.england_result,
+            "all",
+            {
+                "gap": c.england_gap_q1_minus_q5,
+                "slope_index": c.england_slope_index,
+                "concentration_index": c.england_concentration_index,
+            },
+        ),
+    ]
+
+
+def _with_interval(cell: _MeasureCell, name: str, write: Callable[[Any], str]) -> str:
+    """A measure and its 95% confidence interval, as every output writes it."""
+    result, key, values = cell
+    found = getattr(result.interval_of(key), name)
+    return format_with_interval(values[name], found, write)
 
 
 def _lines_subsection(pack: Datapack, figures: _Figures) -> SectionView:

@@ -324,6 +324,23 @@ class PracticeOut(Out):
     )
 
 
+class IntervalOut(Out):
+    """A confidence interval: the figure's lower and upper bounds, in its units."""
+
+    lower: float
+    upper: float
+
+
+class IntervalsOut(Out):
+    """How the confidence intervals were computed."""
+
+    level: float = Field(description="The confidence level (0.95: 95%).")
+    resamples: int = Field(description="Bootstrap resamples of the practices.")
+    seed: int = Field(description="The seed of the resamples: the same seed, the same interval.")
+    method: str
+    meaning: str = Field(description="What an interval means, in one plain sentence.")
+
+
 class QuintileOut(Out):
     quintile: int | None = Field(description="1 least deprived to 5; null: no IMD score.")
     label: str
@@ -333,6 +350,13 @@ class QuintileOut(Out):
     allocation: float
     money_share: float
     allocation_per_patient: float | None
+    allocation_per_patient_ci: IntervalOut | None = Field(
+        description="95% confidence interval of allocation_per_patient (bootstrap of the "
+        "quintile's practices); null for the practices without an IMD score."
+    )
+    money_share_ci: IntervalOut | None = Field(
+        description="95% confidence interval of money_share; null without an IMD score."
+    )
 
 
 class ExcludedOut(Out):
@@ -418,6 +442,19 @@ class AllocationOut(Out):
         "negative when the money goes more to deprived practices; null when it cannot be "
         "computed."
     )
+    concentration_index_ci: IntervalOut | None = Field(
+        description="95% confidence interval of the concentration index (bootstrap of the "
+        "practices with an IMD score, within their quintiles)."
+    )
+    gap_q1_minus_q5_ci: IntervalOut | None = Field(
+        description="95% confidence interval of Q1 (least deprived) minus Q5 (most deprived) "
+        "allocation per target patient; null when a quintile has no practice."
+    )
+    slope_index_ci: IntervalOut | None = Field(
+        description="95% confidence interval of the slope index of inequality of allocation "
+        "per target patient (positive when the least deprived get more)."
+    )
+    confidence_intervals: IntervalsOut
     excluded: list[ExcludedOut]
     by_pcn: list[PcnOut]
     warnings: list[WarningOut] = Field(

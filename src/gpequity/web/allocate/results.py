@@ -27,7 +27,13 @@ from gpequity.allocation import (
 )
 from gpequity.allocation.catalogue import POPULATION_ID, IndicatorEntry
 from gpequity.allocation.icbs import IcbEntry
-from gpequity.allocation.measures import GainsAndLosses, Headline, headline, quintile_of
+from gpequity.allocation.measures import (
+    GainsAndLosses,
+    Headline,
+    allocation_intervals,
+    headline,
+    quintile_of,
+)
 from gpequity.allocation.scenario import ScenarioOutcome
 from gpequity.allocation.warnings import AllocationWarning
 from gpequity.charts import allocation_bars_chart, format_indicator_value
@@ -41,8 +47,11 @@ from gpequity.formats import (
     format_per_patient,
     format_pounds,
     format_share,
+    format_with_interval,
     sign_as_written,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
+from gpequity.intervals import Interval
 from gpequity.reports.allocation_pdf import limits_table
 from gpequity.web.allocate.common import (
     ALLOCATE_PATH,
@@ -234,8 +243,9 @@ class ResultsView:
     held: TableView | None = None
 
 
-def index_sentence(index: float | None) -> str:
-    """The concentration index and which way it leans, in words that agree with the figure."""
+def index_sentence(index: float | None, interval: Interval | None = None) -> str:
+    """The concentration index (and its confidence interval, when there is one) and which way
+    it leans, in words that agree with the figure."""
     if index is None:
         return "The concentration index cannot be worked out (too few practices with an IMD score)."
     # The words follow the figure as written: an index that reads 0.0000 is 0.
@@ -246,7 +256,8 @@ def index_sentence(index: float | None) -> str:
         lean = "positive: the money goes more to the practices in less deprived areas"
     else:
         lean = "0: money per patient does not vary with deprivation"
-    return f"Concentration index of the money per patient: {format_index(index)} ({lean})."
+    written = format_with_interval(index, interval, format_index)
+    return f"Concentration index of the money per patient: {written} ({lean})."
 
 
 def practices_table(
@@ -551,12 +562,15 @@ def present_results(
         return f"{ALLOCATE_PATH}?{urlencode(query + choice.items() + options.items())}#practices"
 
     scenario = outcome.scenario
+    intervals = allocation_intervals(result)
     sentences = [
         f"Shared across {count(len(result.practices), 'practice', 'practices')} of the "
         f"allocation pool of {outcome.icb.code} by {METHOD_WORDS[Method(scenario.method)]}, for "
         f"{scenario.target.describe()}: {describe_components(result)}.",
-        index_sentence(result.concentration_index),
+        index_sentence(result.concentration_index, intervals.concentration_index),
     ]
+    if intervals.concentration_index is not None:
+        sentences.append(INTERVAL_MEANING)
     quintiles_said = quintile_sentence(result.quintiles)
     if result.excluded:
         excluded_sentence = (

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from gpequity.analysis.payment_results import (
+    ALL,
     PENCE_PLACES,
     QUINTILES,
     TOTAL_LABELS,
@@ -31,9 +32,12 @@ from gpequity.formats import (
     format_pounds,
     format_pounds_short,
     format_pounds_whole,
+    format_with_interval,
     sentence_case,
     sign_as_written,
 )
+from gpequity.intervals import MEANING as INTERVAL_MEANING
+from gpequity.intervals import Interval
 from gpequity.web.funding.query import FundingQuery, choice_words, csv_href
 from gpequity.web.views import Cell, Column, SummaryItem, TableView, figure_columns
 
@@ -165,14 +169,20 @@ def dispensing_status_table(summary: NationalSummary, query: FundingQuery) -> Ta
 # --- by deprivation -----------------------------------------------------------------------------
 
 
-def _group_cells(group: DeprivationGroup) -> list[Cell]:
+def _group_cells(group: DeprivationGroup, result: DeprivationResult) -> list[Cell]:
     return [
         _num(format_count(group.practices)),
         _num(format_people(group.registered_patients)),
         _num(format_people(group.weighted_patients)),
         _num(format_pounds_whole(group.payments)),
         _num(format_pounds(group.per_registered_patient)),
-        _num(format_pounds(group.per_weighted_patient)),
+        _num(
+            format_with_interval(
+                group.per_weighted_patient,
+                result.group_interval(group),
+                level=result.interval_settings.level,
+            )
+        ),
     ]
 
 
@@ -183,7 +193,7 @@ GROUP_TABLE_FIGURES = (
     "Weighted patients",
     "Payments",
     "Per registered patient",
-    "Per weighted patient",
+    "Per weighted patient (95% confidence interval)",
 )
 
 
@@ -193,7 +203,7 @@ def deprivation_table(result: DeprivationResult, query: FundingQuery) -> TableVi
         id="by-deprivation",
         caption=f"Payments by deprivation, {result.year} ({choice_words(query)})",
         columns=figure_columns("Deprivation fifth", *GROUP_TABLE_FIGURES),
-        rows=tuple((Cell(g.label, header=True), *_group_cells(g)) for g in result.groups),
+        rows=tuple((Cell(g.label, header=True), *_group_cells(g, result)) for g in result.groups),
         csv_href=csv_href("by-deprivation", query),
     )
 
@@ -203,26 +213,45 @@ def deprivation_sentences(result: DeprivationResult, query: FundingQuery) -> lis
     gap = result.gap_q1_minus_q5.get("all")
     return [
         f"Ranked by the deprivation of their patients, the least deprived fifth of practices, "
-        f"Q1, received {format_pounds(q1.per_weighted_patient if q1 else None)} per weighted "
+        f"Q1, received {_with_interval(result, q1)} per weighted "
         f"patient and the most deprived fifth, Q{QUINTILES}, "
-        f"{format_pounds(q5.per_weighted_patient if q5 else None)} "
-        f"({choice_words(query)}): {gap_words(gap)}.",
+        f"{_with_interval(result, q5)} "
+        f"({choice_words(query)}): {gap_words(gap, result.interval_of(ALL).gap)}.",
         "Per-patient figures are ratios of sums: a fifth's payments divided by its patients.",
+        INTERVAL_MEANING,
     ]
 
 
-def gap_words(gap: float | None) -> str:
-    """The Q1 - Q5 gap per weighted patient in words, by the sign of the pence shown."""
+def _with_interval(result: DeprivationResult, group: DeprivationGroup | None) -> str:
+    """A group's money per weighted patient and its confidence interval."""
+    if group is None:
+        return format_pounds(None)
+    return format_with_interval(
+        group.per_weighted_patient,
+        result.group_interval(group),
+        level=result.interval_settings.level,
+    )
+
+
+def gap_words(gap: float | None, interval: Interval | None = None) -> str:
+    """The Q1 - Q5 gap per weighted patient in words, by the sign of the pence shown, and its
+    confidence interval (of Q1 minus Q5, signed) when there is one."""
     if gap is None:
         return "no gap can be given, as a fifth has no practices"
-    word = compare_word(gap)
-    if word == "the same":
-        return "both received the same per weighted patient"
-    first, second = ("least", "most") if word == "more" else ("most", "least")
-    return (
-        f"the {first} deprived fifth received {format_pounds(abs(gap))} more per weighted "
-        f"patient than the {second} deprived"
-    )
+    said = "both received the same per weighted patient"
+    if compare_word(gap) != "the same":
+        first, second = ("least", "most") if gap > 0 else ("most", "least")
+        said = (
+            f"the {first} deprived fifth received {format_pounds(abs(gap))} more per weighted "
+            f"patient than the {second} deprived"
+        )
+    if interval is None:
+        return said
+    return f"{said} (95% CI of Q1 minus Q5 {_interval_words(interval)})"
+
+
+def _interval_words(interval: Interval) -> str:
+    return f"{format_pounds(interval.lower)} to {format_pounds(interval.upper)}"
 
 
 #: What the sign of the slope index, as written to the penny, means.
@@ -260,20 +289,33 @@ def measures(result: DeprivationResult) -> list[SummaryItem]:
         if concentration is None
         else CONCENTRATION_MEANINGS[sign_as_written(concentration, INDEX_PLACES)]
     )
+    found, level = result.interval_of(ALL), result.interval_settings.level
     return [
         SummaryItem(
             f"Gap, {rank_label(1)} minus {rank_label(QUINTILES)}",
-            _per_weighted(gap),
+            _per_weighted(gap, found.gap, level),
             "Positive when the least deprived fifth receives more per weighted patient, "
             "negative when the most deprived fifth does.",
         ),
-        SummaryItem("Slope index of inequality", _per_weighted(slope), slope_meaning),
-        SummaryItem("Concentration index", format_index(concentration), concentration_meaning),
+        SummaryItem(
+            "Slope index of inequality",
+            _per_weighted(slope, found.slope_index, level),
+            slope_meaning,
+        ),
+        SummaryItem(
+            "Concentration index",
+            format_with_interval(
+                concentration, found.concentration_index, format_index, level=level
+            ),
+            concentration_meaning,
+        ),
     ]
 
 
-def _per_weighted(value: float | None) -> str:
-    return NOT_AVAILABLE if value is None else f"{format_pounds(value)} per weighted patient"
+def _per_weighted(value: float | None, interval: Interval | None, level: float) -> str:
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{format_with_interval(value, interval, level=level)} per weighted patient"
 
 
 # --- dispensing ---------------------------------------------------------------------------------
@@ -284,8 +326,9 @@ def dispensing_sentences(result: DeprivationResult) -> list[str]:
     sentences = []
     for status, name in (("No", "non-dispensing"), ("Yes", "dispensing")):
         if status in result.gap_q1_minus_q5:
+            interval = result.interval_of(status).gap
             sentences.append(
-                f"Among {name} practices, {gap_words(result.gap_q1_minus_q5[status])}."
+                f"Among {name} practices, {gap_words(result.gap_q1_minus_q5[status], interval)}."
             )
     return sentences
 
@@ -304,7 +347,7 @@ def by_dispensing_table(result: DeprivationResult, query: FundingQuery) -> Table
             (
                 Cell(DISPENSING_STATUS_WORDS.get(str(g.group), str(g.group)), header=True),
                 Cell(g.label, header=True),
-                *_group_cells(g),
+                *_group_cells(g, result),
             )
             for g in result.groups
         ),

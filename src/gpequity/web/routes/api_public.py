@@ -6,6 +6,9 @@
 * ``GET /api/v1/practices?q=&limit=``: the practices and ICBs a search finds, as ``/practices``
   lists them (:func:`gpequity.analysis.directory.search_directory`);
 * ``GET /api/v1/practices/{code}``: a practice's profile, as ``/practices/{code}`` shows it;
+* ``GET /api/v1/payments/by-deprivation?year=&total=&exclude_prescribing=&by=&deciles=``:
+  payments by deprivation, as ``gpequity payments by-deprivation --format json`` prints them,
+  with their 95% confidence intervals;
 * ``GET /api/v1/icbs/{code}?year=&icb_map=``: an ICB's profile (its practices, their spread
   across the national quintiles, the gradient by quintile against England's), as
   ``/icbs/{code}``; the code of an ICB abolished on 1 April 2026 is a 404 naming its
@@ -29,11 +32,19 @@ from gpequity.analysis.directory import (
     QueryProblem,
     search_directory,
 )
-from gpequity.analysis.payments import parse_year
+from gpequity.analysis.payments import (
+    By,
+    Total,
+    parse_year,
+    payments_by_deprivation,
+    resolve_year,
+)
 from gpequity.analysis.profiles import has_payments, icb_profile
+from gpequity.errors import GpequityError
 from gpequity.library import PER_PAGE, Hit, Resource, ResourceType
 from gpequity.warehouse.icbs import IcbMap, superseded
 from gpequity.web.api_errors import JsonErrorsRoute, error_response
+from gpequity.web.api_payments_schema import DeprivationOut
 from gpequity.web.api_schema import (
     NOT_FOUND,
     PREFIX,
@@ -229,3 +240,45 @@ def get_icb(
         detail = f"no practice is in ICB '{code}'" + (f" in {chosen}" if chosen else "")
         return error_response(404, detail + " in the payments files")
     return IcbProfileOut.model_validate(profile)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+@router.get(
+    f"{PREFIX}/payments/by-deprivation",
+    response_model=DeprivationOut,
+    response_model_exclude_none=False,
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
+    summary="Payments by deprivation, with confidence intervals",
+)
+def get_payments_by_deprivation(
+    reading: ApiReading,
+    year: str = Query("", description="Financial year, e.g. 2022/23 [default: the latest]."),
+    total: Total = Query(Total.core, description="Which official total."),
+    exclude_prescribing: bool = Query(
+        False, description="Leave out the prescribing and dispensing payment lines."
+    ),
+    by: By | None = Query(None, description="Split each quintile by this breakdown."),
+    deciles: bool = Query(False, description="Deciles instead of quintiles."),
+) -> DeprivationOut | JSONResponse:
+    """The figures of ``gpequity payments by-deprivation --format json``: per group, the gap,
+    the slope and concentration indices, each with its 95% confidence interval (a bootstrap
+    of the practices, computed once per build of the warehouse: docs/payments-analysis.md)."""
+    chosen = parse_year(year) if year.strip() else None
+    if year.strip() and chosen is None:
+        return error_response(404, f"'{year}' is not a financial year like 2022/23")
+    if not has_payments(reading.con):
+        return error_response(404, "no payments files are loaded")
+    try:
+        result = payments_by_deprivation(
+            reading.con,
+            resolve_year(reading.con, chosen),
+            total=total,
+            exclude_prescribing=exclude_prescribing,
+            by=by,
+            deciles=deciles,
+        )
+    except GpequityError as error:
+        return error_response(404, str(error))
+    return DeprivationOut.model_validate(result.as_dict())
