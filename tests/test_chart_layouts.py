@@ -95,7 +95,8 @@ def test_the_narrow_layout_is_340_px_wide_with_its_legend_below() -> None:
     assert spec["config"]["legend"]["orient"] == "bottom"
     assert spec["config"]["legend"]["columns"] == 1
     assert all(len(text) <= 36 for text in spec["title"]["text"])
-    assert spec["encoding"]["y"]["axis"]["tickCount"] == 4
+    # The bars and their error bars are layers: each layer's y axis has the narrow ticks.
+    assert [layer["encoding"]["y"]["axis"]["tickCount"] for layer in spec["layer"]] == [4, 4]
     svg = render_svg(chart, Layout.NARROW)
     root = xml.dom.minidom.parseString(svg).documentElement
     assert root.getAttribute("width") == str(NARROW_WIDTH)
