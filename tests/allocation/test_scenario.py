@@ -23,6 +23,7 @@ from gpequity.allocation.scenario import (
     allocate_scenario,
     outcome_as_dict,
 )
+from gpequity.sources.demo import ICBS_2026
 from gpequity.warehouse.build import build_warehouse, connect
 
 # --- whole scenarios ------------------------------------------------------------------------------
@@ -118,7 +119,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_demo_icb_has_a_catalogue_and_allocates(demo_db: Path) -> None:
     with connect(demo_db) as connection:
         icbs = list_icbs(connection)
-        assert len(icbs) == 42
+        # The pools are the ICBs in force, the 36 of April 2026 that the demo's eFIT files use.
+        assert len(icbs) == 36
+        assert {i.code for i in icbs} == {i.code for i in ICBS_2026}
         for icb in icbs:
             entries = build_catalogue(connection, icb.code)
             ids = [e.id for e in entries]

@@ -23,6 +23,7 @@ def raw_header(path: Path) -> tuple[bool, list[str]]:
 def test_headers_are_the_official_ones(out: Path) -> None:
     expected: dict[str, tuple[tuple[str, ...], bool]] = {
         "lookups/ccg-icb-lookup.csv": (demo.LOOKUP_HEADER, True),
+        "lookups/icb-april-2026-names-and-codes.csv": (demo.ICB_NAMES_HEADER, False),
         "deprivation/practice-imd-93553.csv": (demo.IMD_HEADER, True),
         "registered/gp-reg-pat-prac-quin-age.csv": (demo.REGISTERED_HEADER, False),
         "fingertips/indicator-91547-smoking-prevalence-qof.csv": (demo.FINGERTIPS_HEADER, False),
@@ -51,6 +52,7 @@ def test_headers_are_the_official_ones(out: Path) -> None:
 def test_header_constants_match_the_real_files(real_data_dir: Path) -> None:
     real = {
         "lookups/ccg-icb-lookup.csv": demo.LOOKUP_HEADER,
+        "lookups/icb-april-2026-names-and-codes.csv": demo.ICB_NAMES_HEADER,
         "deprivation/practice-imd-93553.csv": demo.IMD_HEADER,
         "fingertips/indicator-91547-smoking-prevalence-qof.csv": demo.FINGERTIPS_HEADER,
         "fingertips/indicator-93930-ae-attendances-0-4.csv": demo.FINGERTIPS_HEADER_PCN,

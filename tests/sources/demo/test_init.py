@@ -34,8 +34,11 @@ def test_different_seeds_give_different_files(tmp_path: Path) -> None:
     a, b = digests(tmp_path / "a"), digests(tmp_path / "b")
     assert a.keys() == b.keys()
     changed = [name for name in a if a[name] != b[name]]
-    # Everything but the ICB lookup (real reference data) differs.
-    assert set(a) - set(changed) == {"lookups/ccg-icb-lookup.csv"}
+    # Everything but the ICB lookup and the list of ICBs (real reference data) differs.
+    assert set(a) - set(changed) == {
+        "lookups/ccg-icb-lookup.csv",
+        "lookups/icb-april-2026-names-and-codes.csv",
+    }
 
 
 def test_small_run_is_quick(tmp_path: Path) -> None:
@@ -57,6 +60,7 @@ def test_writes_every_file_and_reports_progress(tmp_path: Path) -> None:
     assert {
         "SYNTHETIC",
         "lookups/ccg-icb-lookup.csv",
+        "lookups/icb-april-2026-names-and-codes.csv",
         *PAYMENT_FILES.values(),
         "deprivation/practice-imd-93553.csv",
         "fingertips/indicator-91547-smoking-prevalence-qof.csv",
@@ -64,11 +68,12 @@ def test_writes_every_file_and_reports_progress(tmp_path: Path) -> None:
         "fingertips/indicator-219-hypertension-prevalence-qof.csv",
         "registered/gp-reg-pat-prac-quin-age.csv",
     } <= names
-    for icb in demo.ICBS:
+    # The eFIT files are per ICB in force from 1 April 2026, as the real ones are.
+    for icb in demo.ICBS_2026:
         assert f"efit/population/f_pop_{icb.code}_2026-27.csv" in names
         assert f"efit/population/m_pop_{icb.code}_2026-27.csv" in names
         assert f"efit/indicators/indicator_{icb.code}_2025-26_v1.csv" in names
-    assert len(names) == 10 + 3 * 42
+    assert len(names) == 11 + 3 * 36
     assert "SYNTHETIC DEMONSTRATION DATA" in (tmp_path / "SYNTHETIC").read_text()
 
 

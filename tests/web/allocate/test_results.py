@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from gpequity.allocation.catalogue import build_catalogue
 from gpequity.allocation.icbs import IcbEntry, icb_practice_codes, list_icbs
 from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.scenario import Scenario
@@ -49,14 +50,23 @@ def test_the_first_step_offers_every_icb_of_the_newest_membership(
 
 
 def test_the_form_lists_the_icbs_catalogue_with_its_coverage(
-    client: TestClient, icb: IcbEntry
+    client: TestClient, db: Path, icb: IcbEntry
 ) -> None:
     response = client.get(f"/allocate?icb={icb.code}")
     assert response.status_code == 200
     page = read(response.text)
     options = {value: text for value, text, _ in page.options["c1"]}
     assert "imd" in options and "population" in options
-    assert options["imd"].endswith("every practice has a value")
+    # The share of the ICB's practices with an IMD score, as the catalogue counts it (some
+    # demo practices have none).
+    with connect(db) as con:
+        imd = next(e for e in build_catalogue(con, icb.code) if e.id == "imd")
+    assert imd.coverage is not None and 0 < imd.coverage <= 1
+    if imd.coverage == 1:
+        assert options["imd"].endswith("every practice has a value")
+    else:
+        share = format_share(imd.coverage, places=0)
+        assert options["imd"].endswith(f"— {share} of practices have a value")
     assert "(lower = more need)" in options["bowel-screening"]
     # The form starts with half deprivation, half per head.
     assert [v for v, _, selected in page.options["c1"] if selected] == ["imd"]

@@ -4,7 +4,8 @@
 exactly as it loads the real publications: the CCG-to-ICB lookup (NHS England), NHS Payments to
 General Practice for 2020/21 to 2022/23 (NHS Digital), the practice IMD scores (OHID Fingertips
 indicator 93553), three Fingertips indicator exports, "Patients Registered at a GP Practice" by
-five-year age band (NHS Digital) and the eFIT tool's per-ICB population and indicator files.
+five-year age band (NHS Digital), ONS's list of the ICBs of April 2026 and the eFIT tool's
+per-ICB population and indicator files (under the ICBs of April 2026).
 
 Every figure is invented. The ICB, sub-ICB and region codes and names are the real public
 reference codes (so the lookup and the maps behave as with real data); practices, PCNs, names,
@@ -13,8 +14,9 @@ shaped by distributions summarised from the real 2020/21 to 2022/23 files (see
 ``docs/demo-data.md``). The same seed and size always give byte-identical files.
 
 The package has one module per file it writes (``payments``, ``imd``, ``fingertips``,
-``registered``, ``efit``, ``lookup``), the practices they all describe (``practices``) and what
-they share (``files``); the official headers and the ICB reference table are its package data.
+``registered``, ``efit``, ``lookup``, ``icbs2026``), the practices they all describe
+(``practices``) and what they share (``files``); the official headers and the ICB reference
+tables are its package data.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from gpequity.sources.demo.fingertips import (
     SUPPRESSED,
     write_fingertips,
 )
+from gpequity.sources.demo.icbs2026 import ICB_NAMES_HEADER, ICBS_2026, write_icb_names
 from gpequity.sources.demo.imd import IMD_HEADER, write_imd
 from gpequity.sources.demo.lookup import ICBS, LOOKUP_HEADER, write_lookup
 from gpequity.sources.demo.payments import PAYMENTS_HEADERS, YEARS, write_payments
@@ -45,6 +48,8 @@ __all__ = [
     "FINGERTIPS_HEADER",
     "FINGERTIPS_HEADER_PCN",
     "ICBS",
+    "ICBS_2026",
+    "ICB_NAMES_HEADER",
     "IMD_HEADER",
     "LOOKUP_HEADER",
     "MIN_PRACTICES",
@@ -85,6 +90,7 @@ def generate_demo(
     with writer.open(SYNTHETIC_MARKER) as fh:
         fh.write(_marker_text(seed, practices))
     write_lookup(writer)
+    write_icb_names(writer)
     write_payments(writer, everyone, stream(seed, "payments"))
     write_imd(writer, everyone)
     write_fingertips(writer, everyone, pcns, stream(seed, "fingertips"))

@@ -1,7 +1,9 @@
 """The eFIT tool's input files: per-ICB practice populations and indicator values.
 
-For each ICB, a female and a male population file (single years of age 0 to 95, the 2026/27
-list) and an indicator file (2025/26) whose values follow the practice's deprivation and age.
+For each ICB in force from 1 April 2026, a female and a male population file (single years of
+age 0 to 95, the 2026/27 list) and an indicator file (2025/26) whose values follow the
+practice's deprivation and age. As in the real files, a practice of a merged ICB is in its
+successor's files, labelled with its 2022 ICB and sub-ICB location ("Sussex ICB - 09D").
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 from dataclasses import dataclass
 
 from gpequity.sources.demo.files import Writer, clamp, decimals, official_header
-from gpequity.sources.demo.lookup import ICBS, Icb
+from gpequity.sources.demo.icbs2026 import ICBS_2026, successor
 from gpequity.sources.demo.practices import AGE_BANDS, FEMALE_SHARE, Practice, age_profile
 
 EFIT_POPULATION_YEAR = "2026-27"
@@ -79,8 +81,8 @@ def write_efit(writer: Writer, practices: list[Practice], rng: random.Random) ->
     by_icb: dict[str, list[Practice]] = {}
     for p in practices:
         if p.in_year(2):
-            by_icb.setdefault(p.icb.code, []).append(p)
-    for icb in sorted(ICBS, key=lambda i: i.code):
+            by_icb.setdefault(successor(p).code, []).append(p)
+    for icb in sorted(ICBS_2026, key=lambda i: i.code):
         members = sorted(by_icb[icb.code], key=lambda p: (p.sub.code, p.code))
         # The 2026/27 list: the 2022/23 one grown by about 1% a year for four years.
         lists = {p.code: p.registered[2] / 4 * math.exp(rng.gauss(0.04, 0.04)) for p in members}
@@ -93,7 +95,7 @@ def write_efit(writer: Writer, practices: list[Practice], rng: random.Random) ->
         writer.csv(
             f"efit/indicators/indicator_{icb.code}_{EFIT_INDICATOR_YEAR}_v1.csv",
             EFIT_INDICATOR_HEADER,
-            [_efit_indicator_row(icb, p, lists[p.code], rng) for p in members],
+            [_efit_indicator_row(p, lists[p.code], rng) for p in members],
         )
 
 
@@ -109,7 +111,7 @@ def _efit_population_row(p: Practice, listed: float, sex: str, rng: random.Rando
     return row
 
 
-def _efit_indicator_row(icb: Icb, p: Practice, listed: float, rng: random.Random) -> list[str]:
+def _efit_indicator_row(p: Practice, listed: float, rng: random.Random) -> list[str]:
     values: dict[str, str] = {}
     for model in EFIT_MODELS:
         value = (
@@ -124,5 +126,5 @@ def _efit_indicator_row(icb: Icb, p: Practice, listed: float, rng: random.Random
     values[EFIT_IMD_COLUMN] = decimals(score, 3) if p.imd_scores else ""
     ratio = p.weighted[2] / (p.registered[2] * 25)
     values[EFIT_WEIGHTED_COLUMN] = str(round(listed * ratio))
-    ident = [f"{icb.short_name} - {p.sub.code}", p.code, p.name]
+    ident = [f"{p.icb.short_name} - {p.sub.code}", p.code, p.name]
     return [*ident, *(values[c] for c in EFIT_INDICATOR_HEADER[3:])]
