@@ -658,6 +658,9 @@ def sensitivity_chart(sensitivity: Sensitivity, other_name: str) -> Chart:
                     "domain": domain,
                     "range": [colours.get(label, "#768692") for label in domain],
                 },
+                # Under the plot, three to a row: beside it, a browser's own font (wider than
+                # the renderer's) cut the longest label ("Q5 (most deprived)") at the edge.
+                "legend": {"orient": "bottom", "columns": 3, "columnPadding": 16},
             },
             "tooltip": [
                 {"field": "quintile", "title": "Quintile"},
