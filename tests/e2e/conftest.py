@@ -22,6 +22,7 @@ reason, except in CI (``CI`` set) where they must run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -119,25 +120,33 @@ class LiveServer:
     db_path: Path
 
 
-@pytest.fixture(scope="session")
-def live_server(e2e_db: Path) -> Iterator[LiveServer]:
-    """``create_app(e2e_db)`` served by uvicorn on 127.0.0.1 in a background thread."""
+@contextlib.contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """``create_app(db)`` served by uvicorn on 127.0.0.1 in a background thread: its URL,
+    once ``/healthz`` reports the warehouse (a module with a warehouse of its own uses it)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Bound here and handed to uvicorn, so no other process can take the port in between.
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(e2e_db), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(db), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, thread)
-        yield LiveServer(url=url, db_path=e2e_db)
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_db: Path) -> Iterator[LiveServer]:
+    """The demo warehouse's app on a local port (:func:`serving`)."""
+    with serving(e2e_db) as url:
+        yield LiveServer(url=url, db_path=e2e_db)
 
 
 def wait_until_healthy(url: str, thread: threading.Thread) -> None:

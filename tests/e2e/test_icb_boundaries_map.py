@@ -6,16 +6,11 @@ nothing at 1,366 and 390 px. The app runs on its own port over that warehouse.""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from gpequity.analysis.icb_measures import IcbMeasures, icb_measures
@@ -23,14 +18,13 @@ from gpequity.formats import format_pounds
 from gpequity.sources.demo import generate_demo
 from gpequity.sources.demo.boundaries import write_icb_boundaries
 from gpequity.warehouse.build import build_warehouse
-from gpequity.web.app import create_app
 from gpequity.web.presenters_icb_map import icb_layout
+
+from .conftest import serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-#: Seconds the server has to answer /healthz.
-START_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -46,29 +40,8 @@ def outlined_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base_url(outlined_db: Path) -> Iterator[str]:
     """The app over the warehouse with boundaries (this module's pages go to it)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(outlined_db), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).json().get("warehouse"):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail(f"the app did not start at {url}")
-            time.sleep(0.1)
+    with serving(outlined_db) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,29 +9,23 @@ The app runs on its own port here, over a warehouse built from ``../shared/data`
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.icbs import Icb, list_current_icbs
-from gpequity.web.app import create_app
+
+from .conftest import serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.realdata, pytest.mark.xdist_group(name="e2e")]
 
 YEAR = "2022/23"
 #: How long a datapack page may take to be made and load.
 PACK_TIMEOUT_MS = 120_000
-#: Seconds the server has to answer /healthz.
-START_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +38,8 @@ def real_db(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(scope="module")
 def base_url(real_db: Path) -> Iterator[str]:
     """The app over the real warehouse (this module's pages go to it, not the demo app)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(real_db), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).json().get("warehouse"):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail(f"the app over the real warehouse did not start at {url}")
-            time.sleep(0.1)
+    with serving(real_db) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
