@@ -8,6 +8,7 @@ import csv
 import json
 import random
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -640,3 +641,19 @@ def test_the_gap_interval_on_the_real_2022_23_data_says_what_the_data_says(
     width = non_dispensing[1] - non_dispensing[0]
     assert no["lower"] == pytest.approx(non_dispensing[0], abs=0.2 * width)
     assert no["upper"] == pytest.approx(non_dispensing[1], abs=0.2 * width)
+
+
+@pytest.mark.realdata
+def test_figures_without_intervals_are_the_same_figures_and_the_intervals_come_apart(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # Issue 12: the profiles and the ICB map never show an interval, so they ask for the
+    # figures alone; the bootstrap is kept per build apart from them.
+    for by in (None, By.dispensing):
+        bare = payments_by_deprivation(con, YEAR, by=by, intervals=False)
+        full = payments_by_deprivation(con, YEAR, by=by)
+        assert bare.intervals == {}
+        assert bare.as_dict()["gap_q1_minus_q5_ci"] in (None, dict.fromkeys(bare.slope_index))
+        assert set(full.intervals) == set(full.slope_index)
+        assert all(i.gap is not None for i in full.intervals.values())
+        assert replace(full, intervals={}) == bare

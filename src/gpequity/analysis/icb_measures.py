@@ -171,8 +171,8 @@ def icb_measures(con: duckdb.DuckDBPyConnection, year: str | None = None) -> Icb
     """
     year = resolve_year(con, year)
     _require_deprivation(con)
-    by_icb = payments_by_deprivation(con, year, by=By.icb, icb_map=IcbMap.current)
-    england = payments_by_deprivation(con, year)
+    by_icb = payments_by_deprivation(con, year, by=By.icb, icb_map=IcbMap.current, intervals=False)
+    england = payments_by_deprivation(con, year, intervals=False)
     imd, england_imd = _mean_imd_scores(con, year)
     icbs = []
     for icb in icbs_in_year(con, year, IcbMap.current):

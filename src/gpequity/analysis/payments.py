@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -538,7 +539,6 @@ def _gap(per_weighted: Mapping[int, float | None], first: int, last: int) -> flo
     return None if a is None or b is None else a - b
 
 
-@per_version
 def payments_by_deprivation(
     con: duckdb.DuckDBPyConnection,
     year: str,
@@ -548,6 +548,7 @@ def payments_by_deprivation(
     by: By | None = None,
     deciles: bool = False,
     icb_map: IcbMap = IcbMap.current,
+    intervals: bool = True,
 ) -> DeprivationResult:
     """Return payments by national IMD quintile (or decile) of practices in ``year``.
 
@@ -559,8 +560,65 @@ def payments_by_deprivation(
     over practices, weighted by weighted patients, ranked by IMD score). ``by=icb`` groups the
     practices by today's ICBs (``icb_map=current``, when loaded) or the year's own
     (``historic``), and a note says which.
+
+    With ``intervals`` (the default) the result has the figures' bootstrap confidence
+    intervals (:mod:`gpequity.intervals`); a caller that never shows them passes
+    ``intervals=False`` and is spared their cost (a bootstrap is about 10x the figures). Both
+    parts are kept per warehouse build, separately.
     """
-    year = resolve_year(con, year)
+    options = (total, exclude_prescribing, by, deciles, icb_map)
+    result, _ = _by_deprivation(con, resolve_year(con, year), *options)
+    if not intervals:
+        return result
+    return replace(
+        result,
+        intervals=_deprivation_intervals(con, result.year, *options),
+        interval_settings=DEFAULT,
+    )
+
+
+#: One practice in a by-deprivation analysis: its money, weighted patients, IMD score, rank
+#: group (quintile or decile) and quintile.
+_Practice = tuple[Decimal, float, float, int, int]
+
+
+@per_version
+def _deprivation_intervals(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    total: Total,
+    exclude_prescribing: bool,
+    by: By | None,
+    deciles: bool,
+    icb_map: IcbMap,
+) -> dict[str, EquityIntervals]:
+    """The bootstrap intervals of :func:`_by_deprivation`'s figures, per breakdown value."""
+    _, practices = _by_deprivation(con, year, total, exclude_prescribing, by, deciles, icb_map)
+    return {
+        key: bootstrap_equity(
+            [e[0] for e in entries],
+            [e[1] for e in entries],
+            [e[2] for e in entries],
+            [e[3] for e in entries],
+            quintiles=[e[4] for e in entries],
+            last=QUINTILES,
+        )
+        for key, entries in practices.items()
+    }
+
+
+@per_version
+def _by_deprivation(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    total: Total,
+    exclude_prescribing: bool,
+    by: By | None,
+    deciles: bool,
+    icb_map: IcbMap,
+) -> tuple[DeprivationResult, dict[str, tuple[_Practice, ...]]]:
+    """:func:`payments_by_deprivation` of a resolved ``year`` without intervals, and the
+    practices of each breakdown value (what the intervals resample)."""
     _require_deprivation(con)
     published = _published_totals(con)
     amount, notes = _amount_sql(total, exclude_prescribing, published, [year])
@@ -631,27 +689,18 @@ def payments_by_deprivation(
     for g in groups:
         rank_per_weighted[key_of(g.group)][g.rank] = g.per_weighted_patient
 
-    practices: dict[str, list[tuple[Decimal, float, float, int, int]]] = defaultdict(list)
+    practices: dict[str, list[_Practice]] = defaultdict(list)
     for grp, amount_value, weighted, score, rank, quintile in practice_rows:
         practices[key_of(grp)].append(
             (Decimal(amount_value), float(weighted), float(score), int(rank), int(quintile))
         )
     slope: dict[str, float | None] = {}
     concentration: dict[str, float | None] = {}
-    intervals: dict[str, EquityIntervals] = {}
     for key in keys:
         entries = practices.get(key, [])
         amounts = [e[0] for e in entries]
         weights = [e[1] for e in entries]
         scores = [e[2] for e in entries]
-        intervals[key] = bootstrap_equity(
-            amounts,
-            weights,
-            scores,
-            [e[3] for e in entries],
-            quintiles=[e[4] for e in entries],
-            last=QUINTILES,
-        )
         slope[key] = (
             slope_index_of_inequality(
                 [float(a) / w for a, w in zip(amounts, weights, strict=True)], weights, scores
@@ -661,7 +710,7 @@ def payments_by_deprivation(
         )
         concentration[key] = concentration_index(amounts, weights, scores) if entries else None
 
-    return DeprivationResult(
+    result = DeprivationResult(
         year=year,
         total=total,
         exclude_prescribing=exclude_prescribing,
@@ -674,9 +723,8 @@ def payments_by_deprivation(
         concentration_index=concentration,
         excluded=_exclusions(excluded_rows, _exclusion_reasons(by, total)),
         notes=tuple(notes),
-        intervals=intervals,
-        interval_settings=DEFAULT,
     )
+    return result, {key: tuple(practices.get(key, ())) for key in keys}
 
 
 # ---------------------------------------------------------------------------------------------

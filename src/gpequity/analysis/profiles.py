@@ -634,8 +634,8 @@ def icb_gradient(
     """Payments per weighted patient by national quintile, the ICB's and England's, with each
     Q1-Q5 gap: the national analysis's own figures (``payments_by_deprivation``)."""
     try:
-        england = payments_by_deprivation(con, year)
-        by_icb = payments_by_deprivation(con, year, by=By.icb, icb_map=icb_map)
+        england = payments_by_deprivation(con, year, intervals=False)
+        by_icb = payments_by_deprivation(con, year, by=By.icb, icb_map=icb_map, intervals=False)
     except DeprivationMissing as exc:
         return (), None, None, (str(exc),)
     code = code.strip().upper()

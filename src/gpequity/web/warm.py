@@ -4,7 +4,9 @@ Every figure the pages offer is computed once per build of the warehouse and kep
 (:mod:`gpequity.warehouse.cache`); :func:`warm_up` computes the ones most pages need, in a
 background thread of each worker, in the order readers meet them: the latest year's funding
 page and home page, the practice comparators, the search's directory, every ICB's profile and
-datapack figures, then the other years and totals. A request for a result being computed waits
+datapack figures, then the other years and totals. The confidence intervals (a bootstrap, ten
+times the cost of the figures) are warmed for the latest year's funding page only: the other
+years' are computed when their page is first asked. A request for a result being computed waits
 for it instead of computing it again. A rebuilt warehouse is computed on its first request (and
 warmed by the next start).
 """
@@ -45,12 +47,16 @@ logger = logging.getLogger(__name__)
 Step = Callable[[Any], object]
 
 
-def _payments_year(year: str, total: Total) -> list[Step]:
-    """The analyses of the funding page for one year and total (as the page asks them)."""
+def _payments_year(year: str, total: Total, *, intervals: bool) -> list[Step]:
+    """The analyses of the funding page for one year and total (as the page asks them), with
+    their confidence intervals or without (then computed on the page's first request: about
+    0.5 s on the real files)."""
     return [
         lambda con: national_summary(con, year),
-        lambda con: payments_by_deprivation(con, year, total=total),
-        lambda con: payments_by_deprivation(con, year, total=total, by=By.dispensing),
+        lambda con: payments_by_deprivation(con, year, total=total, intervals=intervals),
+        lambda con: payments_by_deprivation(
+            con, year, total=total, by=By.dispensing, intervals=intervals
+        ),
         lambda con: payments_trend(con, total=total),
         lambda con: payment_lines_by_deprivation(con, year),
     ]
@@ -74,7 +80,7 @@ def warm_steps(con: Any) -> list[Step]:
     latest = latest_year(con)
     codes = [icb.code for icb in icbs_in_year(con, latest)]
     steps = [
-        *_payments_year(latest, Total.core),
+        *_payments_year(latest, Total.core, intervals=True),
         icb_measures,
         profile_comparators,
         directory,
@@ -87,7 +93,7 @@ def warm_steps(con: Any) -> list[Step]:
     for year in reversed(loaded_years(con)):
         for total in Total:
             if (year, total) != (latest, Total.core):
-                steps += _payments_year(year, total)
+                steps += _payments_year(year, total, intervals=False)
     return steps
 
 
