@@ -32,6 +32,15 @@ def real_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def real_warehouse(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of every real file, built once per test process and only read by the tests
+    (the loads' own tests build theirs)."""
+    db = tmp_path_factory.mktemp("real-warehouse") / "real.duckdb"
+    build_warehouse(db, [real_data_dir])
+    return db
+
+
+@pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Synthetic files in the official layouts (300 practices), written once per session."""
     folder = tmp_path_factory.mktemp("datapack-demo") / "demo"

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from gpequity.analysis.icb_measures import icb_measures
 from gpequity.analysis.payments import QUINTILES, By, payments_by_deprivation
 from gpequity.formats import NOT_AVAILABLE
-from gpequity.warehouse.build import build_warehouse
 from gpequity.web.app import create_app
 
 pytestmark = pytest.mark.realdata
@@ -26,10 +25,8 @@ YEAR = "2022/23"
 
 
 @pytest.fixture(scope="module")
-def real_db(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("icb-measures-real") / "real.duckdb"
-    build_warehouse(db, [real_data_dir])
-    return db
+def real_db(real_warehouse: Path) -> Path:
+    return real_warehouse
 
 
 def official_codes(real_data_dir: Path) -> list[str]:

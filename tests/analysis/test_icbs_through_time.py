@@ -20,7 +20,6 @@ from gpequity.analysis.icb import SupersededIcb, resolve_icb
 from gpequity.analysis.payments import By, payments_by_deprivation
 from gpequity.analysis.profiles import icb_profile
 from gpequity.cli import app
-from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.icbs import IcbMap
 from gpequity.web.app import create_app
 
@@ -31,11 +30,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def real_db(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("icbs-through-time")
-    db = folder / "real.duckdb"
-    build_warehouse(db, [real_data_dir])
-    return db
+def real_db(real_warehouse: Path) -> Path:
+    return real_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.icbs import Icb, list_current_icbs
 
 from .conftest import serving
@@ -29,10 +28,8 @@ PACK_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
-def real_db(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("e2e-icbs") / "real.duckdb"
-    build_warehouse(db, [real_data_dir])
-    return db
+def real_db(real_warehouse: Path) -> Path:
+    return real_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -14,25 +14,10 @@ from fastapi.testclient import TestClient
 from gpequity.analysis.profile_figures import icb_summary, icb_trend, practice_peers
 from gpequity.analysis.profiles import icb_profile, practice_profile
 from gpequity.formats import format_pounds
-from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.icbs import IcbMap, payments_sql
 from gpequity.web.app import create_app
 
 MAX_PAGE_BYTES = 400 * 1024
-
-
-@pytest.fixture(scope="module")
-def real_warehouse(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse of every real file, loaded from links to them (never copies)."""
-    tmp = tmp_path_factory.mktemp("profiles-real")
-    source = tmp / "files"
-    source.mkdir()
-    for folder in sorted(p for p in real_data_dir.iterdir() if p.is_dir()):
-        (source / folder.name).symlink_to(folder, target_is_directory=True)
-    db = tmp / "real.duckdb"
-    # The real files have a few cells the loaders reject, each with a reason.
-    build_warehouse(db, [source], allow_rejects=True)
-    return db
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from gpequity.allocation.pools import Sex, TargetPopulation
 from gpequity.allocation.scenario import ComponentChoice, Scenario, allocate_scenario
 from gpequity.formats import format_pounds
-from gpequity.warehouse.build import build_warehouse, connect
+from gpequity.warehouse.build import connect
 from gpequity.web.app import create_app
 
 from .conftest import allocations_shown, read
@@ -42,20 +42,6 @@ QUERY = {
     "missing": "impute",
     "baseline": "per-head",
 }
-
-
-@pytest.fixture(scope="module")
-def real_warehouse(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse of every real file, loaded from links to them (never copies)."""
-    tmp = tmp_path_factory.mktemp("result-page-real")
-    source = tmp / "files"
-    source.mkdir()
-    for folder in sorted(p for p in real_data_dir.iterdir() if p.is_dir()):
-        (source / folder.name).symlink_to(folder, target_is_directory=True)
-    db = tmp / "real.duckdb"
-    # The real files have a few cells the loaders reject, each with a reason.
-    build_warehouse(db, [source], allow_rejects=True)
-    return db
 
 
 @pytest.fixture(scope="module")
