@@ -150,6 +150,7 @@ def resolve_icb(
     raise UnknownIcb(code, year, [i.code for i in icbs])
 
 
+@per_version
 def _require_scores(con: duckdb.DuckDBPyConnection, year: str) -> None:
     """Refuse, as the payments analysis does, when no practice has an IMD score for the year
     (the warehouse may hold the table but no scores, when the IMD file was not loaded)."""

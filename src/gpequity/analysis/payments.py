@@ -490,6 +490,7 @@ _EXCLUDED_SQL = """
 """
 
 
+@per_version
 def old_imd_note(
     con: duckdb.DuckDBPyConnection,
     year: str,
