@@ -9,7 +9,7 @@ computes one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from gpequity.analysis.payments import (
+    GROUP_COLUMNS,
     DeprivationResult,
     NationalSummary,
     Table,
@@ -264,6 +265,14 @@ class CsvTable(Table):
 CsvColumn = str | tuple[str, str | Callable[[Any], object]]
 
 
+def field_columns(item_type: type[Any], **headers: str) -> tuple[CsvColumn, ...]:
+    """A column per field of the dataclass ``item_type``, in its order, headed by the field's
+    name or by the header ``headers`` gives it (``quintile="imd_quintile"``)."""
+    return tuple(
+        (headers[f.name], f.name) if f.name in headers else f.name for f in fields(item_type)
+    )
+
+
 def csv_table(
     items: Iterable[Any],
     columns: Sequence[CsvColumn],
@@ -311,16 +320,8 @@ def gap_sentence(gap: float | None, where: str) -> str:
 def quintile_csv(result: DeprivationResult, slug: str, call: ShortcodeCall) -> CsvTable:
     return csv_table(
         result.groups,
-        [
-            ("quintile", "rank"),
-            "label",
-            "practices",
-            "registered_patients",
-            "weighted_patients",
-            "payments",
-            "per_registered_patient",
-            "per_weighted_patient",
-        ],
+        # The group's rank under the name the tables give a quintile.
+        [(GROUP_COLUMNS[0], "rank"), *GROUP_COLUMNS[1:]],
         f"{slug}-table-{call.index + 1}-quintiles-{result.year.replace('/', '-')}.csv",
         lead={"year": result.year},
     )

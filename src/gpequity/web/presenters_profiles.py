@@ -23,10 +23,12 @@ from gpequity.analysis.payments import QUINTILES, rank_label
 from gpequity.analysis.profile_figures import IcbSummary, PracticePeers, SpineRow, TrendPoint
 from gpequity.analysis.profiles import (
     NOT_RANKED,
+    GradientRow,
     IcbPractice,
     IcbProfile,
     IndicatorComparison,
     PracticeProfile,
+    QuintileShare,
 )
 from gpequity.formats import (
     format_count,
@@ -41,6 +43,7 @@ from gpequity.web.presenters_library import (
     CsvTable,
     Pagination,
     csv_table,
+    field_columns,
     gap_sentence,
     present_pagination,
 )
@@ -743,6 +746,10 @@ def _year_query(profile: IcbProfile) -> str:
     return "?" + urlencode([("year", profile.year), *_map_params(profile).items()])
 
 
+#: The CSV files name a practice's quintile as the API does.
+IMD_QUINTILE = "imd_quintile"
+
+
 def _icb_lead(profile: IcbProfile) -> dict[str, object]:
     return {"year": profile.year, "icb_code": profile.code}
 
@@ -763,7 +770,7 @@ def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
             "registered_patients",
             "weighted_patients",
             "imd_score",
-            ("imd_quintile", "quintile"),
+            (IMD_QUINTILE, "quintile"),
             "dispensing",
             "rurality",
             "total_payments",
@@ -777,14 +784,7 @@ def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
 def icb_spread_csv(profile: IcbProfile) -> CsvTable:
     return csv_table(
         profile.spread,
-        [
-            ("imd_quintile", "quintile"),
-            "label",
-            "practices",
-            "registered_patients",
-            "share_of_practices",
-            "share_of_patients",
-        ],
+        field_columns(QuintileShare, quintile=IMD_QUINTILE),
         _icb_filename(profile, "quintiles"),
         lead=_icb_lead(profile),
     )
@@ -793,14 +793,7 @@ def icb_spread_csv(profile: IcbProfile) -> CsvTable:
 def icb_gradient_csv(profile: IcbProfile) -> CsvTable:
     return csv_table(
         profile.gradient,
-        [
-            ("imd_quintile", "quintile"),
-            "label",
-            "icb_practices",
-            "icb_per_weighted_patient",
-            "england_practices",
-            "england_per_weighted_patient",
-        ],
+        field_columns(GradientRow, quintile=IMD_QUINTILE),
         _icb_filename(profile, "gradient"),
         lead=_icb_lead(profile),
     )
