@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 
@@ -186,7 +186,7 @@ def present_datasets(
             for name, periods in status.datasets.items()
         )
     )
-    return replace(text_table("Datasets loaded", DATASET_COLUMNS, rows), id="datasets-table")
+    return text_table("Datasets loaded", DATASET_COLUMNS, rows, id="datasets-table")
 
 
 def present_source_file(source: SourceRow) -> SourceFile:

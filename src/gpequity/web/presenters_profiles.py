@@ -55,7 +55,17 @@ from gpequity.web.presenters_profile_charts import (
     practice_trend,
 )
 from gpequity.web.presenters_profile_charts import icb_trend as icb_trend_view
-from gpequity.web.views import Link, Option, SummaryItem
+from gpequity.web.views import (
+    Column as ViewColumn,
+)
+from gpequity.web.views import (
+    Link,
+    Option,
+    SummaryItem,
+    TableView,
+    figure_columns,
+    text_table,
+)
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
@@ -216,16 +226,6 @@ def present_directory(results: DirectoryResults | None, query: str, asked: bool)
 
 
 @dataclass(frozen=True)
-class PaymentRow:
-    year: str
-    practice: str
-    icb_median: str
-    england_median: str
-    quintile: str
-    quintile_median: str
-
-
-@dataclass(frozen=True)
 class IndicatorRow:
     name: str
     period: str
@@ -242,8 +242,8 @@ class PracticePage:
     name: str
     details: tuple[SummaryItem, ...]
     notes: tuple[str, ...]
-    payments: tuple[PaymentRow, ...]
-    payments_csv: str
+    #: The payments per weighted patient by year, beside the medians (and its CSV).
+    payments: TableView
     indicators: tuple[IndicatorRow, ...]
     indicators_csv: str
     definition: str
@@ -270,6 +270,13 @@ def indicator_label(ind: IndicatorComparison) -> str:
     source = "Fingertips" if ind.source == "fingertips" else ind.source.upper()
     age = f", {ind.age}" if ind.age and ind.age.lower() not in ind.name.lower() else ""
     return f"{ind.name}{age} ({source})"
+
+
+PAYMENT_COLUMNS = (
+    *figure_columns("Year", "This practice", "ICB median", "England median"),
+    ViewColumn("Practice's quintile"),
+    ViewColumn("Quintile median", numeric=True),
+)
 
 
 def present_practice(
@@ -306,16 +313,23 @@ def present_practice(
         )
     if d.imd_method:
         notes.append(f"The IMD score for {d.year} is {d.imd_method}.")
-    payments = tuple(
-        PaymentRow(
-            year=y.year,
-            practice=format_pounds(y.per_weighted_patient),
-            icb_median=format_pounds(y.icb_median),
-            england_median=format_pounds(y.england_median),
-            quintile=quintile_words(y.quintile),
-            quintile_median=format_pounds(y.quintile_median),
-        )
-        for y in profile.payments
+    payments = text_table(
+        f"Payments per weighted patient to {d.name.title()}, by year, beside the medians of its "
+        "ICB's practices, England's practices and the practices of its national IMD quintile",
+        PAYMENT_COLUMNS,
+        (
+            (
+                y.year,
+                format_pounds(y.per_weighted_patient),
+                format_pounds(y.icb_median),
+                format_pounds(y.england_median),
+                quintile_words(y.quintile),
+                format_pounds(y.quintile_median),
+            )
+            for y in profile.payments
+        ),
+        id="payments-table",
+        csv_href=f"{practice_href(d.code)}/payments.csv",
     )
     indicators = tuple(
         IndicatorRow(
@@ -337,7 +351,6 @@ def present_practice(
         details=details,
         notes=tuple(notes),
         payments=payments,
-        payments_csv=f"{practice_href(d.code)}/payments.csv",
         indicators=indicators,
         indicators_csv=f"{practice_href(d.code)}/indicators.csv",
         definition=profile.definition,
@@ -515,24 +528,6 @@ class PracticeRow:
 
 
 @dataclass(frozen=True)
-class SpreadRow:
-    label: str
-    practices: str
-    share_of_practices: str
-    patients: str
-    share_of_patients: str
-
-
-@dataclass(frozen=True)
-class GradientRowView:
-    label: str
-    icb: str
-    icb_practices: str
-    england: str
-    england_practices: str
-
-
-@dataclass(frozen=True)
 class IcbPage:
     title: str
     code: str
@@ -541,13 +536,13 @@ class IcbPage:
     year_options: tuple[Option, ...]
     summary: tuple[SummaryItem, ...]
     spread_summary: str
-    spread: tuple[SpreadRow, ...]
-    spread_csv: str
+    #: The practices and patients in each national quintile (and its CSV).
+    spread: TableView
     #: How many of the ICB's practices have an IMD score older than the newest release, or "".
     old_imd_note: str
     gradient_summary: str
-    gradient: tuple[GradientRowView, ...]
-    gradient_csv: str
+    #: Payments per weighted patient by quintile, the ICB beside England (and its CSV).
+    gradient: TableView
     gradient_notes: tuple[str, ...]
     headers: tuple[HeaderCell, ...]
     rows: tuple[PracticeRow, ...]
@@ -571,6 +566,18 @@ class IcbPage:
     arrived_from: str | None = None
     #: The chart of the ICB's payments per weighted patient over the years against England's.
     trend: ProfileChart | None = None
+
+
+SPREAD_COLUMNS = figure_columns(
+    "National quintile",
+    "Practices",
+    "Share of practices",
+    "Registered patients",
+    "Share of patients",
+)
+GRADIENT_COLUMNS = figure_columns(
+    "National quintile", "This ICB", "ICB practices", "England", "England practices"
+)
 
 
 def gradient_sentence(profile: IcbProfile) -> str:
@@ -665,30 +672,42 @@ def present_icb(
         ),
         trend=icb_trend_view(profile, trend) if trend else None,
         spread_summary=spread_sentence(profile),
-        spread=tuple(
-            SpreadRow(
-                label=s.label,
-                practices=format_count(s.practices),
-                share_of_practices=format_share(s.share_of_practices),
-                patients=format_people(s.registered_patients),
-                share_of_patients=format_share(s.share_of_patients),
-            )
-            for s in profile.spread
+        spread=text_table(
+            "The ICB's practices and registered patients in each national IMD quintile, "
+            + profile.year,
+            SPREAD_COLUMNS,
+            (
+                (
+                    s.label,
+                    format_count(s.practices),
+                    format_share(s.share_of_practices),
+                    format_people(s.registered_patients),
+                    format_share(s.share_of_patients),
+                )
+                for s in profile.spread
+            ),
+            id="spread-table",
+            csv_href=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         ),
-        spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         old_imd_note=(profile.overview.old_imd_note or "") if profile.overview else "",
         gradient_summary=gradient_sentence(profile) if profile.gradient else "",
-        gradient=tuple(
-            GradientRowView(
-                label=g.label,
-                icb=format_pounds(g.icb_per_weighted_patient),
-                icb_practices=format_count(g.icb_practices),
-                england=format_pounds(g.england_per_weighted_patient),
-                england_practices=format_count(g.england_practices),
-            )
-            for g in profile.gradient
+        gradient=text_table(
+            "Payments per weighted patient by national IMD quintile: this ICB and England, "
+            + profile.year,
+            GRADIENT_COLUMNS,
+            (
+                (
+                    g.label,
+                    format_pounds(g.icb_per_weighted_patient),
+                    format_count(g.icb_practices),
+                    format_pounds(g.england_per_weighted_patient),
+                    format_count(g.england_practices),
+                )
+                for g in profile.gradient
+            ),
+            id="gradient-table",
+            csv_href=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         ),
-        gradient_csv=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         gradient_notes=profile.notes,
         headers=tuple(headers),
         rows=tuple(
