@@ -56,23 +56,25 @@ from gpequity.web.presenters_profile_charts import (
 )
 from gpequity.web.presenters_profile_charts import icb_trend as icb_trend_view
 from gpequity.web.views import (
-    Column as ViewColumn,
-)
-from gpequity.web.views import (
+    ASCENDING,
+    DESCENDING,
     Link,
     Option,
+    SortChoice,
     SummaryItem,
     TableView,
     figure_columns,
+    sortable_columns,
     text_table,
+)
+from gpequity.web.views import (
+    Column as ViewColumn,
 )
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
 #: The filter values of the quintile select: "" (all), "1" to "5", and no score.
 NO_SCORE = "none"
-ASCENDING = "asc"
-DESCENDING = "desc"
 #: Rows of the ICB's practices table per page: a page a reader can scan (the CSV has them all).
 PRACTICES_PER_PAGE = 50
 #: Digits of a page number read from a URL (a longer one is the first page).
@@ -504,16 +506,6 @@ def select_practices(practices: Sequence[IcbPractice], query: TableQuery) -> lis
 
 
 @dataclass(frozen=True)
-class HeaderCell:
-    key: str
-    label: str
-    numeric: bool
-    href: str
-    aria_sort: str | None
-    sort_hint: str
-
-
-@dataclass(frozen=True)
 class PracticeRow:
     code: str
     name: str
@@ -544,7 +536,8 @@ class IcbPage:
     #: Payments per weighted patient by quintile, the ICB beside England (and its CSV).
     gradient: TableView
     gradient_notes: tuple[str, ...]
-    headers: tuple[HeaderCell, ...]
+    #: The practices table's headings, each a link that sorts by it.
+    headers: tuple[ViewColumn, ...]
     rows: tuple[PracticeRow, ...]
     counter: str
     pagination: Pagination | None
@@ -619,27 +612,11 @@ def present_icb(
     first = (shown_page - 1) * PRACTICES_PER_PAGE
     rows = selected[first : first + PRACTICES_PER_PAGE]
     base = {**query.params(profile.year), **_map_params(profile)}
-    headers = []
-    for column in COLUMNS:
-        current = column.key == query.sort
-        next_order = DESCENDING if current and query.order == ASCENDING else ASCENDING
-        if current:
-            aria = "ascending" if query.order == ASCENDING else "descending"
-            other = "descending" if aria == "ascending" else "ascending"
-            hint = f"sorted {aria}; select to sort {other}"
-        else:
-            aria, hint = None, "select to sort"
-        params = {**base, "sort": column.key, "order": next_order}
-        headers.append(
-            HeaderCell(
-                key=column.key,
-                label=column.label,
-                numeric=column.numeric,
-                href=icb_href(profile.code, **params),
-                aria_sort=aria,
-                sort_hint=hint,
-            )
-        )
+    headers = sortable_columns(
+        [ViewColumn(c.label, c.numeric, c.key) for c in COLUMNS],
+        SortChoice(query.sort, query.order == DESCENDING),
+        lambda choice: icb_href(profile.code, **{**base, **dict(choice.items())}),
+    )
     total = len(profile.practices)
     counter = (
         f"Showing {format_count(len(selected))} of {format_count(total)} practices paid in "
@@ -709,7 +686,7 @@ def present_icb(
             csv_href=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         ),
         gradient_notes=profile.notes,
-        headers=tuple(headers),
+        headers=headers,
         rows=tuple(
             PracticeRow(
                 code=p.code,
