@@ -262,12 +262,17 @@ class CsvTable(Table):
 CsvColumn = str | tuple[str, str | Callable[[Any], object]]
 
 
-def field_columns(item_type: type[Any], **headers: str) -> tuple[CsvColumn, ...]:
-    """A column per field of the dataclass ``item_type``, in its order, headed by the field's
-    name or by the header ``headers`` gives it (``quintile="imd_quintile"``)."""
-    return tuple(
-        (headers[f.name], f.name) if f.name in headers else f.name for f in fields(item_type)
-    )
+def field_columns(item_type: type[Any], **changes: CsvColumn) -> tuple[CsvColumn, ...]:
+    """A column per field of the dataclass ``item_type``, in its order: the field itself, or
+    under another header (``quintile="imd_quintile"``), or the column ``changes`` gives for it
+    (``postcode=("postcode", written)``)."""
+    return tuple(_changed(f.name, changes.get(f.name)) for f in fields(item_type))
+
+
+def _changed(name: str, change: CsvColumn | None) -> CsvColumn:
+    if change is None:
+        return name
+    return (change, name) if isinstance(change, str) else change
 
 
 def csv_table(

@@ -9,8 +9,9 @@ page, its CSV download and the API agree. Nothing here computes a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from gpequity.analysis.directory import (
@@ -40,6 +41,7 @@ from gpequity.formats import (
 from gpequity.reports.datapack import most_deprived_sentence
 from gpequity.warehouse.icbs import IcbMap, IcbResolution
 from gpequity.web.presenters_library import (
+    CsvColumn,
     CsvTable,
     Pagination,
     csv_table,
@@ -388,20 +390,7 @@ def practice_indicators_csv(profile: PracticeProfile) -> CsvTable:
     code = profile.details.code
     return csv_table(
         profile.indicators,
-        [
-            "source",
-            "indicator_id",
-            ("indicator_name", "name"),
-            "period",
-            "sex",
-            "age",
-            ("practice_value", "value"),
-            "icb_median",
-            "icb_practices",
-            "england_median",
-            "england_practices",
-            "england_value",
-        ],
+        field_columns(IndicatorComparison, name="indicator_name", value="practice_value"),
         f"practice-{code}-indicators.csv",
         lead={"practice_code": code},
     )
@@ -746,50 +735,42 @@ def _year_query(profile: IcbProfile) -> str:
 IMD_QUINTILE = "imd_quintile"
 
 
-def _icb_lead(profile: IcbProfile) -> dict[str, object]:
-    return {"year": profile.year, "icb_code": profile.code}
-
-
-def _icb_filename(profile: IcbProfile, table: str) -> str:
-    return f"icb-{profile.code}-{table}-{profile.year.replace('/', '-')}.csv"
+def _icb_csv(
+    profile: IcbProfile, table: str, items: Iterable[Any], columns: Sequence[CsvColumn]
+) -> CsvTable:
+    """One of the ICB's tables as CSV, each row led by the year and the ICB's code."""
+    return csv_table(
+        items,
+        columns,
+        f"icb-{profile.code}-{table}-{profile.year.replace('/', '-')}.csv",
+        lead={"year": profile.year, "icb_code": profile.code},
+    )
 
 
 def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
     """The practices table as CSV: the rows the page shows, in its order, numbers unformatted."""
-    return csv_table(
+    return _icb_csv(
+        profile,
+        "practices",
         select_practices(profile.practices, query),
-        [
-            ("practice_code", "code"),
-            ("practice_name", "name"),
-            "pcn_name",
-            ("postcode", lambda p: p.postcode and " ".join(p.postcode.split())),
-            "registered_patients",
-            "weighted_patients",
-            "imd_score",
-            (IMD_QUINTILE, "quintile"),
-            "dispensing",
-            "rurality",
-            "total_payments",
-            ("payments_per_weighted_patient", "per_weighted_patient"),
-        ],
-        _icb_filename(profile, "practices"),
-        lead=_icb_lead(profile),
+        field_columns(
+            IcbPractice,
+            code="practice_code",
+            name="practice_name",
+            postcode=("postcode", lambda p: p.postcode and " ".join(p.postcode.split())),
+            quintile=IMD_QUINTILE,
+            per_weighted_patient="payments_per_weighted_patient",
+        ),
     )
 
 
 def icb_spread_csv(profile: IcbProfile) -> CsvTable:
-    return csv_table(
-        profile.spread,
-        field_columns(QuintileShare, quintile=IMD_QUINTILE),
-        _icb_filename(profile, "quintiles"),
-        lead=_icb_lead(profile),
+    return _icb_csv(
+        profile, "quintiles", profile.spread, field_columns(QuintileShare, quintile=IMD_QUINTILE)
     )
 
 
 def icb_gradient_csv(profile: IcbProfile) -> CsvTable:
-    return csv_table(
-        profile.gradient,
-        field_columns(GradientRow, quintile=IMD_QUINTILE),
-        _icb_filename(profile, "gradient"),
-        lead=_icb_lead(profile),
+    return _icb_csv(
+        profile, "gradient", profile.gradient, field_columns(GradientRow, quintile=IMD_QUINTILE)
     )
