@@ -65,11 +65,15 @@ def text_table(
     columns: Sequence[Column],
     rows: Iterable[Sequence[str]],
     notes: Sequence[str] = (),
+    *,
+    id: str = "",
+    csv_href: str | None = None,
 ) -> TableView:
-    """A table of formatted texts, as the datapacks and the allocation report print them: the
-    first cell of a row names it, each other cell is numeric when its column is."""
+    """A table of formatted texts, as the datapacks, the allocation report and the profile
+    pages print them: the first cell of a row names it, each other cell is numeric when its
+    column is."""
     return TableView(
-        id="",
+        id=id,
         caption=caption,
         columns=tuple(columns),
         rows=tuple(
@@ -80,6 +84,7 @@ def text_table(
             for row in rows
         ),
         notes=tuple(notes),
+        csv_href=csv_href,
     )
 
 

@@ -93,7 +93,7 @@ def test_data_page_without_a_warehouse_has_nothing_to_list() -> None:
 
     assert not page.has_data
     assert page.files == []
-    assert page.datasets == []
+    assert page.datasets.rows == ()
 
 
 def test_data_page_datasets_list_periods_in_load_order_and_count_files() -> None:
@@ -109,7 +109,7 @@ def test_data_page_datasets_list_periods_in_load_order_and_count_files() -> None
         )
     )
 
-    assert [(d.title, d.periods, d.files) for d in page.datasets] == [
+    assert [tuple(c.text for c in row) for row in page.datasets.rows] == [
         ("Payments", "2021/22, 2022/23", "3")
     ]
     assert page.file_count == "3"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -77,13 +78,14 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def table_rows(html: str, testid: str) -> list[list[str]]:
-    """The text of each body row of the table marked ``data-testid``, cell by cell."""
+    """The text of each body row of the table marked ``data-testid``, cell by cell, as a reader
+    sees it (entities such as ``&#39;`` read as their characters)."""
     table = html.split(f'data-testid="{testid}"', 1)[1].split("</table>", 1)[0]
     body = table.split("<tbody", 1)[1]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
-        rows.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
+        rows.append([" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])
     return rows
 
 

@@ -44,6 +44,7 @@ from gpequity.allocation.catalogue import OLDEST_AGE
 from gpequity.allocation.limits import MAX_CHANGE
 from gpequity.allocation.pools import Sex
 from gpequity.allocation.upload import MAX_UPLOAD_ROWS
+from gpequity.analysis.profiles import IndicatorComparison
 
 PREFIX = "/api/v1"
 
@@ -734,21 +735,6 @@ class PaymentYearOut(ProfileOut):
     quintile_practices: int
 
 
-class PracticeIndicatorOut(ProfileOut):
-    source: str
-    indicator_id: str
-    name: str
-    period: str
-    sex: str | None
-    age: str | None
-    value: float | None
-    icb_median: float | None
-    icb_practices: int
-    england_median: float | None
-    england_practices: int
-    england_value: float | None
-
-
 class PracticeMatchOut(ProfileOut):
     code: str
     name: str
@@ -781,7 +767,8 @@ class DirectoryOut(ProfileOut):
 class PracticeProfileOut(ProfileOut):
     practice: PracticeDetailsOut = Field(validation_alias=AliasChoices("practice", "details"))
     payments: list[PaymentYearOut]
-    indicators: list[PracticeIndicatorOut]
+    #: The analysis's own result: the API names its fields as the analysis does.
+    indicators: list[IndicatorComparison]
     definition: str
 
 

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from gpequity.formats import NO_PERIODS, format_count
 from gpequity.warehouse.status import SourceRow, WarehouseStatus
 from gpequity.web import site
+from gpequity.web.views import Column, TableView, text_table
 
 #: Characters of a file's SHA-256 shown in tables; the rest is there for screen readers and
 #: for copying, visually hidden.
@@ -96,30 +97,6 @@ def nav_current(href: str, path: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class HomePage:
-    """The home page: what the service offers."""
-
-    title: str
-    has_data: bool
-    data_href: str
-
-
-def present_home(status: WarehouseStatus | None) -> HomePage:
-    return HomePage(
-        title="Fair general practice funding", has_data=status is not None, data_href="/data"
-    )
-
-
-@dataclass(frozen=True)
-class DatasetSummary:
-    """One dataset in the warehouse: its periods and how many files it came from."""
-
-    title: str
-    periods: str
-    files: str
-
-
-@dataclass(frozen=True)
 class SourceFile:
     """One loaded file as the Data page's files table shows it."""
 
@@ -145,7 +122,8 @@ class DataPage:
     data_kind: str
     built_at: str
     file_count: str
-    datasets: list[DatasetSummary]
+    #: One row a dataset in the warehouse: its title, periods and how many files it came from.
+    datasets: TableView
     files: list[SourceFile]
     warnings: list[str]
     csv_href: str
@@ -161,7 +139,7 @@ def present_data_page(status: WarehouseStatus | None) -> DataPage:
             data_kind="",
             built_at="",
             file_count="0",
-            datasets=[],
+            datasets=present_datasets(None, {}, {}),
             files=[],
             warnings=[],
             csv_href=SOURCES_CSV_PATH,
@@ -182,18 +160,33 @@ def present_data_page(status: WarehouseStatus | None) -> DataPage:
         ),
         built_at=format_timestamp(status.built_at),
         file_count=format_count(len(status.sources)),
-        datasets=[
-            DatasetSummary(
-                title=titles[name],
-                periods=", ".join(periods) if periods else NO_PERIODS,
-                files=format_count(files_per_dataset[name]),
-            )
-            for name, periods in status.datasets.items()
-        ],
+        datasets=present_datasets(status, titles, files_per_dataset),
         files=[present_source_file(source) for source in status.sources],
         warnings=list(status.warnings),
         csv_href=SOURCES_CSV_PATH,
     )
+
+
+DATASET_COLUMNS = (Column("Dataset"), Column("Periods"), Column("Files", numeric=True))
+
+
+def present_datasets(
+    status: WarehouseStatus | None, titles: dict[str, str], files_per_dataset: dict[str, int]
+) -> TableView:
+    """The Data page's datasets table: each dataset's title, periods and number of files."""
+    rows = (
+        ()
+        if status is None
+        else (
+            (
+                titles[name],
+                ", ".join(periods) if periods else NO_PERIODS,
+                format_count(files_per_dataset[name]),
+            )
+            for name, periods in status.datasets.items()
+        )
+    )
+    return text_table("Datasets loaded", DATASET_COLUMNS, rows, id="datasets-table")
 
 
 def present_source_file(source: SourceRow) -> SourceFile:

@@ -22,6 +22,7 @@ from gpequity.library import Resource
 from gpequity.web import site
 from gpequity.web.presenters_icb_map import HomeMap
 from gpequity.web.presenters_library import ResourceCard, present_card
+from gpequity.web.views import Link
 
 HOME_TITLE = "Fair general practice funding"
 #: Resources listed under "Latest from the library".
@@ -64,13 +65,6 @@ DATAPACK_OFFER = (
 
 
 @dataclass(frozen=True)
-class Offer:
-    title: str
-    description: str
-    href: str | None
-
-
-@dataclass(frozen=True)
 class Headline:
     """A figure in large type, a sentence saying what it is, and where it comes from."""
 
@@ -82,7 +76,9 @@ class Headline:
 class HomePage:
     title: str
     has_data: bool
-    offers: tuple[Offer, ...]
+    #: The parts of the site, each a card: its name, linked ("" for one with no page of its
+    #: own), and what it does.
+    offers: tuple[Link, ...]
     latest: tuple[ResourceCard, ...]
     headlines: tuple[Headline, ...]
     headline_year: str | None
@@ -92,15 +88,19 @@ class HomePage:
     icb_map: HomeMap | None = None
 
 
-def present_offers(navigation: Sequence[site.NavEntry], datapacks: bool) -> tuple[Offer, ...]:
+def present_offers(navigation: Sequence[site.NavEntry], datapacks: bool) -> tuple[Link, ...]:
     """The parts of the site, in the navigation's order, each linked to its page."""
-    offers = [
-        Offer(*OFFERS[entry.href], href=entry.href) for entry in navigation if entry.href in OFFERS
-    ]
+
+    def offer(title_and_description: tuple[str, str], href: str) -> Link:
+        title, description = title_and_description
+        return Link(title, href, description)
+
+    offers = [offer(OFFERS[entry.href], entry.href) for entry in navigation if entry.href in OFFERS]
     if not any(o.href == "/practices" for o in offers):
-        offers.append(Offer(*OFFERS["/practices"], href="/practices"))
+        offers.append(offer(OFFERS["/practices"], "/practices"))
     if datapacks:
-        offers.append(Offer(*DATAPACK_OFFER, href=None))
+        # The datapacks are reached from each ICB's page: the card links nowhere.
+        offers.append(offer(DATAPACK_OFFER, ""))
     return tuple(offers)
 
 

@@ -9,7 +9,7 @@ computes one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from gpequity.analysis.payments import (
+    GROUP_COLUMNS,
     DeprivationResult,
     NationalSummary,
     Table,
@@ -38,7 +39,7 @@ from gpequity.library import (
     ShortcodeCall,
     SnippetPart,
 )
-from gpequity.web.views import Cell, Link, Option
+from gpequity.web.views import Link, Option, TableView, figure_columns, text_table
 
 LIBRARY_PATH = "/resources"
 #: Page numbers shown either side of the current one in the pagination.
@@ -232,15 +233,12 @@ def present_library(
 
 @dataclass(frozen=True)
 class FigureTable:
-    """A live table in an article: caption, summary sentence, rows, notes and its CSV."""
+    """A live table in an article: its summary sentence, and the table (caption, rows, notes
+    and its CSV)."""
 
     kind: str
-    caption: str
     summary: str
-    columns: tuple[Cell, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    notes: tuple[str, ...]
-    csv_href: str
+    table: TableView
 
 
 @dataclass(frozen=True)
@@ -262,6 +260,19 @@ class CsvTable(Table):
 #: A CSV column: the name of the item's attribute it shows (also its header), or a header and
 #: that attribute's name, or a header and a function of the item.
 CsvColumn = str | tuple[str, str | Callable[[Any], object]]
+
+
+def field_columns(item_type: type[Any], **changes: CsvColumn) -> tuple[CsvColumn, ...]:
+    """A column per field of the dataclass ``item_type``, in its order: the field itself, or
+    under another header (``quintile="imd_quintile"``), or the column ``changes`` gives for it
+    (``postcode=("postcode", written)``)."""
+    return tuple(_changed(f.name, changes.get(f.name)) for f in fields(item_type))
+
+
+def _changed(name: str, change: CsvColumn | None) -> CsvColumn:
+    if change is None:
+        return name
+    return (change, name) if isinstance(change, str) else change
 
 
 def csv_table(
@@ -311,16 +322,8 @@ def gap_sentence(gap: float | None, where: str) -> str:
 def quintile_csv(result: DeprivationResult, slug: str, call: ShortcodeCall) -> CsvTable:
     return csv_table(
         result.groups,
-        [
-            ("quintile", "rank"),
-            "label",
-            "practices",
-            "registered_patients",
-            "weighted_patients",
-            "payments",
-            "per_registered_patient",
-            "per_weighted_patient",
-        ],
+        # The group's rank under the name the tables give a quintile.
+        [(GROUP_COLUMNS[0], "rank"), *GROUP_COLUMNS[1:]],
         f"{slug}-table-{call.index + 1}-quintiles-{result.year.replace('/', '-')}.csv",
         lead={"year": result.year},
     )
@@ -379,105 +382,94 @@ def present_figure(
     if isinstance(result, str):
         return FigureMessage(kind="message", message=result)
     csv_href = figure_csv_href(slug, call)
-    columns: tuple[Cell, ...]
-    rows: tuple[tuple[Cell, ...], ...]
     if isinstance(result, DeprivationResult):
-        columns = (
-            Cell("IMD quintile", header=True),
-            Cell("Practices", numeric=True, header=True),
-            Cell("Weighted patients", numeric=True, header=True),
-            Cell("Payments", numeric=True, header=True),
-            Cell("Per registered patient", numeric=True, header=True),
-            Cell("Per weighted patient", numeric=True, header=True),
-        )
-        rows = tuple(
-            (
-                Cell(g.label, header=True),
-                Cell(format_count(g.practices), numeric=True),
-                Cell(format_people(g.weighted_patients), numeric=True),
-                Cell(format_pounds_short(g.payments), numeric=True),
-                Cell(format_pounds(g.per_registered_patient), numeric=True),
-                Cell(format_pounds(g.per_weighted_patient), numeric=True),
-            )
-            for g in result.groups
-        )
         excluded = sum(e.practices for e in result.excluded)
-        notes = (
-            "Per-patient figures are ratios of sums: a quintile's payments divided by its "
-            "patients.",
-            f"{format_count(excluded)} practices could not be placed in a quintile and are "
-            "not counted (no IMD score, or no patients).",
-            *result.notes,
-        )
         return FigureTable(
             kind="table",
-            caption=f"Payments per patient by deprivation quintile, England, {result.year}",
             summary=gap_sentence(result.gap_q1_minus_q5.get("all"), f"In {result.year}") + ".",
-            columns=columns,
-            rows=rows,
-            notes=notes,
-            csv_href=csv_href,
+            table=text_table(
+                f"Payments per patient by deprivation quintile, England, {result.year}",
+                figure_columns(
+                    "IMD quintile",
+                    "Practices",
+                    "Weighted patients",
+                    "Payments",
+                    "Per registered patient",
+                    "Per weighted patient",
+                ),
+                (
+                    (
+                        g.label,
+                        format_count(g.practices),
+                        format_people(g.weighted_patients),
+                        format_pounds_short(g.payments),
+                        format_pounds(g.per_registered_patient),
+                        format_pounds(g.per_weighted_patient),
+                    )
+                    for g in result.groups
+                ),
+                (
+                    "Per-patient figures are ratios of sums: a quintile's payments divided by its "
+                    "patients.",
+                    f"{format_count(excluded)} practices could not be placed in a quintile and "
+                    "are not counted (no IMD score, or no patients).",
+                    *result.notes,
+                ),
+                csv_href=csv_href,
+            ),
         )
     if isinstance(result, TrendResult):
         labels = [g.label for g in result.years[0].groups] if result.years else []
-        columns = (
-            Cell("Year", header=True),
-            *(Cell(label, numeric=True, header=True) for label in labels),
-            Cell("Q1 minus Q5", numeric=True, header=True),
-        )
-        rows = tuple(
-            (
-                Cell(y.year, header=True),
-                *(Cell(format_pounds(g.per_weighted_patient), numeric=True) for g in y.groups),
-                Cell(format_pounds(y.gap_q1_minus_q5), numeric=True),
-            )
-            for y in result.years
-        )
         last = result.years[-1] if result.years else None
         return FigureTable(
             kind="table",
-            caption="Payments per weighted patient by deprivation quintile, every loaded year",
             summary=gap_sentence(last.gap_q1_minus_q5, f"In {last.year}") + "."
             if last
             else "No year could be shown.",
-            columns=columns,
-            rows=rows,
-            notes=(
-                "Each year uses its own quintiles, from the IMD scores for that year.",
-                *(f"{s.year} is not shown: {s.reason}" for s in result.skipped),
-                *result.notes,
+            table=text_table(
+                "Payments per weighted patient by deprivation quintile, every loaded year",
+                figure_columns("Year", *labels, "Q1 minus Q5"),
+                (
+                    (
+                        y.year,
+                        *(format_pounds(g.per_weighted_patient) for g in y.groups),
+                        format_pounds(y.gap_q1_minus_q5),
+                    )
+                    for y in result.years
+                ),
+                (
+                    "Each year uses its own quintiles, from the IMD scores for that year.",
+                    *(f"{s.year} is not shown: {s.reason}" for s in result.skipped),
+                    *result.notes,
+                ),
+                csv_href=csv_href,
             ),
-            csv_href=csv_href,
         )
     return FigureTable(
         kind="table",
-        caption=f"General practice in England, {result.year}",
         summary=(
             f"In {result.year} NHS England paid {format_pounds_short(result.total_payments)} to "
             f"{format_count(result.practices)} practices."
         ),
-        columns=(Cell("Measure", header=True), Cell("Value", numeric=True, header=True)),
-        rows=(
-            (Cell("Practices", header=True), Cell(format_count(result.practices), numeric=True)),
+        table=text_table(
+            f"General practice in England, {result.year}",
+            figure_columns("Measure", "Value"),
             (
-                Cell("Registered patients", header=True),
-                Cell(format_people(result.registered_patients), numeric=True),
+                ("Practices", format_count(result.practices)),
+                ("Registered patients", format_people(result.registered_patients)),
+                ("Weighted patients", format_people(result.weighted_patients)),
+                (
+                    "Total NHS Payments to General Practice",
+                    format_pounds_short(result.total_payments),
+                ),
+                (
+                    "Prescribing- and dispensing-related payments",
+                    format_pounds_short(result.prescribing_dispensing_payments),
+                ),
             ),
-            (
-                Cell("Weighted patients", header=True),
-                Cell(format_people(result.weighted_patients), numeric=True),
-            ),
-            (
-                Cell("Total NHS Payments to General Practice", header=True),
-                Cell(format_pounds_short(result.total_payments), numeric=True),
-            ),
-            (
-                Cell("Prescribing- and dispensing-related payments", header=True),
-                Cell(format_pounds_short(result.prescribing_dispensing_payments), numeric=True),
-            ),
+            result.notes,
+            csv_href=csv_href,
         ),
-        notes=result.notes,
-        csv_href=csv_href,
     )
 
 

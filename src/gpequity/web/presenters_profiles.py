@@ -9,8 +9,9 @@ page, its CSV download and the API agree. Nothing here computes a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from gpequity.analysis.directory import (
@@ -23,10 +24,12 @@ from gpequity.analysis.payments import QUINTILES, rank_label
 from gpequity.analysis.profile_figures import IcbSummary, PracticePeers, SpineRow, TrendPoint
 from gpequity.analysis.profiles import (
     NOT_RANKED,
+    GradientRow,
     IcbPractice,
     IcbProfile,
     IndicatorComparison,
     PracticeProfile,
+    QuintileShare,
 )
 from gpequity.formats import (
     format_count,
@@ -38,9 +41,11 @@ from gpequity.formats import (
 from gpequity.reports.datapack import most_deprived_sentence
 from gpequity.warehouse.icbs import IcbMap, IcbResolution
 from gpequity.web.presenters_library import (
+    CsvColumn,
     CsvTable,
     Pagination,
     csv_table,
+    field_columns,
     gap_sentence,
     present_pagination,
 )
@@ -52,14 +57,26 @@ from gpequity.web.presenters_profile_charts import (
     practice_trend,
 )
 from gpequity.web.presenters_profile_charts import icb_trend as icb_trend_view
-from gpequity.web.views import Link, Option, SummaryItem
+from gpequity.web.views import (
+    ASCENDING,
+    DESCENDING,
+    Link,
+    Option,
+    SortChoice,
+    SummaryItem,
+    TableView,
+    figure_columns,
+    sortable_columns,
+    text_table,
+)
+from gpequity.web.views import (
+    Column as ViewColumn,
+)
 
 SEARCH_PATH = "/practices"
 NOT_RECORDED = "Not recorded"
 #: The filter values of the quintile select: "" (all), "1" to "5", and no score.
 NO_SCORE = "none"
-ASCENDING = "asc"
-DESCENDING = "desc"
 #: Rows of the ICB's practices table per page: a page a reader can scan (the CSV has them all).
 PRACTICES_PER_PAGE = 50
 #: Digits of a page number read from a URL (a longer one is the first page).
@@ -213,16 +230,6 @@ def present_directory(results: DirectoryResults | None, query: str, asked: bool)
 
 
 @dataclass(frozen=True)
-class PaymentRow:
-    year: str
-    practice: str
-    icb_median: str
-    england_median: str
-    quintile: str
-    quintile_median: str
-
-
-@dataclass(frozen=True)
 class IndicatorRow:
     name: str
     period: str
@@ -239,8 +246,8 @@ class PracticePage:
     name: str
     details: tuple[SummaryItem, ...]
     notes: tuple[str, ...]
-    payments: tuple[PaymentRow, ...]
-    payments_csv: str
+    #: The payments per weighted patient by year, beside the medians (and its CSV).
+    payments: TableView
     indicators: tuple[IndicatorRow, ...]
     indicators_csv: str
     definition: str
@@ -267,6 +274,13 @@ def indicator_label(ind: IndicatorComparison) -> str:
     source = "Fingertips" if ind.source == "fingertips" else ind.source.upper()
     age = f", {ind.age}" if ind.age and ind.age.lower() not in ind.name.lower() else ""
     return f"{ind.name}{age} ({source})"
+
+
+PAYMENT_COLUMNS = (
+    *figure_columns("Year", "This practice", "ICB median", "England median"),
+    ViewColumn("Practice's quintile"),
+    ViewColumn("Quintile median", numeric=True),
+)
 
 
 def present_practice(
@@ -303,16 +317,23 @@ def present_practice(
         )
     if d.imd_method:
         notes.append(f"The IMD score for {d.year} is {d.imd_method}.")
-    payments = tuple(
-        PaymentRow(
-            year=y.year,
-            practice=format_pounds(y.per_weighted_patient),
-            icb_median=format_pounds(y.icb_median),
-            england_median=format_pounds(y.england_median),
-            quintile=quintile_words(y.quintile),
-            quintile_median=format_pounds(y.quintile_median),
-        )
-        for y in profile.payments
+    payments = text_table(
+        f"Payments per weighted patient to {d.name.title()}, by year, beside the medians of its "
+        "ICB's practices, England's practices and the practices of its national IMD quintile",
+        PAYMENT_COLUMNS,
+        (
+            (
+                y.year,
+                format_pounds(y.per_weighted_patient),
+                format_pounds(y.icb_median),
+                format_pounds(y.england_median),
+                quintile_words(y.quintile),
+                format_pounds(y.quintile_median),
+            )
+            for y in profile.payments
+        ),
+        id="payments-table",
+        csv_href=f"{practice_href(d.code)}/payments.csv",
     )
     indicators = tuple(
         IndicatorRow(
@@ -334,7 +355,6 @@ def present_practice(
         details=details,
         notes=tuple(notes),
         payments=payments,
-        payments_csv=f"{practice_href(d.code)}/payments.csv",
         indicators=indicators,
         indicators_csv=f"{practice_href(d.code)}/indicators.csv",
         definition=profile.definition,
@@ -370,20 +390,7 @@ def practice_indicators_csv(profile: PracticeProfile) -> CsvTable:
     code = profile.details.code
     return csv_table(
         profile.indicators,
-        [
-            "source",
-            "indicator_id",
-            ("indicator_name", "name"),
-            "period",
-            "sex",
-            "age",
-            ("practice_value", "value"),
-            "icb_median",
-            "icb_practices",
-            "england_median",
-            "england_practices",
-            "england_value",
-        ],
+        field_columns(IndicatorComparison, name="indicator_name", value="practice_value"),
         f"practice-{code}-indicators.csv",
         lead={"practice_code": code},
     )
@@ -488,16 +495,6 @@ def select_practices(practices: Sequence[IcbPractice], query: TableQuery) -> lis
 
 
 @dataclass(frozen=True)
-class HeaderCell:
-    key: str
-    label: str
-    numeric: bool
-    href: str
-    aria_sort: str | None
-    sort_hint: str
-
-
-@dataclass(frozen=True)
 class PracticeRow:
     code: str
     name: str
@@ -512,24 +509,6 @@ class PracticeRow:
 
 
 @dataclass(frozen=True)
-class SpreadRow:
-    label: str
-    practices: str
-    share_of_practices: str
-    patients: str
-    share_of_patients: str
-
-
-@dataclass(frozen=True)
-class GradientRowView:
-    label: str
-    icb: str
-    icb_practices: str
-    england: str
-    england_practices: str
-
-
-@dataclass(frozen=True)
 class IcbPage:
     title: str
     code: str
@@ -538,15 +517,16 @@ class IcbPage:
     year_options: tuple[Option, ...]
     summary: tuple[SummaryItem, ...]
     spread_summary: str
-    spread: tuple[SpreadRow, ...]
-    spread_csv: str
+    #: The practices and patients in each national quintile (and its CSV).
+    spread: TableView
     #: How many of the ICB's practices have an IMD score older than the newest release, or "".
     old_imd_note: str
     gradient_summary: str
-    gradient: tuple[GradientRowView, ...]
-    gradient_csv: str
+    #: Payments per weighted patient by quintile, the ICB beside England (and its CSV).
+    gradient: TableView
     gradient_notes: tuple[str, ...]
-    headers: tuple[HeaderCell, ...]
+    #: The practices table's headings, each a link that sorts by it.
+    headers: tuple[ViewColumn, ...]
     rows: tuple[PracticeRow, ...]
     counter: str
     pagination: Pagination | None
@@ -568,6 +548,18 @@ class IcbPage:
     arrived_from: str | None = None
     #: The chart of the ICB's payments per weighted patient over the years against England's.
     trend: ProfileChart | None = None
+
+
+SPREAD_COLUMNS = figure_columns(
+    "National quintile",
+    "Practices",
+    "Share of practices",
+    "Registered patients",
+    "Share of patients",
+)
+GRADIENT_COLUMNS = figure_columns(
+    "National quintile", "This ICB", "ICB practices", "England", "England practices"
+)
 
 
 def gradient_sentence(profile: IcbProfile) -> str:
@@ -609,27 +601,11 @@ def present_icb(
     first = (shown_page - 1) * PRACTICES_PER_PAGE
     rows = selected[first : first + PRACTICES_PER_PAGE]
     base = {**query.params(profile.year), **_map_params(profile)}
-    headers = []
-    for column in COLUMNS:
-        current = column.key == query.sort
-        next_order = DESCENDING if current and query.order == ASCENDING else ASCENDING
-        if current:
-            aria = "ascending" if query.order == ASCENDING else "descending"
-            other = "descending" if aria == "ascending" else "ascending"
-            hint = f"sorted {aria}; select to sort {other}"
-        else:
-            aria, hint = None, "select to sort"
-        params = {**base, "sort": column.key, "order": next_order}
-        headers.append(
-            HeaderCell(
-                key=column.key,
-                label=column.label,
-                numeric=column.numeric,
-                href=icb_href(profile.code, **params),
-                aria_sort=aria,
-                sort_hint=hint,
-            )
-        )
+    headers = sortable_columns(
+        [ViewColumn(c.label, c.numeric, c.key) for c in COLUMNS],
+        SortChoice(query.sort, query.order == DESCENDING),
+        lambda choice: icb_href(profile.code, **{**base, **dict(choice.items())}),
+    )
     total = len(profile.practices)
     counter = (
         f"Showing {format_count(len(selected))} of {format_count(total)} practices paid in "
@@ -662,32 +638,44 @@ def present_icb(
         ),
         trend=icb_trend_view(profile, trend) if trend else None,
         spread_summary=spread_sentence(profile),
-        spread=tuple(
-            SpreadRow(
-                label=s.label,
-                practices=format_count(s.practices),
-                share_of_practices=format_share(s.share_of_practices),
-                patients=format_people(s.registered_patients),
-                share_of_patients=format_share(s.share_of_patients),
-            )
-            for s in profile.spread
+        spread=text_table(
+            "The ICB's practices and registered patients in each national IMD quintile, "
+            + profile.year,
+            SPREAD_COLUMNS,
+            (
+                (
+                    s.label,
+                    format_count(s.practices),
+                    format_share(s.share_of_practices),
+                    format_people(s.registered_patients),
+                    format_share(s.share_of_patients),
+                )
+                for s in profile.spread
+            ),
+            id="spread-table",
+            csv_href=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         ),
-        spread_csv=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         old_imd_note=(profile.overview.old_imd_note or "") if profile.overview else "",
         gradient_summary=gradient_sentence(profile) if profile.gradient else "",
-        gradient=tuple(
-            GradientRowView(
-                label=g.label,
-                icb=format_pounds(g.icb_per_weighted_patient),
-                icb_practices=format_count(g.icb_practices),
-                england=format_pounds(g.england_per_weighted_patient),
-                england_practices=format_count(g.england_practices),
-            )
-            for g in profile.gradient
+        gradient=text_table(
+            "Payments per weighted patient by national IMD quintile: this ICB and England, "
+            + profile.year,
+            GRADIENT_COLUMNS,
+            (
+                (
+                    g.label,
+                    format_pounds(g.icb_per_weighted_patient),
+                    format_count(g.icb_practices),
+                    format_pounds(g.england_per_weighted_patient),
+                    format_count(g.england_practices),
+                )
+                for g in profile.gradient
+            ),
+            id="gradient-table",
+            csv_href=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         ),
-        gradient_csv=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         gradient_notes=profile.notes,
-        headers=tuple(headers),
+        headers=headers,
         rows=tuple(
             PracticeRow(
                 code=p.code,
@@ -743,64 +731,46 @@ def _year_query(profile: IcbProfile) -> str:
     return "?" + urlencode([("year", profile.year), *_map_params(profile).items()])
 
 
-def _icb_lead(profile: IcbProfile) -> dict[str, object]:
-    return {"year": profile.year, "icb_code": profile.code}
+#: The CSV files name a practice's quintile as the API does.
+IMD_QUINTILE = "imd_quintile"
 
 
-def _icb_filename(profile: IcbProfile, table: str) -> str:
-    return f"icb-{profile.code}-{table}-{profile.year.replace('/', '-')}.csv"
+def _icb_csv(
+    profile: IcbProfile, table: str, items: Iterable[Any], columns: Sequence[CsvColumn]
+) -> CsvTable:
+    """One of the ICB's tables as CSV, each row led by the year and the ICB's code."""
+    return csv_table(
+        items,
+        columns,
+        f"icb-{profile.code}-{table}-{profile.year.replace('/', '-')}.csv",
+        lead={"year": profile.year, "icb_code": profile.code},
+    )
 
 
 def icb_practices_csv(profile: IcbProfile, query: TableQuery) -> CsvTable:
     """The practices table as CSV: the rows the page shows, in its order, numbers unformatted."""
-    return csv_table(
+    return _icb_csv(
+        profile,
+        "practices",
         select_practices(profile.practices, query),
-        [
-            ("practice_code", "code"),
-            ("practice_name", "name"),
-            "pcn_name",
-            ("postcode", lambda p: p.postcode and " ".join(p.postcode.split())),
-            "registered_patients",
-            "weighted_patients",
-            "imd_score",
-            ("imd_quintile", "quintile"),
-            "dispensing",
-            "rurality",
-            "total_payments",
-            ("payments_per_weighted_patient", "per_weighted_patient"),
-        ],
-        _icb_filename(profile, "practices"),
-        lead=_icb_lead(profile),
+        field_columns(
+            IcbPractice,
+            code="practice_code",
+            name="practice_name",
+            postcode=("postcode", lambda p: p.postcode and " ".join(p.postcode.split())),
+            quintile=IMD_QUINTILE,
+            per_weighted_patient="payments_per_weighted_patient",
+        ),
     )
 
 
 def icb_spread_csv(profile: IcbProfile) -> CsvTable:
-    return csv_table(
-        profile.spread,
-        [
-            ("imd_quintile", "quintile"),
-            "label",
-            "practices",
-            "registered_patients",
-            "share_of_practices",
-            "share_of_patients",
-        ],
-        _icb_filename(profile, "quintiles"),
-        lead=_icb_lead(profile),
+    return _icb_csv(
+        profile, "quintiles", profile.spread, field_columns(QuintileShare, quintile=IMD_QUINTILE)
     )
 
 
 def icb_gradient_csv(profile: IcbProfile) -> CsvTable:
-    return csv_table(
-        profile.gradient,
-        [
-            ("imd_quintile", "quintile"),
-            "label",
-            "icb_practices",
-            "icb_per_weighted_patient",
-            "england_practices",
-            "england_per_weighted_patient",
-        ],
-        _icb_filename(profile, "gradient"),
-        lead=_icb_lead(profile),
+    return _icb_csv(
+        profile, "gradient", profile.gradient, field_columns(GradientRow, quintile=IMD_QUINTILE)
     )

@@ -23,6 +23,7 @@ from gpequity.views import Link as Link
 from gpequity.views import SummaryItem as SummaryItem
 from gpequity.views import TableView as TableView
 from gpequity.views import figure_columns as figure_columns
+from gpequity.views import text_table as text_table
 
 ASCENDING = "asc"
 DESCENDING = "desc"

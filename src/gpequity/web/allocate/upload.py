@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from gpequity.allocation import UploadedColumn, UploadProblem
 from gpequity.web.allocate.formatting import count
+from gpequity.web.views import Cell, Column, TableView
+
+PROBLEM_COLUMNS = (Column("Row"), Column("Column"), Column("Problem"))
+#: The row of a problem with the file as a whole (a missing column, say).
+WHOLE_FILE = "Whole file"
 
 # --- the user's own indicators -----------------------------------------------------------------
 
@@ -27,20 +32,14 @@ class UploadState:
 
 
 @dataclass(frozen=True)
-class ProblemRow:
-    row: str
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class UploadView:
     """What the page says about an upload: the file, its columns, its problems."""
 
     filename: str
     summary: str
     columns: tuple[str, ...]
-    problems: tuple[ProblemRow, ...]
+    #: The rows with problems (row, column, message); no rows when there are none.
+    problems: TableView
     data: str
 
 
@@ -60,13 +59,19 @@ def present_upload(upload: UploadState | None) -> UploadView | None:
             f" {count(len(upload.problems), 'problem was', 'problems were')} found; the rows "
             "with problems were left out."
         )
-    problems = tuple(
-        ProblemRow(
-            "" if p.row is None else str(p.row),
-            p.column or "",
-            p.message,
-        )
-        for p in upload.problems
+    problems = TableView(
+        id="upload-problems-table",
+        caption=f"Problems in {upload.filename}",
+        columns=PROBLEM_COLUMNS,
+        rows=tuple(
+            (
+                Cell(WHOLE_FILE if p.row is None else str(p.row)),
+                Cell(p.column or ""),
+                Cell(p.message),
+            )
+            for p in upload.problems
+        ),
+        small=True,
     )
     return UploadView(upload.filename, summary, columns, problems, upload.data)
 
