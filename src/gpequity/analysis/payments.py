@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -567,13 +567,13 @@ def payments_by_deprivation(
     ``intervals=False`` and is spared their cost (a bootstrap is about 10x the figures). Both
     parts are kept per warehouse build, separately.
     """
-    options = (total, exclude_prescribing, by, deciles, icb_map)
-    result, _ = _by_deprivation(con, resolve_year(con, year), *options)
+    options = _Options(total, exclude_prescribing, by, deciles, icb_map)
+    result, _ = _by_deprivation(con, resolve_year(con, year), options)
     if not intervals:
         return result
     return replace(
         result,
-        intervals=_deprivation_intervals(con, result.year, *options),
+        intervals=_deprivation_intervals(con, result.year, options),
         interval_settings=DEFAULT,
     )
 
@@ -583,18 +583,22 @@ def payments_by_deprivation(
 _Practice = tuple[Decimal, float, float, int, int]
 
 
+class _Options(NamedTuple):
+    """What a by-deprivation analysis is of, beside its year (a key of the results kept)."""
+
+    total: Total
+    exclude_prescribing: bool
+    by: By | None
+    deciles: bool
+    icb_map: IcbMap
+
+
 @per_version
 def _deprivation_intervals(
-    con: duckdb.DuckDBPyConnection,
-    year: str,
-    total: Total,
-    exclude_prescribing: bool,
-    by: By | None,
-    deciles: bool,
-    icb_map: IcbMap,
+    con: duckdb.DuckDBPyConnection, year: str, options: _Options
 ) -> dict[str, EquityIntervals]:
     """The bootstrap intervals of :func:`_by_deprivation`'s figures, per breakdown value."""
-    _, practices = _by_deprivation(con, year, total, exclude_prescribing, by, deciles, icb_map)
+    _, practices = _by_deprivation(con, year, options)
     return {
         key: bootstrap_equity(
             [e[0] for e in entries],
@@ -610,16 +614,11 @@ def _deprivation_intervals(
 
 @per_version
 def _by_deprivation(
-    con: duckdb.DuckDBPyConnection,
-    year: str,
-    total: Total,
-    exclude_prescribing: bool,
-    by: By | None,
-    deciles: bool,
-    icb_map: IcbMap,
+    con: duckdb.DuckDBPyConnection, year: str, options: _Options
 ) -> tuple[DeprivationResult, dict[str, tuple[_Practice, ...]]]:
     """:func:`payments_by_deprivation` of a resolved ``year`` without intervals, and the
     practices of each breakdown value (what the intervals resample)."""
+    total, exclude_prescribing, by, deciles, icb_map = options
     _require_deprivation(con)
     published = _published_totals(con)
     amount, notes = _amount_sql(total, exclude_prescribing, published, [year])
