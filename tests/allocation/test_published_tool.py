@@ -313,3 +313,15 @@ def test_the_web_page_says_when_the_files_have_moved(small_efit_dir: Path) -> No
     assert page.status_code == 422
     assert "indicator_QZZ_2025-26_v1.csv: the warehouse was loaded from" in page.text
     assert "which is no longer there (moved or deleted since the load)" in page.text
+
+
+def test_the_cli_reads_the_files_the_warehouse_was_loaded_from(
+    small_efit_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GPEQUITY_SHARED_DATA", str(tmp_path))
+    args = ["allocate", "--icb", "QZZ", "--amount", "10000", "--component", "imd:50"]
+    args += ["--published-tool", "--choose-an-option-weight", "50", "--format", "json"]
+    result = CliRunner().invoke(app, [*args, "--db", str(small_efit_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["tool_total"], data["formula_total"]) == (15000, 10000)
