@@ -83,25 +83,37 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object
         writer.writerows(rows)
 
 
-@pytest.fixture(scope="session")
-def small_efit_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse of one ICB's eFIT files (QZZ, four practices), in the tool's layouts."""
-    folder = tmp_path_factory.mktemp("efit-small")
+def write_small_efit(efit_dir: Path) -> Path:
+    """Write one ICB's eFIT files (QZZ, four practices) in the tool's layouts below
+    ``efit_dir`` (``indicators/``, ``population/``); return ``efit_dir``."""
     icb = SMALL_EFIT_ICB
     _write_csv(
-        folder / f"efit/indicators/indicator_{icb}_2025-26_v1.csv",
+        efit_dir / f"indicators/indicator_{icb}_2025-26_v1.csv",
         ["ICB name", "GP code", "GP name", *SMALL_EFIT_INDICATORS],
         [["Zed ICB - 01Z ", *row] for row in SMALL_EFIT_PRACTICES],
     )
     for sex in ("f", "m"):
         _write_csv(
-            folder / f"efit/population/{sex}_pop_{icb}_2026-27.csv",
+            efit_dir / f"population/{sex}_pop_{icb}_2026-27.csv",
             ["GP code", *(str(a) for a in range(96))],
             [
                 [code, *(f"{ages[sex][a]}.0" if a in ages[sex] else "" for a in range(96))]
                 for code, ages in SMALL_EFIT_POPULATION.items()
             ],
         )
+    return efit_dir
+
+
+@pytest.fixture
+def small_efit_dir(tmp_path: Path) -> Path:
+    """The small eFIT files (QZZ) in the test's own folder ``efit/``, to change or delete."""
+    return write_small_efit(tmp_path / "efit")
+
+
+@pytest.fixture(scope="session")
+def small_efit_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of one ICB's eFIT files (QZZ, four practices), in the tool's layouts."""
+    folder = tmp_path_factory.mktemp("efit-small")
     path = folder / "warehouse.duckdb"
-    build_warehouse(path, [folder / "efit"])
+    build_warehouse(path, [write_small_efit(folder / "efit")])
     return path

@@ -10,9 +10,11 @@ in the male file), £26,858.31 by the formula, which is also what gpequity's eFI
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -23,11 +25,13 @@ from gpequity.allocation.published_tool import (
     ToolFiles,
     ToolRequest,
     check_published_tool,
+    load_tool_files,
+    load_warehouse_tool_files,
     parse_indicator_csv,
     parse_population_csv,
 )
 from gpequity.cli import app
-from gpequity.warehouse.build import build_warehouse
+from gpequity.warehouse.build import build_warehouse, connect
 
 AGES = ",".join(str(a) for a in range(96))
 
@@ -153,6 +157,75 @@ def test_a_file_that_cannot_be_read_says_why() -> None:
         parse_population_csv(f"GP code,{AGES}\nA00001,many\n".encode())
 
 
+# --- the files the warehouse was loaded from ---------------------------------------------------
+
+
+def loaded(efit_dir: Path) -> Path:
+    """A warehouse of the eFIT files of ``efit_dir``, built beside it."""
+    db = efit_dir.parent / "warehouse.duckdb"
+    build_warehouse(db, [efit_dir])
+    return db
+
+
+def test_the_files_are_those_the_warehouse_was_loaded_from(small_efit_dir: Path) -> None:
+    # An older indicator file of the same ICB is loaded too: the newest by name is read.
+    older = small_efit_dir / "indicators" / "indicator_QZZ_2024-25_v1.csv"
+    older.write_text("ICB name,GP code,GP name,Need\nZed ICB,P00009,Old Practice,1\n")
+    db = loaded(small_efit_dir)
+    with connect(db) as con:
+        files = load_warehouse_tool_files(con, "QZZ")
+    assert [row.code for row in files.indicators] == ["P00001", "P00002", "P00003", "P00004"]
+    assert [row.code for row in files.female] == ["P00001", "P00002", "P00003", "P00004"]
+    assert files.female[0].cells[30] == 600.0
+    assert files.male[0].cells[30] == 500.0
+    # The same three files as the folder's newest, read the same way.
+    assert files == load_tool_files(small_efit_dir, "QZZ")
+
+
+def test_a_file_deleted_after_the_load_is_named(small_efit_dir: Path) -> None:
+    db = loaded(small_efit_dir)
+    gone = small_efit_dir / "population" / "m_pop_QZZ_2026-27.csv"
+    gone.unlink()
+    with connect(db) as con, pytest.raises(ToolFileError) as error:
+        load_warehouse_tool_files(con, "QZZ")
+    assert str(error.value) == (
+        f"m_pop_QZZ_2026-27.csv: the warehouse was loaded from {gone}, which is no longer there "
+        "(moved or deleted since the load): put it back or load the data again."
+    )
+
+
+def test_a_file_changed_after_the_load_is_named(small_efit_dir: Path) -> None:
+    db = loaded(small_efit_dir)
+    changed = small_efit_dir / "indicators" / "indicator_QZZ_2025-26_v1.csv"
+    changed.write_bytes(changed.read_bytes().replace(b"North Surgery", b"North Practice"))
+    with connect(db) as con, pytest.raises(ToolFileError, match="has changed since") as error:
+        load_warehouse_tool_files(con, "QZZ")
+    assert str(error.value).startswith(f"indicator_QZZ_2025-26_v1.csv: {changed} has changed")
+
+
+def test_an_icb_without_efit_files_is_named(small_efit_dir: Path) -> None:
+    (small_efit_dir / "population" / "f_pop_QZZ_2026-27.csv").unlink()
+    with connect(loaded(small_efit_dir)) as con:
+        with pytest.raises(ToolFileError) as none:
+            load_warehouse_tool_files(con, "QYY")
+        with pytest.raises(ToolFileError) as one_missing:
+            load_warehouse_tool_files(con, "QZZ")
+    assert str(none.value) == (
+        "The warehouse has no eFIT indicator file (indicator_QYY_YYYY-YY_vN.csv) and no female "
+        "population file (f_pop_QYY_YYYY-YY.csv) and no male population file "
+        "(m_pop_QYY_YYYY-YY.csv) of ICB QYY: the check needs the ICB's files of the published "
+        "tool, loaded with the rest of the data (gpequity data load)."
+    )
+    assert str(one_missing.value).startswith(
+        "The warehouse has no eFIT female population file (f_pop_QZZ_YYYY-YY.csv) of ICB QZZ:"
+    )
+
+
+def test_a_warehouse_without_efit_files_is_named() -> None:
+    with duckdb.connect() as con, pytest.raises(ToolFileError, match="no eFIT indicator file"):
+        load_warehouse_tool_files(con, "QZZ")
+
+
 # --- the real files: F85002 ------------------------------------------------------------------
 
 
@@ -205,14 +278,15 @@ def test_f85002_on_the_real_files(real_data_dir: Path, tmp_path: Path) -> None:
 # --- the web page ------------------------------------------------------------------------------
 
 
-def test_the_web_page(small_efit_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_web_page(small_efit_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The small eFIT files (tests/conftest.py) have no defect of their own; indicator 1 left at
-    # "Choose an option" with 50% hands out £5,000 more than the £10,000, per head.
+    # "Choose an option" with 50% hands out £5,000 more than the £10,000, per head. They are
+    # read where the warehouse was loaded from, not from the real files' folder (empty here).
     from fastapi.testclient import TestClient
 
     from gpequity.web.app import create_app
 
-    monkeypatch.setenv("GPEQUITY_SHARED_DATA", str(small_efit_db.parent))
+    monkeypatch.setenv("GPEQUITY_SHARED_DATA", str(tmp_path))
     query = {"icb": "QZZ", "amount": "10000", "c1": "imd", "w1": "50"}
     with TestClient(create_app(small_efit_db)) as client:
         page = client.get("/allocate/published-tool", params={**query, "unset": "50"})
@@ -224,3 +298,30 @@ def test_the_web_page(small_efit_db: Path, monkeypatch: pytest.MonkeyPatch) -> N
         assert "is not the weight of indicator 1" in wrong.text
         results = client.get("/allocate", params={**query, "method": "efit-classic"})
         assert "/allocate/published-tool?" in results.text
+
+
+def test_the_web_page_says_when_the_files_have_moved(small_efit_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from gpequity.web.app import create_app
+
+    db = loaded(small_efit_dir)
+    shutil.move(small_efit_dir, small_efit_dir.parent / "moved")
+    query = {"icb": "QZZ", "amount": "10000", "c1": "imd", "w1": "50"}
+    with TestClient(create_app(db), raise_server_exceptions=False) as client:
+        page = client.get("/allocate/published-tool", params=query)
+    assert page.status_code == 422
+    assert "indicator_QZZ_2025-26_v1.csv: the warehouse was loaded from" in page.text
+    assert "which is no longer there (moved or deleted since the load)" in page.text
+
+
+def test_the_cli_reads_the_files_the_warehouse_was_loaded_from(
+    small_efit_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GPEQUITY_SHARED_DATA", str(tmp_path))
+    args = ["allocate", "--icb", "QZZ", "--amount", "10000", "--component", "imd:50"]
+    args += ["--published-tool", "--choose-an-option-weight", "50", "--format", "json"]
+    result = CliRunner().invoke(app, [*args, "--db", str(small_efit_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["tool_total"], data["formula_total"]) == (15000, 10000)

@@ -25,16 +25,20 @@ difference is put down to a defect when turning that defect on alone moves the p
 exact amount by half a penny or more.
 
 The files are parsed from bytes (:func:`parse_population_csv`, :func:`parse_indicator_csv`);
-:func:`load_tool_files` reads an ICB's three from the eFIT folder: the one place the allocation
-service reads files, because the tool's defects depend on the files' row order, which the
-warehouse does not keep. :func:`tool_request` turns a scenario's outcome into the tool's inputs.
+:func:`load_warehouse_tool_files` reads an ICB's three where the warehouse loaded them from, so
+that the check reads the files behind the warehouse's figures (the demo's files for the demo);
+:func:`load_tool_files` reads them from a folder given instead (``--efit-dir``). These are the
+one place the allocation service reads files, because the tool's defects depend on the files'
+row order, which the warehouse does not keep. :func:`tool_request` turns a scenario's outcome
+into the tool's inputs.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -46,6 +50,7 @@ from gpequity.allocation.models import ComponentKind, Direction
 from gpequity.allocation.pools import Sex
 from gpequity.allocation.rounding import PENCE, share_out
 from gpequity.allocation.scenario import ScenarioOutcome, json_number
+from gpequity.allocation.store import Connection, fetch_rows, has_table
 
 #: Single years of age in the population files: 0 to 95, 95 meaning 95 and over.
 OLDEST_AGE = 95
@@ -242,27 +247,128 @@ def parse_percentage(text: str | None) -> tuple[Decimal, str | None]:
     return weight, None
 
 
-def _newest(folder: Path, pattern: str) -> Path:
-    found = sorted(folder.glob(pattern))
-    if not found:
+def _newest(paths: Iterable[Path]) -> Path | None:
+    """The newest of an ICB's files of one kind: the last by file name, which puts the later
+    year first and, within a year, the later version (``indicator_QE1_2025-26_v2.csv`` after
+    ``_v1``)."""
+    return max(paths, key=lambda path: path.name, default=None)
+
+
+def _newest_in(folder: Path, pattern: str) -> Path:
+    found = _newest(folder.glob(pattern))
+    if found is None:
         raise ToolFileError(f"There is no file {folder.name}/{pattern} in {folder.parent}.")
-    return found[-1]
+    return found
+
+
+def _read_bytes(path: Path, *, loaded: bool = False, checksum: str | None = None) -> bytes:
+    """A tool file's bytes. ``loaded``: the warehouse was loaded from this path, and
+    ``checksum`` is the SHA-256 it recorded then, which the file must still have (``None``: not
+    recorded, not checked)."""
+    shown = str(path) if path.is_absolute() else f"{path} (relative to {Path.cwd()})"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if not loaded:
+            raise ToolFileError(f"{path.name}: {shown} is not there.") from None
+        raise ToolFileError(
+            f"{path.name}: the warehouse was loaded from {shown}, which is no longer there "
+            "(moved or deleted since the load): put it back or load the data again."
+        ) from None
+    except OSError as error:
+        raise ToolFileError(f"{path.name}: {shown} cannot be read ({error.strerror}).") from None
+    if checksum is not None and hashlib.sha256(data).hexdigest() != checksum:
+        raise ToolFileError(
+            f"{path.name}: {shown} has changed since the warehouse was loaded from it (its "
+            "SHA-256 differs), so it no longer gives the warehouse's figures: load the data "
+            "again."
+        )
+    return data
+
+
+def _read_tool_files(
+    indicators: Path, female: Path, male: Path, loaded: Mapping[Path, str | None] | None = None
+) -> ToolFiles:
+    """The three files, parsed in file order. ``loaded``: they are the files the warehouse was
+    loaded from, with the SHA-256 it recorded of each (see :func:`_read_bytes`)."""
+
+    def read(path: Path) -> bytes:
+        if loaded is None:
+            return _read_bytes(path)
+        return _read_bytes(path, loaded=True, checksum=loaded.get(path))
+
+    return ToolFiles(
+        parse_indicator_csv(read(indicators), indicators.name),
+        parse_population_csv(read(female), female.name),
+        parse_population_csv(read(male), male.name),
+    )
 
 
 def load_tool_files(efit_dir: Path, icb_code: str) -> ToolFiles:
     """The ICB's newest eFIT indicator file and its female and male population files, read from
-    ``efit_dir`` (``indicators/``, ``population/``) in file order."""
-    indicators = _newest(efit_dir / "indicators", f"indicator_{icb_code}_*.csv")
-    female = _newest(efit_dir / "population", f"f_pop_{icb_code}_*.csv")
-    male = _newest(efit_dir / "population", f"m_pop_{icb_code}_*.csv")
-    try:
-        return ToolFiles(
-            parse_indicator_csv(indicators.read_bytes(), indicators.name),
-            parse_population_csv(female.read_bytes(), female.name),
-            parse_population_csv(male.read_bytes(), male.name),
+    ``efit_dir`` (``indicators/``, ``population/``) in file order (``gpequity allocate
+    --published-tool --efit-dir``)."""
+    return _read_tool_files(
+        _newest_in(efit_dir / "indicators", f"indicator_{icb_code}_*.csv"),
+        _newest_in(efit_dir / "population", f"f_pop_{icb_code}_*.csv"),
+        _newest_in(efit_dir / "population", f"m_pop_{icb_code}_*.csv"),
+    )
+
+
+#: The eFIT loader's table: a row per practice of each file, with the file's kind
+#: (``indicators`` or ``population``), sex (population files) and path as loaded.
+EFIT_TABLE = "efit_practices"
+#: The warehouse's table of every file loaded, with its SHA-256.
+SOURCES_TABLE = "sources"
+#: The three files of an ICB the check needs: (kind, sex) in the loader's table, and the name.
+TOOL_FILE_KINDS: Mapping[tuple[str, str | None], str] = {
+    ("indicators", None): "indicator file (indicator_{icb}_YYYY-YY_vN.csv)",
+    ("population", "female"): "female population file (f_pop_{icb}_YYYY-YY.csv)",
+    ("population", "male"): "male population file (m_pop_{icb}_YYYY-YY.csv)",
+}
+
+
+def load_warehouse_tool_files(con: Connection, icb_code: str) -> ToolFiles:
+    """The ICB's newest eFIT indicator file and its female and male population files, as the
+    warehouse recorded them when it loaded them (``efit_practices.path``), read in file order.
+
+    Each file must still be where it was loaded from (a relative path: from the current folder,
+    as when it was loaded) and unchanged (its SHA-256 in ``sources``), so that the check reads
+    the figures of the warehouse's eFIT classic.
+    """
+    recorded: dict[tuple[str, str | None], list[Path]] = {kind: [] for kind in TOOL_FILE_KINDS}
+    if has_table(con, EFIT_TABLE):
+        rows = fetch_rows(
+            con,
+            f"SELECT DISTINCT kind, sex, path FROM {EFIT_TABLE} WHERE icb_code = $icb",
+            {"icb": icb_code},
         )
-    except OSError as error:
-        raise ToolFileError(f"{error.filename}: cannot be read ({error.strerror}).") from None
+        for kind, sex, path in rows:
+            recorded.setdefault((kind, sex), []).append(Path(path))
+    chosen: dict[tuple[str, str | None], Path] = {}
+    missing = []
+    for kind, words in TOOL_FILE_KINDS.items():
+        newest = _newest(recorded[kind])
+        if newest is None:
+            missing.append(words.format(icb=icb_code))
+        else:
+            chosen[kind] = newest
+    if missing:
+        raise ToolFileError(
+            f"The warehouse has no eFIT {' and no '.join(missing)} of ICB {icb_code}: the "
+            "check needs the ICB's files of the published tool, loaded with the rest of the "
+            "data (gpequity data load)."
+        )
+    checksums: dict[Path, str | None] = dict.fromkeys(chosen.values())
+    if has_table(con, SOURCES_TABLE):
+        rows = fetch_rows(
+            con,
+            f"SELECT path, sha256 FROM {SOURCES_TABLE} WHERE path IN (SELECT unnest($paths))",
+            {"paths": [str(path) for path in chosen.values()]},
+        )
+        checksums.update((Path(path), str(sha256)) for path, sha256 in rows)
+    indicators, female, male = (chosen[kind] for kind in TOOL_FILE_KINDS)
+    return _read_tool_files(indicators, female, male, checksums)
 
 
 def _column(entry: IndicatorEntry, columns: Sequence[str]) -> str:

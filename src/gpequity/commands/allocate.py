@@ -54,6 +54,7 @@ from gpequity.allocation.published_tool import (
     ToolFileError,
     check_published_tool,
     load_tool_files,
+    load_warehouse_tool_files,
     parse_percentage,
     tool_check_as_dict,
     tool_request,
@@ -573,13 +574,23 @@ def _emit_text(text: str, out: Path | None) -> None:
 # --- checking a result of the published eFIT tool ------------------------------------------------
 
 
-def run_tool_check(outcome: ScenarioOutcome, efit_dir: Path, unset: Decimal) -> ToolCheck:
-    """The published tool's code and the formula on the ICB's eFIT files, for the scenario."""
+def run_tool_check(
+    con: duckdb.DuckDBPyConnection,
+    outcome: ScenarioOutcome,
+    efit_dir: Path | None,
+    unset: Decimal,
+) -> ToolCheck:
+    """The published tool's code and the formula on the ICB's eFIT files, for the scenario: those
+    the warehouse was loaded from, or those of ``efit_dir``."""
+    where = "" if efit_dir is None else f" (--efit-dir {efit_dir})"
     try:
-        files = load_tool_files(efit_dir, outcome.icb.code)
+        if efit_dir is None:
+            files = load_warehouse_tool_files(con, outcome.icb.code)
+        else:
+            files = load_tool_files(efit_dir, outcome.icb.code)
         request = tool_request(outcome, files, unset)
     except ToolFileError as error:
-        raise fail(f"--published-tool (--efit-dir {efit_dir}): {error}") from None
+        raise fail(f"--published-tool{where}: {error}") from None
     return check_published_tool(files, request)
 
 
@@ -646,7 +657,7 @@ def allocate_command(
             "--published-tool",
             help="Check a result of the published eFIT tool: per practice, what its code gives "
             "beside the formula's answer, and which defect makes them differ (eFIT classic; "
-            "reads the ICB's eFIT files in --efit-dir).",
+            "reads the ICB's eFIT files the warehouse was loaded from, or --efit-dir's).",
         ),
     ] = False,
     choose_an_option_weight: Annotated[
@@ -662,7 +673,7 @@ def allocate_command(
         typer.Option(
             "--efit-dir",
             help="With --published-tool: the folder of the eFIT files (indicators/, "
-            "population/) [default: $GPEQUITY_SHARED_DATA/efit].",
+            "population/) [default: the files the warehouse was loaded from].",
         ),
     ] = None,
     format: Annotated[
@@ -706,7 +717,7 @@ def allocate_command(
     if published_tool:
         with reading_warehouse(options.component), connect_warehouse(db) as con:
             outcome = allocate_scenario(con, scenario)
-        check = run_tool_check(outcome, efit_dir or config.shared_data_dir() / "efit", unset)
+            check = run_tool_check(con, outcome, efit_dir, unset)
         print_tool_check(check, outcome, format, out)
         return
     with reading_warehouse(options.component), connect_warehouse(db) as con:

@@ -22,7 +22,7 @@
 * ``GET /allocate/published-tool?<scenario>[&unset=W]``: for users of the published eFIT tool,
   what its code gives each practice beside the formula's answer, and the defect that explains
   each difference (:mod:`gpequity.allocation.published_tool`; the ICB's eFIT files are read
-  from ``$GPEQUITY_SHARED_DATA/efit``).
+  where the warehouse served loaded them from).
 
 Every figure comes from :func:`gpequity.allocation.scenario.allocate_scenario` (the engine),
 :mod:`gpequity.allocation.compare` and :mod:`gpequity.allocation.sensitivity`; the pages are
@@ -48,7 +48,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import RedirectResponse, Response
 
-from gpequity import config
 from gpequity.allocation import (
     AllocationInputError,
     Method,
@@ -71,7 +70,7 @@ from gpequity.allocation.previous import parse_previous_allocation, previous_as_
 from gpequity.allocation.published_tool import (
     ToolFileError,
     check_published_tool,
-    load_tool_files,
+    load_warehouse_tool_files,
     parse_percentage,
     tool_request,
 )
@@ -788,7 +787,7 @@ def allocate_published_tool(request: Request, reading: PageReading) -> Response:
         page = present_tool_problems(problems, back)
         return render(request, TOOL_TEMPLATE, page, status_code=UNPROCESSABLE)
     try:
-        files = load_tool_files(config.shared_data_dir() / "efit", outcome.icb.code)
+        files = load_warehouse_tool_files(reading.con, outcome.icb.code)
         check = check_published_tool(files, tool_request(outcome, files, unset))
     except ToolFileError as error:
         page = present_tool_problems([str(error)], back)
