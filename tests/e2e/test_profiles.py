@@ -156,6 +156,20 @@ def test_an_icb_table_sorts_and_downloads(page: Page, big_icb: IcbProfile) -> No
     assert all(float(r["registered_patients"]) == registered[r["practice_code"]] for r in rows)
 
 
+def test_an_icb_table_fits_a_desktop_page(page: Page, big_icb: IcbProfile) -> None:
+    # Nine columns with the design system's spacing made the table wider than the 960 px
+    # page, so its box scrolled and cut the last column, the payments per weighted patient.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/icbs/{big_icb.code}")
+    box = page.get_by_test_id("practices-table").locator("xpath=..")
+    scroll, client = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert scroll <= client
+    cell = page.get_by_test_id("practices-table").locator("tbody tr").first.locator("td").last
+    cell_box, table_box = cell.bounding_box(), box.bounding_box()
+    assert cell_box is not None and table_box is not None
+    assert cell_box["x"] + cell_box["width"] <= table_box["x"] + table_box["width"]
+
+
 def test_an_icb_table_sorts_and_filters_without_javascript(
     nojs_page: Page, big_icb: IcbProfile
 ) -> None:
