@@ -48,6 +48,15 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of every file of :func:`demo_files`, built once per test process and only
+    read by the tests."""
+    db = tmp_path_factory.mktemp("demo-warehouse") / "demo.duckdb"
+    build_warehouse(db, [demo_files])
+    return db
+
+
 # --- a small warehouse of eFIT files: one ICB (QZZ), four practices -------------------------
 # Used by the allocate CLI and API tests, whose expected figures are worked out by hand from
 # these rows (tests/commands/test_allocate_cli.py says how).

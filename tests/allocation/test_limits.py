@@ -304,6 +304,18 @@ def allocate_feasible(
         return None
 
 
+def feasible(
+    drawn: tuple[list[PracticeInput], AllocationRequest],
+) -> tuple[list[PracticeInput], AllocationRequest, AllocationResult]:
+    """The drawn pool and request, and their allocation: a draw whose limits cannot be met is
+    passed over (hypothesis ``assume``)."""
+    pool, request = drawn
+    result = allocate_feasible(request, pool)
+    assume(result is not None)
+    assert result is not None
+    return pool, request, result
+
+
 def bounds_hold(result: AllocationResult) -> None:
     limits = result.request.limits
     assert limits is not None
@@ -333,10 +345,7 @@ def bounds_hold(result: AllocationResult) -> None:
 def test_any_feasible_limits_keep_the_total_and_every_bound_to_the_penny(
     drawn: tuple[list[PracticeInput], AllocationRequest],
 ) -> None:
-    pool, request = drawn
-    result = allocate_feasible(request, pool)
-    assume(result is not None)
-    assert result is not None
+    pool, request, result = feasible(drawn)
     bounds_hold(result)
     unlimited = allocate(replace(request, limits=None), pool)
     moved = {
@@ -353,10 +362,7 @@ def test_any_feasible_limits_keep_the_total_and_every_bound_to_the_penny(
 def test_removing_a_limit_that_did_not_bind_changes_nothing(
     drawn: tuple[list[PracticeInput], AllocationRequest],
 ) -> None:
-    pool, request = drawn
-    result = allocate_feasible(request, pool)
-    assume(result is not None)
-    assert result is not None
+    pool, request, result = feasible(drawn)
     limits = request.limits
     assert limits is not None
     held = {row.limit for row in result.practices}

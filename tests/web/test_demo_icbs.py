@@ -12,7 +12,6 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from gpequity.warehouse.build import build_warehouse
 from gpequity.warehouse.icbs import CURRENT_MEMBERS_SQL, list_current_icbs
 from gpequity.web.app import create_app
 from gpequity.web.presenters_icb_map import icb_layout
@@ -21,10 +20,8 @@ from .test_icb_map import tile_links
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory, demo_files: Path) -> Path:
-    db = tmp_path_factory.mktemp("demo-icbs") / "demo.duckdb"
-    build_warehouse(db, [demo_files])
-    return db
+def warehouse(demo_warehouse: Path) -> Path:
+    return demo_warehouse
 
 
 @pytest.fixture(scope="module")

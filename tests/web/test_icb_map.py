@@ -114,14 +114,15 @@ def test_a_palette_has_one_colour_per_class(classes: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory, demo_files: Path) -> dict[str, Path]:
+def warehouses(
+    tmp_path_factory: pytest.TempPathFactory, demo_files: Path, demo_warehouse: Path
+) -> dict[str, Path]:
     """The demo warehouse, without and with a generated boundary file."""
     tmp = tmp_path_factory.mktemp("icb-map")
     icbs = [(t.ons_code, f"NHS {t.short_name}", t.column, t.row) for t in icb_layout()]
     boundaries = write_icb_boundaries(tmp / "boundaries" / "icbs.geojson", icbs)
-    build_warehouse(tmp / "tiles.duckdb", [demo_files])
     build_warehouse(tmp / "outlines.duckdb", [demo_files, boundaries.parent])
-    return {"tiles": tmp / "tiles.duckdb", "outlines": tmp / "outlines.duckdb"}
+    return {"tiles": demo_warehouse, "outlines": tmp / "outlines.duckdb"}
 
 
 @pytest.fixture(scope="module")
