@@ -31,14 +31,17 @@ from gpequity.analysis.payments import (
     TrendYear,
     rank_label,
 )
+from gpequity.chart_layouts import Layout, layout_spec
 from gpequity.charts import (
     CHART_NAMES,
     SCHEMA,
+    VEGA_LITE_VERSION,
     Chart,
     UnknownChart,
     UnsupportedChartFile,
     allocation_bars_chart,
     build_chart,
+    compile_vega,
     dispensing_distribution_chart,
     dispensing_split_chart,
     format_indicator_value,
@@ -265,6 +268,46 @@ def test_rendering_offline_to_svg_and_png(chart: Chart, tmp_path: Path) -> None:
     assert (tmp_path / "chart.SVG").read_text().startswith("<svg")
     write_chart(chart, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.parametrize("layout", list(Layout))
+@pytest.mark.parametrize(
+    "chart",
+    [
+        dispensing_split_chart(ALL, SPLIT),
+        dispensing_distribution_chart(SPLIT),
+    ],
+    ids=lambda chart: chart.name,
+)
+def test_a_chart_compiled_by_its_shape_draws_as_its_whole_spec_compiled(
+    chart: Chart, layout: Layout
+) -> None:
+    import vl_convert
+
+    spec = layout_spec(chart.spec, layout)
+    whole = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION, format_locale="en-GB")
+    by_shape = vl_convert.vega_to_svg(compile_vega(spec), format_locale="en-GB")
+    assert by_shape == whole
+    assert compile_vega(spec)["description"] == chart.reading
+
+
+def test_charts_of_one_shape_share_a_compilation_and_keep_their_own_values() -> None:
+    chart = dispensing_split_chart(ALL, SPLIT)
+    params = [{"name": "top", "value": 1}]
+    one = {**chart.spec, "params": params, "description": "one"}
+    values = [{**v, "practices": 1} for v in chart.spec["data"]["values"]]
+    other = {**one, "data": {"values": values}, "params": [{"name": "top", "value": 2}]}
+    other["description"] = "other"
+
+    first, second = compile_vega(one), compile_vega(other)
+
+    assert first["marks"] is second["marks"]  # one compilation, kept
+    assert [first["description"], second["description"]] == ["one", "other"]
+    assert [s["value"] for s in first["signals"] if s["name"] == "top"] == [1]
+    assert [s["value"] for s in second["signals"] if s["name"] == "top"] == [2]
+    data = [[d.get("values") for d in v["data"] if "values" in d] for v in (first, second)]
+    assert data == [[chart.spec["data"]["values"]], [values]]
+    assert compile_vega(one)["signals"] == first["signals"]  # the kept one is unchanged
 
 
 def test_the_renderer_fetches_nothing() -> None:

@@ -20,7 +20,8 @@ from gpequity.analysis.profile_figures import (
     practice_peers,
 )
 from gpequity.analysis.profiles import practice_profile
-from gpequity.charts import render_svg
+from gpequity.chart_layouts import Layout, layout_spec
+from gpequity.charts import VEGA_LITE_VERSION, compile_vega, render_svg
 from gpequity.reports.profile_charts import (
     PRACTICE_COLOUR,
     WIDTH,
@@ -92,6 +93,35 @@ def test_the_practice_charts_read_their_figures_and_fit_a_phone(
         width = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg)[1])  # type: ignore[index]
         assert width <= WIDTH + 1, chart.name
     assert render_svg(peers).count(f'fill="{PRACTICE_COLOUR}"') == 2
+
+
+def test_the_practice_charts_compiled_by_shape_draw_as_compiled_whole(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Two practices' trend and peers charts share one compilation (the peers' axis ends and
+    row labels are parameters; a spine's height is its indicators'), and every chart draws
+    exactly as its whole spec compiled would."""
+    import vl_convert
+
+    charts = []
+    for code in ("A00001", "A00002"):
+        profile = practice_profile(con, code)
+        assert profile is not None
+        peers = peers_chart(practice_peers(con, profile), profile.details.name)
+        spine = spine_chart(indicator_spine(con, profile))
+        assert peers is not None and spine is not None
+        charts.append((practice_trend_chart(profile), peers, spine))
+    for mine, theirs in zip(*charts, strict=True):
+        spec = layout_spec(mine.spec, Layout.WIDE)
+        shared = (
+            compile_vega(spec)["marks"]
+            is compile_vega(layout_spec(theirs.spec, Layout.WIDE))["marks"]
+        )
+        assert shared or mine.name == "practice-spine", mine.name
+        whole = vl_convert.vegalite_to_svg(
+            spec, vl_version=VEGA_LITE_VERSION, format_locale="en-GB"
+        )
+        assert vl_convert.vega_to_svg(compile_vega(spec), format_locale="en-GB") == whole
 
 
 def test_the_icb_trend_reads_its_first_and_last_years(con: duckdb.DuckDBPyConnection) -> None:

@@ -283,39 +283,46 @@ def _jitter(index: int) -> float:
 
 def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
     """A strip of dots for each peer group: every practice's payments per weighted patient,
-    the practice a labelled diamond of its own colour. ``None`` without a group."""
+    the practice a labelled diamond of its own colour. ``None`` without a group.
+
+    A peer's point carries only what draws it (its row, figure and place across the row); the
+    rows' labels and the axis's ends are parameters. So every practice's chart has one shape,
+    compiled once (:func:`gpequity.charts.compile_vega`), and a thousand peers are a sixth of
+    the data they were.
+    """
     if not peers.groups:
         return None
     header = ("group", "practice_code", "practice_name", "per_weighted_patient", "this_practice")
     rows: list[tuple[Any, ...]] = []
     values: list[dict[str, Any]] = []
-    for order, group in enumerate(peers.groups):
-        label = wrap(f"{group.label}: {format_count(group.size)}")
-        for i, peer in enumerate(group.peers):
-            mine = peer.code == peers.code
-            rows.append(
-                (group.label, peer.code, peer.name, _round2(peer.per_weighted_patient), mine)
-            )
-            values.append(
-                {
-                    "group": label,
-                    "order": order,
-                    "value": _round2(peer.per_weighted_patient),
-                    "jitter": 0.5 if mine else _jitter(i),
-                    "mine": mine,
-                    "tag": f"This practice {format_pounds(peer.per_weighted_patient)}",
-                }
-            )
     low, high = peer_domain(peers)
     middle = (low + high) / 2
-    for v in values:
-        v["side"] = "left" if v["value"] > middle else "right"
+    for order, group in enumerate(peers.groups):
+        for i, peer in enumerate(group.peers):
+            mine = peer.code == peers.code
+            value = _round2(peer.per_weighted_patient)
+            rows.append((group.label, peer.code, peer.name, value, mine))
+            point: dict[str, Any] = {"row": order, "value": value, "jitter": _jitter(i)}
+            if mine:
+                point |= {
+                    "jitter": 0.5,
+                    "mine": True,
+                    "side": "left" if peer.per_weighted_patient > middle else "right",
+                    "tag": f"This practice {format_pounds(peer.per_weighted_patient)}",
+                }
+            values.append(point)
+    labels = [wrap(f"{g.label}: {format_count(g.size)}") for g in peers.groups]
     reading = peers_reading(peers, name)
     x = {
         "field": "value",
         "type": "quantitative",
         "title": "£ per weighted patient",
-        "scale": {"zero": False, "nice": False, "domain": [low, high], "clamp": True},
+        "scale": {
+            "zero": False,
+            "nice": False,
+            "domain": [{"expr": "x_low"}, {"expr": "x_high"}],
+            "clamp": True,
+        },
         "axis": {"format": POUNDS_AXIS, "labelOverlap": True, "tickCount": 4},
     }
     y = {"field": "jitter", "type": "quantitative", "axis": None, "scale": {"domain": [-0.3, 1.3]}}
@@ -339,13 +346,17 @@ def peers_chart(peers: PracticePeers, name: str) -> Chart | None:
     spec = _rows(
         reading,
         values,
+        params=[
+            {"name": "x_low", "value": low},
+            {"name": "x_high", "value": high},
+            {"name": "row_labels", "value": labels},
+        ],
         facet={
             "row": {
-                "field": "group",
-                "type": "nominal",
+                "field": "row",
+                "type": "ordinal",
                 "title": None,
-                "sort": {"field": "order", "op": "min"},
-                "header": _header(),
+                "header": _header(labelExpr="split(row_labels[datum.value], '|')"),
             }
         },
         spec={
