@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpequity import intervals
 from gpequity.inequality import concentration_index, slope_index_of_inequality
 from gpequity.intervals import (
     CHUNK,
@@ -249,3 +250,31 @@ def test_a_wider_level_gives_a_wider_interval() -> None:
     )
     assert narrow.gap is not None and wide.gap is not None
     assert wide.gap.lower <= narrow.gap.lower <= narrow.gap.upper <= wide.gap.upper
+
+
+def test_a_pools_resamples_are_kept_and_weigh_other_money_exactly_as_drawn_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An allocation's intervals reuse the resamples of its practices (the same pool, other
+    money): the figures are those of resamples drawn again, to the last bit."""
+    amounts, people, scores, groups = _sample(4, 60)
+    other = [a * (1 + (i % 7) / 10) for i, a in enumerate(amounts)]
+    chosen = Settings(resamples=CHUNK + 11, seed=9)
+    intervals._kept_design.cache_clear()
+
+    def both() -> list[object]:
+        return [
+            bootstrap_equity(m, people, scores, groups, settings=chosen) for m in (amounts, other)
+        ]
+
+    kept = both()
+
+    info = intervals._kept_design.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    monkeypatch.setattr(intervals, "KEPT_DRAWS", 0)  # too large to keep: drawn each time
+    afresh = [
+        bootstrap_equity(m, people, scores, groups, settings=chosen) for m in (amounts, other)
+    ]
+    assert intervals._kept_design.cache_info().misses == 1
+    assert kept == afresh
+    assert kept[0] != kept[1]

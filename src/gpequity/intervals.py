@@ -19,15 +19,20 @@ depends on which practices happen to be in each fifth. This module answers with 
 
 Everything is vectorised: a resample is a row of counts (how often each practice was drawn),
 sums over groups are one matrix product and the ranks one cumulative sum, a few hundred
-resamples at a time (:data:`CHUNK`) to bound memory. A resample whose figure is undefined (a
-group with no patients, one deprivation score only) makes that figure's interval ``None``.
+resamples at a time (:data:`CHUNK`) to bound memory. What does not depend on the money (the
+draws, ranks and patients of each resample) is kept for a set of practices small enough
+(:data:`KEPT_DRAWS`, an ICB's pool), so that its next allocation's intervals cost a fifth as
+much. A resample whose figure is undefined (a group with no patients, one deprivation score
+only) makes that figure's interval ``None``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -209,78 +214,166 @@ def bootstrap_equity(
     deprivation group (the strata, and the groups of ``per_patient`` and ``share``).
     ``quintiles`` (default ``groups``) are the groups whose ``first`` minus ``last`` money per
     patient is the gap.
+
+    Everything but the money depends on the practices alone, so it is computed once per set of
+    practices and kept, for a pool small enough (:data:`KEPT_DRAWS`): the next allocation of
+    the same ICB's practices only weighs the kept resamples by its money.
     """
     n = len(amounts)
     if any(len(other) != n for other in (populations, scores, groups)):
         raise ValueError("amounts, populations, scores and groups must have the same length")
     if n == 0:
         return EquityIntervals()
-    money = np.asarray([float(a) for a in amounts])
     people = np.asarray([float(p) for p in populations])
     if not np.all(people > 0):
         raise ValueError("every population must be more than 0")
-    unit = float(people.mean())
-    people = people / unit  # in units of the mean, then per patient again: / unit
-    group_of = np.asarray(groups)
-    quintile_of = group_of if quintiles is None else np.asarray(quintiles)
-    labels = [int(g) for g in np.unique(group_of)]
-    # Cells of practices with the same group and quintile (a decile can straddle two
-    # quintiles by a practice), contiguous in this order: sums over cells by ``reduceat``,
-    # then over the cells of each group, and of the gap's two quintiles.
-    grouped = np.lexsort((quintile_of, group_of))
-    cell_keys = np.stack([group_of[grouped], quintile_of[grouped]], axis=1)
-    new_cell = np.ones(n, dtype=bool)
-    new_cell[1:] = np.any(cell_keys[1:] != cell_keys[:-1], axis=1)
-    starts = np.flatnonzero(new_cell)
-    cells = cell_keys[starts]
-    group_starts = np.searchsorted(cells[:, 0], labels)
-    gap_groups = [np.flatnonzero(cells[:, 1] == end) for end in (first, last)]
-    ranks = _Ranks(np.asarray([float(s) for s in scores]))
-    money_sorted, people_sorted = money[ranks.order], people[ranks.order]
-    per_head_sorted = money_sorted / people_sorted
-
-    per_patient, share, gaps, slopes, concentrations = [], [], [], [], []
-    for counts in resample_counts(group_of, settings.resamples, settings.seed):
-        c = counts.astype(np.float64)
-        # Sums over groups: the practices in group order, each group's columns added up.
-        by_cell = c[:, grouped]
-        cell_money = np.add.reduceat(by_cell * money[grouped], starts, axis=1)
-        cell_people = np.add.reduceat(by_cell * people[grouped], starts, axis=1)
-        group_money = np.add.reduceat(cell_money, group_starts, axis=1)
-        group_people = np.add.reduceat(cell_people, group_starts, axis=1)
-        total_money = group_money.sum(axis=1)
-        per_patient.append(_ratio(group_money, group_people) / unit)
-        share.append(_ratio(group_money, np.repeat(total_money[:, None], len(labels), axis=1)))
-        gap_per_head = np.stack(
-            [
-                _ratio(cell_money[:, ends].sum(axis=1), cell_people[:, ends].sum(axis=1))
-                for ends in gap_groups
-            ],
-            axis=1,
-        )
-        gaps.append((gap_per_head[:, 0] - gap_per_head[:, 1]) / unit)
-        cs = c[:, ranks.order]
-        n_i = cs * people_sorted
-        r, total_people = ranks.numerators(n_i)
-        # Concentration index: (sum a_i r_i - N sum a) / (N sum a), a_i the money drawn.
-        weighted = np.einsum("ij,ij,j->i", cs, r, money_sorted)
-        concentrations.append(
-            _ratio(weighted - total_people * total_money, total_people * total_money)
-        )
-        # Slope index: 2N sum n_i u_i y_i / sum n_i u_i^2, u_i = r_i - N.
-        u = np.subtract(r, total_people[:, None], out=r)
-        nu = n_i * u
-        spread = np.einsum("ij,ij->i", nu, u)
-        covariance = _dot(nu, per_head_sorted)
-        slopes.append(_ratio(2 * total_people * covariance, spread) / unit)
-
-    per_patient_all, share_all = np.concatenate(per_patient), np.concatenate(share)
-    level = settings.level
-    has_gap = all(len(ends) for ends in gap_groups)
-    return EquityIntervals(
-        per_patient={g: _percentiles(per_patient_all[:, j], level) for j, g in enumerate(labels)},
-        share={g: _percentiles(share_all[:, j], level) for j, g in enumerate(labels)},
-        gap=_percentiles(np.concatenate(gaps), level) if has_gap else None,
-        slope_index=_percentiles(np.concatenate(slopes), level),
-        concentration_index=_percentiles(np.concatenate(concentrations), level),
+    group_of = np.asarray(groups, dtype=np.int64)
+    quintile_of = group_of if quintiles is None else np.asarray(quintiles, dtype=np.int64)
+    key = _DesignKey(
+        people.tobytes(),
+        np.asarray([float(s) for s in scores]).tobytes(),
+        group_of.tobytes(),
+        quintile_of.tobytes(),
+        first,
+        last,
+        settings,
     )
+    design = _kept_design(key) if n * settings.resamples <= KEPT_DRAWS else _Design(key)
+    return design.intervals(np.asarray([float(a) for a in amounts]))
+
+
+#: The most draws (practices x resamples) whose resamples are kept per set of practices: a
+#: pool of 1,000 practices at the 2,000 resamples, four 16 MB matrices.
+KEPT_DRAWS = 2_000_000
+#: Sets of practices whose resamples are kept (an ICB's pool, and another being compared).
+KEPT_DESIGNS = 2
+
+
+class _DesignKey(NamedTuple):
+    """What a bootstrap's resamples depend on: the practices' populations, scores, groups
+    and quintiles (as bytes of float64 and int64 arrays), the gap's quintiles and settings."""
+
+    people: bytes
+    scores: bytes
+    groups: bytes
+    quintiles: bytes
+    first: int
+    last: int
+    settings: Settings
+
+
+class _Chunk(NamedTuple):
+    """The money-free parts of :data:`CHUNK` resamples (see :meth:`_Design.intervals`)."""
+
+    by_cell: Floats  # each practice's draws, the practices in cell order
+    cs: Floats  # each practice's draws, the practices in deprivation order
+    r: Floats  # the rank numerators of the drawn patients
+    nu: Floats  # drawn patients x (rank numerator - N)
+    spread: Floats
+    total_people: Floats
+    cell_people: Floats
+    group_people: Floats
+
+
+class _Design:
+    """The resamples of one set of practices and all that follows from them without money."""
+
+    def __init__(self, key: _DesignKey) -> None:
+        people = np.frombuffer(key.people)
+        group_of = np.frombuffer(key.groups, dtype=np.int64)
+        quintile_of = np.frombuffer(key.quintiles, dtype=np.int64)
+        n = len(people)
+        self.settings = key.settings
+        self.unit = float(people.mean())
+        people = people / self.unit  # in units of the mean, then per patient again: / unit
+        self.labels = [int(g) for g in np.unique(group_of)]
+        # Cells of practices with the same group and quintile (a decile can straddle two
+        # quintiles by a practice), contiguous in this order: sums over cells by ``reduceat``,
+        # then over the cells of each group, and of the gap's two quintiles.
+        self.grouped = np.lexsort((quintile_of, group_of))
+        cell_keys = np.stack([group_of[self.grouped], quintile_of[self.grouped]], axis=1)
+        new_cell = np.ones(n, dtype=bool)
+        new_cell[1:] = np.any(cell_keys[1:] != cell_keys[:-1], axis=1)
+        self.starts = np.flatnonzero(new_cell)
+        cells = cell_keys[self.starts]
+        self.group_starts = np.searchsorted(cells[:, 0], self.labels)
+        self.gap_groups = [np.flatnonzero(cells[:, 1] == end) for end in (key.first, key.last)]
+        self.ranks = _Ranks(np.frombuffer(key.scores))
+        self.people_sorted = people[self.ranks.order]
+        self._people = people
+        self._group_of = group_of
+
+    def chunks(self) -> Iterator[_Chunk]:
+        ranks, grouped, starts = self.ranks, self.grouped, self.starts
+        settings = self.settings
+        for counts in resample_counts(self._group_of, settings.resamples, settings.seed):
+            c = counts.astype(np.float64)
+            # Sums over groups: the practices in group order, each group's columns added up.
+            by_cell = c[:, grouped]
+            cell_people = np.add.reduceat(by_cell * self._people[grouped], starts, axis=1)
+            group_people = np.add.reduceat(cell_people, self.group_starts, axis=1)
+            cs = c[:, ranks.order]
+            n_i = cs * self.people_sorted
+            r, total_people = ranks.numerators(n_i)
+            # Slope index: 2N sum n_i u_i y_i / sum n_i u_i^2, u_i = r_i - N.
+            u = r - total_people[:, None]
+            nu = n_i * u
+            spread = np.einsum("ij,ij->i", nu, u)
+            yield _Chunk(by_cell, cs, r, nu, spread, total_people, cell_people, group_people)
+
+    def intervals(self, money: Floats) -> EquityIntervals:
+        """The intervals of the practices' figures when they have ``money``."""
+        grouped, starts, unit = self.grouped, self.starts, self.unit
+        money_sorted = money[self.ranks.order]
+        per_head_sorted = money_sorted / self.people_sorted
+        labels = self.labels
+        per_patient, share, gaps, slopes, concentrations = [], [], [], [], []
+        for chunk in self.chunks():
+            cell_money = np.add.reduceat(chunk.by_cell * money[grouped], starts, axis=1)
+            group_money = np.add.reduceat(cell_money, self.group_starts, axis=1)
+            total_money = group_money.sum(axis=1)
+            per_patient.append(_ratio(group_money, chunk.group_people) / unit)
+            share.append(_ratio(group_money, np.repeat(total_money[:, None], len(labels), axis=1)))
+            gap_per_head = np.stack(
+                [
+                    _ratio(cell_money[:, ends].sum(axis=1), chunk.cell_people[:, ends].sum(axis=1))
+                    for ends in self.gap_groups
+                ],
+                axis=1,
+            )
+            gaps.append((gap_per_head[:, 0] - gap_per_head[:, 1]) / unit)
+            # Concentration index: (sum a_i r_i - N sum a) / (N sum a), a_i the money drawn.
+            weighted = np.einsum("ij,ij,j->i", chunk.cs, chunk.r, money_sorted)
+            total = chunk.total_people * total_money
+            concentrations.append(_ratio(weighted - total, total))
+            covariance = _dot(chunk.nu, per_head_sorted)
+            slopes.append(_ratio(2 * chunk.total_people * covariance, chunk.spread) / unit)
+
+        per_patient_all, share_all = np.concatenate(per_patient), np.concatenate(share)
+        level = self.settings.level
+        has_gap = all(len(ends) for ends in self.gap_groups)
+        return EquityIntervals(
+            per_patient={
+                g: _percentiles(per_patient_all[:, j], level) for j, g in enumerate(labels)
+            },
+            share={g: _percentiles(share_all[:, j], level) for j, g in enumerate(labels)},
+            gap=_percentiles(np.concatenate(gaps), level) if has_gap else None,
+            slope_index=_percentiles(np.concatenate(slopes), level),
+            concentration_index=_percentiles(np.concatenate(concentrations), level),
+        )
+
+
+class _KeptDesign(_Design):
+    """A design whose resamples are computed once and kept."""
+
+    def __init__(self, key: _DesignKey) -> None:
+        super().__init__(key)
+        self._chunks = tuple(super().chunks())
+
+    def chunks(self) -> Iterator[_Chunk]:
+        return iter(self._chunks)
+
+
+@functools.lru_cache(maxsize=KEPT_DESIGNS)
+def _kept_design(key: _DesignKey) -> _Design:
+    return _KeptDesign(key)
