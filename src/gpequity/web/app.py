@@ -7,6 +7,7 @@ decided in ``presenters.py``, and the markup is in ``templates/``. See ``docs/we
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +24,12 @@ from gpequity.reports.batch import BackgroundPacks
 from gpequity.web import site
 from gpequity.web.api_errors import SERVER_ERROR, error_response, http_error_detail, is_api_path
 from gpequity.web.presenters import present_error
-from gpequity.web.rendering import STATIC_PREFIX, create_templates, render_error
+from gpequity.web.rendering import (
+    STATIC_PREFIX,
+    compile_templates,
+    create_templates,
+    render_error,
+)
 from gpequity.web.routes import ROUTERS, api
 from gpequity.web.security import add_security_headers
 from gpequity.web.warehouse import (
@@ -64,6 +70,9 @@ def create_app(
         stop_warming = start_warm_up(warehouse) if warm else None
         if warm:
             packs.start()
+            threading.Thread(
+                target=compile_templates, args=(app.state.templates,), daemon=True
+            ).start()
         yield
         if stop_warming is not None:
             stop_warming()
