@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import xml.dom.minidom
 from dataclasses import replace
 from decimal import Decimal
@@ -308,6 +310,45 @@ def test_charts_of_one_shape_share_a_compilation_and_keep_their_own_values() -> 
     data = [[d.get("values") for d in v["data"] if "values" in d] for v in (first, second)]
     assert data == [[chart.spec["data"]["values"]], [values]]
     assert compile_vega(one)["signals"] == first["signals"]  # the kept one is unchanged
+
+
+#: Six threads drawing charts of new shapes at once, while every garbage collection runs Python
+#: code (as a profiler's or test tool's hook does): without one renderer call at a time, two
+#: threads waited for each other for ever within seconds (a datapack page whose chart images a
+#: browser asks for at once hung this way).
+MANY_THREADS = """
+import gc, threading
+from gpequity.charts import Chart, render_svg, vega_spec
+
+gc.callbacks.append(lambda phase, info: sum(range(50)))
+gc.set_threshold(50, 5, 5)
+
+def draw(i):
+    for j in range(15):
+        values = [{"x": k, "y": (k * 7 + i) % 11} for k in range(20)]
+        x, y = {"field": "x", "type": "ordinal"}, {"field": "y", "type": "quantitative"}
+        encoding = {"x": x, "y": y}
+        size = (300, 100 + (i * 37 + j) % 400)  # a new shape: compiled, then drawn
+        spec = vega_spec("", values, mark="bar", encoding=encoding, size=size)
+        render_svg(Chart("c", "C", "", spec, (), ()))
+
+threads = [threading.Thread(target=draw, args=(i,)) for i in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("all drawn")
+"""
+
+
+def test_charts_drawn_by_many_threads_at_once_are_all_drawn() -> None:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", MANY_THREADS], capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("drawing charts from several threads at once never finished")
+    assert done.stdout.strip() == "all drawn", done.stderr[-2000:]
 
 
 def test_the_renderer_fetches_nothing() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -745,6 +746,13 @@ LONG_DECIMAL = re.compile(r"(?<=\d\.\d\d)\d+")
 
 #: Chart shapes kept compiled to Vega (:func:`compile_vega`): a few per kind of chart and layout.
 COMPILED_SHAPES = 256
+#: Held by the thread calling the renderer: one call at a time in a process. The renderer can
+#: hold its engine while it waits for the interpreter's lock (to build a compiled Vega's Python
+#: objects, during which a garbage collection may run Python code and let another thread in),
+#: and a thread entering it meanwhile waits for the engine while holding the interpreter's lock:
+#: the two waited for each other for ever (a page whose 37 chart images a browser asks for at
+#: once). The engine draws one chart at a time anyway.
+_RENDERER = threading.Lock()
 #: The name of a spec's inline data in its compiled Vega.
 DATA_NAME = "chart_values"
 
@@ -793,9 +801,10 @@ def compile_vega(spec: dict[str, Any]) -> dict[str, Any]:
 def _compiled(spec: str) -> dict[str, Any]:
     import vl_convert
 
-    vega: dict[str, Any] = vl_convert.vegalite_to_vega(
-        json.loads(spec), vl_version=VEGA_LITE_VERSION
-    )
+    with _RENDERER:
+        vega: dict[str, Any] = vl_convert.vegalite_to_vega(
+            json.loads(spec), vl_version=VEGA_LITE_VERSION
+        )
     return vega
 
 
@@ -805,11 +814,9 @@ def render_svg(chart: Chart, layout: Layout = Layout.WIDE, *, marked: bool = Tru
     every screen, has none)."""
     import vl_convert
 
-    svg: str = vl_convert.vega_to_svg(
-        compile_vega(layout_spec(chart.spec, layout)),
-        allowed_base_urls=[],
-        format_locale="en-GB",
-    )
+    vega = compile_vega(layout_spec(chart.spec, layout))
+    with _RENDERER:
+        svg: str = vl_convert.vega_to_svg(vega, allowed_base_urls=[], format_locale="en-GB")
     svg = PATH_DATA.sub(lambda m: LONG_DECIMAL.sub("", m.group(0)), svg)
     # Inside one image (role="img") every mark is presentational: 17 bytes a bar say so again.
     svg = svg.replace('<path aria-hidden="true" ', "<path ")
@@ -839,12 +846,11 @@ def render_png(chart: Chart, scale: float = PNG_SCALE) -> bytes:
     """The chart as a PNG image, rendered offline."""
     import vl_convert
 
-    png: bytes = vl_convert.vega_to_png(
-        compile_vega(layout_spec(chart.spec, Layout.WIDE)),
-        scale=scale,
-        allowed_base_urls=[],
-        format_locale="en-GB",
-    )
+    vega = compile_vega(layout_spec(chart.spec, Layout.WIDE))
+    with _RENDERER:
+        png: bytes = vl_convert.vega_to_png(
+            vega, scale=scale, allowed_base_urls=[], format_locale="en-GB"
+        )
     return png
 
 
