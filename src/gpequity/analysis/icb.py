@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -343,23 +343,18 @@ def _overall(groups: Sequence[DeprivationGroup]) -> float | None:
     return ratio(payments, sum(g.weighted_patients for g in groups))
 
 
-#: :func:`~gpequity.analysis.payments.payments_by_deprivation`, or a memoised stand-in (a
-#: batch of packs computes England's figures, and every ICB's, once).
-DeprivationFunction = Callable[..., DeprivationResult]
-
-
 def _comparison(
     con: duckdb.DuckDBPyConnection,
     year: str,
     icb: Icb,
     total: Total,
     exclude: bool,
-    deprivation: DeprivationFunction,
 ) -> PaymentsComparison:
-    by_icb = deprivation(
+    # Both are kept per build of the warehouse: every ICB's pack of a year shares them.
+    by_icb = payments_by_deprivation(
         con, year, total=total, exclude_prescribing=exclude, by=By.icb, icb_map=icb.icb_map
     )
-    england = deprivation(con, year, total=total, exclude_prescribing=exclude)
+    england = payments_by_deprivation(con, year, total=total, exclude_prescribing=exclude)
     rows = tuple(
         QuintileComparison(q, rank_label(q), by_icb.group(q, icb.code), england.group(q))
         for q in range(1, QUINTILES + 1)
@@ -405,22 +400,17 @@ def icb_payments(
     icb: Icb,
     *,
     total: Total = Total.core,
-    deprivation: DeprivationFunction = payments_by_deprivation,
 ) -> IcbPayments:
     """Payments per weighted patient by national quintile in the ICB and England, with and
-    without the prescribing- and dispensing-related lines.
-
-    The figures are those of ``deprivation`` (:func:`payments_by_deprivation`, or a memoised
-    version of it with the same arguments and results).
-    """
+    without the prescribing- and dispensing-related lines."""
     year = resolve_year(con, year)
     _require_scores(con, year)
     return IcbPayments(
         year=year,
         icb=icb,
         total=total,
-        all_payments=_comparison(con, year, icb, total, False, deprivation),
-        without_dispensing=_comparison(con, year, icb, total, True, deprivation),
+        all_payments=_comparison(con, year, icb, total, False),
+        without_dispensing=_comparison(con, year, icb, total, True),
         excluded=_icb_exclusions(con, year, icb, total),
     )
 

@@ -25,10 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from gpequity.analysis.icb import DeprivationFunction
-from gpequity.analysis.payments import payments_by_deprivation
 from gpequity.errors import GpequityError, WarehouseUnreadable, os_error_message
-from gpequity.reports.datapack import MemoisedDeprivation, build_datapack, present_datapack
+from gpequity.reports.datapack import build_datapack, present_datapack
 from gpequity.reports.render import Format, file_name, render_html, render_pdf
 from gpequity.warehouse.build import connect, last_opened
 from gpequity.warehouse.cache import cache_folder, drop_other_versions
@@ -54,11 +52,9 @@ def make_datapack(
     icb_code: str,
     year: str,
     fmt: Format,
-    *,
-    deprivation: DeprivationFunction = payments_by_deprivation,
 ) -> bytes:
     """One ICB's pack for ``year``: the HTML file's bytes (UTF-8) or the PDF's."""
-    view = present_datapack(build_datapack(con, icb_code, year, deprivation=deprivation))
+    view = present_datapack(build_datapack(con, icb_code, year))
     html = render_html(view)
     return html.encode("utf-8") if fmt is Format.html else render_pdf(html)
 
@@ -69,11 +65,9 @@ def write_datapack(
     year: str,
     fmt: Format,
     out: Path,
-    *,
-    deprivation: DeprivationFunction = payments_by_deprivation,
 ) -> Path:
     """Write one ICB's pack into the folder ``out`` (made if needed) and return its path."""
-    content = make_datapack(con, icb_code, year, fmt, deprivation=deprivation)
+    content = make_datapack(con, icb_code, year, fmt)
     out.mkdir(parents=True, exist_ok=True)
     path = out / file_name(icb_code.upper(), year, fmt)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
@@ -90,24 +84,21 @@ def write_datapack(
 
 
 class _Worker:
-    """The state of one worker: its read-only connection and its memoised England figures."""
+    """The state of one worker: its read-only connection (the figures the packs share, England's
+    and every ICB's by deprivation, are kept per build of the warehouse in the process)."""
 
     con: duckdb.DuckDBPyConnection | None = None
-    deprivation: MemoisedDeprivation | None = None
 
 
 def _start_worker(db_path: str) -> None:
     _Worker.con = connect(Path(db_path))
-    _Worker.deprivation = MemoisedDeprivation()
 
 
 def _make_one(icb_code: str, year: str, fmt: Format, out: str) -> PackOutcome:
-    assert _Worker.con is not None and _Worker.deprivation is not None
+    assert _Worker.con is not None
     start = time.perf_counter()
     try:
-        path = write_datapack(
-            _Worker.con, icb_code, year, fmt, Path(out), deprivation=_Worker.deprivation
-        )
+        path = write_datapack(_Worker.con, icb_code, year, fmt, Path(out))
     except GpequityError as exc:
         return PackOutcome(icb_code, None, str(exc), time.perf_counter() - start)
     except OSError as exc:
@@ -168,7 +159,7 @@ def write_datapacks(
         finally:
             assert _Worker.con is not None
             _Worker.con.close()
-            _Worker.con = _Worker.deprivation = None
+            _Worker.con = None
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(

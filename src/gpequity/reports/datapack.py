@@ -24,7 +24,6 @@ from gpequity.analysis.icb import (
     LOOK_AT_LIMIT,
     PLAIN_MEAN,
     TOP_PAYMENT_LINES,
-    DeprivationFunction,
     Icb,
     IcbIndicators,
     IcbOverview,
@@ -57,7 +56,6 @@ from gpequity.analysis.payments import (
     DeprivationResult,
     Total,
     TotalUnavailable,
-    payments_by_deprivation,
     resolve_year,
 )
 from gpequity.analysis.profiles import NOT_RANKED
@@ -129,34 +127,13 @@ def _section(run: Callable[[], T], what: str) -> Section[T]:
         return Section(None, f"{what} cannot be shown: {exc}. {LOAD_HINT}")
 
 
-class MemoisedDeprivation:
-    """:func:`~gpequity.analysis.payments.payments_by_deprivation` remembering its results for
-    one open warehouse, so that a batch of packs computes England's figures (and every ICB's,
-    which one call gives) once per year and basis instead of once per pack."""
-
-    def __init__(self) -> None:
-        self._results: dict[tuple[object, ...], DeprivationResult] = {}
-
-    def __call__(
-        self, con: duckdb.DuckDBPyConnection, year: str, **options: object
-    ) -> DeprivationResult:
-        key = (id(con), year, *sorted(options.items()))
-        if key not in self._results:
-            self._results[key] = payments_by_deprivation(con, year, **options)  # type: ignore[arg-type]
-        return self._results[key]
-
-
 @per_version
 def build_datapack(
     con: duckdb.DuckDBPyConnection,
     icb_code: str,
     year: str,
-    *,
-    deprivation: DeprivationFunction = payments_by_deprivation,
 ) -> Datapack:
     """Run every analysis of the pack of ICB ``icb_code`` for ``year`` (any spelling).
-
-    ``deprivation`` may be a :class:`MemoisedDeprivation` shared by the packs of a batch.
     Raises :class:`~gpequity.analysis.payments.UnknownYear` or
     :class:`~gpequity.analysis.icb.UnknownIcb` when there is no such pack to make.
     """
@@ -169,7 +146,7 @@ def build_datapack(
         imd_methods=imd_methods(con, year),
         overview=_section(lambda: icb_overview(con, year, icb), "The overview"),
         payments=_section(
-            lambda: icb_payments(con, year, icb, deprivation=deprivation),
+            lambda: icb_payments(con, year, icb),
             "Payments by deprivation",
         ),
         lines=_section(lambda: icb_payment_lines(con, year, icb), "Payment lines"),
