@@ -16,6 +16,7 @@ from gpequity.analysis.payments import By, payments_by_deprivation
 from gpequity.analysis.profiles import (
     icb_profile,
     practice_profile,
+    practice_rows,
     quintile_spread,
 )
 
@@ -326,6 +327,46 @@ def test_practice_medians_match_a_slow_twin(demo_con: duckdb.DuckDBPyConnection)
             assert y.england_median == pytest.approx(england_medians[(y.year, y.year)])
             if y.quintile is not None:
                 assert y.quintile_median == pytest.approx(quintile_medians[(y.year, y.quintile)])
+
+
+def test_every_practices_rows_read_at_once_are_its_own_rows(
+    demo_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The rows read once for every practice (``practice_rows``) are those of each practice
+    read on its own: its latest payments row, every year's payments, each indicator's latest
+    value (all persons), in the profile's order."""
+    rows = practice_rows(demo_con)
+    codes = [
+        r[0] for r in demo_con.execute("SELECT DISTINCT practice_code FROM payments").fetchall()
+    ]
+    assert sorted(rows.details) == sorted(codes)
+
+    for code in codes[:30]:
+        latest = demo_con.execute(
+            "SELECT year, practice_name, icb_code, weighted_patients FROM payments "
+            "WHERE practice_code = ? ORDER BY year DESC LIMIT 1",
+            [code],
+        ).fetchone()
+        assert latest is not None
+        details = rows.details[code]
+        assert (details[0], details[2], details[4], details[9]) == latest
+        years = demo_con.execute(
+            "SELECT year, total_payments FROM payments WHERE practice_code = ? ORDER BY year",
+            [code],
+        ).fetchall()
+        assert [(r[0], r[1]) for r in rows.payments[code]] == years
+        own = demo_con.execute(
+            """
+            SELECT source, indicator_id, period, sex, age, indicator_name, value
+            FROM practice_indicators
+            WHERE practice_code = ? AND coalesce(sex, 'Persons') = 'Persons'
+            QUALIFY period = max(period) OVER (PARTITION BY source, indicator_id, age)
+            ORDER BY source DESC, lower(indicator_name), age, indicator_id
+            """,
+            [code],
+        ).fetchall()
+        assert own, code
+        assert [(*about, value) for about, value in rows.indicators[code]] == own
 
 
 def test_the_icb_gradient_is_the_national_analysis_figure(

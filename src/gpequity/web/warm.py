@@ -3,12 +3,12 @@
 Every figure the pages offer is computed once per build of the warehouse and kept
 (:mod:`gpequity.warehouse.cache`); :func:`warm_up` computes the ones most pages need, in a
 background thread of each worker, in the order readers meet them: the latest year's funding
-page and home page, the practice comparators, the search's directory, every ICB's profile and
-datapack figures, then the other years and totals. The confidence intervals (a bootstrap, ten
-times the cost of the figures) are warmed for the latest year's funding page only: the other
-years' are computed when their page is first asked. A request for a result being computed waits
-for it instead of computing it again. A rebuilt warehouse is computed on its first request (and
-warmed by the next start).
+page and home page, the practice comparators and every practice's rows, the search's directory,
+every ICB's profile and datapack figures, then the other years and totals. The confidence
+intervals (a bootstrap, ten times the cost of the figures) are warmed for the latest year's
+funding page only: the other years' are computed when their page is first asked. A request for a
+result being computed waits for it instead of computing it again. A rebuilt warehouse is
+computed on its first request (and warmed by the next start).
 """
 
 from __future__ import annotations
@@ -35,7 +35,12 @@ from gpequity.analysis.payments import (
     payments_trend,
 )
 from gpequity.analysis.profile_figures import icb_yearly_sums, indicator_ranges, peer_rows
-from gpequity.analysis.profiles import has_payments, icb_profile, profile_comparators
+from gpequity.analysis.profiles import (
+    has_payments,
+    icb_profile,
+    practice_rows,
+    profile_comparators,
+)
 from gpequity.errors import GpequityError
 from gpequity.reports.datapack import datapack_figures_view
 from gpequity.warehouse.icbs import IcbMap
@@ -83,6 +88,7 @@ def warm_steps(con: Any) -> list[Step]:
         *_payments_year(latest, Total.core, intervals=True),
         icb_measures,
         profile_comparators,
+        practice_rows,
         directory,
         *_profile_tables(latest),
     ]
