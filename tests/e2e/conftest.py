@@ -44,6 +44,7 @@ from playwright.sync_api import (
     Page,
     Response,
     Route,
+    expect,
     sync_playwright,
 )
 
@@ -72,6 +73,10 @@ DEMO_SEED = 7
 DEMO_PRACTICES = 400
 SERVER_START_SECONDS = 30.0
 ACTION_TIMEOUT_MS = 15_000
+# An assertion waits as long as an action: a page's figures for a year not asked before are
+# computed on request, and on a busy two-core machine running the other tests beside them that
+# took over the default 5 s (the funding page's change of year failed so in a full run).
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -167,8 +167,10 @@ def test_filters_and_detail_without_javascript(
         key=lambda p: p.allocation,
         reverse=True,
     )
-    codes = page.locator("#allocation-table tbody th small").all_inner_texts()
-    assert codes == [p.code for p in expected]
+    # The filtered page may still be loading when its address has changed: wait for its rows.
+    expect(page.locator("#allocation-table tbody th small")).to_have_text(
+        [p.code for p in expected]
+    )
     page.get_by_test_id("detail-toggle").click()
     expect(page.locator("#allocation-table thead")).to_contain_text("Target population")
     assert "quintile=5" in page.url and "detail=1" in page.url
