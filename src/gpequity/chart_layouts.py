@@ -81,13 +81,10 @@ def layout_spec(spec: dict[str, Any], layout: Layout) -> dict[str, Any]:
     """The spec ``layout`` draws (a new dict; ``spec`` is left as it is, and its data's values,
     which nothing here changes, are shared rather than copied: a thousand points took a copy
     longer than the layout)."""
-    data = spec.get("data", {})
-    values = data.get("values", [])
     out = copy.deepcopy({k: v for k, v in spec.items() if k != "data"})
     if "data" in spec:
-        out["data"] = copy.deepcopy({k: v for k, v in data.items() if k != "values"})
-        if "values" in data:
-            out["data"]["values"] = values
+        out["data"] = {k: v if k == "values" else copy.deepcopy(v) for k, v in spec["data"].items()}
+    values = out.get("data", {}).get("values", [])
     meta = out.pop("usermeta", {}) or {}
     _config_fonts(out)
     for part in ("mark", "axis", "legend", "title"):

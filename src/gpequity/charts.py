@@ -808,15 +808,21 @@ def _compiled(spec: str) -> dict[str, Any]:
     return vega
 
 
+def _draw(draw: Callable[..., Any], chart: Chart, layout: Layout, **options: Any) -> Any:
+    """``draw`` (the renderer's Vega to SVG or PNG) of the chart in ``layout``: compiled by its
+    shape, drawn offline (nothing fetched) with British number formats, one call at a time."""
+    vega = compile_vega(layout_spec(chart.spec, layout))
+    with _RENDERER:
+        return draw(vega, allowed_base_urls=[], format_locale="en-GB", **options)
+
+
 def render_svg(chart: Chart, layout: Layout = Layout.WIDE, *, marked: bool = True) -> str:
     """The chart as an SVG document in ``layout`` (:mod:`gpequity.chart_layouts`), rendered
     offline; ``marked``, its ``data-layout`` says which (a chart drawn in one layout only, for
     every screen, has none)."""
     import vl_convert
 
-    vega = compile_vega(layout_spec(chart.spec, layout))
-    with _RENDERER:
-        svg: str = vl_convert.vega_to_svg(vega, allowed_base_urls=[], format_locale="en-GB")
+    svg: str = _draw(vl_convert.vega_to_svg, chart, layout)
     svg = PATH_DATA.sub(lambda m: LONG_DECIMAL.sub("", m.group(0)), svg)
     # Inside one image (role="img") every mark is presentational: 17 bytes a bar say so again.
     svg = svg.replace('<path aria-hidden="true" ', "<path ")
@@ -846,11 +852,7 @@ def render_png(chart: Chart, scale: float = PNG_SCALE) -> bytes:
     """The chart as a PNG image, rendered offline."""
     import vl_convert
 
-    vega = compile_vega(layout_spec(chart.spec, Layout.WIDE))
-    with _RENDERER:
-        png: bytes = vl_convert.vega_to_png(
-            vega, scale=scale, allowed_base_urls=[], format_locale="en-GB"
-        )
+    png: bytes = _draw(vl_convert.vega_to_png, chart, Layout.WIDE, scale=scale)
     return png
 
 
