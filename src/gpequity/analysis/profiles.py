@@ -239,13 +239,14 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+#: Each payments row ``p``'s practice's IMD in that year, as ``i`` (with ``practice_imd_year``).
+IMD_JOIN = "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
+
+
 def _per_practice_sql(tables: frozenset[str]) -> str:
     """Every practice-year: ICB, national quintile, payments and payments per weighted patient."""
     if "practice_imd_year" in tables:
-        imd_join = (
-            "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
-        )
-        quintile = "i.quintile"
+        imd_join, quintile = IMD_JOIN, "i.quintile"
     else:
         imd_join, quintile = "", "CAST(NULL AS INTEGER)"
     return f"""
@@ -296,7 +297,7 @@ def practice_details(
 class PracticeRows:
     """The rows of every practice that its profile reads, by practice code: read in three
     queries once per build of the warehouse rather than three per practice (about 10 ms of
-    each practice page), then kept (about 40 MB for England's 8,000 practices)."""
+    each practice page), then kept (about 50 MB for England's 8,000 practices)."""
 
     #: The latest payments row: year, code, name, ..., IMD score, quintile and method.
     details: dict[str, tuple[Any, ...]]
@@ -317,10 +318,7 @@ def practice_rows(con: duckdb.DuckDBPyConnection) -> PracticeRows:
     if "payments" in tables:
         if "practice_imd_year" in tables:
             imd = "i.score, i.quintile, i.method"
-            imd_join = (
-                "LEFT JOIN practice_imd_year i "
-                "ON i.year = p.year AND i.practice_code = p.practice_code"
-            )
+            imd_join = IMD_JOIN
         else:
             imd, imd_join = "NULL, NULL, NULL", ""
         rows = con.execute(
@@ -606,10 +604,7 @@ def icb_practices(
     """The ICB's practices in ``year``, by practice code."""
     tables = table_names(con) if tables is None else tables
     if "practice_imd_year" in tables:
-        score = "i.score"
-        imd_join = (
-            "LEFT JOIN practice_imd_year i ON i.year = p.year AND i.practice_code = p.practice_code"
-        )
+        score, imd_join = "i.score", IMD_JOIN
     else:
         score, imd_join = "NULL", ""
     rows = con.execute(
