@@ -261,15 +261,15 @@ def _newest_in(folder: Path, pattern: str) -> Path:
     return found
 
 
-def _read_bytes(path: Path, *, loaded: bool = False, checksum: str | None = None) -> bytes:
-    """A tool file's bytes. ``loaded``: the warehouse was loaded from this path, and
-    ``checksum`` is the SHA-256 it recorded then, which the file must still have (``None``: not
-    recorded, not checked)."""
+def _read_bytes(path: Path, loaded: Mapping[Path, str | None] | None = None) -> bytes:
+    """A tool file's bytes. ``loaded``: the warehouse was loaded from these paths, with the
+    SHA-256 it recorded of each then, which the file must still have (``None``: not recorded,
+    not checked)."""
     shown = str(path) if path.is_absolute() else f"{path} (relative to {Path.cwd()})"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        if not loaded:
+        if loaded is None:
             raise ToolFileError(f"{path.name}: {shown} is not there.") from None
         raise ToolFileError(
             f"{path.name}: the warehouse was loaded from {shown}, which is no longer there "
@@ -277,6 +277,7 @@ def _read_bytes(path: Path, *, loaded: bool = False, checksum: str | None = None
         ) from None
     except OSError as error:
         raise ToolFileError(f"{path.name}: {shown} cannot be read ({error.strerror}).") from None
+    checksum = None if loaded is None else loaded.get(path)
     if checksum is not None and hashlib.sha256(data).hexdigest() != checksum:
         raise ToolFileError(
             f"{path.name}: {shown} has changed since the warehouse was loaded from it (its "
@@ -291,16 +292,10 @@ def _read_tool_files(
 ) -> ToolFiles:
     """The three files, parsed in file order. ``loaded``: they are the files the warehouse was
     loaded from, with the SHA-256 it recorded of each (see :func:`_read_bytes`)."""
-
-    def read(path: Path) -> bytes:
-        if loaded is None:
-            return _read_bytes(path)
-        return _read_bytes(path, loaded=True, checksum=loaded.get(path))
-
     return ToolFiles(
-        parse_indicator_csv(read(indicators), indicators.name),
-        parse_population_csv(read(female), female.name),
-        parse_population_csv(read(male), male.name),
+        parse_indicator_csv(_read_bytes(indicators, loaded), indicators.name),
+        parse_population_csv(_read_bytes(female, loaded), female.name),
+        parse_population_csv(_read_bytes(male, loaded), male.name),
     )
 
 
