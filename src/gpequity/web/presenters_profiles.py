@@ -638,9 +638,11 @@ def present_icb(
         ),
         trend=icb_trend_view(profile, trend) if trend else None,
         spread_summary=spread_sentence(profile),
-        spread=text_table(
-            "The ICB's practices and registered patients in each national IMD quintile, "
-            + profile.year,
+        spread=_icb_table(
+            profile,
+            "spread",
+            "quintiles",
+            "The ICB's practices and registered patients in each national IMD quintile",
             SPREAD_COLUMNS,
             (
                 (
@@ -652,14 +654,14 @@ def present_icb(
                 )
                 for s in profile.spread
             ),
-            id="spread-table",
-            csv_href=icb_href(profile.code) + "/quintiles.csv" + _year_query(profile),
         ),
         old_imd_note=(profile.overview.old_imd_note or "") if profile.overview else "",
         gradient_summary=gradient_sentence(profile) if profile.gradient else "",
-        gradient=text_table(
-            "Payments per weighted patient by national IMD quintile: this ICB and England, "
-            + profile.year,
+        gradient=_icb_table(
+            profile,
+            "gradient",
+            "gradient",
+            "Payments per weighted patient by national IMD quintile: this ICB and England",
             GRADIENT_COLUMNS,
             (
                 (
@@ -671,8 +673,6 @@ def present_icb(
                 )
                 for g in profile.gradient
             ),
-            id="gradient-table",
-            csv_href=icb_href(profile.code) + "/gradient.csv" + _year_query(profile),
         ),
         gradient_notes=profile.notes,
         headers=headers,
@@ -724,6 +724,25 @@ def present_icb(
         ),
         arrived_from=arrived_from,
         icb_map_param=_map_params(profile).get("icb_map", ""),
+    )
+
+
+def _icb_table(
+    profile: IcbProfile,
+    table: str,
+    csv: str,
+    caption: str,
+    columns: Sequence[ViewColumn],
+    rows: Iterable[Sequence[str]],
+) -> TableView:
+    """One of the ICB page's tables of the profile's year (``id`` ``{table}-table``), with the
+    link to its CSV (``/icbs/{code}/{csv}.csv``)."""
+    return text_table(
+        f"{caption}, {profile.year}",
+        columns,
+        rows,
+        id=f"{table}-table",
+        csv_href=f"{icb_href(profile.code)}/{csv}.csv{_year_query(profile)}",
     )
 
 
