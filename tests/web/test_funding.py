@@ -43,6 +43,7 @@ from gpequity.web.funding.query import (
     query_status,
     read_funding_query,
 )
+from gpequity.web.funding.results import FundingAnalysis
 from gpequity.web.funding.sections import gap_words
 
 DEMO_SEED = 11
@@ -215,6 +216,42 @@ def altered_copy(demo_db: Path, tmp_path: Path, *statements: str) -> Path:
 
 
 # --- the page ------------------------------------------------------------------------------------
+
+
+def test_the_page_is_presented_once_per_build_and_choice(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's HTML is kept per build of the warehouse and choice (``render_kept``): asked
+    again, the same page without presenting it again; another year is a page of its own; a
+    rebuilt warehouse (a new file renamed over the old) is presented afresh."""
+    from gpequity.web.routes import funding as route
+
+    presented: list[str] = []
+    present = route.present_funding
+
+    def counted(years: list[str], analysis: FundingAnalysis) -> object:
+        presented.append(analysis.query.year)
+        return present(years, analysis)
+
+    monkeypatch.setattr(route, "present_funding", counted)
+    db = tmp_path / "served" / "gpequity.duckdb"
+    db.parent.mkdir()
+    shutil.copy(demo_db, db)
+    with TestClient(create_app(db)) as client:
+        first = client.get("/funding")
+        again = client.get("/funding")
+        assert first.status_code == again.status_code == 200
+        assert again.text == first.text
+        assert presented == [LATEST]
+        assert client.get("/funding", params={"year": YEARS[0]}).status_code == 200
+        assert presented == [LATEST, YEARS[0]]
+
+        rebuilt = altered_copy(demo_db, tmp_path, "UPDATE payments SET weighted_patients = 1")
+        rebuilt.replace(db)
+        after = client.get("/funding")
+        assert after.status_code == 200
+        assert presented == [LATEST, YEARS[0], LATEST]
+        assert after.text != first.text
 
 
 def test_the_page_is_in_the_navigation_and_shows_the_latest_year_by_default(

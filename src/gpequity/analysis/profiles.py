@@ -223,7 +223,9 @@ class IcbProfile:
 # Helpers
 
 
+@per_version
 def has_payments(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a payments file is loaded (kept per build: every profile page asks first)."""
     return has_table(con, "payments")
 
 

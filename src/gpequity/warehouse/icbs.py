@@ -119,10 +119,12 @@ def short_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(code): str(name) for code, name in rows}
 
 
+@per_version
 def superseded(con: duckdb.DuckDBPyConnection, code: str) -> IcbResolution | None:
     """What became of ``code`` when it is an ICB abolished on 1 April 2026; else ``None`` (a
     current code, an unknown one, or a warehouse without the ICBs of April 2026, where the
-    ICBs of 2022 are the newest the files know)."""
+    ICBs of 2022 are the newest the files know). Kept per
+    build: every ICB page and datapack asks it first."""
     if not has_current_membership(con):
         return None
     try:

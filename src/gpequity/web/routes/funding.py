@@ -42,7 +42,7 @@ from gpequity.web.funding.query import (
     total_unavailable,
 )
 from gpequity.web.funding.results import FundingAnalysis, funding_tables
-from gpequity.web.rendering import render
+from gpequity.web.rendering import render, render_kept
 from gpequity.web.warehouse import PageReading, Reading
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +131,7 @@ def _funding(
         if table not in tables:
             raise StarletteHTTPException(status_code=404)
         return csv_response(tables[table].rows, tables[table].header, csv_filename(table, query))
-    return render(request, TEMPLATE, present_funding(years, analysis))
+    return render_kept(request, reading, TEMPLATE, query, lambda: present_funding(years, analysis))
 
 
 @dataclass(frozen=True)

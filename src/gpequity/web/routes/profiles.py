@@ -60,7 +60,7 @@ from gpequity.web.presenters_profiles import (
     present_practice,
     read_table_query,
 )
-from gpequity.web.rendering import render
+from gpequity.web.rendering import render, render_kept
 from gpequity.web.results import find_practice
 from gpequity.web.state import datapack_href
 from gpequity.web.successors import successor_response
@@ -180,15 +180,22 @@ def icb(
         return RedirectResponse(f"/icbs/{profile.code}", status_code=301)
     previous = superseded(reading.con, came_from) if reading and CODE.match(came_from) else None
     assert reading is not None  # load_icb found the ICB in it
-    page = present_icb(
-        profile,
-        query,
-        datapack_href=datapack_href(request, profile.code),
-        arrived_from=previous.message if previous else None,
-        summary=icb_summary(profile),
-        trend=icb_trend(reading.con, profile.code, profile.icb_map),
+    con = reading.con
+    arrived_from = previous.message if previous else None
+    return render_kept(
+        request,
+        reading,
+        "profiles/icb.html",
+        (profile.code, profile.year, profile.icb_map, query, arrived_from),
+        lambda: present_icb(
+            profile,
+            query,
+            datapack_href=datapack_href(request, profile.code),
+            arrived_from=arrived_from,
+            summary=icb_summary(profile),
+            trend=icb_trend(con, profile.code, profile.icb_map),
+        ),
     )
-    return render(request, "profiles/icb.html", page)
 
 
 @router.get("/icbs/{code}/practices.csv", name="icb_practices_csv")
